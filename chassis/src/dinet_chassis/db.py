@@ -1,0 +1,56 @@
+"""The service's PostgreSQL access: one async engine bound to the service's own schema."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The same URL as a plain libpq DSN, for the raw asyncpg connections (LISTEN, benchmarks)."""
+    u = make_url(url).set(drivername="postgresql")
+    return u.render_as_string(hide_password=False)
+
+
+def asyncpg_connect_kwargs(url: str) -> dict:
+    """asyncpg.connect() keyword arguments for an SQLAlchemy URL, including a Unix-socket `host` query."""
+    u = make_url(url)
+    kwargs: dict = {
+        "user": u.username,
+        "password": u.password or None,
+        "database": u.database,
+        "host": u.host or u.query.get("host"),
+        "port": u.port,
+    }
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+class Database:
+    """Every connection has `search_path` set to the service's schema: a service sees only its own tables."""
+
+    def __init__(self, url: str, schema: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.schema = schema
+        self.engine: AsyncEngine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args={"server_settings": {"search_path": f"{schema},public", "application_name": f"dinet-{schema}"}},
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def ensure_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

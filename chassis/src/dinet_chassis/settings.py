@@ -1,0 +1,39 @@
+"""A service's settings, from the environment (12-factor); defaults fit the embedded mode."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service: str
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url"))
+    database_url: str = Field(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+    )
+    smtp_url: str = Field("smtp://127.0.0.1:8025", validation_alias=AliasChoices("SMTP_URL", "smtp_url"))
+    data_dir: Path = Field(Path(".dinet"), validation_alias=AliasChoices("DINET_DATA_DIR", "data_dir"))
+    http_host: str = Field("127.0.0.1", validation_alias=AliasChoices("DINET_HTTP_HOST", "http_host"))
+    http_port: int = Field(8080, validation_alias=AliasChoices("DINET_HTTP_PORT", "http_port"))
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=AliasChoices("DINET_PUBLIC_URL", "public_url"))
+    demo: bool = Field(False, validation_alias=AliasChoices("DINET_DEMO", "demo"))
+    secret_key: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        validation_alias=AliasChoices("DINET_SECRET_KEY", "secret_key"),
+    )
+    # Fault injection for the crash tests: "kill-after-commit" makes a consumer SIGKILL its own
+    # process between the commit of an effect and the ack, the worst moment for duplicates.
+    fault: str = Field("", validation_alias=AliasChoices("DINET_FAULT", "fault"))
+    consumer_batch: int = Field(256, validation_alias=AliasChoices("DINET_CONSUMER_BATCH", "consumer_batch"))
+    db_pool_size: int = Field(10, validation_alias=AliasChoices("DINET_DB_POOL_SIZE", "db_pool_size"))
+
+    @property
+    def schema_name(self) -> str:
+        return self.service

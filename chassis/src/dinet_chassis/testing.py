@@ -1,0 +1,197 @@
+"""pytest fixtures on real servers: NATS JetStream and PostgreSQL, embedded by default.
+
+Server choice, in order: NATS_URL / DATABASE_URL from the environment; testcontainers when
+DINET_TESTCONTAINERS=1 and a Docker engine answers; else the embedded servers from the wheels.
+Every test gets a fresh database and fresh streams, so tests never see each other's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from .db import asyncpg_connect_kwargs
+from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port
+from .runtime import Runtime, ServiceDefinition
+from .settings import Settings
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Poll a sync or async predicate until it returns something truthy; fail with its last value."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        last = predicate()
+        if inspect.isawaitable(last):
+            last = await last
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"voorwaarde niet gehaald binnen {timeout} s (laatste waarde: {last!r})")
+        await asyncio.sleep(interval)
+
+
+def _docker_available() -> bool:
+    if os.environ.get("DINET_TESTCONTAINERS") != "1":
+        return False
+    try:
+        import docker
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+class ExternalNats:
+    """A server we do not own (NATS_URL or a container): reset by deleting our streams per test."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def reset(self) -> None:
+        import nats
+        from dinet_contracts.topology import STREAMS
+
+        nc = await nats.connect(self.url)
+        js = nc.jetstream()
+        for stream in STREAMS:
+            try:
+                await js.delete_stream(stream.name)
+            except Exception:
+                pass
+        await nc.close()
+
+    def start(self) -> None:
+        raise pytest.skip("de externe NATS-server kan de test niet herstarten")
+
+    stop = restart = kill = start
+
+
+@pytest.fixture(scope="session")
+def _base_dir() -> Any:
+    path = Path(tempfile.mkdtemp(prefix="dinet-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _postgres(_base_dir: Path) -> Any:
+    """A server URL whose `postgres` database we may CREATE DATABASE from."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    if _docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:18-alpine", driver="asyncpg") as container:
+            yield container.get_connection_url()
+        return
+    server = EmbeddedPostgres(_base_dir / "postgres").start()
+    yield server.url("postgres")
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _nats_container() -> Any:
+    if os.environ.get("NATS_URL") or not _docker_available():
+        yield None
+        return
+    from testcontainers.nats import NatsContainer
+
+    with NatsContainer("nats:2.12-alpine").with_command("-js") as container:
+        yield container.nats_uri()
+
+
+@pytest.fixture
+async def nats_server(tmp_path: Path, _nats_container: str | None) -> Any:
+    external = os.environ.get("NATS_URL") or _nats_container
+    if external:
+        server = ExternalNats(external)
+        await server.reset()
+        yield server
+        return
+    server = EmbeddedNats(tmp_path / "nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def database_url(_postgres: str) -> Any:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin_kwargs = asyncpg_connect_kwargs(_postgres)
+    conn = await asyncpg.connect(**admin_kwargs)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    yield make_url(_postgres).set(database=name).render_as_string(hide_password=False)
+    conn = await asyncpg.connect(**admin_kwargs)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def mail_sink(tmp_path: Path) -> Any:
+    sink = MailSink(tmp_path / "mail").start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def start_service(nats_server: Any, database_url: str, tmp_path: Path):
+    """`async with start_service(DEFINITION, **settings) as runtime:` runs a service in-process."""
+
+    @asynccontextmanager
+    async def _start(definition: ServiceDefinition, **overrides: Any) -> AsyncIterator[Runtime]:
+        values: dict[str, Any] = {
+            "service": definition.name,
+            "nats_url": nats_server.url,
+            "database_url": database_url,
+            "smtp_url": f"smtp://127.0.0.1:{free_port()}",
+            "data_dir": tmp_path / "data",
+            "public_url": "http://testserver",
+            "secret_key": "test-secret-" + "x" * 32,
+            "http_port": free_port(),
+        }
+        serve_http = overrides.pop("serve_http", False)
+        values.update(overrides)
+        runtime = Runtime(definition, Settings(**values))
+        await runtime.start(serve_http=serve_http)
+        try:
+            yield runtime
+        finally:
+            await runtime.stop()
+
+    return _start
+
+
+@pytest.fixture
+async def http():
+    clients: list[httpx.AsyncClient] = []
+
+    def _client(runtime: Runtime, **kwargs: Any) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=runtime.app), base_url="http://testserver", **kwargs
+        )
+        clients.append(client)
+        return client
+
+    yield _client
+    for client in clients:
+        await client.aclose()

@@ -1,0 +1,155 @@
+"""Idempotent consumers and dead letters on a real PostgreSQL and a real JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from sqlalchemy import text
+
+from dinet_chassis import deadletter
+from dinet_chassis.consumer import EventConsumer
+from dinet_chassis.testing import wait_until
+
+
+async def record_effect(conn, event, ctx) -> None:
+    await conn.execute(
+        text("INSERT INTO effect (event_id, lid_id) VALUES (:e, :l)"),
+        {"e": event.id, "l": str(event.data.lid_id)},
+    )
+
+
+async def effects(db) -> list[tuple[str, str]]:
+    async with db.transaction() as conn:
+        return [tuple(r) for r in (await conn.execute(text("SELECT event_id, lid_id FROM effect"))).all()]
+
+
+async def publish(js, body: bytes, msg_id: str | None = None, subject: str = "dinet.evt.registratie.lid.geregistreerd.v1", **headers):
+    return await js.publish(subject, body, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex, **headers})
+
+
+def start(consumer: EventConsumer) -> asyncio.Task:
+    return asyncio.create_task(consumer.run())
+
+
+async def test_the_same_event_three_times_has_one_effect_even_after_the_duplicate_window(kit, db, bus):
+    nc, js = bus
+    consumer = EventConsumer(kit.consumer_def(), record_effect, db=db, js=js)
+    task = start(consumer)
+    event_id, body = kit.cloud_event_bytes()
+    # A fresh Nats-Msg-Id each time: what a re-publish after JetStream's window looks like.
+    for _ in range(3):
+        ack = await publish(js, body)
+        assert not ack.duplicate
+    # And once inside the window: JetStream itself drops it.
+    assert not (await publish(js, body, msg_id="same")).duplicate
+    assert (await publish(js, body, msg_id="same")).duplicate is True
+    await wait_until(lambda: consumer.processed >= 1)
+    await asyncio.sleep(0.3)
+    assert [e for e, _ in await effects(db)] == [event_id]
+    info = await js.consumer_info("DINET_EVENTS", "proef")
+    assert info.num_pending == 0 and info.num_ack_pending == 0
+    consumer.stop()
+    await task
+
+
+async def test_a_batch_commits_many_events_in_one_transaction(kit, db, bus):
+    nc, js = bus
+    for _ in range(500):
+        await publish(js, kit.cloud_event_bytes()[1])
+    consumer = EventConsumer(kit.consumer_def(), record_effect, db=db, js=js, batch_size=200)
+    task = start(consumer)
+    await wait_until(lambda: consumer.processed == 500)
+    assert len(await effects(db)) == 500
+    consumer.stop()
+    await task
+
+
+async def test_an_invalid_event_is_dead_lettered_with_its_reason_and_the_rest_flows(kit, db, bus):
+    nc, js = bus
+    good_before = kit.cloud_event_bytes()
+    bad_envelope = json.loads(kit.cloud_event_bytes()[1])
+    del bad_envelope["data"]["organisatie_id"]
+    bad_id = bad_envelope["id"]
+    good_after = kit.cloud_event_bytes()
+    await publish(js, good_before[1])
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    await publish(js, json.dumps(bad_envelope).encode(), msg_id="bad-1", traceparent=traceparent)
+    await publish(js, b"this is not json", msg_id="garbage")
+    await publish(js, good_after[1])
+    consumer = EventConsumer(kit.consumer_def(), record_effect, db=db, js=js)
+    task = start(consumer)
+    await wait_until(lambda: consumer.processed == 2 and consumer.dead_lettered == 2)
+    assert {e for e, _ in await effects(db)} == {good_before[0], good_after[0]}
+
+    letters = await deadletter.list_dead_letters(js)
+    assert len(letters) == 2
+    by_id = {letter.event_id: letter for letter in letters}
+    letter = by_id[bad_id]
+    assert "data.organisatie_id" in letter.reason and "missing" in letter.reason
+    assert letter.consumer == "proef"
+    assert letter.subject == "dinet.evt.registratie.lid.geregistreerd.v1"
+    assert letter.original_headers() == {"traceparent": traceparent}  # the original headers travel along
+    assert letter.headers["Dinet-Dlq-Original-Msg-Id"] == "bad-1"
+    assert json.loads(letter.body) == bad_envelope
+    garbage = by_id[None]
+    assert garbage.body == b"this is not json" and "ongeldig bericht" in garbage.reason
+
+    # Replay with the missing field filled in: processed once, even when replayed twice.
+    fixed = dict(bad_envelope["data"], organisatie_id=str(uuid.uuid4()))
+    replayed_id = await deadletter.replay(js, letter.seq, data=fixed)
+    assert replayed_id == bad_id
+    await wait_until(lambda: consumer.processed == 3)
+    assert bad_id in {e for e, _ in await effects(db)}
+    assert [x.seq for x in await deadletter.list_dead_letters(js)] == [garbage.seq]
+    consumer.stop()
+    await task
+
+
+async def test_a_failing_handler_is_retried_with_backoff_then_succeeds(kit, db, bus):
+    nc, js = bus
+    attempts: list[int] = []
+
+    async def flaky(conn, event, ctx):
+        attempts.append(ctx.num_delivered)
+        if len(attempts) < 3:
+            raise RuntimeError("database of andere dienst even weg")
+        await record_effect(conn, event, ctx)
+
+    consumer = EventConsumer(kit.consumer_def(max_attempts=5), flaky, db=db, js=js)
+    task = start(consumer)
+    event_id, body = kit.cloud_event_bytes()
+    await publish(js, body)
+    await wait_until(lambda: consumer.processed == 1, timeout=10)
+    assert attempts == [1, 2, 3]
+    assert [e for e, _ in await effects(db)] == [event_id]
+    consumer.stop()
+    await task
+
+
+async def test_a_poison_message_is_dead_lettered_after_its_retries_and_others_are_not_held_back(kit, db, bus):
+    nc, js = bus
+    poison_lid = uuid.uuid4()
+
+    async def handler(conn, event, ctx):
+        if event.data.lid_id == poison_lid:
+            raise ValueError("kan dit lid niet verwerken")
+        await record_effect(conn, event, ctx)
+
+    poison_id, poison = kit.cloud_event_bytes(kit.lid_event(lid_id=poison_lid))
+    await publish(js, poison)
+    good = [kit.cloud_event_bytes() for _ in range(5)]
+    for _, body in good:
+        await publish(js, body)
+    consumer = EventConsumer(kit.consumer_def(max_attempts=3, backoff=(0.05, 0.1)), handler, db=db, js=js)
+    task = start(consumer)
+    await wait_until(lambda: consumer.processed == 5)
+    await wait_until(lambda: consumer.dead_lettered == 1, timeout=10)
+    letters = await deadletter.list_dead_letters(js)
+    assert [x.event_id for x in letters] == [poison_id]
+    assert "na 3 pogingen" in letters[0].reason and "kan dit lid niet verwerken" in letters[0].reason
+    assert letters[0].deliveries == 3
+    assert {e for e, _ in await effects(db)} == {e for e, _ in good}
+    consumer.stop()
+    await task

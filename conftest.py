@@ -1,0 +1,3 @@
+"""Every test in the workspace gets the chassis's real-server fixtures."""
+
+pytest_plugins = ["dinet_chassis.testing"]

@@ -1,0 +1,82 @@
+"""The CloudEvents 1.0 envelope (structured content mode) around every event on the bus."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/cloudevents+json"
+SCHEMA_BASE = "urn:dinet:schema:"
+
+
+class Event(BaseModel):
+    """Base of every event's `data`. Subclasses name their CloudEvents type and subject.
+
+    `subject_template` may hold `{field}` placeholders, filled from the event's own fields,
+    so a stream can be purged per aggregate (personal data) or filtered per source.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    subject_template: ClassVar[str]
+    aggregate_field: ClassVar[str]
+    contains_personal_data: ClassVar[bool] = False
+
+    def nats_subject(self) -> str:
+        return self.subject_template.format(**self.model_dump(mode="json"))
+
+    def aggregate_id(self) -> str:
+        return str(getattr(self, self.aggregate_field))
+
+
+E = TypeVar("E", bound=Event)
+
+
+class CloudEvent(BaseModel, Generic[E]):
+    """A CloudEvents 1.0 envelope whose `data` is one of our events."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"] = SPECVERSION
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    subject: str | None = None
+    time: datetime
+    datacontenttype: Literal["application/json"] | None = "application/json"
+    dataschema: str | None = None
+    data: E
+
+
+class RawCloudEvent(BaseModel):
+    """The envelope alone, with `data` still unvalidated: what a consumer reads first."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    subject: str | None = None
+    time: datetime
+    datacontenttype: str | None = None
+    dataschema: str | None = None
+    data: Any = None
+
+
+def wrap(event: Event, *, source: str, event_id: str | None = None, time: datetime | None = None) -> CloudEvent:
+    """Put an event in its envelope. The id is the deduplication key everywhere downstream."""
+    return CloudEvent[type(event)](  # type: ignore[misc]
+        id=event_id or str(uuid.uuid4()),
+        source=source,
+        type=event.event_type,
+        subject=event.aggregate_id(),
+        time=time or datetime.now(UTC),
+        dataschema=SCHEMA_BASE + event.event_type,
+        data=event,
+    )

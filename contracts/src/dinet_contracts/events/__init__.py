@@ -1,0 +1,1 @@
+"""Every event type, one module per owning service."""

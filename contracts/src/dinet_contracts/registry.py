@@ -1,0 +1,51 @@
+"""Every published event type, by its CloudEvents `type`: the one lookup consumers use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from .envelope import CloudEvent, Event, RawCloudEvent
+from .events.beleidsplan import BeleidsplanAangemaakt
+from .events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd
+from .events.registratie import LidContactgegevens, LidGeregistreerd
+
+# The service that owns (publishes) each event; deploy permissions are derived from this.
+PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
+    "registratie": (LidGeregistreerd, LidContactgegevens),
+    "beleidsplan": (BeleidsplanAangemaakt,),
+    "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden),
+    "kpi": (),
+}
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.event_type: cls for classes in PUBLISHED_BY.values() for cls in classes
+}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
+    """Validate an envelope and its data against the model named by its `type`.
+
+    Raises `pydantic.ValidationError` for a malformed envelope or data and `UnknownEventType`
+    for a type nobody published; callers dead-letter both with the message as the reason.
+    """
+    raw = RawCloudEvent.model_validate(body) if isinstance(body, dict) else RawCloudEvent.model_validate_json(body)
+    cls = EVENT_TYPES.get(raw.type)
+    if cls is None:
+        raise UnknownEventType(f"onbekend gebeurtenistype {raw.type!r}")
+    return CloudEvent[cls].model_validate(raw.model_dump())  # type: ignore[valid-type]
+
+
+def describe_error(exc: Exception) -> str:
+    """One line per problem, stable enough to read in a dead-letter listing."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(envelope)'}: {err['type']}: {err['msg']}"
+            for err in exc.errors()
+        )
+    return f"{type(exc).__name__}: {exc}"
