@@ -14,10 +14,12 @@ import json
 
 import asyncpg
 from nats.js import JetStreamContext
+from opentelemetry.trace import SpanKind
 
 from .db import asyncpg_connect_kwargs
 from .logging import get_logger
 from .outbox import notify_channel
+from .tracing import context_from_headers, current_trace_headers, tracer
 
 log = get_logger(__name__)
 
@@ -110,7 +112,15 @@ class OutboxRelay:
             headers = row["headers"]
             if isinstance(headers, str):
                 headers = json.loads(headers)
-            futures.append(await self.js.publish_async(row["subject"], row["body"], headers=headers))
+            # The NATS hop as its own span in the request's trace; consumers become its children.
+            with tracer().start_as_current_span(
+                f"publish {row['subject']}", context=context_from_headers(headers), kind=SpanKind.PRODUCER
+            ) as span:
+                span.set_attribute("messaging.system", "nats")
+                span.set_attribute("messaging.destination.name", row["subject"])
+                span.set_attribute("messaging.message.id", headers.get("Nats-Msg-Id", ""))
+                headers.update(current_trace_headers())
+                futures.append(await self.js.publish_async(row["subject"], row["body"], headers=headers))
         results = await asyncio.wait_for(
             asyncio.gather(*futures, return_exceptions=True), timeout=self.publish_timeout
         )

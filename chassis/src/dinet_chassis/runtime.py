@@ -4,6 +4,7 @@ consumers and the HTTP app; and its process entry point with a graceful shutdown
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from dinet_contracts.topology import consumers_of
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
 from .bus import connect, ensure_streams
 from .consumer import EventConsumer, Handler
@@ -50,7 +52,8 @@ class Runtime:
         self.db: Database = Database(settings.database_url, definition.name, pool_size=settings.db_pool_size)
         self.nc = None
         self.js = None
-        self.app: Any = None
+        self.app: Any = None  # the ASGI app to serve: the service's app wrapped for tracing
+        self.web: Any = None  # the service's own app object (e.g. Litestar)
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
         self.state: dict[str, Any] = {}  # for a service's own long-lived objects (workers, caches)
@@ -76,7 +79,9 @@ class Runtime:
         self.nc = await connect(self.settings.nats_url, name=f"dinet-{self.name}", on_final_close=final_close)
         self.js = self.nc.jetstream()
         await ensure_streams(self.js)
-        self.app = self.definition.create_app(self)
+        self.web = self.definition.create_app(self)
+        # Framework-independent server spans; W3C context from the request's `traceparent`.
+        self.app = OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health")
         if run_workers:
             self.relay = OutboxRelay(self.settings.database_url, self.name, self.js)
             self._spawn(self.relay.run(), "relay")
@@ -84,6 +89,8 @@ class Runtime:
                 handler = self.definition.handlers.get(definition.durable)
                 if handler is None:
                     continue
+                if self.settings.ack_wait:
+                    definition = dataclasses.replace(definition, ack_wait_seconds=self.settings.ack_wait)
                 consumer = EventConsumer(
                     definition,
                     handler,

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Fault injection for the crash tests: "kill-after-commit" makes a consumer SIGKILL its own
     # process between the commit of an effect and the ack, the worst moment for duplicates.
     fault: str = Field("", validation_alias=AliasChoices("DINET_FAULT", "fault"))
+    # Overrides every consumer's ack_wait (seconds); tests use a short one to see redelivery soon.
+    ack_wait: int = Field(0, validation_alias=AliasChoices("DINET_ACK_WAIT", "ack_wait"))
     consumer_batch: int = Field(256, validation_alias=AliasChoices("DINET_CONSUMER_BATCH", "consumer_batch"))
     db_pool_size: int = Field(10, validation_alias=AliasChoices("DINET_DB_POOL_SIZE", "db_pool_size"))
 

@@ -1,0 +1,1 @@
+"""registratie: organisations, members and their consent (see README.md)."""

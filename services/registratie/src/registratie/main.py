@@ -1,0 +1,34 @@
+"""Entry point: wires the registratie service into the chassis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dinet_chassis.logging import get_logger
+from dinet_chassis.runtime import Runtime, ServiceDefinition
+from dinet_chassis.runtime import main as run
+
+from .referentiedata import laad_referentiedata
+from .web import create_app
+
+log = get_logger(__name__)
+
+
+async def laad_organisaties(runtime: Runtime) -> None:
+    async with runtime.db.transaction() as conn:
+        geladen = await laad_referentiedata(conn)
+    if geladen:
+        log.info("referentiedata.geladen", bestanden=geladen)
+
+
+DEFINITION = ServiceDefinition(
+    name="registratie",
+    package_dir=Path(__file__).parent,
+    create_app=create_app,
+    handlers={},
+    on_start=laad_organisaties,
+)
+
+
+def main() -> None:
+    run(DEFINITION)

@@ -1,0 +1,189 @@
+"""HTTP adapters: the sign-up pages and the JSON API (`/registratie/api/v1/`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from dinet_chassis.web import (
+    TYPE_CONFLICT,
+    TYPE_NIET_GEVONDEN,
+    FieldError,
+    create_web_app,
+    errors_by_field,
+    problem_response,
+    validation_problem,
+)
+from dinet_contracts.types import OrganisatieType
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import opvragingen
+from .aanmelden import EmailBestaatAl, OngeldigeAanmelding, meld_aan
+from .domain import MAX_FUNCTIE, MAX_NAAM, NIEUWSBRIEF_TEKST, Fout, Kanaal, groepeer_per_type
+
+TEMPLATES = Path(__file__).parent / "templates"
+FORMULIER_VELDEN = ("naam", "email", "organisatie_id", "functie")
+
+
+def _veldfouten(fouten: list[Fout]) -> list[FieldError]:
+    return [FieldError(f.veld, f.code, f.melding) for f in fouten]
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@get("/registratie", include_in_schema=False, sync_to_thread=False)
+def startpagina() -> Redirect:
+    return Redirect("/registratie/aanmelden")
+
+
+async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldError], status: int) -> Template:
+    groepen = groepeer_per_type(await opvragingen.organisaties(runtime.db))
+    return Template(
+        template_name="aanmelden.html",
+        context={
+            "waarden": waarden,
+            "fouten": fouten,
+            "fouten_per_veld": errors_by_field(fouten),
+            "organisatie_groepen": [(label, [(str(o.id), o.naam) for o in orgs]) for label, orgs in groepen],
+            "nieuwsbrief_tekst": NIEUWSBRIEF_TEKST,
+        },
+        status_code=status,
+    )
+
+
+@get("/registratie/aanmelden", include_in_schema=False)
+async def aanmeldformulier(runtime: NamedDependency[Any]) -> Template:
+    return await _formulier(runtime, {"nieuwsbrief": False}, [], 200)
+
+
+@post("/registratie/aanmelden", include_in_schema=False)
+async def aanmelding_versturen(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[Any]:
+    # A repeated field arrives as a list; a person's form sends each field once.
+    waarden: dict[str, Any] = {
+        k: (data.get(k)[-1] if isinstance(data.get(k), list) else data.get(k, "")) for k in FORMULIER_VELDEN
+    }
+    waarden["nieuwsbrief"] = "nieuwsbrief" in data
+    try:
+        await meld_aan(runtime.db, waarden, kanaal=Kanaal.AANMELDFORMULIER, source=runtime.source)
+    except OngeldigeAanmelding as fout:
+        return await _formulier(runtime, waarden, _veldfouten(fout.fouten), 400)
+    except EmailBestaatAl as fout:
+        return await _formulier(runtime, waarden, _veldfouten([fout.fout]), 400)
+    # Shown once on the thank-you page; the session cookie is encrypted, so the address stays private.
+    request.session["aangemeld_email"] = waarden["email"].strip().lower()
+    return Redirect("/registratie/aanmelden/bedankt", status_code=303)
+
+
+@get("/registratie/aanmelden/bedankt", include_in_schema=False, sync_to_thread=False)
+def bedankt(request: Request[Any, Any, Any]) -> Template:
+    email = request.session.pop("aangemeld_email", None) if request.session else None
+    return Template(template_name="bedankt.html", context={"email": email})
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+class AanmeldingIn(BaseModel):
+    """A sign-up through the API. Rules and messages are those of the form (see domain.py)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    naam: str | None = Field(None, max_length=10 * MAX_NAAM, examples=["An Peeters"])
+    email: str | None = Field(None, examples=["an.peeters@gent.be"])
+    organisatie_id: str | None = Field(None, description="Een id uit GET /registratie/api/v1/organisaties.")
+    functie: str | None = Field(None, max_length=10 * MAX_FUNCTIE, examples=["Coördinator digitale inclusie"])
+    nieuwsbrief: bool = Field(False, description=f"Toestemming voor de nieuwsbrief. Tekst: {NIEUWSBRIEF_TEKST}")
+
+
+class OrganisatieUit(BaseModel):
+    id: uuid.UUID
+    naam: str
+    type: OrganisatieType
+    nis_code: str | None
+    provincie: str | None
+
+
+class OrganisatiesUit(BaseModel):
+    organisaties: list[OrganisatieUit]
+
+
+class LidUit(BaseModel):
+    id: uuid.UUID
+    naam: str
+    email: str
+    organisatie_id: uuid.UUID
+    organisatie_naam: str
+    organisatie_type: OrganisatieType
+    functie: str | None
+    nieuwsbrief: bool
+    lid_sinds: date
+
+
+@get("/registratie/api/v1/organisaties", tags=["organisaties"], summary="Alle organisaties")
+async def api_organisaties(
+    runtime: NamedDependency[Any], type: FromQuery[OrganisatieType | None] = None
+) -> OrganisatiesUit:
+    lijst = await opvragingen.organisaties(runtime.db, type)
+    return OrganisatiesUit(
+        organisaties=[
+            OrganisatieUit(id=o.id, naam=o.naam, type=o.type, nis_code=o.nis_code, provincie=o.provincie)
+            for o in lijst
+        ]
+    )
+
+
+@post(
+    "/registratie/api/v1/leden",
+    tags=["leden"],
+    summary="Een lid aanmelden",
+    description="201 met `Location`; 422 (problem+json) met een fout per veld; 409 als het e-mailadres al lid is "
+    "(code `email_bestaat_al`).",
+)
+async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[AanmeldingIn]) -> Response[Any]:
+    try:
+        lid_id = await meld_aan(runtime.db, data.model_dump(), kanaal=Kanaal.API, source=runtime.source)
+    except OngeldigeAanmelding as fout:
+        return validation_problem(_veldfouten(fout.fouten))
+    except EmailBestaatAl as fout:
+        return problem_response(
+            409,
+            "Dit e-mailadres is al lid",
+            _veldfouten([fout.fout]),
+            detail="Er is al een lid met dit e-mailadres.",
+            type_=TYPE_CONFLICT,
+        )
+    return Response(
+        content={"id": str(lid_id)},
+        status_code=201,
+        headers={"Location": f"/registratie/api/v1/leden/{lid_id}"},
+    )
+
+
+@get("/registratie/api/v1/leden/{lid_id:uuid}", tags=["leden"], summary="Eén lid")
+async def api_lid(runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) -> Response[Any]:
+    rij = await opvragingen.lid(runtime.db, lid_id)
+    if rij is None:
+        return problem_response(404, "Dit lid bestaat niet", type_=TYPE_NIET_GEVONDEN)
+    return Response(content=LidUit(**rij).model_dump(mode="json"))
+
+
+def create_app(runtime: Any) -> Any:
+    return create_web_app(
+        runtime,
+        [startpagina, aanmeldformulier, aanmelding_versturen, bedankt, api_organisaties, api_lid_aanmelden, api_lid],
+        template_dir=TEMPLATES,
+        title="DINET registratie",
+        description="Organisaties en leden van het netwerk digitale inclusie.",
+    )

@@ -1,0 +1,298 @@
+"""Sign-up: the 285 local governments, the API and the form, on real NATS and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import nats
+from dinet_contracts.envelope import CONTENT_TYPE
+from dinet_contracts.types import OrganisatieType
+from sqlalchemy import text
+
+from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis
+from registratie.main import DEFINITION
+
+GENT = str(organisatie_id_voor_nis("44021"))
+
+
+def _aanvraag(**over: Any) -> dict[str, Any]:
+    return {
+        "naam": "An Peeters",
+        "email": "An.Peeters@Gent.be",
+        "organisatie_id": GENT,
+        "functie": "Coördinator digitale inclusie",
+        "nieuwsbrief": True,
+    } | over
+
+
+async def _tel(runtime: Any, sql: str) -> int:
+    async with runtime.db.engine.connect() as conn:
+        return (await conn.execute(text(sql))).scalar_one()
+
+
+async def _csrf(client: Any) -> str:
+    pagina = await client.get("/registratie/aanmelden")
+    assert pagina.status_code == 200
+    return re.search(r'name="_csrf_token" value="([^"]+)"', pagina.text).group(1)
+
+
+async def test_lists_the_285_local_governments_and_others(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        r = await client.get("/registratie/api/v1/organisaties")
+        lokaal = await client.get("/registratie/api/v1/organisaties", params={"type": "lokaal_bestuur"})
+    assert r.status_code == 200
+    organisaties = r.json()["organisaties"]
+    besturen = [o for o in organisaties if o["type"] == "lokaal_bestuur"]
+    assert len(besturen) == 285 == len(lokaal.json()["organisaties"])
+    assert {o["type"] for o in organisaties} >= {"lokaal_bestuur", "igs", "middenveldorganisatie"}
+    gent = next(o for o in organisaties if o["nis_code"] == "44021")
+    assert gent == {
+        "id": GENT,
+        "naam": "Gent",
+        "type": "lokaal_bestuur",
+        "nis_code": "44021",
+        "provincie": "Oost-Vlaanderen",
+    }
+    assert any(o["naam"] == "Mediawijs" and o["type"] == "middenveldorganisatie" for o in organisaties)
+
+
+async def test_reference_data_is_not_reloaded_when_unchanged(start_service: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        eerste = await _tel(runtime, "SELECT count(*) FROM organisaties")
+    async with start_service(DEFINITION) as runtime:
+        assert await _tel(runtime, "SELECT count(*) FROM organisaties") == eerste
+        assert await _tel(runtime, "SELECT count(*) FROM referentiedata") == 2
+
+
+async def test_api_sign_up_stores_member_and_publishes_both_events(
+    start_service: Any, http: Any, nats_server: Any
+) -> None:
+    nc = await nats.connect(nats_server.url)
+    try:
+        async with start_service(DEFINITION) as runtime:
+            js = nc.jetstream()
+            feiten = await js.subscribe("dinet.evt.registratie.lid.geregistreerd.v1", ordered_consumer=True)
+            contact = await js.subscribe("dinet.pii.lid.*.contactgegevens.v1", ordered_consumer=True)
+
+            r = await http(runtime).post("/registratie/api/v1/leden", json=_aanvraag())
+            assert r.status_code == 201, r.text
+            lid_id = r.json()["id"]
+            assert r.headers["location"] == f"/registratie/api/v1/leden/{lid_id}"
+
+            feit = await feiten.next_msg(timeout=10)
+            persoon = await contact.next_msg(timeout=10)
+
+            lid = await http(runtime).get(r.headers["location"])
+            async with runtime.db.engine.connect() as conn:
+                toestemming = (
+                    await conn.execute(text("SELECT doel, gegeven, tekst, hoe FROM toestemmingen"))
+                ).one()
+    finally:
+        await nc.close()
+
+    assert lid.status_code == 200
+    assert lid.json()["email"] == "an.peeters@gent.be"  # stored lowercased
+    assert lid.json()["organisatie_naam"] == "Gent"
+    assert tuple(toestemming) == ("nieuwsbrief", True, NIEUWSBRIEF_TEKST, "api")
+
+    assert feit.headers["Content-Type"] == CONTENT_TYPE
+    envelop = json.loads(feit.data)
+    assert envelop["type"] == "be.dinet.lid.geregistreerd.v1"
+    assert envelop["source"] == "/dinet/registratie"
+    assert feit.headers["Nats-Msg-Id"] == envelop["id"]
+    assert envelop["data"]["lid_id"] == lid_id
+    assert envelop["data"]["organisatie_id"] == GENT
+    assert envelop["data"]["organisatie_type"] == OrganisatieType.LOKAAL_BESTUUR
+    assert envelop["data"]["nieuwsbrief"] is True
+    # No personal data on the stream that is kept for ever.
+    assert "Peeters" not in feit.data.decode() and "gent.be" not in feit.data.decode()
+
+    assert persoon.subject == f"dinet.pii.lid.{lid_id}.contactgegevens.v1"
+    gegevens = json.loads(persoon.data)["data"]
+    assert gegevens == {
+        "lid_id": lid_id,
+        "naam": "An Peeters",
+        "email": "an.peeters@gent.be",
+        "nieuwsbrief": True,
+        "aanleiding": "registratie",
+    }
+
+
+async def test_api_invalid_sign_up_names_each_field(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        r = await client.post(
+            "/registratie/api/v1/leden",
+            json={"naam": "  ", "email": "an-at-gent", "organisatie_id": str(uuid.uuid4()), "functie": "x" * 201},
+        )
+        leeg = await client.post("/registratie/api/v1/leden", json={})
+        onbekend = await client.post("/registratie/api/v1/leden", json=_aanvraag(organisatie_id=str(uuid.uuid4())))
+        verkeerd_type = await client.post("/registratie/api/v1/leden", json=_aanvraag(nieuwsbrief="misschien"))
+        leden = await _tel(runtime, "SELECT count(*) FROM leden")
+        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox")
+
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == 422
+    assert {e["veld"]: e["code"] for e in body["errors"]} == {
+        "naam": "verplicht",
+        "email": "ongeldig_email",
+        "functie": "te_lang",
+    }
+    assert all(e["melding"] for e in body["errors"])
+    assert {e["veld"]: e["code"] for e in leeg.json()["errors"]} == {
+        "naam": "verplicht",
+        "email": "verplicht",
+        "organisatie_id": "verplicht",
+    }
+    assert onbekend.status_code == 422
+    assert onbekend.json()["errors"] == [
+        {"veld": "organisatie_id", "code": "onbekende_organisatie", "melding": "Kies je organisatie uit de lijst."}
+    ]
+    assert verkeerd_type.status_code == 422
+    assert [e["veld"] for e in verkeerd_type.json()["errors"]] == ["nieuwsbrief"]
+    assert leden == 0 and uitgaand == 0
+
+
+async def test_api_duplicate_email_is_a_conflict(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        eerste = await client.post("/registratie/api/v1/leden", json=_aanvraag())
+        tweede = await client.post(
+            "/registratie/api/v1/leden", json=_aanvraag(email="an.peeters@GENT.be", naam="An P.")
+        )
+        leden = await _tel(runtime, "SELECT count(*) FROM leden")
+        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox")
+    assert eerste.status_code == 201
+    assert tweede.status_code == 409
+    assert tweede.headers["content-type"].startswith("application/problem+json")
+    assert [e["code"] for e in tweede.json()["errors"]] == ["email_bestaat_al"]
+    assert leden == 1
+    assert uitgaand == 2  # only the first sign-up's two events
+
+
+async def test_api_unknown_member_is_404_problem(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        r = await http(runtime).get(f"/registratie/api/v1/leden/{uuid.uuid4()}")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_form_shows_grouped_organisations_and_consent_wording(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        r = await http(runtime).get("/registratie/aanmelden")
+    assert r.status_code == 200
+    html = r.text
+    assert '<optgroup label="Lokaal bestuur">' in html
+    assert '<optgroup label="Intergemeentelijk samenwerkingsverband (IGS)">' in html
+    assert html.count("<option value=") == 1 + 285 + 7
+    lokaal = html.split('<optgroup label="Lokaal bestuur">')[1].split("</optgroup>")[0]
+    namen = re.findall(r">([^<]+)</option>", lokaal)
+    assert namen[0] == "Aalst" and len(namen) == 285
+    assert NIEUWSBRIEF_TEKST in html
+    assert "<legend" in html and 'for="nieuwsbrief"' in html
+    assert "02 211 55 00" in html
+
+
+async def test_form_invalid_input_is_shown_again_and_nothing_stored(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        token = await _csrf(client)
+        r = await client.post(
+            "/registratie/aanmelden",
+            data={
+                "_csrf_token": token,
+                "naam": "Bram",
+                "email": "bram@",
+                "organisatie_id": "",
+                "functie": "Schepen",
+                "nieuwsbrief": "ja",
+            },
+        )
+        leden = await _tel(runtime, "SELECT count(*) FROM leden")
+        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox")
+    assert r.status_code == 400
+    html = r.text
+    assert "<title>Fout: " in html
+    assert 'class="govuk-error-summary"' in html
+    assert '<a href="#email">' in html and '<a href="#organisatie_id">' in html
+    assert 'id="email-error"' in html and 'aria-describedby="email-hint email-error"' in html
+    assert 'value="Bram"' in html and 'value="bram@"' in html and 'value="Schepen"' in html
+    assert re.search(r'id="nieuwsbrief"[^>]*checked', html)
+    assert leden == 0 and uitgaand == 0
+
+
+async def test_form_valid_sign_up_redirects_to_thank_you(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        token = await _csrf(client)
+        r = await client.post(
+            "/registratie/aanmelden",
+            data={
+                "_csrf_token": token,
+                "naam": "Bram Claes",
+                "email": "bram@mediawijs.be",
+                "organisatie_id": GENT,
+                "functie": "",
+            },
+        )
+        assert r.status_code == 303
+        assert r.headers["location"] == "/registratie/aanmelden/bedankt"
+        bedankt = await client.get(r.headers["location"])
+        async with runtime.db.engine.connect() as conn:
+            lid = (await conn.execute(text("SELECT email, nieuwsbrief, functie FROM leden"))).one()
+            hoe = (await conn.execute(text("SELECT hoe, gegeven FROM toestemmingen"))).one()
+    assert tuple(lid) == ("bram@mediawijs.be", False, None)
+    assert tuple(hoe) == ("aanmeldformulier", False)
+    assert bedankt.status_code == 200 and "welkomstmail" in bedankt.text and "bram@mediawijs.be" in bedankt.text
+
+
+async def test_form_duplicate_email_is_an_error_on_the_email_field(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        assert (await client.post("/registratie/api/v1/leden", json=_aanvraag())).status_code == 201
+        token = await _csrf(client)
+        r = await client.post(
+            "/registratie/aanmelden",
+            data={"_csrf_token": token, "naam": "An", "email": "an.peeters@gent.be", "organisatie_id": GENT},
+        )
+        leden = await _tel(runtime, "SELECT count(*) FROM leden")
+    assert r.status_code == 400
+    assert "Dit e-mailadres is al lid van het netwerk" in r.text
+    assert 'id="email-error"' in r.text
+    assert leden == 1
+
+
+async def test_form_requires_csrf_token(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        await _csrf(client)
+        r = await client.post(
+            "/registratie/aanmelden",
+            data={"naam": "Bram", "email": "bram@gent.be", "organisatie_id": GENT},
+        )
+        leden = await _tel(runtime, "SELECT count(*) FROM leden")
+    assert r.status_code == 403
+    assert leden == 0
+
+
+async def test_health_openapi_and_query_validation(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        health = await client.get("/registratie/health")
+        schema = await client.get("/registratie/schema/openapi.json")
+        fout_type = await client.get("/registratie/api/v1/organisaties", params={"type": "vereniging"})
+    assert health.json() == {"status": "ok", "service": "registratie"}
+    paden = schema.json()["paths"]
+    assert {
+        "/registratie/api/v1/organisaties",
+        "/registratie/api/v1/leden",
+        "/registratie/api/v1/leden/{lid_id}",
+    } <= set(paden)
+    assert fout_type.status_code == 422
+    assert [e["veld"] for e in fout_type.json()["errors"]] == ["type"]
