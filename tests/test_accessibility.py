@@ -42,9 +42,6 @@ async def test_sign_up_page_passes_axe_and_works_without_javascript(start_servic
     from registratie.main import DEFINITION
 
     async with start_service(DEFINITION, serve_http=True) as registratie:
-        from dinet_chassis.embedded import wait_for_port
-
-        wait_for_port(registratie.settings.http_port)
         url = f"http://127.0.0.1:{registratie.settings.http_port}/registratie/aanmelden"
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from .db import asyncpg_connect_kwargs
-from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port
+from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, wait_for_port
 from .runtime import Runtime, ServiceDefinition
 from .settings import Settings
 
@@ -173,6 +173,8 @@ def start_service(nats_server: Any, database_url: str, tmp_path: Path):
         values.update(overrides)
         runtime = Runtime(definition, Settings(**values))
         await runtime.start(serve_http=serve_http)
+        if serve_http:
+            await asyncio.to_thread(wait_for_port, runtime.settings.http_port)
         try:
             yield runtime
         finally:
