@@ -63,7 +63,8 @@ async def test_sigkill_between_commit_and_ack_counts_once(nats_server, database_
 
         async def settled():
             info = await js.consumer_info("DINET_EVENTS", "kpi-projectie")
-            return info.num_ack_pending == 0 and info.num_pending == 0 and info.num_redelivered >= 1
+            # Delivered twice (consumer sequence 2 for stream sequence 1), now acknowledged.
+            return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.consumer_seq == 2
 
         await wait_until(settled, timeout=30)
         async with httpx.AsyncClient() as client:

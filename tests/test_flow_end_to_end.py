@@ -111,3 +111,26 @@ async def test_sign_up_reaches_kpi_mail_and_beleidsplan_counts(stack, csrf):
     from dinet_chassis.deadletter import list_dead_letters
 
     assert await list_dead_letters(stack.kpi.js) == []
+
+    # Privacy: kpi holds ids, organisations and dates, never a name or an address.
+    from sqlalchemy import text
+
+    async with stack.kpi.db.transaction() as conn:
+        columns = (
+            await conn.execute(
+                text(
+                    "SELECT table_name, column_name FROM information_schema.columns"
+                    " WHERE table_schema = 'kpi' AND data_type IN ('text', 'character varying', 'jsonb', 'bytea')"
+                )
+            )
+        ).all()
+        for table, column in columns:
+            hits = (
+                await conn.execute(
+                    text(
+                        f'SELECT count(*) FROM kpi."{table}" WHERE CAST("{column}" AS text) ILIKE ANY '
+                        "(ARRAY['%peeters%', '%an.peeters@gent.be%', '%bart@mediawijs%', '%Claes%'])"
+                    )
+                )
+            ).scalar_one()
+            assert hits == 0, f"personal data in kpi.{table}.{column}"

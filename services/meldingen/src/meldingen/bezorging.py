@@ -1,0 +1,159 @@
+"""The delivery worker: sends planned mails, one transaction per mail, and announces each one.
+
+A mail's row stays locked while it is handed to the SMTP server, then is marked sent together
+with its `MeldingVerzonden` event in the outbox. A crash after the server accepted the mail but
+before that commit sends it again on restart, with the same Message-ID, so the repeat is
+recognisable; that is the one duplicate SMTP itself cannot rule out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+from dinet_chassis import outbox
+from dinet_chassis.logging import get_logger
+from dinet_chassis.tracing import tracer
+from dinet_contracts.events.meldingen import MeldingVerzonden
+
+from . import store
+from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
+from .mails import bevestigingslink, bevestigingsmail, welkomstmail
+from .smtp import SmtpConfig, SmtpFout, verstuur
+
+if TYPE_CHECKING:
+    from dinet_chassis.runtime import Runtime
+
+log = get_logger(__name__)
+
+
+class Bezorger:
+    def __init__(
+        self,
+        runtime: "Runtime",
+        *,
+        wachttijden: tuple[float, ...] = STANDAARD_WACHTTIJDEN,
+        poll_interval: float = 3.0,
+    ) -> None:
+        self.runtime = runtime
+        self.smtp = SmtpConfig.from_url(runtime.settings.smtp_url)
+        self.wachttijden = wachttijden
+        self.poll_interval = poll_interval
+        self._wakker = asyncio.Event()
+        self._stoppen = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        self._wakker.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"{self.runtime.name} bezorger")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Let the mail in hand finish (cancelling mid-SMTP would send it twice), then end."""
+        if self._task is None:
+            return
+        self._stoppen.set()
+        self._wakker.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        except TimeoutError:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._task = None
+
+    async def run(self) -> None:
+        while not self._stoppen.is_set():
+            self._wakker.clear()  # before the round, so a wake during it causes another round
+            wacht = self.poll_interval
+            try:
+                await self.bezorg_wachtende()
+                async with self.runtime.db.engine.connect() as conn:
+                    volgende = await store.seconden_tot_volgende(conn)
+                if volgende is not None:
+                    wacht = min(wacht, volgende)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database may be briefly away; mail waits in its table, so just try again later.
+                log.exception("bezorging.ronde_mislukt")
+            try:
+                await asyncio.wait_for(self._wakker.wait(), timeout=max(wacht, 0.05))
+            except TimeoutError:
+                pass
+
+    async def bezorg_wachtende(self) -> int:
+        """Send every mail that is due now; returns how many were handled (sent or given up)."""
+        behandeld = 0
+        while not self._stoppen.is_set() and await self._bezorg_een():
+            behandeld += 1
+        return behandeld
+
+    async def _bezorg_een(self) -> bool:
+        async with self.runtime.db.transaction() as conn:
+            melding = await store.neem_volgende(conn)
+            if melding is None:
+                return False
+            with tracer().start_as_current_span(f"meldingen verzend {melding.soort.value}") as span:
+                span.set_attribute("dinet.melding_id", str(melding.id))
+                bericht = self._stel_op(melding)
+                if isinstance(bericht, str):
+                    await store.markeer_mislukt(conn, melding.id, bericht)
+                    log.warning("bezorging.niet_verzonden", melding_id=str(melding.id), reden=bericht)
+                    return True
+                try:
+                    await verstuur(self.smtp, bericht)
+                except SmtpFout as fout:
+                    span.set_attribute("dinet.smtp_fout", fout.reden)
+                    await self._na_fout(conn, melding, fout)
+                    return True
+                verzonden_op = await store.markeer_verzonden(conn, melding.id)
+                await outbox.add(
+                    conn,
+                    MeldingVerzonden(
+                        melding_id=melding.id, lid_id=melding.lid_id, soort=melding.soort.value, verzonden_op=verzonden_op
+                    ),
+                    source=self.runtime.source,
+                )
+        log.info("bezorging.verzonden", melding_id=str(melding.id), lid_id=str(melding.lid_id), soort=melding.soort.value)
+        return True
+
+    async def _na_fout(self, conn: Any, melding: store.TeVerzenden, fout: SmtpFout) -> None:
+        pogingen = melding.pogingen + 1
+        wacht = None if fout.blijvend else volgende_poging_na(pogingen, self.wachttijden)
+        if wacht is None:
+            await store.markeer_mislukt(conn, melding.id, fout.reden)
+            log.error(
+                "bezorging.mislukt", melding_id=str(melding.id), pogingen=pogingen, reden=fout.reden
+            )
+        else:
+            await store.markeer_poging_mislukt(conn, melding.id, fout.reden, wacht)
+            log.warning(
+                "bezorging.poging_mislukt",
+                melding_id=str(melding.id),
+                pogingen=pogingen,
+                opnieuw_over_s=wacht.total_seconds(),
+                reden=fout.reden,
+            )
+
+    def _stel_op(self, melding: store.TeVerzenden) -> EmailMessage | str:
+        """The mail to send, or the reason why there is none to send any more."""
+        if melding.naam is None or melding.email is None:
+            return "geen contactgegevens meer voor dit lid"
+        nu = datetime.now(UTC)
+        if melding.soort is Soort.WELKOM:
+            return welkomstmail(
+                melding_id=melding.id, naam=melding.naam, email=melding.email,
+                nieuwsbrief=bool(melding.nieuwsbrief_gewenst), tijd=nu,
+            )
+        if not melding.nieuwsbrief_gewenst:
+            return "het lid wil de nieuwsbrief niet meer"
+        if melding.token is None:
+            return "geen bevestigingstoken bewaard"
+        link = bevestigingslink(self.runtime.settings.public_url, melding.token)
+        return bevestigingsmail(melding_id=melding.id, naam=melding.naam, email=melding.email, link=link, tijd=nu)

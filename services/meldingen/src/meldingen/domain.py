@@ -1,0 +1,124 @@
+"""What meldingen decides, without I/O: which mails an event calls for, opt-in tokens, retries."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+TOKEN_GELDIGHEID = timedelta(days=14)
+
+# Seconds to wait before the next attempt after a temporary SMTP failure; when the list runs out
+# (about half a day of trying) the mail is given up as 'mislukt'.
+STANDAARD_WACHTTIJDEN: tuple[float, ...] = (1, 5, 15, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600)
+
+
+class Soort(StrEnum):
+    WELKOM = "welkom"
+    NIEUWSBRIEF_BEVESTIGING = "nieuwsbrief_bevestiging"
+
+
+class Aanleiding(StrEnum):
+    REGISTRATIE = "registratie"
+    WIJZIGING = "wijziging"
+
+
+@dataclass(frozen=True)
+class Contact:
+    lid_id: UUID
+    naam: str
+    email: str
+    nieuwsbrief_gewenst: bool
+    nieuwsbrief_bevestigd_op: datetime | None
+    gegevens_van: datetime
+
+
+@dataclass(frozen=True)
+class NieuweGegevens:
+    lid_id: UUID
+    naam: str
+    email: str
+    nieuwsbrief: bool
+    aanleiding: str
+    tijd: datetime
+
+
+@dataclass(frozen=True)
+class Besluit:
+    contact: Contact | None  # the contact to store, or None to keep what we have
+    meldingen: tuple[Soort, ...]
+
+
+def verwerk_contactgegevens(vorige: Contact | None, nieuw: NieuweGegevens) -> Besluit:
+    """Decide what to store and which mails to send for one `LidContactgegevens` event."""
+    actueel = vorige is None or nieuw.tijd >= vorige.gegevens_van
+    contact: Contact | None = None
+    if actueel:
+        blijft_bevestigd = nieuw.nieuwsbrief and vorige is not None and vorige.nieuwsbrief_bevestigd_op is not None
+        contact = Contact(
+            lid_id=nieuw.lid_id,
+            naam=nieuw.naam,
+            email=nieuw.email,
+            nieuwsbrief_gewenst=nieuw.nieuwsbrief,
+            # Withdrawing the wish withdraws the consent: asking again needs a new opt-in.
+            nieuwsbrief_bevestigd_op=vorige.nieuwsbrief_bevestigd_op if blijft_bevestigd else None,
+            gegevens_van=nieuw.tijd,
+        )
+    huidig = contact or vorige
+    assert huidig is not None
+
+    meldingen: list[Soort] = []
+    if nieuw.aanleiding == Aanleiding.REGISTRATIE:
+        meldingen.append(Soort.WELKOM)
+    nieuw_gevraagd = (
+        nieuw.aanleiding == Aanleiding.REGISTRATIE or vorige is None or not vorige.nieuwsbrief_gewenst
+    )
+    if huidig.nieuwsbrief_gewenst and huidig.nieuwsbrief_bevestigd_op is None and nieuw.nieuwsbrief and nieuw_gevraagd:
+        meldingen.append(Soort.NIEUWSBRIEF_BEVESTIGING)
+    return Besluit(contact=contact, meldingen=tuple(meldingen))
+
+
+def nieuw_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStatus(StrEnum):
+    GELDIG = "geldig"
+    ONBEKEND = "onbekend"
+    VERLOPEN = "verlopen"
+    GEBRUIKT = "gebruikt"
+    INGETROKKEN = "ingetrokken"  # the member no longer wants the newsletter
+
+
+@dataclass(frozen=True)
+class Token:
+    lid_id: UUID
+    verloopt_op: datetime
+    gebruikt_op: datetime | None
+    nieuwsbrief_gewenst: bool  # the member's current wish, from their contact
+
+
+def beoordeel_token(token: Token | None, nu: datetime) -> TokenStatus:
+    if token is None:
+        return TokenStatus.ONBEKEND
+    if token.gebruikt_op is not None:
+        return TokenStatus.GEBRUIKT
+    if nu >= token.verloopt_op:
+        return TokenStatus.VERLOPEN
+    if not token.nieuwsbrief_gewenst:
+        return TokenStatus.INGETROKKEN
+    return TokenStatus.GELDIG
+
+
+def volgende_poging_na(pogingen: int, wachttijden: tuple[float, ...] = STANDAARD_WACHTTIJDEN) -> timedelta | None:
+    """After `pogingen` failed attempts: how long to wait, or None to give up."""
+    if pogingen < 1 or pogingen > len(wachttijden):
+        return None
+    return timedelta(seconds=wachttijden[pogingen - 1])

@@ -1,0 +1,52 @@
+"""Entry point: wires meldingen's consumer, delivery worker and pages into the chassis runtime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dinet_chassis.runtime import Runtime, ServiceDefinition
+from dinet_chassis.runtime import main as run
+
+from .bezorging import Bezorger
+from .contactgegevens import handle_contactgegevens
+from .web import create_app
+
+BEZORGER = "bezorger"
+
+
+async def start_bezorger(runtime: Runtime) -> None:
+    if runtime.relay is None:
+        return  # started without workers (e.g. pages only): another instance sends the mail
+    bezorger = Bezorger(runtime)
+    runtime.state[BEZORGER] = bezorger
+    # Wake the worker as soon as a consumer batch commits, instead of at the next poll.
+    for consumer in runtime.consumers:
+        vorige = consumer.after_commit
+
+        def na_commit(vorige=vorige) -> None:
+            if vorige is not None:
+                vorige()
+            bezorger.wake()
+
+        consumer.after_commit = na_commit
+    bezorger.start()
+
+
+async def stop_bezorger(runtime: Runtime) -> None:
+    bezorger = runtime.state.pop(BEZORGER, None)
+    if bezorger is not None:
+        await bezorger.stop()
+
+
+DEFINITION = ServiceDefinition(
+    name="meldingen",
+    package_dir=Path(__file__).parent,
+    create_app=create_app,
+    handlers={"meldingen-contact": handle_contactgegevens},
+    on_start=start_bezorger,
+    on_stop=stop_bezorger,
+)
+
+
+def main() -> None:
+    run(DEFINITION)

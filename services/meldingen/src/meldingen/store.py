@@ -1,0 +1,179 @@
+"""meldingen's tables (see migrations/): contacts, planned mails and opt-in tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .domain import Contact, Soort, Token
+
+
+async def lees_contact(conn: AsyncConnection, lid_id: UUID, *, voor_update: bool = False) -> Contact | None:
+    sql = (
+        "SELECT lid_id, naam, email, nieuwsbrief_gewenst, nieuwsbrief_bevestigd_op, gegevens_van"
+        " FROM contact WHERE lid_id = :lid_id"
+    )
+    if voor_update:
+        sql += " FOR UPDATE"
+    row = (await conn.execute(text(sql), {"lid_id": lid_id})).mappings().first()
+    return Contact(**row) if row else None
+
+
+async def bewaar_contact(conn: AsyncConnection, contact: Contact) -> None:
+    await conn.execute(
+        text(
+            "INSERT INTO contact (lid_id, naam, email, nieuwsbrief_gewenst, nieuwsbrief_bevestigd_op, gegevens_van)"
+            " VALUES (:lid_id, :naam, :email, :nieuwsbrief_gewenst, :nieuwsbrief_bevestigd_op, :gegevens_van)"
+            " ON CONFLICT (lid_id) DO UPDATE SET naam = EXCLUDED.naam, email = EXCLUDED.email,"
+            " nieuwsbrief_gewenst = EXCLUDED.nieuwsbrief_gewenst,"
+            " nieuwsbrief_bevestigd_op = EXCLUDED.nieuwsbrief_bevestigd_op,"
+            " gegevens_van = EXCLUDED.gegevens_van, bijgewerkt_op = now()"
+        ),
+        {
+            "lid_id": contact.lid_id,
+            "naam": contact.naam,
+            "email": contact.email,
+            "nieuwsbrief_gewenst": contact.nieuwsbrief_gewenst,
+            "nieuwsbrief_bevestigd_op": contact.nieuwsbrief_bevestigd_op,
+            "gegevens_van": contact.gegevens_van,
+        },
+    )
+
+
+async def plan_melding(
+    conn: AsyncConnection, *, lid_id: UUID, soort: Soort, bron_event_id: str, token: str | None = None
+) -> UUID | None:
+    """Record a mail to send; None if this event already planned this mail for this member."""
+    row = (
+        await conn.execute(
+            text(
+                "INSERT INTO melding (id, lid_id, soort, bron_event_id, token)"
+                " VALUES (:id, :lid_id, :soort, :bron, :token)"
+                " ON CONFLICT (lid_id, soort, bron_event_id) DO NOTHING RETURNING id"
+            ),
+            {"id": uuid.uuid4(), "lid_id": lid_id, "soort": soort.value, "bron": bron_event_id, "token": token},
+        )
+    ).first()
+    return row[0] if row else None
+
+
+async def bewaar_token(
+    conn: AsyncConnection, *, token_hash: str, lid_id: UUID, melding_id: UUID, verloopt_op: datetime
+) -> None:
+    await conn.execute(
+        text(
+            "INSERT INTO nieuwsbrief_token (token_hash, lid_id, melding_id, verloopt_op)"
+            " VALUES (:h, :lid_id, :melding_id, :verloopt_op)"
+        ),
+        {"h": token_hash, "lid_id": lid_id, "melding_id": melding_id, "verloopt_op": verloopt_op},
+    )
+
+
+@dataclass(frozen=True)
+class TeVerzenden:
+    id: UUID
+    lid_id: UUID
+    soort: Soort
+    pogingen: int
+    token: str | None
+    naam: str | None  # None: the contact is gone (erased), nothing to send to
+    email: str | None
+    nieuwsbrief_gewenst: bool | None
+
+
+async def neem_volgende(conn: AsyncConnection) -> TeVerzenden | None:
+    """Lock the next due mail; other instances skip it while this transaction holds it."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT m.id, m.lid_id, m.soort, m.pogingen, m.token, c.naam, c.email, c.nieuwsbrief_gewenst"
+                " FROM melding m LEFT JOIN contact c ON c.lid_id = m.lid_id"
+                " WHERE m.status = 'wachtend' AND m.volgende_poging_op <= now()"
+                " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT 1"
+                " FOR UPDATE OF m SKIP LOCKED"
+            )
+        )
+    ).mappings().first()
+    if row is None:
+        return None
+    return TeVerzenden(**{**row, "soort": Soort(row["soort"])})
+
+
+async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID) -> datetime:
+    row = (
+        await conn.execute(
+            text(
+                "UPDATE melding SET status = 'verzonden', verzonden_op = now(), pogingen = pogingen + 1,"
+                " reden = NULL, token = NULL WHERE id = :id RETURNING verzonden_op"
+            ),
+            {"id": melding_id},
+        )
+    ).one()
+    return row[0]
+
+
+async def markeer_poging_mislukt(conn: AsyncConnection, melding_id: UUID, reden: str, wacht: timedelta) -> None:
+    await conn.execute(
+        text(
+            "UPDATE melding SET pogingen = pogingen + 1, reden = :reden,"
+            " volgende_poging_op = now() + :wacht WHERE id = :id"
+        ),
+        {"id": melding_id, "reden": reden, "wacht": wacht},
+    )
+
+
+async def markeer_mislukt(conn: AsyncConnection, melding_id: UUID, reden: str) -> None:
+    await conn.execute(
+        text(
+            "UPDATE melding SET status = 'mislukt', pogingen = pogingen + 1, reden = :reden, token = NULL"
+            " WHERE id = :id"
+        ),
+        {"id": melding_id, "reden": reden},
+    )
+
+
+async def seconden_tot_volgende(conn: AsyncConnection) -> float | None:
+    """How long until the earliest waiting mail is due (0 if overdue), None if none waits."""
+    value = (
+        await conn.execute(
+            text(
+                "SELECT GREATEST(EXTRACT(EPOCH FROM min(volgende_poging_op) - now()), 0)"
+                " FROM melding WHERE status = 'wachtend'"
+            )
+        )
+    ).scalar()
+    return float(value) if value is not None else None
+
+
+async def lees_token(conn: AsyncConnection, token_hash: str, *, voor_update: bool = False) -> Token | None:
+    sql = (
+        "SELECT t.lid_id, t.verloopt_op, t.gebruikt_op, COALESCE(c.nieuwsbrief_gewenst, false) AS nieuwsbrief_gewenst"
+        " FROM nieuwsbrief_token t LEFT JOIN contact c ON c.lid_id = t.lid_id WHERE t.token_hash = :h"
+    )
+    if voor_update:
+        sql += " FOR UPDATE OF t"
+    row = (await conn.execute(text(sql), {"h": token_hash})).mappings().first()
+    return Token(**row) if row else None
+
+
+async def gebruik_token(conn: AsyncConnection, token_hash: str) -> None:
+    await conn.execute(text("UPDATE nieuwsbrief_token SET gebruikt_op = now() WHERE token_hash = :h"), {"h": token_hash})
+
+
+async def bevestig_nieuwsbrief(conn: AsyncConnection, lid_id: UUID) -> datetime | None:
+    """Mark the subscription confirmed; None if it already was (nothing new to announce)."""
+    row = (
+        await conn.execute(
+            text(
+                "UPDATE contact SET nieuwsbrief_bevestigd_op = now(), bijgewerkt_op = now()"
+                " WHERE lid_id = :lid_id AND nieuwsbrief_bevestigd_op IS NULL RETURNING nieuwsbrief_bevestigd_op"
+            ),
+            {"lid_id": lid_id},
+        )
+    ).first()
+    return row[0] if row else None

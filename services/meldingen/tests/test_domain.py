@@ -1,0 +1,138 @@
+"""The decisions and mails, without servers."""
+
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from uuid import uuid4
+
+import pytest
+from meldingen.domain import (
+    Contact,
+    NieuweGegevens,
+    Soort,
+    Token,
+    TokenStatus,
+    beoordeel_token,
+    nieuw_token,
+    token_hash,
+    verwerk_contactgegevens,
+    volgende_poging_na,
+)
+from meldingen.mails import bevestigingslink, bevestigingsmail, message_id, welkomstmail
+from meldingen.smtp import SmtpConfig
+
+T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+LID = uuid4()
+
+
+def gegevens(**kw) -> NieuweGegevens:
+    waarden = dict(lid_id=LID, naam="An Peeters", email="an@gemeente.be", nieuwsbrief=True, aanleiding="registratie", tijd=T0)
+    waarden.update(kw)
+    return NieuweGegevens(**waarden)
+
+
+def contact(**kw) -> Contact:
+    waarden = dict(
+        lid_id=LID, naam="An Peeters", email="an@gemeente.be", nieuwsbrief_gewenst=True,
+        nieuwsbrief_bevestigd_op=None, gegevens_van=T0,
+    )
+    waarden.update(kw)
+    return Contact(**waarden)
+
+
+def test_registratie_met_nieuwsbrief_geeft_welkom_en_bevestiging():
+    besluit = verwerk_contactgegevens(None, gegevens())
+    assert besluit.meldingen == (Soort.WELKOM, Soort.NIEUWSBRIEF_BEVESTIGING)
+    assert besluit.contact == contact()
+
+
+def test_registratie_zonder_nieuwsbrief_geeft_alleen_welkom():
+    besluit = verwerk_contactgegevens(None, gegevens(nieuwsbrief=False))
+    assert besluit.meldingen == (Soort.WELKOM,)
+    assert besluit.contact is not None and not besluit.contact.nieuwsbrief_gewenst
+
+
+def test_wijziging_van_naam_stuurt_niets():
+    besluit = verwerk_contactgegevens(contact(), gegevens(aanleiding="wijziging", naam="An Janssens", tijd=T0 + timedelta(1)))
+    assert besluit.meldingen == ()
+    assert besluit.contact is not None and besluit.contact.naam == "An Janssens"
+
+
+def test_nieuwsbrief_later_aangevraagd_vraagt_bevestiging():
+    vorige = contact(nieuwsbrief_gewenst=False)
+    besluit = verwerk_contactgegevens(vorige, gegevens(aanleiding="wijziging", tijd=T0 + timedelta(1)))
+    assert besluit.meldingen == (Soort.NIEUWSBRIEF_BEVESTIGING,)
+
+
+def test_bevestiging_blijft_tot_de_wens_verdwijnt():
+    vorige = contact(nieuwsbrief_bevestigd_op=T0)
+    blijft = verwerk_contactgegevens(vorige, gegevens(aanleiding="wijziging", tijd=T0 + timedelta(1)))
+    assert blijft.contact is not None and blijft.contact.nieuwsbrief_bevestigd_op == T0
+    assert blijft.meldingen == ()
+    weg = verwerk_contactgegevens(vorige, gegevens(aanleiding="wijziging", nieuwsbrief=False, tijd=T0 + timedelta(1)))
+    assert weg.contact is not None and weg.contact.nieuwsbrief_bevestigd_op is None
+
+
+def test_ouder_bericht_overschrijft_nieuwere_gegevens_niet():
+    vorige = contact(naam="Nieuwe naam", gegevens_van=T0 + timedelta(days=1))
+    besluit = verwerk_contactgegevens(vorige, gegevens(aanleiding="wijziging", naam="Oude naam"))
+    assert besluit.contact is None
+
+
+def test_token_is_willekeurig_en_alleen_als_hash_bewaard():
+    a, b = nieuw_token(), nieuw_token()
+    assert a != b and len(a) >= 40
+    assert token_hash(a) != a and len(token_hash(a)) == 64
+
+
+@pytest.mark.parametrize(
+    ("token", "verwacht"),
+    [
+        (None, TokenStatus.ONBEKEND),
+        (Token(LID, T0 + timedelta(days=1), None, True), TokenStatus.GELDIG),
+        (Token(LID, T0, None, True), TokenStatus.VERLOPEN),
+        (Token(LID, T0 + timedelta(days=1), T0, True), TokenStatus.GEBRUIKT),
+        (Token(LID, T0 + timedelta(days=1), None, False), TokenStatus.INGETROKKEN),
+    ],
+)
+def test_beoordeel_token(token, verwacht):
+    assert beoordeel_token(token, T0) is verwacht
+
+
+def test_wachttijden_lopen_op_en_stoppen():
+    wachttijden = (1.0, 5.0)
+    assert volgende_poging_na(1, wachttijden) == timedelta(seconds=1)
+    assert volgende_poging_na(2, wachttijden) == timedelta(seconds=5)
+    assert volgende_poging_na(3, wachttijden) is None
+
+
+def test_smtp_url():
+    assert SmtpConfig.from_url("smtp://127.0.0.1:8025") == SmtpConfig("127.0.0.1", 8025)
+    tls = SmtpConfig.from_url("smtps://mail%40vvsg.be:ge%2Fheim@smtp.vvsg.be")
+    assert (tls.host, tls.port, tls.use_tls, tls.username, tls.password) == (
+        "smtp.vvsg.be", 465, True, "mail@vvsg.be", "ge/heim",
+    )
+    with pytest.raises(ValueError):
+        SmtpConfig.from_url("http://mail")
+
+
+def test_welkomstmail():
+    melding_id = uuid4()
+    msg = welkomstmail(melding_id=melding_id, naam="An <Peeters>", email="an@gemeente.be", nieuwsbrief=True, tijd=T0)
+    terug = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert terug["From"] == "Netwerk digitale inclusie <netwerk@vvsg.be>"
+    assert terug["Subject"] == "Welkom bij het netwerk digitale inclusie"
+    assert terug["Message-ID"] == message_id(melding_id)
+    assert terug["Content-Language"] == "nl"
+    tekst = terug.get_body(("plain",)).get_content()
+    html = terug.get_body(("html",)).get_content()
+    assert "Beste An <Peeters>" in tekst and "aparte mail" in tekst
+    assert "An &lt;Peeters&gt;" in html and "<Peeters>" not in html
+
+
+def test_bevestigingsmail_bevat_link():
+    link = bevestigingslink("https://dinet.vvsg.be/", "abc-_123")
+    assert link == "https://dinet.vvsg.be/meldingen/nieuwsbrief/bevestigen?token=abc-_123"
+    msg = bevestigingsmail(melding_id=uuid4(), naam="An", email="an@gemeente.be", link=link, tijd=T0)
+    assert link in msg.get_body(("plain",)).get_content()
+    assert f'href="{link}"' in msg.get_body(("html",)).get_content()
+    assert msg["Subject"] == "Bevestig je inschrijving voor de nieuwsbrief"
