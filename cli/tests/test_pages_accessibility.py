@@ -1,0 +1,70 @@
+"""The gateway's own pages (start page, mailbox, a mail, the "service down" page) have no axe-core
+violations (WCAG 2.1 AA) in a real headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from dinet_chassis.embedded import free_port
+from dinet_cli.gateway import Gateway, serve
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium ontbreekt (apt-get install chromium): toegankelijkheidstest overgeslagen"
+)
+
+
+async def axe_violations(page) -> list[dict]:
+    import axe_playwright_python
+
+    await page.add_script_tag(content=(Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text())
+    result = await page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
+    )
+    return [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in result["violations"]]
+
+
+async def test_gateway_pages_pass_axe(tmp_path):
+    from playwright.async_api import async_playwright
+
+    async def accounts(request):
+        return JSONResponse({"accounts": [{"gebruikersnaam": "gent", "wachtwoord": "demo", "organisatie": "Gent"}]})
+
+    upstream_port, gateway_port = free_port(), free_port()
+    upstream = Starlette(routes=[Route("/beleidsplan/api/v1/demo-accounts", accounts)])
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "netwerk@vvsg.be", "an@gent.be", "Welkom in het netwerk"
+    mail["Date"] = "Mon, 03 Nov 2025 10:15:00 +0100"
+    mail.set_content("Bevestig je adres: http://127.0.0.1:8000/meldingen/bevestig?t=abc")
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "20251103T101500-abc.eml").write_bytes(bytes(mail))
+    gateway = Gateway(
+        {"beleidsplan": f"http://127.0.0.1:{upstream_port}", "registratie": f"http://127.0.0.1:{free_port()}",
+         "kpi": f"http://127.0.0.1:{free_port()}", "meldingen": f"http://127.0.0.1:{free_port()}"},
+        mail_dir=tmp_path / "mail",
+    )
+    servers = [await serve(upstream, "127.0.0.1", upstream_port), await serve(gateway.app, "127.0.0.1", gateway_port)]
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = await browser.new_page()
+                for path in ("/", "/mail/", "/mail/20251103T101500-abc.eml", "/kpi/"):
+                    await page.goto(f"http://127.0.0.1:{gateway_port}{path}")
+                    assert await axe_violations(page) == [], path
+            finally:
+                await browser.close()
+    finally:
+        for server, task in servers:
+            server.should_exit = True
+            await task
