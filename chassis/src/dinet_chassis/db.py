@@ -50,7 +50,11 @@ class Database:
 
     async def ensure_schema(self) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            # Look first: PostgreSQL checks the right to create schemas even with IF NOT EXISTS,
+            # and a production role owns its schema without having that right on the database.
+            exists = await conn.scalar(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": self.schema})
+            if not exists:
+                await conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

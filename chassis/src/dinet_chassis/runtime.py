@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from dinet_contracts.topology import consumers_of
+from dinet_contracts.topology import consumers_of, streams_of
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
 from .bus import connect, ensure_streams
@@ -81,7 +81,7 @@ class Runtime:
 
         self.nc = await connect(self.settings.nats_url, name=f"dinet-{self.name}", on_final_close=final_close)
         self.js = self.nc.jetstream()
-        await ensure_streams(self.js)
+        await ensure_streams(self.js, streams_of(self.name))
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
         self.app = OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health")

@@ -103,3 +103,19 @@ def consumer(durable: str) -> ConsumerDef:
 def dlq_subject(durable: str, original_subject: str) -> str:
     """Dead letters keep the original subject in theirs, so erasure can purge them per member."""
     return f"{DLQ_PREFIX}.{durable}.{original_subject}"
+
+
+def stream_of_subject(subject: str) -> StreamDef:
+    """The stream that stores a (possibly templated) subject."""
+    for stream in STREAMS:
+        if any(subject.startswith(pattern.rstrip(">")) for pattern in stream.subjects):
+            return stream
+    raise KeyError(subject)
+
+
+def streams_of(service: str) -> tuple[StreamDef, ...]:
+    """The streams a service writes to or reads from: the only ones its NATS user may manage."""
+    names = {stream_of_subject(subject).name for subject in subjects_of(service)}
+    for c in consumers_of(service):
+        names |= {c.stream, DEADLETTERS.name}
+    return tuple(s for s in STREAMS if s.name in names)

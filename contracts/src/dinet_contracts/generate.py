@@ -1,0 +1,775 @@
+"""Generate the checked-in artefacts that describe the bus, from the models and the topology.
+
+    python -m dinet_contracts.generate            # write everything
+    python -m dinet_contracts.generate --check    # exit 1 when a checked-in file drifted
+    python -m dinet_contracts.generate --deploy   # only deploy/nats (streams, server config)
+    python -m dinet_contracts.generate --contracts  # only contracts/schemas and asyncapi.yaml
+
+Contracts: one JSON Schema per event type (the whole CloudEvent with its typed `data`) in
+`contracts/schemas/<type>.json`, and `contracts/asyncapi.yaml` (AsyncAPI 3.0).
+Deploy: `deploy/nats/streams.json` and `deploy/nats/nats-server.conf`, whose per-service
+permissions follow from who publishes what (`PUBLISHED_BY`) and who consumes what (`CONSUMERS`).
+
+A published schema is a promise: the generator refuses to overwrite a schema file with one that
+`check_compatible` rejects; the way out is a new type (`….v2`) beside the old one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .envelope import CONTENT_TYPE, SCHEMA_BASE, CloudEvent, Event
+from .registry import EVENT_TYPES, PUBLISHED_BY
+from .topology import (
+    CONSUMERS,
+    DEADLETTERS,
+    DLQ_PREFIX,
+    SERVICES,
+    STREAMS,
+    ConsumerDef,
+    StreamDef,
+    consumers_of,
+    streams_of,
+)
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+REGENERATE = "uv run python -m dinet_contracts.generate"
+NANOS = 1_000_000_000
+
+
+# --------------------------------------------------------------------------- subjects
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def subject_parameters(template: str) -> list[str]:
+    return _PLACEHOLDER.findall(template)
+
+
+def subject_pattern(template: str) -> str:
+    """A subject template as a NATS subject pattern: every `{field}` becomes one `*` token."""
+    return _PLACEHOLDER.sub("*", template)
+
+
+def subject_within(subject: str, pattern: str) -> bool:
+    """Whether every subject that `subject` (itself possibly a pattern) matches is matched by `pattern`."""
+    sub, pat = subject.split("."), pattern.split(".")
+    for i, p in enumerate(pat):
+        if p == ">":
+            return len(sub) > i
+        if i >= len(sub):
+            return False
+        s = sub[i]
+        if s == ">":
+            return False
+        if p != "*" and (s == "*" or s != p):
+            return False
+    return len(sub) == len(pat)
+
+
+def subjects_overlap(a: str, b: str) -> bool:
+    """Whether some concrete subject is matched by both patterns."""
+    ta, tb = a.split("."), b.split(".")
+    for i in range(max(len(ta), len(tb))):
+        x = ta[i] if i < len(ta) else None
+        y = tb[i] if i < len(tb) else None
+        if x == ">" or y == ">":
+            return x is not None and y is not None
+        if x is None or y is None:
+            return False
+        if x != y and "*" not in (x, y):
+            return False
+    return True
+
+
+def streams_for(subject: str) -> list[StreamDef]:
+    """The streams that store messages published on `subject` (a pattern): exactly one, normally."""
+    return [s for s in STREAMS if any(subjects_overlap(subject, p) for p in s.subjects)]
+
+
+def stream_for(subject: str) -> StreamDef:
+    found = [s for s in STREAMS if any(subject_within(subject, p) for p in s.subjects)]
+    if len(found) != 1:
+        raise ValueError(f"subject {subject} valt in {len(found)} streams, verwacht precies één")
+    return found[0]
+
+
+def consumed_types(consumer: ConsumerDef) -> list[str]:
+    """The event types whose subjects a consumer's filters reach."""
+    return [
+        t
+        for t, cls in EVENT_TYPES.items()
+        if any(subjects_overlap(subject_pattern(cls.subject_template), f) for f in consumer.filter_subjects)
+    ]
+
+
+def publisher_of(event_type: str) -> str:
+    for service, classes in PUBLISHED_BY.items():
+        if any(c.event_type == event_type for c in classes):
+            return service
+    raise KeyError(event_type)
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+
+def event_schema(cls: type[Event]) -> dict[str, Any]:
+    """The JSON Schema of a whole CloudEvent carrying `cls` as its data (what consumers accept)."""
+    schema = CloudEvent[cls].model_json_schema()  # type: ignore[valid-type]
+    schema["$schema"] = JSON_SCHEMA_DIALECT
+    schema["$id"] = SCHEMA_BASE + cls.event_type
+    schema["title"] = cls.event_type
+    schema["description"] = (
+        f"CloudEvents 1.0-envelop (structured mode) met als data een {cls.__name__}. "
+        f"Subject op NATS: {cls.subject_template}."
+    )
+    # `parse` picks the model by `type`, so a message of this schema carries exactly this type.
+    schema["properties"]["type"] = {**schema["properties"]["type"], "const": cls.event_type}
+    return schema
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    return {t: event_schema(cls) for t, cls in sorted(EVENT_TYPES.items())}
+
+
+def render_json(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- compatibility
+
+# Keywords that document but do not constrain: changing them never breaks anybody.
+_ANNOTATIONS = frozenset(
+    {"title", "description", "default", "examples", "$comment", "deprecated", "readOnly", "writeOnly", "$schema", "$id"}
+)
+_LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties", "minContains")
+_UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties", "maxContains")
+_HANDLED = frozenset(
+    {
+        "$ref", "$defs", "anyOf", "oneOf", "type", "const", "enum", "format", "pattern", "multipleOf",
+        "properties", "required", "additionalProperties", "items",
+        *_LOWER_BOUNDS, *_UPPER_BOUNDS,
+    }
+)  # fmt: skip
+
+# Both directions matter: the streams keep old messages that upgraded readers replay
+# (projections are rebuilt from history), and every Event forbids unknown fields, so a consumer
+# still on the published version rejects any message the new version adds something to.
+OLD_UNREADABLE = "berichten die al op de bus staan, zijn dan ongeldig"
+NEW_REJECTED = "consumenten met de gepubliceerde versie weigeren dan nieuwe berichten"
+
+
+def check_compatible(old_schema: Mapping[str, Any], new_schema: Mapping[str, Any]) -> list[str]:
+    """Why `new_schema` cannot replace the published `old_schema` under the same type; [] if it can.
+
+    Breaking: removing a property, adding a required one (or one to a closed object), making an
+    optional property required, changing a type, format, const or enum, tightening or loosening
+    a bound, closing an open object. Titles, descriptions and defaults may change freely.
+    """
+    return _Comparison(old_schema, new_schema).compare(old_schema, new_schema, "")
+
+
+@dataclass
+class _Comparison:
+    old_doc: Mapping[str, Any]
+    new_doc: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
+
+    def compare(self, old: Any, new: Any, path: str) -> list[str]:
+        refs = (old.get("$ref"), new.get("$ref")) if isinstance(old, Mapping) and isinstance(new, Mapping) else None
+        if refs and refs[0] and refs[1]:
+            if refs in self._seen:  # recursive (or shared) definitions: compared once
+                return []
+            self._seen.add(refs)
+        old, new = _resolve(self.old_doc, old), _resolve(self.new_doc, new)
+        where = path or "(bericht)"
+        old_branches, new_branches = _branches(self.old_doc, old), _branches(self.new_doc, new)
+        problems: list[str] = []
+        for kind in sorted(old_branches.keys() - new_branches.keys()):
+            problems.append(f"{where}: type {kind} wordt niet meer aanvaard; {OLD_UNREADABLE}")
+        for kind in sorted(new_branches.keys() - old_branches.keys()):
+            problems.append(f"{where}: type {kind} is nieuw; {NEW_REJECTED}")
+        for kind in sorted(old_branches.keys() & new_branches.keys()):
+            problems += self._compare_branch(old_branches[kind], new_branches[kind], where, path)
+        return problems
+
+    def _compare_branch(self, old: Mapping[str, Any], new: Mapping[str, Any], where: str, path: str) -> list[str]:
+        problems: list[str] = []
+        if old.get("format") != new.get("format"):
+            problems.append(f"{where}: format {old.get('format')!r} wordt {new.get('format')!r}")
+        for key in ("pattern", "multipleOf"):
+            if old.get(key) != new.get(key):
+                problems.append(f"{where}: {key} {old.get(key)!r} wordt {new.get(key)!r}")
+        problems += _compare_values(old, new, where)
+        problems += _compare_bounds(old, new, where)
+        if "properties" in old or "properties" in new or old.get("type") == "object":
+            problems += self._compare_object(old, new, where, path)
+        if "items" in old or "items" in new:
+            if isinstance(old.get("items"), Mapping) and isinstance(new.get("items"), Mapping):
+                problems += self.compare(old["items"], new["items"], f"{path}[]")
+            elif old.get("items") != new.get("items"):
+                problems.append(f"{where}: items gewijzigd")
+        for key in sorted((old.keys() | new.keys()) - _HANDLED - _ANNOTATIONS):
+            if key.startswith("x-"):
+                continue
+            if old.get(key) != new.get(key):
+                problems.append(f"{where}: sleutelwoord {key} gewijzigd")
+        return problems
+
+    def _compare_object(self, old: Mapping[str, Any], new: Mapping[str, Any], where: str, path: str) -> list[str]:
+        problems: list[str] = []
+        old_props, new_props = old.get("properties", {}), new.get("properties", {})
+        old_req, new_req = set(old.get("required", ())), set(new.get("required", ()))
+        old_open = old.get("additionalProperties", True) is not False
+        new_open = new.get("additionalProperties", True) is not False
+        for name in sorted(old_props.keys() - new_props.keys()):
+            problems.append(f"{_join(path, name)}: eigenschap verwijderd")
+        for name in sorted(new_props.keys() - old_props.keys()):
+            if name in new_req:
+                problems.append(f"{_join(path, name)}: nieuwe verplichte eigenschap; {OLD_UNREADABLE}")
+            elif not old_open:
+                problems.append(f"{_join(path, name)}: nieuwe eigenschap in een gesloten object; {NEW_REJECTED}")
+        for name in sorted(old_props.keys() & new_props.keys()):
+            if name in new_req and name not in old_req:
+                problems.append(f"{_join(path, name)}: is nu verplicht; {OLD_UNREADABLE}")
+            if name in old_req and name not in new_req:
+                problems.append(f"{_join(path, name)}: is niet meer verplicht; {NEW_REJECTED}")
+            problems += self.compare(old_props[name], new_props[name], _join(path, name))
+        if old_open and not new_open:
+            problems.append(f"{where}: object is nu gesloten (additionalProperties: false); {OLD_UNREADABLE}")
+        if not old_open and new_open:
+            problems.append(f"{where}: object is nu open; {NEW_REJECTED}")
+        extra_old, extra_new = old.get("additionalProperties"), new.get("additionalProperties")
+        if isinstance(extra_old, Mapping) and isinstance(extra_new, Mapping):
+            problems += self.compare(extra_old, extra_new, f"{path}{{*}}")
+        return problems
+
+
+def _branches(doc: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The alternatives a schema accepts, keyed by JSON type: `anyOf` and type lists flattened."""
+    alternatives = node.get("anyOf") or node.get("oneOf")
+    if alternatives:
+        out: dict[str, Mapping[str, Any]] = {}
+        for alt in alternatives:
+            out.update(_branches(doc, _resolve(doc, alt)))
+        return out
+    types = node.get("type")
+    if isinstance(types, list):
+        return {t: {**node, "type": t} for t in types}
+    return {str(types) if types is not None else "(elk)": node}
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _resolve(doc: Mapping[str, Any], node: Any) -> Mapping[str, Any]:
+    """Follow local `$ref`s ("#/..."); sibling keywords of a $ref are kept beside the target's."""
+    seen = 0
+    while isinstance(node, Mapping) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"alleen lokale $ref wordt ondersteund, niet {ref!r}")
+        target: Any = doc
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**target, **siblings} if siblings else target
+        seen += 1
+        if seen > 64:
+            raise ValueError(f"$ref-lus bij {ref!r}")
+    return node if isinstance(node, Mapping) else {}
+
+
+def _allowed_values(node: Mapping[str, Any]) -> list[Any] | None:
+    if "const" in node:
+        return [node["const"]]
+    if "enum" in node:
+        return list(node["enum"])
+    return None
+
+
+def _compare_values(old: Mapping[str, Any], new: Mapping[str, Any], where: str) -> list[str]:
+    old_values, new_values = _allowed_values(old), _allowed_values(new)
+    if old_values is None and new_values is None:
+        return []
+    if old_values is None:
+        return [f"{where}: alleen nog de waarden {new_values!r}; {OLD_UNREADABLE}"]
+    if new_values is None:
+        return [f"{where}: niet meer beperkt tot {old_values!r}; {NEW_REJECTED}"]
+    problems = [
+        f"{where}: waarde {v!r} wordt niet meer aanvaard; {OLD_UNREADABLE}" for v in old_values if v not in new_values
+    ]
+    problems += [f"{where}: nieuwe waarde {v!r}; {NEW_REJECTED}" for v in new_values if v not in old_values]
+    return problems
+
+
+def _compare_bounds(old: Mapping[str, Any], new: Mapping[str, Any], where: str) -> list[str]:
+    problems = []
+    for key in (*_LOWER_BOUNDS, *_UPPER_BOUNDS):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        lower = key in _LOWER_BOUNDS
+        if a is None:
+            tighter = True
+        elif b is None:
+            tighter = False
+        else:
+            tighter = b > a if lower else b < a
+        consequence = OLD_UNREADABLE if tighter else NEW_REJECTED
+        problems.append(f"{where}: {key} {a!r} wordt {b!r} ({'strenger' if tighter else 'ruimer'}); {consequence}")
+    return problems
+
+
+# --------------------------------------------------------------------------- AsyncAPI
+
+
+_NATS_HEADERS = {
+    "type": "object",
+    "properties": {
+        "Nats-Msg-Id": {
+            "type": "string",
+            "description": "Gelijk aan de `id` van de CloudEvent: JetStream ontdubbelt hierop binnen het "
+            "duplicate window, de inbox van elke consument daarna.",
+        },
+        "traceparent": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+            "description": "W3C Trace Context van het verzoek dat de gebeurtenis veroorzaakte "
+            "(vastgelegd bij het schrijven in de outbox).",
+        },
+        "tracestate": {"type": "string", "description": "W3C Trace Context, leveranciersspecifiek deel."},
+    },
+    "required": ["Nats-Msg-Id"],
+}
+
+
+def _channel_id(template: str) -> str:
+    return _PLACEHOLDER.sub(r"\1", template)
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n\n")[0].replace("\n", " ")
+
+
+def _stream_extension(stream: StreamDef) -> dict[str, Any]:
+    return {
+        "stream": stream.name,
+        "streamSubjects": list(stream.subjects),
+        "storage": "file",
+        "retention": "limits",
+        "maxAgeSeconds": stream.max_age_seconds,
+        "duplicateWindowSeconds": stream.duplicate_window_seconds,
+        "description": stream.description,
+    }
+
+
+def _consumer_extension(consumer: ConsumerDef) -> dict[str, Any]:
+    return {
+        "durable": consumer.durable,
+        "stream": consumer.stream,
+        "filterSubjects": list(consumer.filter_subjects),
+        "ackPolicy": "explicit",
+        "deliverPolicy": "all",
+        # Retries are the chassis's: it counts attempts, naks with these delays, then dead-letters.
+        "maxAttempts": consumer.max_attempts,
+        "backoffSeconds": list(consumer.backoff_seconds),
+        "ackWaitSeconds": consumer.ack_wait_seconds,
+        "deadLetterSubject": f"{DLQ_PREFIX}.{consumer.durable}.<oorspronkelijk subject>",
+    }
+
+
+def _contracts_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("dinet-contracts")
+    except Exception:  # noqa: BLE001 (a source checkout without metadata still documents)
+        return "0.0.0"
+
+
+def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document; the hand-written examples in `examples_dir` are shown per message."""
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    channel_of: dict[str, str] = {}
+
+    for event_type, cls in sorted(EVENT_TYPES.items()):
+        template = cls.subject_template
+        cid = _channel_id(template)
+        channel_of[event_type] = cid
+        messages[event_type] = {
+            "name": cls.__name__,
+            "title": event_type,
+            "summary": _first_line(cls.__doc__),
+            "contentType": CONTENT_TYPE,
+            "headers": {"$ref": "#/components/schemas/NatsHeaders"},
+            "payload": {
+                "schemaFormat": "application/schema+json;version=draft-2020-12",
+                "schema": {"$ref": f"schemas/{event_type}.json"},
+            },
+            "x-dinet": {
+                "publishedBy": publisher_of(event_type),
+                "containsPersonalData": cls.contains_personal_data,
+                "aggregateField": cls.aggregate_field,
+                "dataschema": SCHEMA_BASE + event_type,
+            },
+        }
+        example = examples_dir / f"{event_type}.json" if examples_dir is not None else None
+        if example is not None and example.exists():
+            body = json.loads(example.read_text(encoding="utf-8"))
+            messages[event_type]["examples"] = [
+                {"name": "voorbeeld", "headers": {"Nats-Msg-Id": body["id"]}, "payload": body}
+            ]
+        channel = channels.setdefault(
+            cid,
+            {
+                "address": template,
+                "title": template,
+                "messages": {},
+                "x-jetstream": _stream_extension(stream_for(subject_pattern(template))),
+            },
+        )
+        channel["messages"][event_type] = {"$ref": f"#/components/messages/{event_type}"}
+        params = subject_parameters(template)
+        if params:
+            channel["parameters"] = {
+                p: {
+                    "description": f"Het veld `{p}` van de gebeurtenis; abonneer met `*` op deze plaats.",
+                    "location": f"$message.payload#/data/{p}",
+                }
+                for p in params
+            }
+        service = publisher_of(event_type)
+        operations[f"{service}.send.{event_type}"] = {
+            "action": "send",
+            "title": f"{service} publiceert {cls.__name__}",
+            "summary": "Via de transactionele outbox: pas na de commit, met Nats-Msg-Id = id.",
+            "channel": {"$ref": f"#/channels/{cid}"},
+            "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
+            "x-service": service,
+        }
+
+    for consumer in CONSUMERS:
+        for event_type in consumed_types(consumer):
+            cid = channel_of[event_type]
+            operations[f"{consumer.durable}.receive.{event_type}"] = {
+                "action": "receive",
+                "title": f"{consumer.service} ontvangt {EVENT_TYPES[event_type].__name__} ({consumer.durable})",
+                "summary": consumer.description,
+                "channel": {"$ref": f"#/channels/{cid}"},
+                "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
+                "x-service": consumer.service,
+                "x-jetstream-consumer": _consumer_extension(consumer),
+            }
+
+    dlq = f"{DLQ_PREFIX}.{{durable}}.{{subject}}"
+    channels[_channel_id(dlq)] = {
+        "address": dlq,
+        "title": "Dode brieven",
+        "description": "Berichten die een consument niet kon verwerken, met reden, origineel en "
+        "headers; het oorspronkelijke subject blijft achteraan staan zodat wissen per lid ook hier werkt.",
+        "parameters": {
+            "durable": {
+                "description": "De duurzame consument die opgaf.",
+                "enum": sorted(c.durable for c in CONSUMERS),
+            },
+            "subject": {"description": "Het oorspronkelijke subject (meerdere tokens)."},
+        },
+        "x-jetstream": _stream_extension(DEADLETTERS),
+    }
+
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Netwerk digitale inclusie: gebeurtenissen",
+            "version": _contracts_version(),
+            "description": "De gebeurtenissen die de diensten registratie, kpi, meldingen en beleidsplan "
+            "uitwisselen over NATS JetStream. Gegenereerd uit dinet_contracts; niet met de hand "
+            f"bewerken, maar `{REGENERATE}` draaien.",
+        },
+        "defaultContentType": CONTENT_TYPE,
+        "servers": {
+            "nats": {
+                "host": "nats:4222",
+                "protocol": "nats",
+                "description": "NATS met JetStream (docker-compose); in de ingebedde modus 127.0.0.1:4222.",
+                "security": [{"$ref": "#/components/securitySchemes/gebruikerPerDienst"}],
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {
+            "messages": messages,
+            "schemas": {"NatsHeaders": _NATS_HEADERS},
+            "securitySchemes": {
+                "gebruikerPerDienst": {
+                    "type": "userPassword",
+                    "description": "Elke dienst heeft een eigen NATS-gebruiker die enkel mag publiceren en "
+                    "consumeren wat deze AsyncAPI hem toeschrijft (deploy/nats/nats-server.conf).",
+                }
+            },
+        },
+    }
+
+
+def render_yaml(obj: Any) -> str:
+    import yaml  # a dev-time dependency only: services never generate
+
+    return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+
+
+# --------------------------------------------------------------------------- deploy: streams
+
+
+def stream_config(stream: StreamDef) -> dict[str, Any]:
+    """The JetStream API StreamConfig (`$JS.API.STREAM.CREATE.<name>` body) of a stream."""
+    return {
+        "name": stream.name,
+        "description": stream.description,
+        "subjects": list(stream.subjects),
+        "retention": "limits",
+        "storage": "file",
+        "discard": "old",
+        "max_age": stream.max_age_seconds * NANOS,
+        "duplicate_window": stream.duplicate_window_seconds * NANOS,
+        "max_msgs": -1,
+        "max_bytes": -1,
+        "max_msg_size": -1,
+        "num_replicas": 1,
+        "deny_delete": False,
+        "deny_purge": False,  # erasure purges a member's subjects
+        "allow_rollup_hdrs": False,
+        "allow_direct": True,
+    }
+
+
+def consumer_config(consumer: ConsumerDef) -> dict[str, Any]:
+    """The ConsumerConfig the chassis creates; a deploy test compares the two."""
+    return {
+        "durable_name": consumer.durable,
+        "description": consumer.description,
+        "filter_subjects": list(consumer.filter_subjects),
+        "ack_policy": "explicit",
+        "deliver_policy": "all",
+        "replay_policy": "instant",
+        # The chassis counts attempts itself and dead-letters; the server must keep delivering.
+        "max_deliver": -1,
+        "max_ack_pending": 10_000,
+        "ack_wait": consumer.ack_wait_seconds * NANOS,
+    }
+
+
+def streams_document() -> dict[str, Any]:
+    return {
+        "$comment": f"Gegenereerd uit dinet_contracts.topology door `{REGENERATE} --deploy`; niet bewerken.",
+        "streams": [stream_config(s) for s in STREAMS],
+        "consumers": [{"stream_name": c.stream, "config": consumer_config(c)} for c in CONSUMERS],
+    }
+
+
+# --------------------------------------------------------------------------- deploy: NATS permissions
+
+OPERATOR_USER = "operator"
+
+
+def password_variable(user: str) -> str:
+    return f"NATS_{user.upper()}_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Permissions:
+    publish: tuple[str, ...]
+    subscribe: tuple[str, ...]
+
+
+def service_streams(service: str) -> list[str]:
+    """Streams a service writes to or reads from: the ones it may look up and create at start."""
+    return [s.name for s in streams_of(service)]
+
+
+def service_permissions(service: str) -> Permissions:
+    """Exactly what a service needs on NATS; everything else is denied by the server."""
+    publish = [subject_pattern(cls.subject_template) for cls in PUBLISHED_BY[service]]
+    for stream in service_streams(service):
+        # what `dinet_chassis.bus.ensure_streams` calls
+        publish += [f"$JS.API.STREAM.{op}.{stream}" for op in ("INFO", "CREATE", "UPDATE")]
+    for c in consumers_of(service):
+        s, d = c.stream, c.durable
+        publish += [
+            # nats-py creates a durable on one of these three subjects, depending on its filters
+            f"$JS.API.CONSUMER.CREATE.{s}.{d}",
+            f"$JS.API.CONSUMER.CREATE.{s}.{d}.>",
+            f"$JS.API.CONSUMER.DURABLE.CREATE.{s}.{d}",
+            f"$JS.API.CONSUMER.INFO.{s}.{d}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{s}.{d}",
+            f"$JS.ACK.{s}.{d}.>",
+            f"{DLQ_PREFIX}.{d}.>",
+        ]
+    # Replies (publish acks, API answers, pulled messages) all arrive on the client's inbox.
+    return Permissions(publish=tuple(publish), subscribe=("_INBOX.>",))
+
+
+def _conf_list(items: Iterable[str], indent: str) -> str:
+    return "\n".join(f'{indent}"{item}"' for item in items)
+
+
+def nats_server_conf() -> str:
+    users = []
+    for service in SERVICES:
+        perms = service_permissions(service)
+        users.append(
+            f"""      {{
+        user: {service}
+        password: ${password_variable(service)}
+        permissions: {{
+          publish: {{
+            allow: [
+{_conf_list(perms.publish, "              ")}
+            ]
+          }}
+          subscribe: {{
+            allow: [
+{_conf_list(perms.subscribe, "              ")}
+            ]
+          }}
+        }}
+      }}"""
+        )
+    users.append(
+        f"""      # The operator CLI (`dinet status`, `dinet dlq replay`): everything in this account.
+      {{ user: {OPERATOR_USER}, password: ${password_variable(OPERATOR_USER)} }}"""
+    )
+    users_text = "\n".join(users)
+    return f"""# NATS server for the DINET platform.
+# Generated from dinet_contracts (registry + topology) by `{REGENERATE} --deploy`;
+# do not edit by hand: change the contracts and regenerate.
+# Passwords come from the environment ($NATS_<USER>_PASSWORD); the server refuses to start
+# when one is missing.
+
+server_name: dinet_nats
+listen: 0.0.0.0:4222
+# Monitoring (/healthz, /varz, /jsz) for the container health check; not published to the host.
+http: 0.0.0.0:8222
+max_payload: 1MB
+
+jetstream {{
+    store_dir: "/data/jetstream"
+    # Fsync every write before acknowledging it. The default (fsync every two minutes, ack at
+    # once) loses acknowledged messages on a power cut or kernel crash, and our outbox marks a
+    # row published as soon as the ack arrives: the event would be gone for good.
+    sync_interval: always
+}}
+
+accounts {{
+  DINET {{
+    jetstream: enabled
+    users: [
+{users_text}
+    ]
+  }}
+}}
+"""
+
+
+# --------------------------------------------------------------------------- files
+
+
+class Incompatible(RuntimeError):
+    pass
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[3]
+
+
+def contract_files(root: Path) -> dict[Path, str]:
+    files = {root / "contracts" / "schemas" / f"{t}.json": render_json(s) for t, s in all_schemas().items()}
+    files[root / "contracts" / "asyncapi.yaml"] = render_yaml(asyncapi_document(root / "contracts" / "examples"))
+    return files
+
+
+def deploy_files(root: Path) -> dict[Path, str]:
+    return {
+        root / "deploy" / "nats" / "streams.json": render_json(streams_document()),
+        root / "deploy" / "nats" / "nats-server.conf": nats_server_conf(),
+    }
+
+
+def compatibility_problems(root: Path) -> list[str]:
+    """Every checked-in (published) schema against the current model, and vanished types."""
+    problems = []
+    schemas = all_schemas()
+    for path in sorted((root / "contracts" / "schemas").glob("*.json")):
+        event_type = path.name.removesuffix(".json")
+        new = schemas.get(event_type)
+        if new is None:
+            problems.append(
+                f"{event_type}: gepubliceerd maar niet meer in EVENT_TYPES; oude berichten blijven bestaan, "
+                "houd het model (of lees het op als een nieuwere versie)"
+            )
+            continue
+        for p in check_compatible(json.loads(path.read_text(encoding="utf-8")), new):
+            problems.append(f"{event_type}: {p}")
+    return problems
+
+
+def drifted(files: Mapping[Path, str]) -> list[Path]:
+    return [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dinet_contracts.generate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="niets schrijven; exit 1 bij afwijking")
+    parser.add_argument("--deploy", action="store_true", help="alleen deploy/nats")
+    parser.add_argument("--contracts", action="store_true", help="alleen contracts/schemas en asyncapi.yaml")
+    parser.add_argument("--root", type=Path, default=None, help="de werkruimte (standaard: afgeleid)")
+    args = parser.parse_args(argv)
+    root = (args.root or repo_root()).resolve()
+    both = args.deploy == args.contracts
+    files: dict[Path, str] = {}
+    if both or args.contracts:
+        files |= contract_files(root)
+    if both or args.deploy:
+        files |= deploy_files(root)
+
+    problems = compatibility_problems(root) if (both or args.contracts) else []
+    if problems:
+        print("Onverenigbaar met een gepubliceerde versie:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        print(
+            "Een gepubliceerd type verandert niet meer: voeg een nieuw type toe (bv. ….v2) naast het oude "
+            "en laat consumenten beide lezen.",
+            file=sys.stderr,
+        )
+        return 2
+
+    changed = drifted(files)
+    if args.check:
+        for p in changed:
+            print(f"verouderd: {p.relative_to(root)}", file=sys.stderr)
+        if changed:
+            print(f"Genereer opnieuw met: {REGENERATE}", file=sys.stderr)
+        return 1 if changed else 0
+    for p in changed:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(files[p], encoding="utf-8")
+        print(f"geschreven: {p.relative_to(root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
