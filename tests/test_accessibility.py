@@ -3,38 +3,12 @@ and works without JavaScript."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
-
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium ontbreekt (apt-get install chromium): toegankelijkheidstest overgeslagen")
+from dinet_chassis.browser import axe_violations, launch, needs_chromium
 
 
-def axe_source() -> str:
-    import axe_playwright_python
 
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+pytestmark = needs_chromium
 
-
-async def axe_violations(page) -> list[dict]:
-    await page.add_script_tag(content=axe_source())
-    result = await page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
-    )
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in result["violations"]]
 
 
 async def test_sign_up_page_passes_axe_and_works_without_javascript(start_service):
@@ -44,7 +18,7 @@ async def test_sign_up_page_passes_axe_and_works_without_javascript(start_servic
     async with start_service(DEFINITION, serve_http=True) as registratie:
         url = f"http://127.0.0.1:{registratie.settings.http_port}/registratie/aanmelden"
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = await launch(pw)
             try:
                 page = await browser.new_page()
                 await page.goto(url)

@@ -3,11 +3,10 @@ violations (WCAG 2.1 AA) in a real headless Chromium."""
 
 from __future__ import annotations
 
-import shutil
-from email.message import EmailMessage
-from pathlib import Path
+from dinet_chassis.browser import axe_violations, launch, needs_chromium
 
-import pytest
+from email.message import EmailMessage
+
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -15,23 +14,8 @@ from starlette.routing import Route
 from dinet_chassis.embedded import free_port
 from dinet_cli.gateway import Gateway, serve
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+pytestmark = needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium ontbreekt (apt-get install chromium): toegankelijkheidstest overgeslagen"
-)
-
-
-async def axe_violations(page) -> list[dict]:
-    import axe_playwright_python
-
-    await page.add_script_tag(content=(Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text())
-    result = await page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
-    )
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in result["violations"]]
 
 
 async def test_gateway_pages_pass_axe(tmp_path):
@@ -56,7 +40,7 @@ async def test_gateway_pages_pass_axe(tmp_path):
     servers = [await serve(upstream, "127.0.0.1", upstream_port), await serve(gateway.app, "127.0.0.1", gateway_port)]
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = await launch(pw)
             try:
                 page = await browser.new_page()
                 for path in ("/", "/mail/", "/mail/20251103T101500-abc.eml", "/kpi/"):

@@ -171,14 +171,22 @@ class EmbeddedPostgres:
             self._server = None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def pid_alive(pid: int | None) -> bool:
+    """True for a live process; a zombie (exited, not yet reaped) counts as gone."""
+    if not pid:
         return False
-    except PermissionError:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
+    # The state letter follows the command name in parentheses, which may itself hold spaces.
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -190,7 +198,7 @@ def _forget_dead_handles(pgdata: Path) -> None:
         pids = json.loads(handles.read_text())
     except (OSError, ValueError):
         return
-    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    alive = [pid for pid in pids if isinstance(pid, int) and pid_alive(pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
 

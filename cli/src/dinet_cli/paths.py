@@ -9,7 +9,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-SERVICES: tuple[str, ...] = ("registratie", "kpi", "meldingen", "beleidsplan")
+from dinet_chassis.embedded import pid_alive
+from dinet_contracts.topology import SERVICES
+
+__all__ = ["SERVICES", "pid_alive"]
+
 
 
 def data_dir(explicit: str | Path | None = None) -> Path:
@@ -56,22 +60,6 @@ def secret_key(data: Path) -> str:
     return key
 
 
-def pid_alive(pid: int | None) -> bool:
-    """True for a live process; a zombie (exited, not yet reaped) counts as gone."""
-    if not pid:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    # The state letter follows the command name in parentheses, which may itself hold spaces.
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def is_dinet(pid: int | None) -> bool:

@@ -3,37 +3,15 @@ the opt-in works without JavaScript."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from pathlib import Path
+from dinet_chassis.browser import axe_violations, launch, needs_chromium
 
-import pytest
+import asyncio
+
 from dinet_chassis.embedded import wait_for_mails, wait_for_port
 from meldingen.main import DEFINITION
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = needs_chromium
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium ontbreekt (apt-get install chromium): toegankelijkheidstest overgeslagen")
-
-
-async def axe_violations(page) -> list[dict]:
-    import axe_playwright_python
-
-    await page.add_script_tag(content=(Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text())
-    result = await page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
-    )
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in result["violations"]]
 
 
 async def test_paginas_toegankelijk_en_zonder_javascript(start_service, nats_server, mail_sink):
@@ -48,7 +26,7 @@ async def test_paginas_toegankelijk_en_zonder_javascript(start_service, nats_ser
         pad = bevestigingspad(await wait_for_mails(mail_sink.mail_dir, 2))
 
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = await launch(pw)
             try:
                 page = await browser.new_page()
                 for url in (f"{basis}/meldingen/", f"{basis}{pad}", f"{basis}/meldingen/nieuwsbrief/bevestigen?token=fout"):
