@@ -114,3 +114,18 @@ async def test_only_one_relay_is_active_per_service(kit, db, bus, database_url):
     await wait_until(lambda: standby.published == 1)
     standby.stop()
     await asyncio.gather(*tasks)
+
+
+async def test_pipelined_batches_keep_commit_order(kit, db, bus, database_url):
+    nc, js = bus
+    ids = []
+    async with db.transaction() as conn:
+        for _ in range(2500):
+            ids.append(await outbox.add(conn, kit.lid_event(), source=kit.SOURCE))
+    relay = OutboxRelay(database_url, "proef", js, batch_size=300, window=4)
+    task = asyncio.create_task(relay.run())
+    await wait_until(lambda: relay.published == 2500, timeout=30)
+    msgs = await stream_messages(js, 2500)
+    assert [m.headers["Nats-Msg-Id"] for m in msgs] == ids
+    relay.stop()
+    await task

@@ -167,7 +167,11 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self._server is not None:
+            import atexit
+
             self._server._cleanup()  # type: ignore[attr-defined]
+            # Its atexit hook would recreate a lock file in a folder the caller may have removed.
+            atexit.unregister(self._server._cleanup)  # type: ignore[attr-defined]
             self._server = None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 
 import asyncpg
 from nats.js import JetStreamContext
@@ -19,12 +20,14 @@ from opentelemetry.trace import SpanKind
 from .db import asyncpg_connect_kwargs
 from .logging import get_logger
 from .outbox import notify_channel
-from .tracing import context_from_headers, current_trace_headers, tracer
+from .tracing import context_from_headers, inject_trace_headers, tracer
 
 log = get_logger(__name__)
+_tracer = tracer("dinet.relay")
 
 _PENDING = (
-    "SELECT seq, subject, body, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1"
+    "SELECT seq, subject, body, headers FROM outbox"
+    " WHERE published_at IS NULL AND seq > $1 ORDER BY seq LIMIT $2"
 )
 _MARK = "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])"
 
@@ -37,6 +40,7 @@ class OutboxRelay:
         js: JetStreamContext,
         *,
         batch_size: int = 1000,
+        window: int = 4,
         poll_interval: float = 2.0,
         publish_timeout: float = 10.0,
     ) -> None:
@@ -44,6 +48,8 @@ class OutboxRelay:
         self.schema = schema
         self.js = js
         self.batch_size = batch_size
+        self.window = window
+        self._send_lock = asyncio.Lock()
         self.poll_interval = poll_interval
         self.publish_timeout = publish_timeout
         self.published = 0
@@ -94,36 +100,62 @@ class OutboxRelay:
             self.active.set()
             while not self._stopping.is_set():
                 self._wake.clear()
-                while await self._publish_batch(conn) == self.batch_size:
-                    pass
+                await self._drain(conn)
                 await self._sleep(self.poll_interval)
         finally:
             self.active.clear()
             await conn.close()
 
-    async def _publish_batch(self, conn: asyncpg.Connection) -> int:
-        rows = await conn.fetch(_PENDING, self.batch_size)
-        if not rows:
-            return 0
-        # Pipelined: all publishes go out before the first ack is awaited, in seq order on one
-        # connection, so JetStream stores them in commit order.
-        futures = []
-        for row in rows:
-            headers = row["headers"]
-            if isinstance(headers, str):
-                headers = json.loads(headers)
-            # The NATS hop as its own span in the request's trace; consumers become its children.
-            with tracer().start_as_current_span(
-                f"publish {row['subject']}", context=context_from_headers(headers), kind=SpanKind.PRODUCER
-            ) as span:
-                span.set_attribute("messaging.system", "nats")
-                span.set_attribute("messaging.destination.name", row["subject"])
-                span.set_attribute("messaging.message.id", headers.get("Nats-Msg-Id", ""))
-                headers.update(current_trace_headers())
-                futures.append(await self.js.publish_async(row["subject"], row["body"], headers=headers))
-        results = await asyncio.wait_for(
-            asyncio.gather(*futures, return_exceptions=True), timeout=self.publish_timeout
-        )
+    async def _drain(self, conn: asyncpg.Connection) -> None:
+        """Publish everything pending. Up to `window` batches are in flight at once: while JetStream
+        stores (and fsyncs) one batch, the next is already on the wire, all in seq order on one
+        connection, so JetStream stores them in commit order."""
+        cursor = 0  # rows in flight are still unmarked: read past them, not again
+        inflight: deque[tuple[list, asyncio.Future]] = deque()
+        try:
+            while True:
+                rows = await conn.fetch(_PENDING, cursor, self.batch_size) if len(inflight) < self.window else []
+                if rows:
+                    inflight.append((rows, self._send(rows)))
+                    cursor = rows[-1]["seq"]
+                    continue
+                if not inflight:
+                    return  # a row committed late with a lower seq is found by the next drain
+                await self._settle(conn, *inflight.popleft())
+        finally:
+            for _, acks in inflight:
+                acks.cancel()
+
+    def _send(self, rows: list) -> asyncio.Future:
+        async def send() -> list:
+            futures = []
+            async with self._send_lock:  # FIFO: batches never interleave on the wire
+                for row in rows:
+                    headers = row["headers"]
+                    if isinstance(headers, str):
+                        headers = json.loads(headers)
+                    # The NATS hop as its own span in the request's trace; consumers become its
+                    # children. Started and ended by hand: this loop is the relay's hot path.
+                    span = _tracer.start_span(
+                        f"publish {row['subject']}",
+                        context=context_from_headers(headers),
+                        kind=SpanKind.PRODUCER,
+                        attributes={
+                            "messaging.system": "nats",
+                            "messaging.destination.name": row["subject"],
+                            "messaging.message.id": headers.get("Nats-Msg-Id", ""),
+                        },
+                    )
+                    inject_trace_headers(headers, span)
+                    span.end()
+                    futures.append(await self.js.publish_async(row["subject"], row["body"], headers=headers))
+            return await asyncio.gather(*futures, return_exceptions=True)
+
+        # Started now, so this batch is written to the socket before the next one is read.
+        return asyncio.ensure_future(send())
+
+    async def _settle(self, conn: asyncpg.Connection, rows: list, acks: asyncio.Future) -> None:
+        results = await asyncio.wait_for(acks, timeout=self.publish_timeout)
         done = [row["seq"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
         if done:
             await conn.execute(_MARK, done)
@@ -131,4 +163,3 @@ class OutboxRelay:
         failed = [r for r in results if isinstance(r, BaseException)]
         if failed:
             raise RuntimeError(f"{len(failed)} van {len(rows)} publicaties mislukt: {failed[0]!r}")
-        return len(rows)

@@ -62,5 +62,9 @@ def current_trace_headers() -> dict[str, str]:
     return carrier
 
 
+def inject_trace_headers(headers: dict[str, str], span: trace.Span) -> None:
+    _propagator.inject(headers, context=trace.set_span_in_context(span))
+
+
 def context_from_headers(headers: Mapping[str, str] | None) -> otel_context.Context:
     return _propagator.extract(dict(headers or {}))

@@ -1,0 +1,97 @@
+"""Run every benchmark in one process and print the figures with their baselines.
+
+    python -m benchmarks [--events N] [--serial-events N] [--rate R --seconds S] [--only ...] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+BENCHMARKS = ("relay", "consumer", "latency")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000, help="events for the relay and the batched consumer (20000)")
+    parser.add_argument(
+        "--serial-events",
+        type=int,
+        default=3_000,
+        help="events for the one-transaction-per-event consumers: chassis batch 1 and the raw loop (3000)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="relay: alternating rounds of relay and baseline per server (2)"
+    )
+    parser.add_argument("--rate", type=float, default=20.0, help="sign-ups per second in the latency benchmark (20)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="duration of the latency benchmark (15)")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS), help="run only these")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    return parser.parse_args(argv)
+
+
+async def run(args: argparse.Namespace) -> int:
+    from .report import Report, format_table
+    from .servers import postgres_settings, start_servers
+
+    report = Report()
+    started = time.perf_counter()
+    with start_servers() as servers:
+        pg = await postgres_settings(servers.admin_database_url)
+        report.environment = {
+            "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cpu",
+            "nats": ", ".join(f"{label}: {url}" for label, url in servers.nats.items()),
+            "postgres": f"{pg.get('server_version')} fsync={pg.get('fsync')} synchronous_commit={pg.get('synchronous_commit')}",
+            "embedded": not servers.external,
+        }
+        print("DINET benchmarks", flush=True)
+        for key, value in report.environment.items():
+            print(f"  {key}: {value}")
+        if "relay" in args.only:
+            from .relay import bench_relay
+
+            await bench_relay(servers, report, args.events, args.rounds)
+        if "consumer" in args.only:
+            from .consumer import bench_consumer
+
+            await bench_consumer(servers, report, args.events, args.serial_events)
+        if "latency" in args.only:
+            from .latency import bench_latency
+
+            await bench_latency(servers, report, args.rate, args.seconds)
+    print()
+    print(format_table(report.rows))
+    print()
+    for row in report.rows:
+        if row.detail:
+            print(f"  {row.benchmark}: {row.detail}")
+    for note in report.notes:
+        print(f"  {note}")
+    print(f"\n  totale duur: {time.perf_counter() - started:.0f} s")
+    if args.json:
+        report.write_json(args.json)
+        print(f"  JSON: {args.json}")
+    return 1 if any(r.met() is False for r in report.rows) and os.environ.get("DINET_BENCH_STRICT") else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # The chassis logs JSON; a benchmark's output is its table (and a failure raises anyway).
+    # Closing connections at the end of each benchmark would otherwise log warnings and errors.
+    os.environ.setdefault("DINET_LOG_LEVEL", "CRITICAL")
+    from dinet_chassis.logging import configure_logging
+    from dinet_chassis.tracing import setup_tracing
+
+    configure_logging("bench")
+    setup_tracing("bench")
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
