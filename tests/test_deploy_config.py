@@ -16,6 +16,7 @@ import re
 import secrets
 import subprocess
 import tomllib
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -40,7 +41,16 @@ from dinet_contracts.generate import (
     stream_config,
 )
 from dinet_contracts.registry import PUBLISHED_BY
-from dinet_contracts.topology import CONSUMERS, DEADLETTERS, EVENTS, PERSOONSGEGEVENS, SERVICES, STREAMS, consumers_of
+from dinet_contracts.topology import (
+    CONSUMERS,
+    DEADLETTERS,
+    EVENTS,
+    PERSOONSGEGEVENS,
+    SERVICES,
+    STREAMS,
+    consumers_of,
+    partner_subject_prefix,
+)
 
 ROOT = repo_root()
 DEPLOY = ROOT / "deploy"
@@ -290,7 +300,12 @@ async def test_each_consumer_pulls_acks_and_dead_letters_only_its_own(bus: Deplo
     from dinet_chassis.deadletter import send_to_dead_letters
 
     for consumer in CONSUMERS:
-        subject, body, headers = _fresh(_example(consumed_types(consumer)[0]))
+        types = consumed_types(consumer)
+        if types:
+            subject, body, headers = _fresh(_example(types[0]))
+        else:  # partner ingest: an activity that a partner published on its own prefix
+            _, body, headers = _fresh(_example("be.dinet.activiteit.gepland.v1"))
+            subject = partner_subject_prefix(str(uuid.uuid4())) + ".activiteit.gepland.v1"
         async with as_user(bus, OPERATOR_USER) as op:
             await op.js.publish(subject, body, headers=headers)
             dlq_before = (await op.js.stream_info(DEADLETTERS.name)).state.messages

@@ -3,6 +3,8 @@ back; Ctrl-C stops everything and leaves no process behind."""
 
 from __future__ import annotations
 
+from dinet_contracts.topology import CONSUMERS
+
 import json
 import os
 import signal
@@ -88,7 +90,7 @@ async def test_dinet_up_runs_everything_restarts_a_killed_service_and_stops_clea
             assert status.returncode == 0, report
             assert all(part["werkt"] for part in report["onderdelen"])
             assert report["dead_letters"] == 0
-            assert {c["consument"] for c in report["consumenten"]} == {"kpi-projectie", "meldingen-contact"}
+            assert {c["consument"] for c in report["consumenten"]} == {c.durable for c in CONSUMERS}
 
             killed = state["services"]["registratie"]["pid"]
             os.kill(killed, signal.SIGKILL)

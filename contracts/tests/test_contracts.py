@@ -304,7 +304,9 @@ def test_asyncapi_operations_follow_publishers_and_consumers():
     }
     assert ("kpi-projectie", "be.dinet.lid.geregistreerd.v1") in receives
     assert ("meldingen-contact", "be.dinet.lid.contactgegevens.v1") in receives
-    assert {d for d, _ in receives} == {c.durable for c in CONSUMERS}
+    # The partner-ingest consumer reads what partners publish on their own prefix; those
+    # subjects belong to no event type, so it has no receive operation of its own.
+    assert {d for d, _ in receives} == {c.durable for c in CONSUMERS if c.durable != "registratie-partners"}
     pii = doc["channels"]["dinet.pii.lid.lid_id.contactgegevens.v1"]
     assert pii["address"] == "dinet.pii.lid.{lid_id}.contactgegevens.v1"
     assert set(pii["parameters"]) == {"lid_id"}

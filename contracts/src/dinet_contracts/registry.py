@@ -7,16 +7,49 @@ from typing import Any
 from pydantic import ValidationError
 
 from .envelope import CloudEvent, Event, RawCloudEvent
-from .events.beleidsplan import BeleidsplanAangemaakt
-from .events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd
-from .events.registratie import LidContactgegevens, LidGeregistreerd
+from .events.activiteiten import (
+    AanwezigheidGeregistreerd,
+    ActiviteitAfgelopen,
+    ActiviteitGeannuleerd,
+    ActiviteitGepland,
+    ActiviteitGewijzigd,
+    FeedbackOntvangen,
+    InschrijvingGewijzigd,
+)
+from .events.beleidsplan import BeleidsplanAangemaakt, BeleidsplanGepubliceerd
+from .events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend
+from .events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd, NieuwsbriefVerzonden
+from .events.registratie import (
+    LidContactgegevens,
+    LidGeregistreerd,
+    LidGewist,
+    LidKennisdelingGewijzigd,
+    LidOrganisatieGewijzigd,
+    LidUitgeschreven,
+    OrganisatieBijgewerkt,
+)
 
 # The service that owns (publishes) each event; deploy permissions are derived from this.
 PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
-    "registratie": (LidGeregistreerd, LidContactgegevens),
-    "beleidsplan": (BeleidsplanAangemaakt,),
-    "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden),
-    "kpi": (),
+    "registratie": (
+        LidGeregistreerd,
+        LidContactgegevens,
+        LidOrganisatieGewijzigd,
+        LidUitgeschreven,
+        LidKennisdelingGewijzigd,
+        LidGewist,
+        OrganisatieBijgewerkt,
+        ActiviteitGepland,
+        ActiviteitGewijzigd,
+        ActiviteitGeannuleerd,
+        ActiviteitAfgelopen,
+        InschrijvingGewijzigd,
+        AanwezigheidGeregistreerd,
+        FeedbackOntvangen,
+    ),
+    "beleidsplan": (BeleidsplanAangemaakt, BeleidsplanGepubliceerd),
+    "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden, NieuwsbriefVerzonden),
+    "kpi": (KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend),
 }
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -15,6 +15,7 @@ SERVICES: tuple[str, ...] = ("registratie", "kpi", "meldingen", "beleidsplan")
 EVENTS_SUBJECTS = "dinet.evt.>"
 PII_SUBJECTS = "dinet.pii.>"
 DLQ_PREFIX = "dinet.dlq"
+PARTNER_PREFIX = "dinet.partner"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,15 @@ DEADLETTERS = StreamDef(
     description="Berichten die niet verwerkt konden worden, met reden, origineel en headers.",
     max_age_seconds=90 * 24 * 3600,
 )
-STREAMS: tuple[StreamDef, ...] = (EVENTS, PERSOONSGEGEVENS, DEADLETTERS)
+PARTNERS = StreamDef(
+    name="DINET_PARTNERS",
+    subjects=(f"{PARTNER_PREFIX}.>",),
+    description=(
+        "Wat partnerorganisaties zelf publiceren, op dinet.partner.<organisatie-id>.>;"
+        " registratie valideert het en neemt het over als eigen gebeurtenis."
+    ),
+)
+STREAMS: tuple[StreamDef, ...] = (EVENTS, PERSOONSGEGEVENS, DEADLETTERS, PARTNERS)
 
 
 def subjects_of(service: str) -> tuple[str, ...]:
@@ -72,11 +81,8 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
         durable="kpi-projectie",
         service="kpi",
         stream=EVENTS.name,
-        filter_subjects=(
-            _subject("be.dinet.lid.geregistreerd.v1"),
-            _subject("be.dinet.beleidsplan.aangemaakt.v1"),
-            _subject("be.dinet.nieuwsbrief.inschrijving_bevestigd.v1"),
-        ),
+        # Every fact: the projections (and a rebuild) may need any of them; unknown ones are skipped.
+        filter_subjects=(EVENTS_SUBJECTS,),
         description="Houdt de KPI-projecties per jaar bij.",
     ),
     ConsumerDef(
@@ -86,7 +92,29 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
         filter_subjects=("dinet.pii.lid.*.contactgegevens.v1",),
         description="Bewaart contactgegevens en stuurt welkomst- en bevestigingsmails.",
     ),
+    ConsumerDef(
+        durable="meldingen-gebeurtenissen",
+        service="meldingen",
+        stream=EVENTS.name,
+        filter_subjects=(
+            _subject("be.dinet.lid.gewist.v1"),
+            _subject("be.dinet.lid.uitgeschreven.v1"),
+        ),
+        description="Wist contactgegevens van wie gewist werd; stopt mails aan wie uitschreef.",
+    ),
+    ConsumerDef(
+        durable="registratie-partners",
+        service="registratie",
+        stream=PARTNERS.name,
+        filter_subjects=(f"{PARTNER_PREFIX}.>",),
+        description="Valideert activiteiten die partners zelf publiceren en neemt ze over.",
+    ),
 )
+
+
+def partner_subject_prefix(organisatie_id: str) -> str:
+    """A partner publishes only below this prefix; its NATS user may publish nothing else."""
+    return f"{PARTNER_PREFIX}.{organisatie_id}"
 
 
 def consumers_of(service: str) -> tuple[ConsumerDef, ...]:

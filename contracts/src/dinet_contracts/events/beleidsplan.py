@@ -21,3 +21,15 @@ class BeleidsplanAangemaakt(Event):
     titel: str = Field(min_length=1, max_length=200)
     catalogus_versie: str
     aangemaakt_op: datetime
+
+
+class BeleidsplanGepubliceerd(Event):
+    """A local government published (adopted) its policy plan."""
+
+    event_type: ClassVar[str] = "be.dinet.beleidsplan.gepubliceerd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.beleidsplan.beleidsplan.gepubliceerd.v1"
+    aggregate_field: ClassVar[str] = "beleidsplan_id"
+
+    beleidsplan_id: UUID
+    organisatie_id: UUID
+    gepubliceerd_op: datetime

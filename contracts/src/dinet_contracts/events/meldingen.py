@@ -29,3 +29,16 @@ class MeldingVerzonden(Event):
     lid_id: UUID
     soort: str
     verzonden_op: datetime
+
+
+class NieuwsbriefVerzonden(Event):
+    """A newsletter issue went out: how many received it (no addresses)."""
+
+    event_type: ClassVar[str] = "be.dinet.nieuwsbrief.verzonden.v1"
+    subject_template: ClassVar[str] = "dinet.evt.meldingen.nieuwsbrief.verzonden.v1"
+    aggregate_field: ClassVar[str] = "nieuwsbrief_id"
+
+    nieuwsbrief_id: UUID
+    titel: str
+    verzonden_op: datetime
+    aantal_ontvangers: int

@@ -1,6 +1,6 @@
 """Events published by `registratie`."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -40,3 +40,70 @@ class LidContactgegevens(Event):
     email: EmailStr
     nieuwsbrief: bool
     aanleiding: str = Field(description="Why the data was sent: 'registratie' or 'wijziging'.")
+
+
+class LidOrganisatieGewijzigd(Event):
+    """A member now works for another organisation (from `vanaf` on)."""
+
+    event_type: ClassVar[str] = "be.dinet.lid.organisatie_gewijzigd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.lid.organisatie_gewijzigd.v1"
+    aggregate_field: ClassVar[str] = "lid_id"
+
+    lid_id: UUID
+    organisatie_id: UUID
+    organisatie_type: OrganisatieType
+    vanaf: date
+
+
+class LidUitgeschreven(Event):
+    """A member left the network; membership ends after `lid_tot`."""
+
+    event_type: ClassVar[str] = "be.dinet.lid.uitgeschreven.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.lid.uitgeschreven.v1"
+    aggregate_field: ClassVar[str] = "lid_id"
+
+    lid_id: UUID
+    lid_tot: date
+
+
+class LidKennisdelingGewijzigd(Event):
+    """A member joined (`lid` true) or left the online knowledge-sharing space on `datum`."""
+
+    event_type: ClassVar[str] = "be.dinet.lid.kennisdeling_gewijzigd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.lid.kennisdeling_gewijzigd.v1"
+    aggregate_field: ClassVar[str] = "lid_id"
+
+    lid_id: UUID
+    lid: bool
+    datum: date
+
+
+class LidGewist(Event):
+    """The member asked to be erased: every service removes what it holds about this person.
+
+    Figures keep the random `lid_id`, which no longer leads to anyone once the data are gone.
+    """
+
+    event_type: ClassVar[str] = "be.dinet.lid.gewist.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.lid.gewist.v1"
+    aggregate_field: ClassVar[str] = "lid_id"
+
+    lid_id: UUID
+    gewist_op: datetime
+
+
+class OrganisatieBijgewerkt(Event):
+    """An organisation as it is now (new or changed): what figures are split by. No persons."""
+
+    event_type: ClassVar[str] = "be.dinet.organisatie.bijgewerkt.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.organisatie.bijgewerkt.v1"
+    aggregate_field: ClassVar[str] = "organisatie_id"
+
+    organisatie_id: UUID
+    versie: int = Field(ge=1)
+    naam: str = Field(min_length=1, max_length=300)
+    type: OrganisatieType
+    nis_code: str | None = Field(None, pattern=r"^\d{5}$")
+    provincie: str | None = None
+    inwoners: int | None = Field(None, ge=0)
+    grootteklasse: str | None = Field(None, pattern="^(klein|middelgroot|groot)$")

@@ -1,0 +1,124 @@
+"""Activities, registrations, attendance and feedback, published by `registratie`.
+
+No personal data: members appear only by their random `lid_id`, so the figures survive erasure.
+Each activity event carries the whole activity as it is after the change (`activiteit`) with a
+`versie` that grows with every change, so a consumer can ignore an older snapshot that arrives
+late and needs no other event to know the activity's state.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..envelope import Event
+from ..types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker, Vorm
+
+
+class Activiteit(BaseModel):
+    """An activity as the KPIs and the mails need it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    activiteit_id: UUID
+    versie: int = Field(ge=1)
+    soort: ActiviteitSoort
+    titel: str = Field(min_length=1, max_length=300)
+    organisator_id: UUID = Field(description="The organisation that organises (and publishes) it.")
+    trekker: Trekker
+    vorm: Vorm
+    start: datetime
+    einde: datetime
+    duur_uren: Decimal = Field(ge=0, max_digits=6, decimal_places=2)
+    capaciteit: int | None = Field(default=None, ge=0)
+    status: ActiviteitStatus
+    vvsg_werkte_mee: bool = Field(False, description="For trainings led by others: VVSG contributed.")
+    lokaal_bestuur_id: UUID | None = Field(None, description="Advice or tailored support: for which local government.")
+    ondersteuning: str | None = Field(None, max_length=2000, description="Tailored support: what was given.")
+    methode: str | None = Field(None, max_length=500, description="Tailored support: how.")
+    url: str | None = Field(None, max_length=500, description="Article or good practice: where it is published.")
+
+
+class _ActiviteitEvent(Event):
+    aggregate_field: ClassVar[str] = "activiteit_id"
+
+    activiteit_id: UUID
+    activiteit: Activiteit
+
+
+class ActiviteitGepland(_ActiviteitEvent):
+    event_type: ClassVar[str] = "be.dinet.activiteit.gepland.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.gepland.v1"
+
+
+class ActiviteitGewijzigd(_ActiviteitEvent):
+    """Any change, including a move to another date (status `verplaatst` then `gepland` again)."""
+
+    event_type: ClassVar[str] = "be.dinet.activiteit.gewijzigd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.gewijzigd.v1"
+
+
+class ActiviteitGeannuleerd(_ActiviteitEvent):
+    event_type: ClassVar[str] = "be.dinet.activiteit.geannuleerd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.geannuleerd.v1"
+
+
+class ActiviteitAfgelopen(_ActiviteitEvent):
+    """The activity was held: from now on it counts."""
+
+    event_type: ClassVar[str] = "be.dinet.activiteit.afgelopen.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.afgelopen.v1"
+
+
+class InschrijvingGewijzigd(Event):
+    """A registration's state after a change: ingeschreven, wachtlijst, geannuleerd."""
+
+    event_type: ClassVar[str] = "be.dinet.inschrijving.gewijzigd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.inschrijving.gewijzigd.v1"
+    aggregate_field: ClassVar[str] = "inschrijving_id"
+
+    inschrijving_id: UUID
+    versie: int = Field(ge=1)
+    activiteit_id: UUID
+    lid_id: UUID
+    organisatie_id: UUID
+    organisatie_type: OrganisatieType
+    status: str = Field(pattern="^(ingeschreven|wachtlijst|geannuleerd)$")
+    gewijzigd_op: datetime
+
+
+class AanwezigheidGeregistreerd(Event):
+    """Attendance as recorded by staff (again on every correction; the highest `versie` wins).
+
+    `uren` is what the person attended: the activity's duration, or less when they left early;
+    0 when `aanwezig` is false. Counts in the year the activity was held, whenever recorded.
+    """
+
+    event_type: ClassVar[str] = "be.dinet.aanwezigheid.geregistreerd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.aanwezigheid.geregistreerd.v1"
+    aggregate_field: ClassVar[str] = "activiteit_id"
+
+    activiteit_id: UUID
+    lid_id: UUID
+    versie: int = Field(ge=1)
+    organisatie_id: UUID
+    organisatie_type: OrganisatieType
+    aanwezig: bool
+    uren: Decimal = Field(ge=0, max_digits=6, decimal_places=2)
+    geregistreerd_op: datetime
+
+
+class FeedbackOntvangen(Event):
+    """A score after an activity. The free text stays in `registratie`."""
+
+    event_type: ClassVar[str] = "be.dinet.feedback.ontvangen.v1"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.feedback.ontvangen.v1"
+    aggregate_field: ClassVar[str] = "feedback_id"
+
+    feedback_id: UUID
+    activiteit_id: UUID
+    activiteit_soort: ActiviteitSoort
+    score: int = Field(ge=1, le=5)
+    ontvangen_op: datetime
