@@ -13,7 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("relay", "consumer", "latency")
+BENCHMARKS = ("relay", "consumer", "latency", "partners", "inschrijvingen")
+# Opt-in (minutes each): `--only kpi-rebuild kpi-dashboard`, see README.md.
+OPT_IN = ("kpi-rebuild", "kpi-dashboard")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -30,7 +32,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--rate", type=float, default=20.0, help="sign-ups per second in the latency benchmark (20)")
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of the latency benchmark (15)")
-    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS), help="run only these")
+    parser.add_argument("--registrations", type=int, default=1_000, help="registrations per shape through the API and raw (1000)")
+    parser.add_argument("--partner-events", type=int, default=5_000, help="partner events posted over HTTP (5000)")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS + OPT_IN, default=list(BENCHMARKS), help="run only these")
+    parser.add_argument("--kpi-events", type=int, default=1_000_000, help="kpi-rebuild: events in the generated history (1000000)")
+    parser.add_argument("--kpi-leden", type=int, default=100_000, help="kpi-dashboard: members (100000)")
+    parser.add_argument("--kpi-aanwezigheden", type=int, default=1_000_000, help="kpi-dashboard: attendances (1000000)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     return parser.parse_args(argv)
 
@@ -65,6 +72,22 @@ async def run(args: argparse.Namespace) -> int:
             from .latency import bench_latency
 
             await bench_latency(servers, report, args.rate, args.seconds)
+        if "kpi-rebuild" in args.only:
+            from .kpi_rebuild import bench_kpi_rebuild
+
+            await bench_kpi_rebuild(servers, report, args.kpi_events)
+        if "kpi-dashboard" in args.only:
+            from .kpi_dashboard import bench_kpi_dashboard
+
+            await bench_kpi_dashboard(servers, report, args.kpi_leden, args.kpi_aanwezigheden)
+        if "partners" in args.only:
+            from .partners import bench_partners
+
+            await bench_partners(servers, report, args.partner_events, args.rounds)
+        if "inschrijvingen" in args.only:
+            from .inschrijvingen import bench_inschrijvingen
+
+            await bench_inschrijvingen(servers, report, args.registrations)
     print()
     print(format_table(report.rows))
     print()

@@ -30,6 +30,7 @@ import yaml
 from dinet_chassis.embedded import EmbeddedPostgres, free_port, nats_server_binary, wait_for_port
 from dinet_contracts import wrap
 from dinet_contracts.generate import (
+    ERASES_FROM,
     OPERATOR_USER,
     consumed_types,
     consumer_config,
@@ -348,8 +349,24 @@ async def test_services_cannot_eavesdrop_or_destroy(bus: DeployedNats):
             await session.nc.subscribe("dinet.pii.>")
             await _eventually(lambda: any('subscription to "dinet.pii.>"' in v for v in session.violations))
             for stream in STREAMS:
-                await session.denied(session.js.purge_stream(stream.name), f"STREAM.PURGE.{stream.name}")
+                if stream.name not in ERASES_FROM.get(service, ()):  # erasure purges, see below
+                    await session.denied(session.js.purge_stream(stream.name), f"STREAM.PURGE.{stream.name}")
                 await session.denied(session.js.delete_stream(stream.name), f"STREAM.DELETE.{stream.name}")
+
+
+async def test_only_registratie_may_purge_a_members_personal_data(bus: DeployedNats):
+    lid = uuid.uuid4()
+    async with as_user(bus, OPERATOR_USER) as op:
+        subject, body, headers = _fresh(_example("be.dinet.lid.contactgegevens.v1"))
+        subject = f"dinet.pii.lid.{lid}.contactgegevens.v1"
+        await op.js.publish(subject, body, headers=headers)
+        before = await op.js.stream_info(PERSOONSGEGEVENS.name, subjects_filter=f"dinet.pii.lid.{lid}.>")
+        assert before.state.subjects == {subject: 1}
+    async with as_user(bus, "registratie") as session:
+        await session.js.purge_stream(PERSOONSGEGEVENS.name, subject=f"dinet.pii.lid.{lid}.>")
+    async with as_user(bus, OPERATOR_USER) as op:
+        after = await op.js.stream_info(PERSOONSGEGEVENS.name, subjects_filter=f"dinet.pii.lid.{lid}.>")
+        assert not after.state.subjects
 
 
 async def test_the_operator_sees_and_replays_everything(bus: DeployedNats):
@@ -562,7 +579,8 @@ def test_each_service_gets_its_own_credentials():
         db = urlsplit(env["DATABASE_URL"])
         assert db.scheme == "postgresql+asyncpg" and db.username == name and db.hostname == "postgres"
         assert db.password == "${DINET_" + name.upper() + "_DB_PASSWORD}"
-        assert name.upper() in env["DINET_SECRET_KEY"]
+        # One key for all: every service verifies the same sign-in cookie.
+        assert env["DINET_SECRET_KEY"].startswith("${DINET_SECRET_KEY")
         assert env["OTEL_SERVICE_NAME"] == name
         assert env["DINET_HTTP_HOST"] == "0.0.0.0"
         assert urlsplit(env["OTEL_EXPORTER_OTLP_ENDPOINT"]).netloc == "otel-collector:4318"
@@ -642,3 +660,132 @@ def test_every_service_runs_as_python_dash_m():
         project = tomllib.loads((ROOT / "services" / name / "pyproject.toml").read_text(encoding="utf-8"))
         assert project["project"]["name"] == f"dinet-{name}"
         assert (ROOT / "services" / name / "src" / name / "__main__.py").exists(), f"python -m {name} kan niet"
+
+
+# --------------------------------------------------------------------------- partners on NATS
+
+
+def test_partners_json_is_valid_and_in_the_config():
+    from dinet_contracts.generate import PARTNER_ACCOUNT, load_partner_accounts
+
+    partners = load_partner_accounts(ROOT)
+    text = NATS_CONF.read_text(encoding="utf-8")
+    assert f"  {PARTNER_ACCOUNT} {{" in text
+    for p in partners:
+        assert f"user: {p.gebruiker}" in text
+        assert f'publish: {{ allow: ["{partner_subject_prefix(p.organisatie_id)}.>"] }}' in text
+        assert p.wachtwoord_bcrypt in text  # a hash only: no password is ever checked in
+
+
+def test_partner_accounts_reject_a_malformed_entry():
+    from dinet_contracts.generate import PartnerAccount
+
+    goed = {"organisatie_id": str(uuid.uuid4()), "naam": "X", "gebruiker": "partner-x", "wachtwoord_bcrypt": "$2b$11$" + "a" * 53}
+    PartnerAccount(**goed)
+    for veld, fout in (("organisatie_id", "mediawijs"), ("gebruiker", "operator"), ("wachtwoord_bcrypt", "geheim")):
+        with pytest.raises(ValueError):
+            PartnerAccount(**{**goed, veld: fout})
+
+
+@dataclass
+class PartnerNats:
+    port: int
+    passwords: dict[str, str]
+    partners: dict[str, str]  # user -> organisation id
+    operator_password: str
+
+    def url(self, user: str, password: str | None = None) -> str:
+        return f"nats://{user}:{password or self.passwords[user]}@127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def partner_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PartnerNats]:
+    """The generated config with two partners of our own (real bcrypt hashes), on a real server."""
+    import bcrypt
+    from dinet_contracts.generate import PartnerAccount, nats_server_conf
+
+    base = tmp_path_factory.mktemp("partner-nats")
+    partners = {"partner-een": str(uuid.uuid4()), "partner-twee": str(uuid.uuid4())}
+    passwords = {u: secrets.token_hex(12) for u in partners}
+    accounts = [
+        PartnerAccount(
+            organisatie_id=org,
+            naam=u,
+            gebruiker=u,
+            wachtwoord_bcrypt=bcrypt.hashpw(passwords[u].encode(), bcrypt.gensalt(4)).decode(),
+        )
+        for u, org in partners.items()
+    ]
+    port, http_port = free_port(), free_port()
+    conf = base / "nats-server.conf"
+    conf.write_text(_local_copy(nats_server_conf(accounts), port, http_port, base / "js"))
+    service_passwords = _passwords()
+    log = open(base / "nats.log", "ab")
+    process = subprocess.Popen(
+        [nats_server_binary(), "-c", str(conf)],
+        env={**os.environ, **service_passwords},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    try:
+        wait_for_port(port)
+        yield PartnerNats(port, passwords, partners, service_passwords[password_variable(OPERATOR_USER)])
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def test_a_partner_publishes_only_on_its_own_prefix(partner_nats: PartnerNats):
+    from dinet_chassis.bus import ensure_streams
+    from dinet_contracts.topology import PARTNERS
+
+    operator = await nats.connect(f"nats://{OPERATOR_USER}:{partner_nats.operator_password}@127.0.0.1:{partner_nats.port}")
+    js = operator.jetstream(timeout=2)
+    await ensure_streams(js, (PARTNERS,))
+    violations: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        violations.append(str(exc).lower())
+
+    een = await nats.connect(partner_nats.url("partner-een"), error_cb=on_error, allow_reconnect=False)
+    try:
+        _, body, headers = _fresh(_example("be.dinet.activiteit.gepland.v1"))
+        eigen = partner_subject_prefix(partner_nats.partners["partner-een"]) + ".activiteit.gepland.v1"
+        ander = partner_subject_prefix(partner_nats.partners["partner-twee"]) + ".activiteit.gepland.v1"
+        # Twice with the same Nats-Msg-Id: JetStream keeps one.
+        await een.publish(eigen, body, headers=headers)
+        await een.publish(eigen, body, headers=headers)
+        await een.publish(ander, body, headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        await een.publish("dinet.evt.registratie.activiteit.gepland.v1", body, headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        await een.flush()
+        await _eventually(lambda: sum("permissions violation for publish" in v for v in violations) >= 2)
+        assert any(ander.lower() in v for v in violations)
+
+        # A partner reads nothing: not the other partner's subjects, not the platform's.
+        await een.subscribe("dinet.partner.>")
+        await een.flush()
+        await _eventually(lambda: any("permissions violation for subscription" in v for v in violations))
+
+        # Publishing lands in DINET_PARTNERS in the platform's account, once.
+        async def stored(subject: str) -> int:
+            info = await js.stream_info(PARTNERS.name, subjects_filter=subject)
+            return (info.state.subjects or {}).get(subject, 0)
+
+        for _ in range(50):
+            if await stored(eigen) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await stored(eigen) == 1
+        assert await stored(ander) == 0
+        assert (await js.stream_info(PARTNERS.name)).state.messages == 1
+    finally:
+        await een.close()
+        await operator.close()
+
+
+async def test_a_partner_with_a_wrong_password_is_refused(partner_nats: PartnerNats):
+    with pytest.raises(Exception, match="(?i)authorization"):
+        await nats.connect(
+            partner_nats.url("partner-een", "fout-wachtwoord"), allow_reconnect=False, max_reconnect_attempts=0
+        )

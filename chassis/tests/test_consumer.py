@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import text
 
 from dinet_chassis import deadletter
-from dinet_chassis.consumer import EventConsumer
+from dinet_chassis.consumer import EventConsumer, Onverwerkbaar
 from dinet_chassis.testing import wait_until
 
 
@@ -150,6 +150,37 @@ async def test_a_poison_message_is_dead_lettered_after_its_retries_and_others_ar
     assert [x.event_id for x in letters] == [poison_id]
     assert "na 3 pogingen" in letters[0].reason and "kan dit lid niet verwerken" in letters[0].reason
     assert letters[0].deliveries == 3
+    assert {e for e, _ in await effects(db)} == {e for e, _ in good}
+    consumer.stop()
+    await task
+
+
+async def test_an_unprocessable_message_is_dead_lettered_at_once_without_retries(kit, db, bus):
+    nc, js = bus
+    refused_lid = uuid.uuid4()
+    attempts: list[int] = []
+
+    async def handler(conn, event, ctx):
+        await record_effect(conn, event, ctx)  # rolled back with the refusal
+        if event.data.lid_id == refused_lid:
+            attempts.append(ctx.num_delivered)
+            raise Onverwerkbaar("buiten de eigen organisatie")
+
+    refused_id, refused = kit.cloud_event_bytes(kit.lid_event(lid_id=refused_lid))
+    good = [kit.cloud_event_bytes() for _ in range(4)]
+    await publish(js, good[0][1])
+    await publish(js, refused)
+    for _, body in good[1:]:
+        await publish(js, body)
+    consumer = EventConsumer(kit.consumer_def(max_attempts=5, backoff=(5.0,)), handler, db=db, js=js)
+    task = start(consumer)
+    await wait_until(lambda: consumer.processed == 4 and consumer.dead_lettered == 1, timeout=5)
+    letters = await deadletter.list_dead_letters(js)
+    assert [x.event_id for x in letters] == [refused_id]
+    assert letters[0].reason == "onverwerkbaar: buiten de eigen organisatie"
+    assert letters[0].deliveries == 1
+    # Tried once in the batch and once alone (to isolate it), never redelivered.
+    assert set(attempts) == {1}
     assert {e for e, _ in await effects(db)} == {e for e, _ in good}
     consumer.stop()
     await task

@@ -36,6 +36,13 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
+class Onverwerkbaar(Exception):
+    """Raised by a handler for a message that can never succeed, whatever the number of tries
+    (e.g. a partner publishing for another organisation). It goes straight to the dead letters
+    with this exception's message as the reason; nothing of its transaction is kept, and the
+    other messages of its batch are processed as usual."""
+
+
 @dataclass
 class HandlerContext:
     runtime: "Runtime | None"
@@ -214,6 +221,9 @@ class EventConsumer:
 
     async def _failed(self, item: _Item, exc: BaseException, reason: str) -> None:
         attempts = item.msg.metadata.num_delivered
+        if isinstance(exc, Onverwerkbaar):
+            await self._dead_letter(item.msg, f"onverwerkbaar: {exc}")
+            return
         if attempts >= self.definition.max_attempts:
             await self._dead_letter(item.msg, f"verwerking mislukt na {attempts} pogingen: {reason}")
             return

@@ -28,6 +28,8 @@ from typing import Any
 from .envelope import CONTENT_TYPE, SCHEMA_BASE, CloudEvent, Event
 from .registry import EVENT_TYPES, PUBLISHED_BY
 from .topology import (
+    PERSOONSGEGEVENS,
+    PARTNER_PREFIX,
     CONSUMERS,
     DEADLETTERS,
     DLQ_PREFIX,
@@ -600,6 +602,10 @@ def service_streams(service: str) -> list[str]:
     return [s.name for s in streams_of(service)]
 
 
+# Erasure (`lid.gewist`) purges a member's subjects from these streams; only registratie may.
+ERASES_FROM: dict[str, tuple[str, ...]] = {"registratie": (PERSOONSGEGEVENS.name, DEADLETTERS.name)}
+
+
 def service_permissions(service: str) -> Permissions:
     """Exactly what a service needs on NATS; everything else is denied by the server."""
     publish = [subject_pattern(cls.subject_template) for cls in PUBLISHED_BY[service]]
@@ -618,6 +624,8 @@ def service_permissions(service: str) -> Permissions:
             f"$JS.ACK.{s}.{d}.>",
             f"{DLQ_PREFIX}.{d}.>",
         ]
+    publish += partner_gateway_publish(service)
+    publish += [f"$JS.API.STREAM.PURGE.{stream}" for stream in ERASES_FROM.get(service, ())]
     # Replies (publish acks, API answers, pulled messages) all arrive on the client's inbox.
     return Permissions(publish=tuple(publish), subscribe=("_INBOX.>",))
 
@@ -626,7 +634,8 @@ def _conf_list(items: Iterable[str], indent: str) -> str:
     return "\n".join(f'{indent}"{item}"' for item in items)
 
 
-def nats_server_conf() -> str:
+def nats_server_conf(partners: Iterable[PartnerAccount] | None = None) -> str:
+    partner_conf = partner_accounts_conf(load_partner_accounts(repo_root()) if partners is None else partners)
     users = []
     for service in SERVICES:
         perms = service_permissions(service)
@@ -679,9 +688,113 @@ accounts {{
     users: [
 {users_text}
     ]
+{partner_conf.dinet_import}
   }}
+{partner_conf.account}
 }}
 """
+
+
+# --------------------------------------------------------------------------- deploy: partner accounts
+# Partners publish their own activities straight onto NATS. Each gets a user in an account of its
+# own kind (PARTNER), isolated from DINET: it can publish only below its organisation's prefix
+# and subscribe to nothing, so it never sees another partner's or the platform's messages. The
+# PARTNER account exports `dinet.partner.>` and DINET imports it, where the DINET_PARTNERS stream
+# captures it. The list of partners is a checked-in file (deploy/nats/partners.json) that staff
+# extend from registratie's page; passwords appear there only as bcrypt hashes.
+
+PARTNER_ACCOUNT = "PARTNER"
+PARTNER_HTTP_GATEWAY = "registratie"  # publishes what partners POST over HTTP, on their prefix
+PARTNERS_FILE = ("deploy", "nats", "partners.json")
+_PARTNER_USER = re.compile(r"^partner-[a-z0-9-]{1,40}$")
+_BCRYPT = re.compile(r"^\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class PartnerAccount:
+    organisatie_id: str
+    naam: str
+    gebruiker: str
+    wachtwoord_bcrypt: str
+
+    def __post_init__(self) -> None:
+        if not _UUID.match(self.organisatie_id):
+            raise ValueError(f"partners.json: organisatie_id {self.organisatie_id!r} is geen UUID (kleine letters)")
+        if not _PARTNER_USER.match(self.gebruiker):
+            raise ValueError(f"partners.json: gebruiker {self.gebruiker!r} moet 'partner-<naam>' zijn")
+        if not _BCRYPT.match(self.wachtwoord_bcrypt):
+            raise ValueError(f"partners.json: {self.gebruiker}: wachtwoord_bcrypt is geen bcrypt-hash")
+
+    @property
+    def publish(self) -> str:
+        from .topology import partner_subject_prefix
+
+        return f"{partner_subject_prefix(self.organisatie_id)}.>"
+
+
+def partner_gateway_publish(service: str) -> list[str]:
+    return [f"{PARTNER_PREFIX}.>"] if service == PARTNER_HTTP_GATEWAY else []
+
+
+def load_partner_accounts(root: Path) -> list[PartnerAccount]:
+    path = root.joinpath(*PARTNERS_FILE)
+    if not path.exists():
+        return []
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    accounts = [
+        PartnerAccount(
+            organisatie_id=str(p["organisatie_id"]),
+            naam=str(p["naam"]),
+            gebruiker=str(p["gebruiker"]),
+            wachtwoord_bcrypt=str(p["wachtwoord_bcrypt"]),
+        )
+        for p in doc.get("partners", [])
+    ]
+    users = [a.gebruiker for a in accounts]
+    if len(set(users)) != len(users):
+        raise ValueError("partners.json: een gebruiker staat er twee keer in")
+    return accounts
+
+
+@dataclass(frozen=True)
+class PartnerConf:
+    dinet_import: str
+    account: str
+
+
+def partner_accounts_conf(partners: Iterable[PartnerAccount]) -> PartnerConf:
+    users = []
+    for p in sorted(partners, key=lambda a: a.gebruiker):
+        naam = p.naam.replace("\n", " ").replace("\r", " ")
+        users.append(
+            f"""      # {naam}
+      {{
+        user: {p.gebruiker}
+        # bcrypt: quoted, so the leading $ is not read as a variable
+        password: "{p.wachtwoord_bcrypt}"
+        permissions: {{
+          publish: {{ allow: ["{p.publish}"] }}
+          subscribe: {{ deny: [">"] }}
+        }}
+      }}"""
+        )
+    users_text = "\n".join(users)
+    dinet_import = f"""    # What partners publish in their own account arrives here, in the DINET_PARTNERS stream.
+    imports: [
+      {{ stream: {{ account: {PARTNER_ACCOUNT}, subject: "{PARTNER_PREFIX}.>" }} }}
+    ]"""
+    account = f"""  # Partner organisations (from deploy/nats/partners.json): each publishes only on
+  # {PARTNER_PREFIX}.<organisatie-id>.> and reads nothing.
+  {PARTNER_ACCOUNT} {{
+    users: [
+{users_text}
+    ]
+    exports: [
+      {{ stream: "{PARTNER_PREFIX}.>" }}
+    ]
+  }}"""
+    return PartnerConf(dinet_import=dinet_import, account=account)
 
 
 # --------------------------------------------------------------------------- files
@@ -704,7 +817,7 @@ def contract_files(root: Path) -> dict[Path, str]:
 def deploy_files(root: Path) -> dict[Path, str]:
     return {
         root / "deploy" / "nats" / "streams.json": render_json(streams_document()),
-        root / "deploy" / "nats" / "nats-server.conf": nats_server_conf(),
+        root / "deploy" / "nats" / "nats-server.conf": nats_server_conf(load_partner_accounts(root)),
     }
 
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
 from kpi import domain
-from kpi.domain import Feiten, Lidmaatschap, Periode, Status
+from kpi.domain import Periode, Status
 from kpi.grafiek import staafdiagram
 from kpi.web import getal
-
-
-def lid(soort: str, sinds: date, org: uuid.UUID | None = None, tot: date | None = None) -> Lidmaatschap:
-    return Lidmaatschap(uuid.uuid4(), org or uuid.uuid4(), soort, sinds, tot)
 
 
 def test_lopend_jaar_telt_tot_vandaag():
@@ -29,38 +25,54 @@ def test_ongeldig_jaar(tekst):
         domain.lees_jaar(tekst, date(2026, 5, 1))
 
 
-def test_leden_actief_op_peildatum():
-    p = Periode(2025, date(2025, 12, 31))
-    feiten = Feiten(
-        lidmaatschappen=(
-            lid("lokaal_bestuur", date(2024, 1, 1)),
-            lid("lokaal_bestuur", date(2025, 12, 31)),
-            lid("lokaal_bestuur", date(2026, 1, 1)),  # not yet a member on 31/12
-            lid("igs", date(2024, 1, 1), tot=date(2025, 6, 30)),  # left during the year
-        )
-    )
-    assert domain.od11_leden(feiten, p) == 2
-
-
-def test_besturen_distinct_en_alleen_lokaal_bestuur_of_igs():
-    p = Periode(2025, date(2025, 12, 31))
-    gent, igs = uuid.uuid4(), uuid.uuid4()
-    feiten = Feiten(
-        lidmaatschappen=(
-            lid("lokaal_bestuur", date(2025, 1, 1), gent),
-            lid("lokaal_bestuur", date(2025, 2, 1), gent),
-            lid("igs", date(2025, 1, 1), igs),
-            lid("middenveldorganisatie", date(2025, 1, 1)),
-            lid("bovenlokale_overheid", date(2025, 1, 1)),
-        )
-    )
-    assert domain.od11_besturen(feiten, p) == 2
-
-
 def test_jaargrens_in_belgische_tijd():
+    # 23:30 UTC on 31 December is already New Year in Brussels.
+    assert domain.activiteit_jaar(datetime(2024, 12, 31, 23, 30, tzinfo=UTC)) == 2025
+    assert domain.activiteit_jaar(datetime(2025, 6, 30, 21, 59, tzinfo=UTC)) == 2025
+
+
+def test_alleen_wat_afgelopen_is_telt():
+    assert domain.activiteit_telt("afgelopen")
+    assert not any(domain.activiteit_telt(s) for s in ("gepland", "geannuleerd", "verplaatst"))
+
+
+@pytest.mark.parametrize(
+    ("aanwezig", "uren", "duur", "verwacht"),
+    [
+        (False, "3", "3", "0"),  # registered or recorded absent: nothing
+        (True, "1.5", "3", "1.5"),  # left halfway: the hours recorded
+        (True, "0", "3", "3"),  # present, no hours recorded: the full duration
+        (True, "5", "3", "3"),  # never more than the activity lasted
+    ],
+)
+def test_deelnemersuren(aanwezig, uren, duur, verwacht):
+    assert domain.deelnemersuren(aanwezig, Decimal(uren), Decimal(duur)) == Decimal(verwacht)
+
+
+@pytest.mark.parametrize(
+    ("opgegeven", "inwoners", "verwacht"),
+    [(None, 19_999, "klein"), (None, 20_000, "middelgroot"), (None, 50_000, "middelgroot"), (None, 50_001, "groot"), ("klein", 90_000, "klein"), (None, None, None)],
+)
+def test_grootteklasse(opgegeven, inwoners, verwacht):
+    assert domain.grootteklasse(opgegeven, inwoners) == verwacht
+
+
+def test_gewist_lid_is_geen_lid_meer_op_de_dag_zelf():
+    assert domain.laatste_lidmaatschapsdag(datetime(2025, 12, 31, 12, tzinfo=UTC)) == date(2025, 12, 30)
+
+
+def test_doelen_van_medewerkers_winnen_en_kunnen_wegvallen():
+    samen = domain.doelen_samenvoegen({"a": Decimal(2), "b": Decimal(1)}, {"a": Decimal(5), "b": None, "c": Decimal(3)})
+    assert samen == {"a": Decimal(5), "c": Decimal(3)}
+
+
+def test_afgesloten_jaar_houdt_goedgekeurd_cijfer_en_toont_verschil():
     p = Periode(2025, date(2025, 12, 31))
-    oudjaar = domain.Beleidsplan(uuid.uuid4(), uuid.uuid4(), datetime(2024, 12, 31, 23, 30, tzinfo=UTC))
-    assert domain.ctx_beleidsplannen_gestart(Feiten(beleidsplannen=(oudjaar,)), p) == 1
+    afsluiting = domain.Afsluiting(2025, True, datetime(2026, 2, 1, tzinfo=UTC), {"x": (Decimal(2), Decimal(2))})
+    c = domain.cijfer("x", "X", "X", 3, Decimal(2), p, afsluiting=afsluiting)
+    assert (c.goedgekeurd, c.waarde, c.na_afsluiting, c.status) == (2, 3, 1, Status.BEREIKT)
+    heropend = domain.Afsluiting(2025, False, datetime(2026, 3, 1, tzinfo=UTC), {}, "correctie")
+    assert domain.cijfer("x", "X", "X", 3, None, p, afsluiting=heropend).goedgekeurd is None
 
 
 @pytest.mark.parametrize(
@@ -76,17 +88,6 @@ def test_jaargrens_in_belgische_tijd():
 )
 def test_status_tegenover_doel(waarde, doel, peildatum, verwacht):
     assert domain.status(waarde, doel, Periode(2025, peildatum)) is verwacht
-
-
-def test_jaaroverzicht_neemt_doelen_over():
-    from decimal import Decimal
-
-    p = Periode(2025, date(2025, 12, 31))
-    overzicht = domain.jaaroverzicht(Feiten(), p, {"od11_leden": Decimal("700"), "andere": Decimal("1")})
-    leden = overzicht.kpis[0]
-    assert (leden.id, leden.waarde, leden.doel, leden.status) == ("od11_leden", 0, 700, Status.ACHTER)
-    assert leden.status_label == "Achter op schema"
-    assert [c.id for c in overzicht.context] == ["ctx_beleidsplannen_gestart", "ctx_nieuwsbrief_bevestigd"]
 
 
 def test_staafdiagram_een_schaal_met_doelen():

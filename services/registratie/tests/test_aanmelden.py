@@ -86,7 +86,11 @@ async def test_api_sign_up_stores_member_and_publishes_both_events(
             feit = await feiten.next_msg(timeout=10)
             persoon = await contact.next_msg(timeout=10)
 
-            lid = await http(runtime).get(r.headers["location"])
+            lid = await medewerker(http, runtime).get(r.headers["location"])
+            assert (await http(runtime).get(r.headers["location"])).status_code == 401
+            # A member reads their own record, never someone else's.
+            assert (await als_lid(http, runtime, uuid.UUID(lid_id)).get(r.headers["location"])).status_code == 200
+            assert (await als_lid(http, runtime, uuid.uuid4()).get(r.headers["location"])).status_code == 404
             async with runtime.db.engine.connect() as conn:
                 toestemming = (
                     await conn.execute(text("SELECT doel, gegeven, tekst, hoe FROM toestemmingen"))
@@ -133,7 +137,7 @@ async def test_api_invalid_sign_up_names_each_field(start_service: Any, http: An
         onbekend = await client.post("/registratie/api/v1/leden", json=_aanvraag(organisatie_id=str(uuid.uuid4())))
         verkeerd_type = await client.post("/registratie/api/v1/leden", json=_aanvraag(nieuwsbrief="misschien"))
         leden = await _tel(runtime, "SELECT count(*) FROM leden")
-        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox")
+        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox WHERE event_type LIKE 'be.dinet.lid.%'")
 
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -167,7 +171,7 @@ async def test_api_duplicate_email_is_a_conflict(start_service: Any, http: Any) 
             "/registratie/api/v1/leden", json=_aanvraag(email="an.peeters@GENT.be", naam="An P.")
         )
         leden = await _tel(runtime, "SELECT count(*) FROM leden")
-        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox")
+        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox WHERE event_type LIKE 'be.dinet.lid.%'")
     assert eerste.status_code == 201
     assert tweede.status_code == 409
     assert tweede.headers["content-type"].startswith("application/problem+json")
@@ -178,7 +182,7 @@ async def test_api_duplicate_email_is_a_conflict(start_service: Any, http: Any) 
 
 async def test_api_unknown_member_is_404_problem(start_service: Any, http: Any) -> None:
     async with start_service(DEFINITION) as runtime:
-        r = await http(runtime).get(f"/registratie/api/v1/leden/{uuid.uuid4()}")
+        r = await medewerker(http, runtime).get(f"/registratie/api/v1/leden/{uuid.uuid4()}")
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
 
@@ -215,7 +219,7 @@ async def test_form_invalid_input_is_shown_again_and_nothing_stored(start_servic
             },
         )
         leden = await _tel(runtime, "SELECT count(*) FROM leden")
-        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox")
+        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox WHERE event_type LIKE 'be.dinet.lid.%'")
     assert r.status_code == 400
     html = r.text
     assert "<title>Fout: " in html
@@ -296,3 +300,17 @@ async def test_health_openapi_and_query_validation(start_service: Any, http: Any
     } <= set(paden)
     assert fout_type.status_code == 422
     assert [e["veld"] for e in fout_type.json()["errors"]] == ["type"]
+
+
+def medewerker(http: Any, runtime: Any) -> Any:
+    from dinet_chassis.web.auth import Identiteit, Rol, maak_cookie
+
+    wie = Identiteit(sub="test-medewerker", naam="Medewerker", rollen=frozenset({Rol.MEDEWERKER}), organisatie_id=None, lid_id=None)
+    return http(runtime, cookies={"dinet_sessie": maak_cookie(wie, runtime.settings.secret_key)})
+
+
+def als_lid(http: Any, runtime: Any, lid_id: uuid.UUID) -> Any:
+    from dinet_chassis.web.auth import Identiteit, Rol, maak_cookie
+
+    wie = Identiteit(sub=f"lid:{lid_id}", naam="Lid", rollen=frozenset({Rol.LID}), lid_id=lid_id)
+    return http(runtime, cookies={"dinet_sessie": maak_cookie(wie, runtime.settings.secret_key)})

@@ -10,6 +10,9 @@
 - CSRF for forms (cookie `csrftoken_<service>` + hidden field `_csrf_token`, write
   `{{ csrf_input | safe }}` in every form); `/<service>/api/` is excluded (machines use tokens).
 - a signed cookie session (`request.session`), keyed from `settings.secret_key`.
+- who is signed in: `auth.identiteit(request)` reads the cookie shared by every service; protect a
+  handler with `guards=[vereist(Rol.MEDEWERKER)]` (pages: 303 to the sign-in page or a Dutch 403
+  page; `/api/`: 401/403 problem+json). Templates see `identiteit` (an `Identiteit` or None).
 - OpenAPI at `/<service>/schema` (JSON at `/<service>/schema/openapi.json`).
 - `GET /<service>/health` -> `{"status": "ok", "service": name}`.
 - errors: on `/api/` paths every error is `application/problem+json` (validation: 422 with Dutch
@@ -36,6 +39,8 @@ from typing import Any
 
 import pydantic
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2.runtime import Context as _JinjaContext
+from jinja2.runtime import missing as _jinja_missing
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -50,6 +55,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
+from .auth import GeenToegang, Identiteit, NietAangemeld, Rol, identiteit, inlog_url, vereist
 from .problem import (
     PROBLEM_MEDIA_TYPE,
     TYPE_CONFLICT,
@@ -70,6 +76,12 @@ __all__ = [
     "TYPE_NIET_GEVONDEN",
     "TYPE_VALIDATIE",
     "FieldError",
+    "GeenToegang",
+    "Identiteit",
+    "NietAangemeld",
+    "Rol",
+    "identiteit",
+    "vereist",
     "create_web_app",
     "errors_by_field",
     "field_errors_from_validation",
@@ -181,6 +193,38 @@ def _default_detail(status: int) -> str:
         return ""
 
 
+def _bij_niet_aangemeld(request: Request[Any, Any, Any], exc: NietAangemeld) -> Response[Any]:
+    if is_api_path(request.url.path):
+        return problem_response(401, _titel(401), detail=exc.detail)
+    # 303: after a POST the browser must GET the sign-in page, never re-post to it.
+    return Response(content=None, status_code=303, headers={"Location": inlog_url(request)})
+
+
+def _bij_geen_toegang(request: Request[Any, Any, Any], exc: GeenToegang) -> Response[Any]:
+    if is_api_path(request.url.path):
+        return problem_response(403, _titel(403), detail=exc.detail)
+    wie = identiteit(request)
+    delen = [
+        f"Je bent aangemeld als {wie.naam}, maar je hebt geen toegang tot deze pagina."
+        if wie is not None
+        else "Je hebt geen toegang tot deze pagina.",
+        exc.detail or "",
+        "Heb je een ander account? Meld je dan af en meld je opnieuw aan.",
+    ]
+    return _fout_pagina(403, " ".join(d for d in delen if d))
+
+
+class _IdentiteitContext(_JinjaContext):
+    """Every template can use `identiteit` (who is signed in, or None) without the handler passing it."""
+
+    def resolve_or_missing(self, key: str) -> Any:
+        waarde = super().resolve_or_missing(key)
+        if key == "identiteit" and waarde is _jinja_missing:
+            request = super().resolve_or_missing("request")
+            return identiteit(request) if isinstance(request, Request) else None
+        return waarde
+
+
 def _sleutel(secret_key: str, doel: str) -> bytes:
     # Separate keys per purpose so a leaked CSRF secret cannot forge a session and vice versa.
     return hashlib.sha256(f"{doel}:{secret_key}".encode()).digest()
@@ -224,6 +268,7 @@ def create_web_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    omgeving.context_class = _IdentiteitContext
     omgeving.globals.update(
         dienst=service,
         dinet_css=f"/{service}/static/dinet.css",
@@ -238,6 +283,8 @@ def create_web_app(
     signature_namespace.update(litestar_kwargs.pop("signature_namespace", {}) or {})
 
     exception_handlers: dict[Any, Any] = {
+        NietAangemeld: _bij_niet_aangemeld,
+        GeenToegang: _bij_geen_toegang,
         ValidationException: _bij_validatiefout,
         pydantic.ValidationError: _bij_pydantic_fout,
         HTTPException: _bij_http_fout,

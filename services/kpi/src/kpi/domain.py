@@ -1,17 +1,17 @@
-"""The KPI definitions: what each figure means, computed from facts that hold no personal data.
+"""The rules of the KPI catalogue, free of I/O: which year a fact counts in, whether it counts,
+how many hours an attendance is worth, and how a figure stands against its target.
 
-Pure functions only: the projection tables are read elsewhere (store.py) and handed in here,
-so the rules of the catalogue ("active on 31/12", "distinct organisations") live in one place.
+The projection (projectie.py) applies the per-fact rules when an event arrives, so the queries
+in store.py only filter and add up; what "counts" is decided here and nowhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 # The oldest year the dashboard answers for: the network started in 2018.
@@ -27,6 +27,11 @@ def lokale_datum(moment: datetime) -> date:
 
 def vandaag(nu: datetime) -> date:
     return lokale_datum(nu)
+
+
+def lokaal_jaar(moment: datetime) -> int:
+    return lokale_datum(moment).year
+
 
 ORGANISATIETYPES_BESTUREN = frozenset({"lokaal_bestuur", "igs"})
 
@@ -44,41 +49,6 @@ STATUS_LABELS: dict[Status, str] = {
     Status.ACHTER: "Achter op schema",
     Status.GEEN_DOEL: "Geen doel vastgelegd",
 }
-
-
-@dataclass(frozen=True)
-class Lidmaatschap:
-    lid_id: UUID
-    organisatie_id: UUID
-    organisatie_type: str
-    lid_sinds: date
-    # Filled once members can leave (lid.uitgeschreven): the last day of membership.
-    lid_tot: date | None = None
-
-    def actief_op(self, dag: date) -> bool:
-        return self.lid_sinds <= dag and (self.lid_tot is None or self.lid_tot >= dag)
-
-
-@dataclass(frozen=True)
-class Beleidsplan:
-    beleidsplan_id: UUID
-    organisatie_id: UUID
-    aangemaakt_op: datetime
-
-
-@dataclass(frozen=True)
-class NieuwsbriefBevestiging:
-    lid_id: UUID
-    bevestigd_op: datetime
-
-
-@dataclass(frozen=True)
-class Feiten:
-    """Everything the KPIs of one year are computed from."""
-
-    lidmaatschappen: tuple[Lidmaatschap, ...] = ()
-    beleidsplannen: tuple[Beleidsplan, ...] = ()
-    nieuwsbrief_bevestigingen: tuple[NieuwsbriefBevestiging, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,69 +94,6 @@ def lees_jaar(waarde: str | None, vandaag: date) -> Periode:
     return periode(int(tekst), vandaag)
 
 
-# --- the indicators -----------------------------------------------------------------------
-
-
-def od11_leden(feiten: Feiten, p: Periode) -> int:
-    """Persons with an active network membership on 31/12 (or on the reference date this year)."""
-    return sum(1 for m in feiten.lidmaatschappen if m.actief_op(p.peildatum))
-
-
-def od11_besturen(feiten: Feiten, p: Periode) -> int:
-    """Distinct local governments and IGS with at least one active member."""
-    return len(
-        {
-            m.organisatie_id
-            for m in feiten.lidmaatschappen
-            if m.organisatie_type in ORGANISATIETYPES_BESTUREN and m.actief_op(p.peildatum)
-        }
-    )
-
-
-def ctx_beleidsplannen_gestart(feiten: Feiten, p: Periode) -> int:
-    return sum(1 for b in feiten.beleidsplannen if p.bevat(lokale_datum(b.aangemaakt_op)))
-
-
-def ctx_nieuwsbrief_bevestigd(feiten: Feiten, p: Periode) -> int:
-    return sum(1 for n in feiten.nieuwsbrief_bevestigingen if p.bevat(lokale_datum(n.bevestigd_op)))
-
-
-@dataclass(frozen=True)
-class Definitie:
-    id: str
-    label: str
-    kort: str  # for the chart, where a full catalogue label does not fit on one line
-    bereken: Callable[[Feiten, Periode], int]
-
-
-# Ids and labels as in the KPI catalogue; the committee reads the labels.
-KPIS: tuple[Definitie, ...] = (
-    Definitie("od11_leden", "Aantal leden van het netwerk", "Leden van het netwerk", od11_leden),
-    Definitie(
-        "od11_besturen",
-        "Aantal vertegenwoordigde lokale besturen en intergemeentelijke samenwerkingsverbanden",
-        "Lokale besturen en IGS",
-        od11_besturen,
-    ),
-)
-
-# Context figures: no target, they explain the KPIs.
-CONTEXT: tuple[Definitie, ...] = (
-    Definitie(
-        "ctx_beleidsplannen_gestart",
-        "Gestarte lokale beleidsplannen digitale inclusie",
-        "Gestarte beleidsplannen",
-        ctx_beleidsplannen_gestart,
-    ),
-    Definitie(
-        "ctx_nieuwsbrief_bevestigd",
-        "Bevestigde inschrijvingen op de nieuwsbrief",
-        "Bevestigde nieuwsbriefinschrijvingen",
-        ctx_nieuwsbrief_bevestigd,
-    ),
-)
-
-
 # --- status against the target ------------------------------------------------------------
 
 
@@ -197,10 +104,80 @@ def status(waarde: float, doel: float | None, p: Periode) -> Status:
     if waarde >= doel:
         return Status.BEREIKT
     if p.lopend:
-        verstreken = ((p.peildatum - p.begin).days + 1) / ((p.einde - p.begin).days + 1)
-        if waarde >= doel * verstreken:
+        if waarde >= doel * verstreken_deel(p):
             return Status.OP_KOERS
     return Status.ACHTER
+
+
+
+
+# --- rules per fact ----------------------------------------------------------------------
+
+
+def activiteit_jaar(start: datetime) -> int:
+    """An activity counts in the (Belgian) year it was held, i.e. of its latest start: a move to
+    another year moves it, and an attendance recorded in January for December counts in December."""
+    return lokaal_jaar(start)
+
+
+def activiteit_telt(status: str) -> bool:
+    """Only what was held counts: planned, moved or cancelled activities add nothing."""
+    return status == "afgelopen"
+
+
+def deelnemersuren(aanwezig: bool, uren: Decimal, duur: Decimal) -> Decimal:
+    """Attendance, not registration: absent adds 0; a partial attendance adds the hours recorded,
+    never more than the activity lasted; present without hours recorded adds the full duration.
+
+    store.UREN_SQL is the same rule in SQL (tested against this function).
+    """
+    if not aanwezig:
+        return Decimal(0)
+    if uren > 0:
+        return min(uren, duur)
+    return duur
+
+
+def grootteklasse(opgegeven: str | None, inwoners: int | None) -> str | None:
+    """Size class of a local government: klein < 20 000, middelgroot 20 000–50 000, groot > 50 000."""
+    if opgegeven:
+        return opgegeven
+    if inwoners is None:
+        return None
+    if inwoners < 20_000:
+        return "klein"
+    if inwoners <= 50_000:
+        return "middelgroot"
+    return "groot"
+
+
+def laatste_lidmaatschapsdag(gewist_op: datetime) -> date:
+    """Someone erased on day D is no member at the end of D: their last day was the day before."""
+    return date.fromordinal(lokale_datum(gewist_op).toordinal() - 1)
+
+
+# --- figures against targets -----------------------------------------------------------------
+
+Getal = int | Decimal
+
+
+def als_getal(waarde: Decimal | float | int | None) -> int | float | None:
+    """For JSON and templates: whole numbers as int, others as float."""
+    if waarde is None:
+        return None
+    d = Decimal(str(waarde))
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+@dataclass(frozen=True)
+class Afsluiting:
+    """The state of a year: closed with approved figures, or re-opened with a reason."""
+
+    jaar: int
+    afgesloten: bool
+    op: datetime
+    cijfers: Mapping[str, tuple[Decimal, Decimal | None]]  # kpi_id -> (approved value, target then)
+    reden: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,38 +185,81 @@ class Cijfer:
     id: str
     label: str
     kort: str
-    waarde: int
+    waarde: int | float
     doel: int | float | None
     status: Status
+    eenheid: str = "aantal"
+    goedgekeurd: int | float | None = None  # when the year is closed: the approved figure
+    goedgekeurd_doel: int | float | None = None
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def na_afsluiting(self) -> int | float | None:
+        """What events after the closing changed: shown beside the approved figure, never in it."""
+        if self.goedgekeurd is None:
+            return None
+        verschil = als_getal(Decimal(str(self.waarde)) - Decimal(str(self.goedgekeurd)))
+        return verschil or None
 
 
 @dataclass(frozen=True)
 class Jaaroverzicht:
     periode: Periode
     kpis: tuple[Cijfer, ...]
-    context: tuple[Cijfer, ...]
+    afsluiting: Afsluiting | None = None
+
+    @property
+    def afgesloten(self) -> bool:
+        return self.afsluiting is not None and self.afsluiting.afgesloten
 
 
-def _getal(doel: Decimal | float | int | None) -> int | float | None:
-    if doel is None:
-        return None
-    d = Decimal(str(doel))
-    return int(d) if d == d.to_integral_value() else float(d)
+def cijfer(
+    kpi_id: str,
+    label: str,
+    kort: str,
+    waarde: Getal,
+    doel: Decimal | int | None,
+    p: Periode,
+    *,
+    eenheid: str = "aantal",
+    afsluiting: Afsluiting | None = None,
+) -> Cijfer:
+    """A figure with its status. In a closed year the status is the approved figure's."""
+    goedgekeurd = goedgekeurd_doel = None
+    beoordeeld = waarde
+    if afsluiting is not None and afsluiting.afgesloten and kpi_id in afsluiting.cijfers:
+        g, gd = afsluiting.cijfers[kpi_id]
+        goedgekeurd, goedgekeurd_doel = als_getal(g), als_getal(gd)
+        beoordeeld = g
+    d = als_getal(doel)
+    return Cijfer(
+        id=kpi_id,
+        label=label,
+        kort=kort,
+        waarde=als_getal(waarde),  # type: ignore[arg-type]
+        doel=d,
+        status=status(float(beoordeeld), d, p),
+        eenheid=eenheid,
+        goedgekeurd=goedgekeurd,
+        goedgekeurd_doel=goedgekeurd_doel,
+    )
 
 
-def jaaroverzicht(feiten: Feiten, p: Periode, doelen: Mapping[str, Decimal | float | int]) -> Jaaroverzicht:
-    """All figures of one year, each with its target (from `doelen`, keyed by KPI id) and status."""
+def doelen_samenvoegen(
+    catalogus: Mapping[str, Decimal], gewijzigd: Mapping[str, Decimal | None]
+) -> dict[str, Decimal]:
+    """Staff changes win over the catalogue's target; a change to "no target" removes it."""
+    result = dict(catalogus)
+    for kpi_id, doel in gewijzigd.items():
+        if doel is None:
+            result.pop(kpi_id, None)
+        else:
+            result[kpi_id] = doel
+    return result
 
-    def cijfers(defs: Iterable[Definitie]) -> tuple[Cijfer, ...]:
-        result = []
-        for d in defs:
-            waarde = d.bereken(feiten, p)
-            doel = _getal(doelen.get(d.id))
-            result.append(Cijfer(d.id, d.label, d.kort, waarde, doel, status(waarde, doel, p)))
-        return tuple(result)
 
-    return Jaaroverzicht(periode=p, kpis=cijfers(KPIS), context=cijfers(CONTEXT))
+def verstreken_deel(p: Periode) -> float:
+    return ((p.peildatum - p.begin).days + 1) / ((p.einde - p.begin).days + 1)

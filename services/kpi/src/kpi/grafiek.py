@@ -21,7 +21,7 @@ WAARDE_RUIMTE = 56
 @dataclass(frozen=True)
 class Staaf:
     label: str
-    waarde: int
+    waarde: int | float
     doel: int | float | None
     label_y: int
     y: int
@@ -42,10 +42,16 @@ class Staafdiagram:
     x0: int = MARGE
 
 
-def staafdiagram(rijen: Sequence[tuple[str, int, int | float | None]]) -> Staafdiagram:
-    """`rijen`: (label, value, target or None). Bars share one scale, which includes the targets."""
-    bruikbaar = BREEDTE - 2 * MARGE - WAARDE_RUIMTE
-    grootste = max([1.0, *(float(w) for _, w, _ in rijen), *(float(d) for _, _, d in rijen if d is not None)])
+def staafdiagram(
+    rijen: Sequence[tuple[str, int | float, int | float | None]],
+    *,
+    breedte: int = BREEDTE,
+    minimum_schaal: float = 1.0,
+) -> Staafdiagram:
+    """`rijen`: (label, value, target or None). Bars share one scale, which includes the targets
+    (and reaches at least `minimum_schaal`, e.g. 100 for percentages)."""
+    bruikbaar = breedte - 2 * MARGE - WAARDE_RUIMTE
+    grootste = max([minimum_schaal, *(float(w) for _, w, _ in rijen), *(float(d) for _, _, d in rijen if d is not None)])
     schaal = bruikbaar / grootste
     staven = []
     y = MARGE
@@ -62,4 +68,4 @@ def staafdiagram(rijen: Sequence[tuple[str, int, int | float | None]]) -> Staafd
             )
         )
         y += LABEL_HOOGTE + STAAF_HOOGTE + RIJ_AFSTAND
-    return Staafdiagram(breedte=BREEDTE, hoogte=y - RIJ_AFSTAND + MARGE, staven=tuple(staven))
+    return Staafdiagram(breedte=breedte, hoogte=y - RIJ_AFSTAND + MARGE, staven=tuple(staven))

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response
 
 from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
-from dinet_chassis.web import create_web_app
+from dinet_chassis.web import FieldError, create_web_app, is_api_path, validation_problem
 
+from . import api, domain, web
 from .projectie import handle_event
-from .web import ROUTES
 
 PACKAGE_DIR = Path(__file__).parent
+
+
+def _ongeldig_jaar(request: Request[Any, Any, Any], fout: domain.OngeldigJaar) -> Response[Any]:
+    if is_api_path(request.url.path):
+        return validation_problem([FieldError("jaar", "ongeldig_jaar", str(fout))])
+    return web.ongeldig_jaar_pagina(request, fout)
 
 
 def create_app(runtime: Runtime):
     return create_web_app(
         runtime,
-        ROUTES,
+        [*api.ROUTES, *web.PAGINAS],
         template_dir=PACKAGE_DIR / "templates",
         title="DINET kerncijfers",
-        description="Kerncijfers (KPI's) van het netwerk digitale inclusie, per kalenderjaar.",
+        description=(
+            "Kerncijfers (KPI's) van het meerjarenplan digitale inclusie, per kalenderjaar, berekend uit"
+            " gebeurtenissen: waarde, doel en status, de records erachter, opsplitsingen en de gebeurtenissen"
+            " die elk cijfer maakten."
+        ),
+        exception_handlers={domain.OngeldigJaar: _ongeldig_jaar},
     )
 
 

@@ -1,36 +1,131 @@
-"""What happens when an event arrives: one upsert in a projection table.
+"""What happens when an event arrives: rows upserted in the projection tables.
 
-The chassis calls `handle_event` inside the transaction in which it records the event id in the
-inbox, so a redelivered event never gets here. The upserts are idempotent on the natural key as
-well, so the same fact published again under a new event id (a partner retrying, a replay) still
-counts once.
+`vertaal` turns one event into write operations; `Schrijfopdrachten` runs them grouped per
+statement (one executemany each), so the live consumer (one event at a time, inside the chassis's
+inbox transaction) and the rebuild (thousands per transaction) share every line of this file.
+
+Every statement is idempotent and order-independent: a newer `versie` or a later timestamp
+wins, and a column filled by one event is never cleared by another. So the same fact under a new
+event id counts once, two consumer instances may handle one aggregate's events in either order,
+and a rebuild may apply an event again that the live consumer applied too.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
 
 from dinet_contracts import CloudEvent
-from dinet_contracts.events.beleidsplan import BeleidsplanAangemaakt
-from dinet_contracts.events.meldingen import NieuwsbriefInschrijvingBevestigd
-from dinet_contracts.events.registratie import LidGeregistreerd
+from dinet_contracts.events.activiteiten import (
+    ActiviteitAfgelopen,
+    ActiviteitGeannuleerd,
+    ActiviteitGepland,
+    ActiviteitGewijzigd,
+    AanwezigheidGeregistreerd,
+    FeedbackOntvangen,
+)
+from dinet_contracts.events.beleidsplan import BeleidsplanAangemaakt, BeleidsplanGepubliceerd
+from dinet_contracts.events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend
+from dinet_contracts.events.meldingen import NieuwsbriefInschrijvingBevestigd, NieuwsbriefVerzonden
+from dinet_contracts.events.registratie import (
+    LidGeregistreerd,
+    LidGewist,
+    LidKennisdelingGewijzigd,
+    LidOrganisatieGewijzigd,
+    LidUitgeschreven,
+    OrganisatieBijgewerkt,
+)
+
+from . import domain
 
 if TYPE_CHECKING:
     from dinet_chassis.consumer import HandlerContext
 
-# Facts do not change: the first registration of a member is the one that counts.
+_BRON = text(
+    "INSERT INTO bron_event (event_id, type, tijd, sleutel, onderwerp)"
+    " VALUES (:event_id, :type, :tijd, :sleutel, :onderwerp) ON CONFLICT (event_id) DO NOTHING"
+)
+# The earliest registration date wins; the organisation of the first registration stays.
 _LIDMAATSCHAP = text(
     "INSERT INTO lidmaatschap (lid_id, organisatie_id, organisatie_type, lid_sinds)"
     " VALUES (:lid_id, :organisatie_id, :organisatie_type, :lid_sinds)"
-    " ON CONFLICT (lid_id) DO NOTHING"
+    " ON CONFLICT (lid_id) DO UPDATE SET"
+    " organisatie_id = COALESCE(lidmaatschap.organisatie_id, EXCLUDED.organisatie_id),"
+    " organisatie_type = COALESCE(lidmaatschap.organisatie_type, EXCLUDED.organisatie_type),"
+    " lid_sinds = LEAST(lidmaatschap.lid_sinds, EXCLUDED.lid_sinds)"
+)
+# A change of organisation on the day of registration wins over the registration's organisation.
+_ORGANISATIE_BIJ_REGISTRATIE = text(
+    "INSERT INTO lid_organisatie (lid_id, vanaf, organisatie_id, organisatie_type)"
+    " VALUES (:lid_id, :vanaf, :organisatie_id, :organisatie_type) ON CONFLICT DO NOTHING"
+)
+_ORGANISATIE_GEWIJZIGD = text(
+    "INSERT INTO lid_organisatie (lid_id, vanaf, organisatie_id, organisatie_type)"
+    " VALUES (:lid_id, :vanaf, :organisatie_id, :organisatie_type)"
+    " ON CONFLICT (lid_id, vanaf) DO UPDATE SET"
+    " organisatie_id = EXCLUDED.organisatie_id, organisatie_type = EXCLUDED.organisatie_type"
+)
+_UITGESCHREVEN = text(
+    "INSERT INTO lidmaatschap (lid_id, uitgeschreven_tot) VALUES (:lid_id, :tot)"
+    " ON CONFLICT (lid_id) DO UPDATE SET uitgeschreven_tot = GREATEST(lidmaatschap.uitgeschreven_tot, EXCLUDED.uitgeschreven_tot)"
+)
+_GEWIST = text(
+    "INSERT INTO lidmaatschap (lid_id, gewist_tot) VALUES (:lid_id, :tot)"
+    " ON CONFLICT (lid_id) DO UPDATE SET gewist_tot = LEAST(lidmaatschap.gewist_tot, EXCLUDED.gewist_tot)"
+)
+_KENNISDELING = text(
+    "INSERT INTO kennisdeling (lid_id, datum, lid) VALUES (:lid_id, :datum, :lid)"
+    " ON CONFLICT (lid_id, datum) DO UPDATE SET lid = EXCLUDED.lid"
+)
+_ORGANISATIE = text(
+    "INSERT INTO organisatie (organisatie_id, versie, naam, type, provincie, grootteklasse, nis_code)"
+    " VALUES (:organisatie_id, :versie, :naam, :type, :provincie, :grootteklasse, :nis_code)"
+    " ON CONFLICT (organisatie_id) DO UPDATE SET versie = EXCLUDED.versie, naam = EXCLUDED.naam,"
+    " type = EXCLUDED.type, provincie = EXCLUDED.provincie, grootteklasse = EXCLUDED.grootteklasse,"
+    " nis_code = EXCLUDED.nis_code WHERE organisatie.versie < EXCLUDED.versie"
+)
+_ACTIVITEIT_KOLOMMEN = (
+    "versie", "soort", "titel", "organisator_id", "trekker", "vorm", "start", "einde", "duur_uren", "status",
+    "vvsg_werkte_mee", "lokaal_bestuur_id", "ondersteuning", "methode", "url", "jaar", "telt",
+)  # fmt: skip
+_ACTIVITEIT = text(
+    "INSERT INTO activiteit (activiteit_id, " + ", ".join(_ACTIVITEIT_KOLOMMEN) + ")"
+    " VALUES (:activiteit_id, " + ", ".join(f":{k}" for k in _ACTIVITEIT_KOLOMMEN) + ")"
+    " ON CONFLICT (activiteit_id) DO UPDATE SET "
+    + ", ".join(f"{k} = EXCLUDED.{k}" for k in _ACTIVITEIT_KOLOMMEN)
+    + " WHERE activiteit.versie < EXCLUDED.versie"
+)
+_AANWEZIGHEID = text(
+    "INSERT INTO aanwezigheid (activiteit_id, lid_id, versie, organisatie_id, organisatie_type, aanwezig, uren)"
+    " VALUES (:activiteit_id, :lid_id, :versie, :organisatie_id, :organisatie_type, :aanwezig, :uren)"
+    " ON CONFLICT (activiteit_id, lid_id) DO UPDATE SET versie = EXCLUDED.versie,"
+    " organisatie_id = EXCLUDED.organisatie_id, organisatie_type = EXCLUDED.organisatie_type,"
+    " aanwezig = EXCLUDED.aanwezig, uren = EXCLUDED.uren WHERE aanwezigheid.versie < EXCLUDED.versie"
+)
+_FEEDBACK = text(
+    "INSERT INTO feedback (feedback_id, activiteit_id, soort, score, ontvangen_op)"
+    " VALUES (:feedback_id, :activiteit_id, :soort, :score, :ontvangen_op) ON CONFLICT DO NOTHING"
+)
+_NIEUWSBRIEF = text(
+    "INSERT INTO nieuwsbrief (nieuwsbrief_id, titel, verzonden_op, aantal_ontvangers, jaar)"
+    " VALUES (:nieuwsbrief_id, :titel, :verzonden_op, :aantal_ontvangers, :jaar) ON CONFLICT DO NOTHING"
 )
 _BELEIDSPLAN = text(
     "INSERT INTO beleidsplan (beleidsplan_id, organisatie_id, aangemaakt_op)"
     " VALUES (:beleidsplan_id, :organisatie_id, :aangemaakt_op)"
     " ON CONFLICT (beleidsplan_id) DO NOTHING"
+)
+_PUBLICATIE = text(
+    "INSERT INTO beleidsplan_publicatie (beleidsplan_id, organisatie_id, gepubliceerd_op)"
+    " VALUES (:beleidsplan_id, :organisatie_id, :gepubliceerd_op)"
+    " ON CONFLICT (beleidsplan_id) DO UPDATE"
+    " SET gepubliceerd_op = LEAST(beleidsplan_publicatie.gepubliceerd_op, EXCLUDED.gepubliceerd_op)"
 )
 # A member who confirms again (a second click on the link) was confirmed on the first date.
 _BEVESTIGING = text(
@@ -38,12 +133,50 @@ _BEVESTIGING = text(
     " ON CONFLICT (lid_id) DO UPDATE"
     " SET bevestigd_op = LEAST(nieuwsbrief_bevestiging.bevestigd_op, EXCLUDED.bevestigd_op)"
 )
+# The latest change wins, whatever the order in which changes arrive (ties: the event id).
+_DOEL = text(
+    "INSERT INTO kpi_doel (kpi_id, jaar, doel, gewijzigd_op, event_id)"
+    " VALUES (:kpi_id, :jaar, :doel, :gewijzigd_op, :event_id)"
+    " ON CONFLICT (kpi_id, jaar) DO UPDATE SET doel = EXCLUDED.doel,"
+    " gewijzigd_op = EXCLUDED.gewijzigd_op, event_id = EXCLUDED.event_id"
+    " WHERE (EXCLUDED.gewijzigd_op, EXCLUDED.event_id) > (kpi_doel.gewijzigd_op, kpi_doel.event_id)"
+)
+_AFSLUITING = text(
+    "INSERT INTO jaar_afsluiting (event_id, jaar, actie, op, reden, cijfers)"
+    " VALUES (:event_id, :jaar, :actie, :op, :reden, CAST(:cijfers AS jsonb)) ON CONFLICT DO NOTHING"
+)
 
 
-async def handle_event(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
+@dataclass
+class Schrijfopdrachten:
+    """Write operations collected per statement; `uitvoeren` sends each statement once."""
+
+    per_statement: dict[TextClause, list[dict[str, Any]]] = field(default_factory=dict)
+    aantal: int = 0
+
+    def voeg_toe(self, statement: TextClause, params: dict[str, Any]) -> None:
+        self.per_statement.setdefault(statement, []).append(params)
+        self.aantal += 1
+
+    async def uitvoeren(self, conn: AsyncConnection) -> None:
+        for statement, rijen in self.per_statement.items():
+            await conn.execute(statement, rijen if len(rijen) > 1 else rijen[0])
+        self.per_statement.clear()
+        self.aantal = 0
+
+
+def _bron(w: Schrijfopdrachten, event: CloudEvent, sleutel: Any, *, tijd: datetime | None = None, onderwerp: str | None = None) -> None:
+    w.voeg_toe(
+        _BRON,
+        {"event_id": event.id, "type": event.type, "tijd": tijd or event.time, "sleutel": sleutel, "onderwerp": onderwerp},
+    )
+
+
+def vertaal(event: CloudEvent, w: Schrijfopdrachten) -> None:
+    """The write operations one event causes (none for events the KPIs do not use)."""
     match event.data:
         case LidGeregistreerd() as e:
-            await conn.execute(
+            w.voeg_toe(
                 _LIDMAATSCHAP,
                 {
                     "lid_id": e.lid_id,
@@ -52,14 +185,165 @@ async def handle_event(conn: AsyncConnection, event: CloudEvent, ctx: HandlerCon
                     "lid_sinds": e.lid_sinds,
                 },
             )
+            w.voeg_toe(
+                _ORGANISATIE_BIJ_REGISTRATIE,
+                {
+                    "lid_id": e.lid_id,
+                    "vanaf": e.lid_sinds,
+                    "organisatie_id": e.organisatie_id,
+                    "organisatie_type": e.organisatie_type.value,
+                },
+            )
+            _bron(w, event, e.lid_id)
+        case LidOrganisatieGewijzigd() as e:
+            w.voeg_toe(
+                _ORGANISATIE_GEWIJZIGD,
+                {
+                    "lid_id": e.lid_id,
+                    "vanaf": e.vanaf,
+                    "organisatie_id": e.organisatie_id,
+                    "organisatie_type": e.organisatie_type.value,
+                },
+            )
+            _bron(w, event, e.lid_id)
+        case LidUitgeschreven() as e:
+            w.voeg_toe(_UITGESCHREVEN, {"lid_id": e.lid_id, "tot": e.lid_tot})
+            _bron(w, event, e.lid_id)
+        case LidGewist() as e:
+            w.voeg_toe(_GEWIST, {"lid_id": e.lid_id, "tot": domain.laatste_lidmaatschapsdag(e.gewist_op)})
+            _bron(w, event, e.lid_id)
+        case LidKennisdelingGewijzigd() as e:
+            w.voeg_toe(_KENNISDELING, {"lid_id": e.lid_id, "datum": e.datum, "lid": e.lid})
+            _bron(w, event, e.lid_id)
+        case OrganisatieBijgewerkt() as e:
+            klasse = domain.grootteklasse(e.grootteklasse, e.inwoners) if e.type.value == "lokaal_bestuur" else e.grootteklasse
+            w.voeg_toe(
+                _ORGANISATIE,
+                {
+                    "organisatie_id": e.organisatie_id,
+                    "versie": e.versie,
+                    "naam": e.naam,
+                    "type": e.type.value,
+                    "provincie": e.provincie,
+                    "grootteklasse": klasse,
+                    "nis_code": e.nis_code,
+                },
+            )
+            _bron(w, event, e.organisatie_id)
+        case ActiviteitGepland() | ActiviteitGewijzigd() | ActiviteitGeannuleerd() | ActiviteitAfgelopen() as e:
+            a = e.activiteit
+            w.voeg_toe(
+                _ACTIVITEIT,
+                {
+                    "activiteit_id": a.activiteit_id,
+                    "versie": a.versie,
+                    "soort": a.soort.value,
+                    "titel": a.titel,
+                    "organisator_id": a.organisator_id,
+                    "trekker": a.trekker.value,
+                    "vorm": a.vorm.value,
+                    "start": a.start,
+                    "einde": a.einde,
+                    "duur_uren": a.duur_uren,
+                    "status": a.status.value,
+                    "vvsg_werkte_mee": a.vvsg_werkte_mee,
+                    "lokaal_bestuur_id": a.lokaal_bestuur_id,
+                    "ondersteuning": a.ondersteuning,
+                    "methode": a.methode,
+                    "url": a.url,
+                    "jaar": domain.activiteit_jaar(a.start),
+                    "telt": domain.activiteit_telt(a.status.value),
+                },
+            )
+            _bron(w, event, a.activiteit_id)
+        case AanwezigheidGeregistreerd() as e:
+            w.voeg_toe(
+                _AANWEZIGHEID,
+                {
+                    "activiteit_id": e.activiteit_id,
+                    "lid_id": e.lid_id,
+                    "versie": e.versie,
+                    "organisatie_id": e.organisatie_id,
+                    "organisatie_type": e.organisatie_type.value,
+                    "aanwezig": e.aanwezig,
+                    "uren": e.uren,
+                },
+            )
+            _bron(w, event, e.activiteit_id)
+        case FeedbackOntvangen() as e:
+            w.voeg_toe(
+                _FEEDBACK,
+                {
+                    "feedback_id": e.feedback_id,
+                    "activiteit_id": e.activiteit_id,
+                    "soort": e.activiteit_soort.value,
+                    "score": e.score,
+                    "ontvangen_op": e.ontvangen_op,
+                },
+            )
+            _bron(w, event, e.activiteit_id)
+        case NieuwsbriefVerzonden() as e:
+            w.voeg_toe(
+                _NIEUWSBRIEF,
+                {
+                    "nieuwsbrief_id": e.nieuwsbrief_id,
+                    "titel": e.titel,
+                    "verzonden_op": e.verzonden_op,
+                    "aantal_ontvangers": e.aantal_ontvangers,
+                    "jaar": domain.lokaal_jaar(e.verzonden_op),
+                },
+            )
+            _bron(w, event, e.nieuwsbrief_id)
+        case NieuwsbriefInschrijvingBevestigd() as e:
+            w.voeg_toe(_BEVESTIGING, {"lid_id": e.lid_id, "bevestigd_op": e.bevestigd_op})
+            _bron(w, event, e.lid_id)
         case BeleidsplanAangemaakt() as e:
-            await conn.execute(
+            w.voeg_toe(
                 _BELEIDSPLAN,
                 {"beleidsplan_id": e.beleidsplan_id, "organisatie_id": e.organisatie_id, "aangemaakt_op": e.aangemaakt_op},
             )
-        case NieuwsbriefInschrijvingBevestigd() as e:
-            await conn.execute(_BEVESTIGING, {"lid_id": e.lid_id, "bevestigd_op": e.bevestigd_op})
+            _bron(w, event, e.beleidsplan_id)
+        case BeleidsplanGepubliceerd() as e:
+            w.voeg_toe(
+                _PUBLICATIE,
+                {"beleidsplan_id": e.beleidsplan_id, "organisatie_id": e.organisatie_id, "gepubliceerd_op": e.gepubliceerd_op},
+            )
+            _bron(w, event, e.beleidsplan_id)
+        case KpiDoelGewijzigd() as e:
+            w.voeg_toe(
+                _DOEL,
+                {"kpi_id": e.kpi_id, "jaar": e.jaar, "doel": e.doel, "gewijzigd_op": e.gewijzigd_op, "event_id": event.id},
+            )
+            # Our own events carry their moment in `data`: the same in the page's transaction,
+            # where they are applied at once, and when they come back from the stream.
+            _bron(w, event, None, tijd=e.gewijzigd_op, onderwerp=f"{e.kpi_id}/{e.jaar}")
+        case KpiJaarAfgesloten() as e:
+            cijfers = [c.model_dump(mode="json") for c in e.cijfers]
+            w.voeg_toe(
+                _AFSLUITING,
+                {
+                    "event_id": event.id,
+                    "jaar": e.jaar,
+                    "actie": "afgesloten",
+                    "op": e.afgesloten_op,
+                    "reden": None,
+                    "cijfers": json.dumps(cijfers),
+                },
+            )
+            _bron(w, event, None, tijd=e.afgesloten_op, onderwerp=str(e.jaar))
+        case KpiJaarHeropend() as e:
+            w.voeg_toe(
+                _AFSLUITING,
+                {"event_id": event.id, "jaar": e.jaar, "actie": "heropend", "op": e.heropend_op, "reden": e.reden, "cijfers": "[]"},
+            )
+            _bron(w, event, None, tijd=e.heropend_op, onderwerp=str(e.jaar))
         case _:
-            # The durable consumer filters on the three subjects above; anything else is a
-            # topology change this service does not know yet. Acknowledging it loses nothing.
+            # Registrations, mails sent and events this service does not know: no figure uses them.
             return
+
+
+async def handle_event(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext | None = None) -> None:
+    w = Schrijfopdrachten()
+    vertaal(event, w)
+    if w.aantal:
+        await w.uitvoeren(conn)

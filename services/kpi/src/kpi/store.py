@@ -1,54 +1,473 @@
-"""Reading the projections for one year, as the domain's facts."""
+"""Reading the projections: figures, the records behind them, their splits and their events.
+
+Every indicator is computed the same way: a query of *facts* for its source (catalogus.Bron),
+each fact with a key (what is counted), a weight (hours), the organisation that splits use, the
+organiser, the lead (trekker) and the form (online/physical). A figure is then the number of
+distinct keys (or the sum of the weights), a split is the same grouped by one dimension, and the
+records are the same grouped by activity or organisation. So a split always adds up to its
+figure and the records are exactly those behind it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import Beleidsplan, Feiten, Lidmaatschap, NieuwsbriefBevestiging, Periode
+from . import domain
+from .catalogus import Bron, Dimensie, Kpi
+
+# The rule of domain.deelnemersuren in SQL: attendance, partial hours, capped at the duration.
+UREN_SQL = (
+    "CASE WHEN w.aanwezig THEN CASE WHEN w.uren > 0 THEN LEAST(w.uren, a.duur_uren) ELSE a.duur_uren END ELSE 0 END"
+)
+
+_EIND_LIDMAATSCHAP = "LEAST(m.uitgeschreven_tot, m.gewist_tot)"
+
+# For every member, the organisation on the reference date.
+_ORGANISATIE_OP_PEILDATUM = (
+    "SELECT DISTINCT ON (lid_id) lid_id, organisatie_id, organisatie_type FROM lid_organisatie"
+    " WHERE vanaf <= :peil ORDER BY lid_id, vanaf DESC"
+)
+
+_LEDEN = (
+    "SELECT m.lid_id::text AS sleutel, 1::numeric AS gewicht, lo.organisatie_id AS org_id,"
+    " lo.organisatie_type AS org_type, NULL::uuid AS organisator_id, NULL::text AS trekker,"
+    " NULL::text AS vorm, NULL::uuid AS activiteit_id, m.lid_id AS lid_id"
+    f" FROM lidmaatschap m LEFT JOIN ({_ORGANISATIE_OP_PEILDATUM}) lo ON lo.lid_id = m.lid_id"
+    f" WHERE m.lid_sinds <= :peil AND ({_EIND_LIDMAATSCHAP} IS NULL OR {_EIND_LIDMAATSCHAP} >= :peil)"
+)
+
+_KENNISDELING = (
+    "SELECT k.lid_id::text AS sleutel, 1::numeric AS gewicht, lo.organisatie_id AS org_id,"
+    " lo.organisatie_type AS org_type, NULL::uuid AS organisator_id, NULL::text AS trekker,"
+    " NULL::text AS vorm, NULL::uuid AS activiteit_id, k.lid_id AS lid_id"
+    " FROM (SELECT DISTINCT ON (lid_id) lid_id, lid FROM kennisdeling WHERE datum <= :peil"
+    "       ORDER BY lid_id, datum DESC) k"
+    f" LEFT JOIN ({_ORGANISATIE_OP_PEILDATUM}) lo ON lo.lid_id = k.lid_id"
+    " WHERE k.lid"
+)
+
+_NIEUWSBRIEVEN = (
+    "SELECT n.nieuwsbrief_id::text AS sleutel, 1::numeric AS gewicht, NULL::uuid AS org_id,"
+    " NULL::text AS org_type, NULL::uuid AS organisator_id, NULL::text AS trekker, NULL::text AS vorm,"
+    " NULL::uuid AS activiteit_id, NULL::uuid AS lid_id"
+    " FROM nieuwsbrief n WHERE n.jaar = :jaar"
+)
 
 
-def _grenzen(p: Periode) -> tuple[datetime, datetime]:
-    """[begin, end) of the period in UTC; the domain applies the exact rule on the loaded rows."""
-    # One day of margin each side, so a timestamp near midnight in another zone is still loaded.
-    begin = datetime.combine(p.begin - timedelta(days=1), time.min, tzinfo=UTC)
-    einde = datetime.combine(p.peildatum + timedelta(days=2), time.min, tzinfo=UTC)
-    return begin, einde
+def _activiteit_filter(kpi: Kpi, params: dict[str, Any]) -> str:
+    voorwaarden = ["a.jaar = :jaar", "a.telt", "a.soort = ANY(CAST(:soorten AS text[]))"]
+    params["soorten"] = [s.value for s in kpi.soorten]
+    if kpi.trekker is not None:
+        voorwaarden.append("a.trekker = :trekker")
+        params["trekker"] = kpi.trekker.value
+    if kpi.vorm is not None:
+        voorwaarden.append("a.vorm = :vorm")
+        params["vorm"] = kpi.vorm.value
+    if kpi.vvsg_betrokken:
+        voorwaarden.append("(a.vvsg_werkte_mee OR a.trekker = 'vvsg')")
+    return " AND ".join(voorwaarden)
 
 
-async def feiten(conn: AsyncConnection, p: Periode) -> Feiten:
-    begin, einde = _grenzen(p)
-    leden = await conn.execute(
+def feiten_sql(kpi: Kpi, p: domain.Periode) -> tuple[str, dict[str, Any]]:
+    """The facts behind one indicator in one period, with the columns described above."""
+    params: dict[str, Any] = {"jaar": p.jaar, "peil": p.peildatum}
+    match kpi.bron:
+        case Bron.LEDEN:
+            return _LEDEN, params
+        case Bron.BESTUREN:
+            sql = (
+                "SELECT l.org_id::text AS sleutel, 1::numeric AS gewicht, l.org_id, l.org_type,"
+                " NULL::uuid AS organisator_id, NULL::text AS trekker, NULL::text AS vorm,"
+                " NULL::uuid AS activiteit_id, l.lid_id"
+                f" FROM ({_LEDEN}) l WHERE l.org_type IN ('lokaal_bestuur', 'igs')"
+            )
+            return sql, params
+        case Bron.KENNISDELING:
+            return _KENNISDELING, params
+        case Bron.NIEUWSBRIEVEN:
+            return _NIEUWSBRIEVEN, params
+        case Bron.ACTIVITEITEN:
+            waar = _activiteit_filter(kpi, params)
+            sql = (
+                "SELECT a.activiteit_id::text AS sleutel, 1::numeric AS gewicht, a.organisator_id AS org_id,"
+                " NULL::text AS org_type, a.organisator_id, a.trekker, a.vorm, a.activiteit_id,"
+                f" NULL::uuid AS lid_id FROM activiteit a WHERE {waar}"
+            )
+            return sql, params
+        case Bron.OP_MAAT:
+            waar = _activiteit_filter(kpi, params)
+            sql = (
+                "SELECT a.lokaal_bestuur_id::text AS sleutel, 1::numeric AS gewicht, a.lokaal_bestuur_id AS org_id,"
+                " 'lokaal_bestuur'::text AS org_type, a.organisator_id, a.trekker, a.vorm, a.activiteit_id,"
+                f" NULL::uuid AS lid_id FROM activiteit a WHERE {waar} AND a.lokaal_bestuur_id IS NOT NULL"
+            )
+            return sql, params
+        case Bron.UREN:
+            waar = _activiteit_filter(kpi, params)
+            sql = (
+                f"SELECT a.activiteit_id::text || '/' || w.lid_id::text AS sleutel, {UREN_SQL} AS gewicht,"
+                " w.organisatie_id AS org_id, w.organisatie_type AS org_type, a.organisator_id, a.trekker,"
+                " a.vorm, a.activiteit_id, w.lid_id"
+                f" FROM aanwezigheid w JOIN activiteit a ON a.activiteit_id = w.activiteit_id"
+                f" WHERE {waar} AND w.aanwezig"
+            )
+            return sql, params
+    raise ValueError(kpi.bron)
+
+
+def _totaal(kpi: Kpi) -> str:
+    return "COALESCE(sum(f.gewicht), 0)" if kpi.bron is Bron.UREN else "count(DISTINCT f.sleutel)"
+
+
+async def waarde(conn: AsyncConnection, kpi: Kpi, p: domain.Periode) -> domain.Getal:
+    sql, params = feiten_sql(kpi, p)
+    result = await conn.scalar(text(f"SELECT {_totaal(kpi)} FROM ({sql}) f"), params)
+    return result if kpi.bron is Bron.UREN else int(result)
+
+
+async def waarden(conn: AsyncConnection, kpis: tuple[Kpi, ...], p: domain.Periode) -> dict[str, domain.Getal]:
+    """Every indicator of one period in one round trip."""
+    delen = []
+    params: dict[str, Any] = {}
+    for i, kpi in enumerate(kpis):
+        sql, eigen = feiten_sql(kpi, p)
+        # Each indicator gets its own parameter names, so the queries can share one statement.
+        for naam, w in eigen.items():
+            sql = sql.replace(f":{naam}", f":{naam}_{i}")
+            params[f"{naam}_{i}"] = w
+        delen.append(f"(SELECT {_totaal(kpi)} FROM ({sql}) f) AS k{i}")
+    rij = (await conn.execute(text("SELECT " + ", ".join(delen)), params)).one()
+    return {
+        kpi.id: (rij[i] if kpi.bron is Bron.UREN else int(rij[i])) for i, kpi in enumerate(kpis)
+    }
+
+
+# --- splits -----------------------------------------------------------------------------------
+
+_DIMENSIE_SQL: dict[Dimensie, str] = {
+    Dimensie.ORGANISATIETYPE: "COALESCE(o.type, f.org_type)",
+    Dimensie.GROOTTEKLASSE: "o.grootteklasse",
+    Dimensie.PROVINCIE: "o.provincie",
+    Dimensie.ORGANISATOR: "COALESCE(org.naam, f.organisator_id::text)",
+    Dimensie.TREKKER: "f.trekker",
+    Dimensie.VORM: "f.vorm",
+}
+
+
+@dataclass(frozen=True)
+class Deel:
+    waarde: str | None  # the dimension's value (None: unknown)
+    aantal: domain.Getal
+
+
+async def opsplitsing(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, dimensie: Dimensie) -> list[Deel]:
+    """The figure split by one dimension; the parts add up to the figure (distinct keys per part)."""
+    sql, params = feiten_sql(kpi, p)
+    expr = _DIMENSIE_SQL[dimensie]
+    rows = await conn.execute(
         text(
-            "SELECT lid_id, organisatie_id, organisatie_type, lid_sinds FROM lidmaatschap"
-            " WHERE lid_sinds <= :peildatum"
+            f"SELECT {expr} AS waarde, {_totaal(kpi)} AS aantal FROM ({sql}) f"
+            " LEFT JOIN organisatie o ON o.organisatie_id = f.org_id"
+            " LEFT JOIN organisatie org ON org.organisatie_id = f.organisator_id"
+            f" GROUP BY 1 ORDER BY 2 DESC, 1"
         ),
-        {"peildatum": p.peildatum},
+        params,
     )
-    plannen = await conn.execute(
+    return [Deel(r.waarde, r.aantal if kpi.bron is Bron.UREN else int(r.aantal)) for r in rows]
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActiviteitRecord:
+    activiteit_id: UUID
+    titel: str
+    start: datetime
+    soort: str
+    organisator: str
+    trekker: str
+    vorm: str
+    status: str
+    lokaal_bestuur: str | None
+    ondersteuning: str | None
+    methode: str | None
+    url: str | None
+    deelnemers: int
+    uren: Decimal
+
+
+@dataclass(frozen=True)
+class OrganisatieRecord:
+    organisatie_id: UUID | None
+    naam: str
+    type: str | None
+    provincie: str | None
+    grootteklasse: str | None
+    leden: int
+
+
+@dataclass(frozen=True)
+class NieuwsbriefRecord:
+    nieuwsbrief_id: UUID
+    titel: str
+    verzonden_op: datetime
+    aantal_ontvangers: int
+
+
+Record = ActiviteitRecord | OrganisatieRecord | NieuwsbriefRecord
+
+
+async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: int | None = None) -> list[Record]:
+    """The records behind a figure: activities, organisations (never persons) or newsletters."""
+    sql, params = feiten_sql(kpi, p)
+    beperk = f" LIMIT {int(limiet)}" if limiet else ""
+    if kpi.bron in (Bron.ACTIVITEITEN, Bron.UREN, Bron.OP_MAAT):
+        rows = await conn.execute(
+            text(
+                "SELECT a.activiteit_id, a.titel, a.start, a.soort, COALESCE(org.naam, a.organisator_id::text) AS organisator,"
+                " a.trekker, a.vorm, a.status, lb.naam AS lokaal_bestuur, a.ondersteuning, a.methode, a.url,"
+                " f.deelnemers, f.uren"
+                f" FROM (SELECT activiteit_id, count(lid_id) AS deelnemers, sum(gewicht) AS uren FROM ({sql}) f0"
+                "       GROUP BY activiteit_id) f"
+                " JOIN activiteit a ON a.activiteit_id = f.activiteit_id"
+                " LEFT JOIN organisatie org ON org.organisatie_id = a.organisator_id"
+                " LEFT JOIN organisatie lb ON lb.organisatie_id = a.lokaal_bestuur_id"
+                f" ORDER BY a.start, a.titel{beperk}"
+            ),
+            params,
+        )
+        return [
+            ActiviteitRecord(
+                **{
+                    **r._asdict(),
+                    "deelnemers": int(r.deelnemers) if kpi.bron is Bron.UREN else 0,
+                    "uren": r.uren if kpi.bron is Bron.UREN else Decimal(0),
+                }
+            )
+            for r in rows
+        ]
+    if kpi.bron is Bron.NIEUWSBRIEVEN:
+        rows = await conn.execute(
+            text(
+                "SELECT n.nieuwsbrief_id, n.titel, n.verzonden_op, n.aantal_ontvangers"
+                f" FROM ({sql}) f JOIN nieuwsbrief n ON n.nieuwsbrief_id::text = f.sleutel"
+                f" ORDER BY n.verzonden_op{beperk}"
+            ),
+            params,
+        )
+        return [NieuwsbriefRecord(*r) for r in rows]
+    rows = await conn.execute(
         text(
-            "SELECT beleidsplan_id, organisatie_id, aangemaakt_op FROM beleidsplan"
-            " WHERE aangemaakt_op >= :begin AND aangemaakt_op < :einde"
+            "SELECT f.org_id, COALESCE(o.naam, 'Onbekende organisatie') AS naam, COALESCE(o.type, max(f.org_type)) AS type,"
+            " o.provincie, o.grootteklasse, count(DISTINCT f.lid_id) AS leden"
+            f" FROM ({sql}) f LEFT JOIN organisatie o ON o.organisatie_id = f.org_id"
+            " GROUP BY f.org_id, o.naam, o.type, o.provincie, o.grootteklasse"
+            f" ORDER BY leden DESC, naam{beperk}"
         ),
-        {"begin": begin, "einde": einde},
+        params,
     )
-    bevestigingen = await conn.execute(
-        text(
-            "SELECT lid_id, bevestigd_op FROM nieuwsbrief_bevestiging"
-            " WHERE bevestigd_op >= :begin AND bevestigd_op < :einde"
-        ),
-        {"begin": begin, "einde": einde},
+    return [OrganisatieRecord(*r) for r in rows]
+
+
+# --- explain ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BronEvent:
+    event_id: str
+    type: str
+    tijd: datetime
+    sleutel: UUID | None
+
+
+_EVENT_TYPES_PER_BRON: dict[Bron, tuple[str, ...]] = {
+    Bron.LEDEN: (
+        "be.dinet.lid.geregistreerd.v1",
+        "be.dinet.lid.organisatie_gewijzigd.v1",
+        "be.dinet.lid.uitgeschreven.v1",
+        "be.dinet.lid.gewist.v1",
+    ),
+    Bron.KENNISDELING: ("be.dinet.lid.kennisdeling_gewijzigd.v1", "be.dinet.lid.organisatie_gewijzigd.v1"),
+    Bron.NIEUWSBRIEVEN: ("be.dinet.nieuwsbrief.verzonden.v1",),
+    Bron.ACTIVITEITEN: (
+        "be.dinet.activiteit.gepland.v1",
+        "be.dinet.activiteit.gewijzigd.v1",
+        "be.dinet.activiteit.geannuleerd.v1",
+        "be.dinet.activiteit.afgelopen.v1",
+    ),
+}
+_EVENT_TYPES_PER_BRON[Bron.BESTUREN] = _EVENT_TYPES_PER_BRON[Bron.LEDEN]
+_EVENT_TYPES_PER_BRON[Bron.OP_MAAT] = _EVENT_TYPES_PER_BRON[Bron.ACTIVITEITEN]
+_EVENT_TYPES_PER_BRON[Bron.UREN] = (*_EVENT_TYPES_PER_BRON[Bron.ACTIVITEITEN], "be.dinet.aanwezigheid.geregistreerd.v1")
+
+
+def _sleutels_sql(kpi: Kpi) -> str:
+    """Which aggregate ids (bron_event.sleutel) the facts of an indicator come from."""
+    if kpi.bron in (Bron.LEDEN, Bron.BESTUREN, Bron.KENNISDELING):
+        return "SELECT lid_id FROM ({sql}) f"
+    if kpi.bron is Bron.NIEUWSBRIEVEN:
+        return "SELECT sleutel::uuid FROM ({sql}) f"
+    return "SELECT activiteit_id FROM ({sql}) f"
+
+
+async def uitleg(
+    conn: AsyncConnection,
+    kpi: Kpi,
+    p: domain.Periode,
+    *,
+    limiet: int = 500,
+    vanaf: int = 0,
+    na: datetime | None = None,
+) -> tuple[int, list[BronEvent]]:
+    """The events that made a figure: (how many, the first `limiet` in time order).
+
+    With `na`, only those recorded after that moment (the events after a year's closing).
+    """
+    sql, params = feiten_sql(kpi, p)
+    params["types"] = list(_EVENT_TYPES_PER_BRON[kpi.bron])
+    tijdfilter = ""
+    if na is not None:
+        tijdfilter = " AND b.tijd > :na"
+        params["na"] = na
+    basis = (
+        f"FROM bron_event b WHERE b.sleutel IN ({_sleutels_sql(kpi).format(sql=sql)})"
+        f" AND b.type = ANY(CAST(:types AS text[])){tijdfilter}"
     )
-    return Feiten(
-        lidmaatschappen=tuple(Lidmaatschap(*r) for r in leden.all()),
-        beleidsplannen=tuple(Beleidsplan(*r) for r in plannen.all()),
-        nieuwsbrief_bevestigingen=tuple(NieuwsbriefBevestiging(*r) for r in bevestigingen.all()),
+    totaal = int(await conn.scalar(text(f"SELECT count(*) {basis}"), params))
+    rows = await conn.execute(
+        text(f"SELECT b.event_id, b.type, b.tijd, b.sleutel {basis} ORDER BY b.tijd, b.event_id LIMIT {int(limiet)} OFFSET {int(vanaf)}"),
+        params,
     )
+    return totaal, [BronEvent(*r) for r in rows]
+
+
+# --- targets and closing ----------------------------------------------------------------------
+
+
+async def catalogusdoelen(conn: AsyncConnection, jaar: int) -> dict[str, Decimal]:
+    rows = await conn.execute(text("SELECT kpi_id, doel FROM kpi_doel_catalogus WHERE jaar = :jaar"), {"jaar": jaar})
+    return {kpi_id: doel for kpi_id, doel in rows.all()}
+
+
+async def gewijzigde_doelen(conn: AsyncConnection, jaar: int) -> dict[str, Decimal | None]:
+    rows = await conn.execute(text("SELECT kpi_id, doel FROM kpi_doel WHERE jaar = :jaar"), {"jaar": jaar})
+    return {kpi_id: doel for kpi_id, doel in rows.all()}
 
 
 async def doelen(conn: AsyncConnection, jaar: int) -> dict[str, Decimal]:
-    rows = await conn.execute(text("SELECT kpi_id, doel FROM kpi_doel WHERE jaar = :jaar"), {"jaar": jaar})
-    return {kpi_id: doel for kpi_id, doel in rows.all()}
+    """The targets in force for a year: the catalogue's, overruled by staff changes."""
+    return domain.doelen_samenvoegen(await catalogusdoelen(conn, jaar), await gewijzigde_doelen(conn, jaar))
+
+
+@dataclass(frozen=True)
+class AfsluitingStap:
+    event_id: str
+    actie: str
+    op: datetime
+    reden: str | None
+
+
+async def afsluiting(conn: AsyncConnection, jaar: int) -> domain.Afsluiting | None:
+    row = (
+        await conn.execute(
+            text(
+                "SELECT actie, op, reden, cijfers FROM jaar_afsluiting WHERE jaar = :jaar"
+                " ORDER BY op DESC, event_id DESC LIMIT 1"
+            ),
+            {"jaar": jaar},
+        )
+    ).first()
+    if row is None:
+        return None
+    cijfers_json = row.cijfers if isinstance(row.cijfers, list) else json.loads(row.cijfers)
+    cijfers = {
+        c["kpi_id"]: (Decimal(str(c["waarde"])), Decimal(str(c["doel"])) if c.get("doel") is not None else None)
+        for c in cijfers_json
+    }
+    return domain.Afsluiting(jaar=jaar, afgesloten=row.actie == "afgesloten", op=row.op, cijfers=cijfers, reden=row.reden)
+
+
+async def afsluitingshistoriek(conn: AsyncConnection, jaar: int) -> list[AfsluitingStap]:
+    rows = await conn.execute(
+        text("SELECT event_id, actie, op, reden FROM jaar_afsluiting WHERE jaar = :jaar ORDER BY op, event_id"),
+        {"jaar": jaar},
+    )
+    return [AfsluitingStap(*r) for r in rows]
+
+
+# --- context figures --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    beleidsplannen_gestart: int
+    beleidsplannen_gepubliceerd: int
+    nieuwsbrief_bevestigd: int
+    nieuwsbrief_bereik: int
+    feedback: list[tuple[str, int, Decimal]]  # (kind of activity, number of scores, average)
+    provincies: list[tuple[str, int, int]]  # (province, municipalities represented, municipalities)
+
+
+def _utc_grenzen(p: domain.Periode) -> dict[str, Any]:
+    return {"jaar": p.jaar, "peil": p.peildatum}
+
+
+async def context(conn: AsyncConnection, p: domain.Periode, gemeenten: dict[str, int]) -> Context:
+    params = _utc_grenzen(p)
+    brussel = "AT TIME ZONE 'Europe/Brussels'"
+    binnen = lambda kolom: (  # noqa: E731
+        f"({kolom} {brussel})::date BETWEEN make_date(:jaar, 1, 1) AND :peil"
+    )
+    rij = (
+        await conn.execute(
+            text(
+                f"SELECT (SELECT count(*) FROM beleidsplan WHERE {binnen('aangemaakt_op')}) AS gestart,"
+                f" (SELECT count(*) FROM beleidsplan_publicatie WHERE {binnen('gepubliceerd_op')}) AS gepubliceerd,"
+                f" (SELECT count(*) FROM nieuwsbrief_bevestiging WHERE {binnen('bevestigd_op')}) AS bevestigd,"
+                f" (SELECT COALESCE(sum(aantal_ontvangers), 0) FROM nieuwsbrief WHERE {binnen('verzonden_op')}) AS bereik"
+            ),
+            params,
+        )
+    ).one()
+    # Feedback counts in the year of its activity; without a known activity, in the year received.
+    feedback = await conn.execute(
+        text(
+            "SELECT fb.soort, count(*), round(avg(fb.score), 2) FROM feedback fb"
+            " LEFT JOIN activiteit a ON a.activiteit_id = fb.activiteit_id"
+            f" WHERE COALESCE(a.jaar, extract(year FROM fb.ontvangen_op {brussel})::int) = :jaar"
+            f" AND (a.activiteit_id IS NOT NULL OR (fb.ontvangen_op {brussel})::date <= :peil)"
+            " GROUP BY fb.soort ORDER BY fb.soort"
+        ),
+        params,
+    )
+    vertegenwoordigd = await conn.execute(
+        text(
+            "SELECT o.provincie, count(DISTINCT l.org_id) FROM"
+            f" ({_LEDEN}) l JOIN organisatie o ON o.organisatie_id = l.org_id"
+            " WHERE o.type = 'lokaal_bestuur' AND o.provincie IS NOT NULL GROUP BY o.provincie"
+        ),
+        params,
+    )
+    per_provincie = dict(vertegenwoordigd.all())
+    return Context(
+        beleidsplannen_gestart=int(rij.gestart),
+        beleidsplannen_gepubliceerd=int(rij.gepubliceerd),
+        nieuwsbrief_bevestigd=int(rij.bevestigd),
+        nieuwsbrief_bereik=int(rij.bereik),
+        feedback=[(s, int(n), gem) for s, n, gem in feedback.all()],
+        provincies=[(prov, int(per_provincie.get(prov, 0)), totaal) for prov, totaal in gemeenten.items()],
+    )
+
+
+async def laatste_gebeurtenis(conn: AsyncConnection) -> datetime | None:
+    return await conn.scalar(text("SELECT max(tijd) FROM bron_event"))
+

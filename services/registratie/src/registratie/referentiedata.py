@@ -3,6 +3,11 @@
 The CSV files are the single source: the 285 local governments (`lokale-besturen.csv`, see its
 SOURCES.md) and the other organisations (`andere-organisaties.csv`). A file is loaded again only
 when its content changed; rows are upserted by id, never deleted, because members refer to them.
+
+Every organisation the step creates or changes is announced (`OrganisatieBijgewerkt`, with the
+next `versie`) through the outbox in the same transaction, so `kpi` can split figures by
+province and size class. Inhabitants that staff entered with a later reference date than the
+file's are kept: a reload of an older file does not undo newer figures.
 """
 
 from __future__ import annotations
@@ -10,16 +15,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dinet_chassis import outbox
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from .leden.organisaties import BRON, BESTAANDE_KOLOMMEN, bijgewerkt
 
 DATA_DIR = Path(__file__).parent / "data"
 LOKALE_BESTUREN = DATA_DIR / "lokale-besturen.csv"
@@ -74,15 +81,39 @@ _BESTANDEN = ((LOKALE_BESTUREN, lees_lokale_besturen), (ANDERE_ORGANISATIES, lee
 
 _UPSERT = text(
     "INSERT INTO organisaties"
-    " (id, naam, type, nis_code, provincie, inwoners, inwoners_peildatum, grootteklasse)"
-    " VALUES (:id, :naam, :type, :nis_code, :provincie, :inwoners, :inwoners_peildatum, :grootteklasse)"
+    " (id, naam, type, nis_code, provincie, inwoners, inwoners_peildatum, grootteklasse, versie)"
+    " VALUES (:id, :naam, :type, :nis_code, :provincie, :inwoners, :inwoners_peildatum, :grootteklasse, 1)"
     " ON CONFLICT (id) DO UPDATE SET naam = EXCLUDED.naam, type = EXCLUDED.type,"
     " nis_code = EXCLUDED.nis_code, provincie = EXCLUDED.provincie, inwoners = EXCLUDED.inwoners,"
-    " inwoners_peildatum = EXCLUDED.inwoners_peildatum, grootteklasse = EXCLUDED.grootteklasse"
+    " inwoners_peildatum = EXCLUDED.inwoners_peildatum, grootteklasse = EXCLUDED.grootteklasse,"
+    " versie = organisaties.versie + 1"
+    " RETURNING id, naam, type, nis_code, provincie, inwoners, grootteklasse, versie"
 )
 
 
-async def laad_referentiedata(conn: AsyncConnection) -> dict[str, int]:
+def te_schrijven(bestaand: OrganisatieRij | None, versie: int, uit_bestand: OrganisatieRij) -> OrganisatieRij | None:
+    """The row to write for one organisation from a file, or None when nothing changes.
+
+    A row never announced yet (versie 0) is written again so that it gets announced.
+    """
+    rij = uit_bestand
+    if (
+        bestaand is not None
+        and bestaand.inwoners_peildatum is not None
+        and (uit_bestand.inwoners_peildatum is None or bestaand.inwoners_peildatum > uit_bestand.inwoners_peildatum)
+    ):
+        rij = replace(
+            rij,
+            inwoners=bestaand.inwoners,
+            inwoners_peildatum=bestaand.inwoners_peildatum,
+            grootteklasse=bestaand.grootteklasse,
+        )
+    if bestaand is not None and versie > 0 and bestaand == rij:
+        return None
+    return rij
+
+
+async def laad_referentiedata(conn: AsyncConnection, *, source: str = BRON) -> dict[str, int]:
     """Upsert every changed data file in the caller's transaction; returns rows loaded per file."""
     # Several instances may start together; one loads, the others then see the checksum.
     await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('registratie:referentiedata'))"))
@@ -96,7 +127,22 @@ async def laad_referentiedata(conn: AsyncConnection) -> dict[str, int]:
         if bekend == checksum:
             continue
         rijen = lees(inhoud)
-        await conn.execute(_UPSERT, [asdict(r) for r in rijen])
+        bestaande = {
+            r["id"]: (OrganisatieRij(**{k: r[k] for k in BESTAANDE_KOLOMMEN}), r["versie"])
+            for r in (
+                await conn.execute(
+                    text(f"SELECT {', '.join(BESTAANDE_KOLOMMEN)}, versie FROM organisaties WHERE id = ANY(:ids)"),
+                    {"ids": [r.id for r in rijen]},
+                )
+            ).mappings()
+        }
+        for rij in rijen:
+            bestaand, versie = bestaande.get(rij.id, (None, 0))
+            nieuw = te_schrijven(bestaand, versie, rij)
+            if nieuw is None:
+                continue
+            geschreven = (await conn.execute(_UPSERT, asdict(nieuw))).mappings().one()
+            await outbox.add(conn, bijgewerkt(geschreven), source=source)
         await conn.execute(
             text(
                 "INSERT INTO referentiedata (bestand, checksum, rijen) VALUES (:b, :c, :n)"

@@ -25,7 +25,12 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import opvragingen
+from dinet_chassis.web.auth import Rol, identiteit, vereist
+
 from .aanmelden import EmailBestaatAl, OngeldigeAanmelding, meld_aan
+from .toegang.web import ROUTES as TOEGANG_ROUTES
+from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
+from .leden.web import ROUTES as LEDEN_ROUTES
 from .domain import MAX_FUNCTIE, MAX_NAAM, NIEUWSBRIEF_TEKST, Fout, Kanaal, groepeer_per_type
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -171,9 +176,17 @@ async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[Aanmel
     )
 
 
-@get("/registratie/api/v1/leden/{lid_id:uuid}", tags=["leden"], summary="Eén lid")
-async def api_lid(runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) -> Response[Any]:
-    rij = await opvragingen.lid(runtime.db, lid_id)
+@get(
+    "/registratie/api/v1/leden/{lid_id:uuid}",
+    tags=["leden"],
+    summary="Eén lid (VVSG-medewerkers, of het lid zelf)",
+    guards=[vereist(Rol.MEDEWERKER, Rol.LID)],
+)
+async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) -> Response[Any]:
+    wie = identiteit(request)
+    # A member sees only their own record; someone else's answers as if it did not exist.
+    eigen = wie is not None and wie.lid_id == lid_id
+    rij = await opvragingen.lid(runtime.db, lid_id) if (eigen or wie.heeft(Rol.MEDEWERKER)) else None
     if rij is None:
         return problem_response(404, "Dit lid bestaat niet", type_=TYPE_NIET_GEVONDEN)
     return Response(content=LidUit(**rij).model_dump(mode="json"))
@@ -182,7 +195,10 @@ async def api_lid(runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) ->
 def create_app(runtime: Any) -> Any:
     return create_web_app(
         runtime,
-        [startpagina, aanmeldformulier, aanmelding_versturen, bedankt, api_organisaties, api_lid_aanmelden, api_lid],
+        [startpagina, aanmeldformulier, aanmelding_versturen, bedankt, api_organisaties, api_lid_aanmelden, api_lid,
+         *ACTIVITEITEN_ROUTES,
+         *LEDEN_ROUTES,
+         *TOEGANG_ROUTES],
         template_dir=TEMPLATES,
         title="DINET registratie",
         description="Organisaties en leden van het netwerk digitale inclusie.",

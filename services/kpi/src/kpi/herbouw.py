@@ -1,0 +1,248 @@
+"""Rebuild every projection from the stream: `python -m kpi rebuild` (or `dinet kpi rebuild`).
+
+1. Fresh, empty copies of the projection tables in a schema of their own (`kpi_herbouw`), made
+   with `CREATE TABLE .. (LIKE kpi.x INCLUDING ALL)`, so they always match the migrations.
+2. An ordered (ephemeral) consumer reads `DINET_EVENTS` from the first message; the very same
+   `projectie.vertaal` fills the copies, thousands of events per transaction. Duplicates (the
+   same event id twice in the stream) are skipped as the inbox would skip them.
+3. At the end of the stream, in ONE transaction: lock the live tables (the live consumer waits),
+   read what arrived meanwhile, then drop the live tables and move the copies into `kpi`.
+
+The live consumer keeps running throughout. Events it handled while the rebuild ran are in the
+stream, so the rebuild applied them too; events it handles after the swap but the rebuild also
+applied change nothing, because every projection statement is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
+
+from dinet_chassis.bus import connect, ensure_streams
+from dinet_chassis.db import Database
+from dinet_chassis.migrations import migrate
+from dinet_chassis.settings import Settings
+from dinet_contracts import parse
+from dinet_contracts.topology import EVENTS, EVENTS_SUBJECTS
+
+from . import projectie
+
+SCHEMA = "kpi"
+HERBOUW = "kpi_herbouw"
+# Every table built from events. Not here: the catalogue's targets (seeded by a migration) and
+# the chassis's outbox and inbox.
+PROJECTIES: tuple[str, ...] = (
+    "lidmaatschap",
+    "lid_organisatie",
+    "kennisdeling",
+    "organisatie",
+    "activiteit",
+    "aanwezigheid",
+    "feedback",
+    "nieuwsbrief",
+    "nieuwsbrief_bevestiging",
+    "beleidsplan",
+    "beleidsplan_publicatie",
+    "kpi_doel",
+    "jaar_afsluiting",
+    "bron_event",
+)
+
+Voortgang = Callable[[int, int], None]
+
+
+@dataclass
+class Resultaat:
+    berichten: int  # stream messages read
+    events: int  # events applied (valid, not duplicates)
+    ongeldig: int
+    dubbel: int
+    seconden: float
+
+    @property
+    def per_seconde(self) -> float:
+        return self.berichten / self.seconden if self.seconden else 0.0
+
+
+def _zonder_naam(indexdef: str) -> str:
+    return re.sub(r"INDEX \S+ ON \S+\.", "INDEX ON ", indexdef)
+
+
+class Herbouw:
+    def __init__(self, settings: Settings, *, batch: int = 2000, voortgang: Voortgang | None = None) -> None:
+        self.settings = settings
+        self.batch = batch
+        self.voortgang = voortgang or (lambda gelezen, totaal: None)
+        self.gezien: set[str] = set()
+        self.resultaat = Resultaat(0, 0, 0, 0, 0.0)
+
+    async def uitvoeren(self) -> Resultaat:
+        begin = time.perf_counter()
+        live = Database(self.settings.database_url, SCHEMA, pool_size=1)
+        # The copies are found through search_path, so projectie.py's unqualified names hit them.
+        kopie = Database(self.settings.database_url, HERBOUW, pool_size=1)
+        nc = await connect(self.settings.nats_url, name="dinet-kpi-herbouw")
+        try:
+            await migrate(live, Path(__file__).parent / "migrations")
+            await self._lege_kopieen(live)
+            js = nc.jetstream()
+            await ensure_streams(js, (EVENTS,))
+            info = await js.stream_info(EVENTS.name)
+            eerste, laatste = info.state.first_seq, info.state.last_seq
+            totaal = max(laatste - eerste + 1, 0) if info.state.messages else 0
+            sub = await js.subscribe(
+                EVENTS_SUBJECTS,
+                stream=EVENTS.name,
+                ordered_consumer=True,
+                config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+            )
+            try:
+                self.voortgang(0, totaal)
+                seq = eerste - 1 if totaal else laatste
+                while seq < laatste:
+                    seq = await self._lees_tot(sub, kopie, laatste, eerste, totaal)
+                async with kopie.transaction() as conn:
+                    await self._vergrendel(conn)
+                    # What arrived while we read; the live consumer waits on the locks now.
+                    nu = (await js.stream_info(EVENTS.name)).state.last_seq
+                    w = projectie.Schrijfopdrachten()
+                    while seq < nu:
+                        msg = await sub.next_msg(timeout=10)
+                        seq = msg.metadata.sequence.stream
+                        self._lees(msg, w)
+                    await w.uitvoeren(conn)
+                    await self._wissel(conn)
+                self.voortgang(max(totaal, seq - eerste + 1), max(totaal, seq - eerste + 1))
+            finally:
+                await sub.unsubscribe()
+        finally:
+            await nc.close()
+            await kopie.dispose()
+            await live.dispose()
+        self.resultaat.seconden = time.perf_counter() - begin
+        return self.resultaat
+
+    async def _lege_kopieen(self, live: Database) -> None:
+        async with live.transaction() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{HERBOUW}" CASCADE'))
+            await conn.execute(text(f'CREATE SCHEMA "{HERBOUW}"'))
+            for tabel in PROJECTIES:
+                await conn.execute(text(f'CREATE TABLE "{HERBOUW}"."{tabel}" (LIKE "{SCHEMA}"."{tabel}" INCLUDING ALL)'))
+
+    def _lees(self, msg, w: projectie.Schrijfopdrachten) -> None:
+        self.resultaat.berichten += 1
+        try:
+            event = parse(msg.data)
+        except Exception:
+            # The live consumer dead-letters it; a replay puts a corrected copy on the stream.
+            self.resultaat.ongeldig += 1
+            return
+        if event.id in self.gezien:
+            self.resultaat.dubbel += 1
+            return
+        self.gezien.add(event.id)
+        self.resultaat.events += 1
+        projectie.vertaal(event, w)
+
+    async def _lees_tot(self, sub, kopie: Database, laatste: int, eerste: int, totaal: int) -> int:
+        """Read one batch (up to `self.batch` messages, not beyond `laatste`) into the copies."""
+        w = projectie.Schrijfopdrachten()
+        seq = 0
+        for _ in range(self.batch):
+            msg = await sub.next_msg(timeout=30)
+            seq = msg.metadata.sequence.stream
+            self._lees(msg, w)
+            if seq >= laatste:
+                break
+        async with kopie.transaction() as conn:
+            await w.uitvoeren(conn)
+        self.voortgang(seq - eerste + 1, totaal)
+        return seq
+
+    async def _vergrendel(self, conn) -> None:
+        tabellen = ", ".join(f'"{SCHEMA}"."{t}"' for t in PROJECTIES)
+        await conn.execute(text(f"LOCK TABLE {tabellen} IN ACCESS EXCLUSIVE MODE"))
+
+    async def _wissel(self, conn) -> None:
+        """Drop the live tables and move the copies in, keeping the index names of the migrations."""
+        for tabel in PROJECTIES:
+            oud = {
+                _zonder_naam(r.indexdef): r.indexname
+                for r in await conn.execute(
+                    text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = :s AND tablename = :t"),
+                    {"s": SCHEMA, "t": tabel},
+                )
+            }
+            nieuw = {
+                _zonder_naam(r.indexdef): r.indexname
+                for r in await conn.execute(
+                    text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = :s AND tablename = :t"),
+                    {"s": HERBOUW, "t": tabel},
+                )
+            }
+            await conn.execute(text(f'DROP TABLE "{SCHEMA}"."{tabel}"'))
+            await conn.execute(text(f'ALTER TABLE "{HERBOUW}"."{tabel}" SET SCHEMA "{SCHEMA}"'))
+            for definitie, naam in nieuw.items():
+                gewenst = oud.get(definitie)
+                if gewenst and gewenst != naam:
+                    await conn.execute(text(f'ALTER INDEX "{SCHEMA}"."{naam}" RENAME TO "{gewenst}"'))
+        await conn.execute(text(f'DROP SCHEMA "{HERBOUW}"'))
+
+
+class Voortgangsbalk:
+    """A progress bar on stderr: the share of the stream's messages read."""
+
+    def __init__(self, stroom=None, breedte: int = 30) -> None:
+        self.stroom = stroom or sys.stderr
+        self.breedte = breedte
+        self.tty = self.stroom.isatty()
+        self.vorige = -1.0
+        self.laatst_getekend = 0.0
+
+    def __call__(self, gelezen: int, totaal: int) -> None:
+        deel = 1.0 if totaal == 0 else min(gelezen / totaal, 1.0)
+        nu = time.monotonic()
+        klaar = deel >= 1.0
+        if self.tty:
+            if not klaar and nu - self.laatst_getekend < 0.1:
+                return
+            vol = int(deel * self.breedte)
+            balk = "#" * vol + "-" * (self.breedte - vol)
+            self.stroom.write(f"\rHerbouwen [{balk}] {deel * 100:5.1f}%  {gelezen:,}/{totaal:,} berichten".replace(",", "."))
+            if klaar:
+                self.stroom.write("\n")
+        else:
+            # In a log: one line per tenth, so the file stays readable.
+            if int(deel * 10) == int(self.vorige * 10) and not (klaar and self.vorige < 1.0):
+                return
+            self.stroom.write(f"Herbouwen: {deel * 100:.0f}% ({gelezen}/{totaal} berichten)\n")
+        self.stroom.flush()
+        self.vorige = deel
+        self.laatst_getekend = nu
+
+
+async def herbouw(settings: Settings, *, batch: int = 2000, voortgang: Voortgang | None = None) -> Resultaat:
+    return await Herbouw(settings, batch=batch, voortgang=voortgang).uitvoeren()
+
+
+def main(argv_batch: int = 2000) -> int:
+    from dinet_chassis.logging import configure_logging
+
+    configure_logging("kpi-herbouw")
+    settings = Settings(service="kpi")
+    resultaat = asyncio.run(herbouw(settings, batch=argv_batch, voortgang=Voortgangsbalk()))
+    print(
+        f"Herbouwd: {resultaat.berichten} berichten gelezen, {resultaat.events} gebeurtenissen verwerkt"
+        f" ({resultaat.dubbel} dubbel, {resultaat.ongeldig} ongeldig) in {resultaat.seconden:.1f} s"
+        f" ({resultaat.per_seconde:.0f} per seconde).",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,65 @@
+"""What meldingen does when a member is erased or leaves the network (consumer `meldingen-gebeurtenissen`).
+
+- `LidGewist`: the contact (name, address) goes, the opt-in tokens go, and every mail row loses
+  what could lead to the person (its token and any delivery error text, which may quote the
+  address); mails still waiting are given up. What stays is a count: which kind of mail went out
+  when, to a random id that no longer leads to anyone. The id is remembered in `gewiste_leden`,
+  and triggers (migration 0100) refuse a contact or mail for it that arrives late.
+- `LidUitgeschreven`: mails still waiting are not sent, and unused opt-in links stop working.
+
+Both run in the consumer's transaction, with the inbox record: a redelivered event changes nothing.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from dinet_chassis.consumer import HandlerContext
+from dinet_contracts import CloudEvent
+from dinet_contracts.events.registratie import LidGewist, LidUitgeschreven
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+REDEN_GEWIST = "lid gewist"
+REDEN_UITGESCHREVEN = "lid uitgeschreven"
+
+
+async def handle_gebeurtenis(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
+    match event.data:
+        case LidGewist() as e:
+            await wis_lid(conn, e.lid_id, e.gewist_op)
+        case LidUitgeschreven() as e:
+            await stop_mails(conn, e.lid_id, REDEN_UITGESCHREVEN)
+        case _:
+            return  # another type on our subjects (a later version, say) is not ours to act on
+
+
+async def wis_lid(conn: AsyncConnection, lid_id: UUID, gewist_op: object) -> None:
+    await conn.execute(
+        text("INSERT INTO gewiste_leden (lid_id, gewist_op) VALUES (:id, :op) ON CONFLICT (lid_id) DO NOTHING"),
+        {"id": lid_id, "op": gewist_op},
+    )
+    await conn.execute(text("DELETE FROM nieuwsbrief_token WHERE lid_id = :id"), {"id": lid_id})
+    await stop_mails(conn, lid_id, REDEN_GEWIST)
+    await conn.execute(
+        text("UPDATE melding SET token = NULL, reden = :reden WHERE lid_id = :id AND (token IS NOT NULL OR reden IS NOT NULL)"),
+        {"id": lid_id, "reden": REDEN_GEWIST},
+    )
+    await conn.execute(text("DELETE FROM contact WHERE lid_id = :id"), {"id": lid_id})
+
+
+async def stop_mails(conn: AsyncConnection, lid_id: UUID, reden: str) -> None:
+    await conn.execute(
+        text(
+            "UPDATE melding SET status = 'mislukt', reden = :reden, token = NULL"
+            " WHERE lid_id = :id AND status = 'wachtend'"
+        ),
+        {"id": lid_id, "reden": reden},
+    )
+    await conn.execute(
+        text(
+            "UPDATE nieuwsbrief_token SET verloopt_op = least(verloopt_op, now())"
+            " WHERE lid_id = :id AND gebruikt_op IS NULL"
+        ),
+        {"id": lid_id},
+    )

@@ -1,0 +1,574 @@
+"""The rules of activities, free of I/O: what a valid activity is, which event a change emits,
+who gets a seat, what attendance may be recorded, when feedback may be shown.
+
+Error codes are stable (the API returns them); messages are plain Dutch for people.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dinet_contracts.events.activiteiten import (
+    Activiteit,
+    ActiviteitAfgelopen,
+    ActiviteitGeannuleerd,
+    ActiviteitGepland,
+    ActiviteitGewijzigd,
+)
+from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
+
+from ..domain import Fout
+
+BRUSSEL = ZoneInfo("Europe/Brussels")
+
+MAX_TITEL = 300
+MAX_OMSCHRIJVING = 5000
+MAX_LOCATIE = 300
+MAX_ONDERSTEUNING = 2000
+MAX_METHODE = 500
+MAX_URL = 500
+MAX_UREN = Decimal("9999.99")  # numeric(6, 2)
+MAX_FEEDBACK_TEKST = 2000
+
+# Below this many answers a summary could point at a person; staff then see only the count.
+FEEDBACK_DREMPEL = 5
+
+# Kinds that concern one local government (KPIs od32 and od33 count them per government).
+SOORTEN_MET_LOKAAL_BESTUUR = frozenset({ActiviteitSoort.ADVIESGESPREK, ActiviteitSoort.ONDERSTEUNING_OP_MAAT})
+# Kinds that are published rather than attended: no registrations, attendance or feedback.
+SOORTEN_PUBLICATIE = frozenset({ActiviteitSoort.ARTIKEL_LOKAAL, ActiviteitSoort.GOEDE_PRAKTIJK})
+
+OPEN_STATUSSEN = frozenset({ActiviteitStatus.GEPLAND, ActiviteitStatus.VERPLAATST})
+
+STATUS_LABELS: dict[ActiviteitStatus, str] = {
+    ActiviteitStatus.GEPLAND: "Gepland",
+    ActiviteitStatus.VERPLAATST: "Verplaatst",
+    ActiviteitStatus.AFGELOPEN: "Afgelopen",
+    ActiviteitStatus.GEANNULEERD: "Geannuleerd",
+}
+TREKKER_LABELS: dict[Trekker, str] = {Trekker.VVSG: "VVSG", Trekker.MEDIAWIJS: "Mediawijs", Trekker.PARTNER: "Een partner"}
+VORM_LABELS: dict[Vorm, str] = {Vorm.FYSIEK: "Fysiek (ter plaatse)", Vorm.ONLINE: "Online"}
+
+
+@dataclass(frozen=True, slots=True)
+class ActiviteitGegevens:
+    """What staff (or a partner) decide about an activity; id, versie and status are kept apart."""
+
+    soort: ActiviteitSoort
+    titel: str
+    organisator_id: uuid.UUID
+    trekker: Trekker
+    vorm: Vorm
+    start: datetime  # aware
+    einde: datetime  # aware
+    duur_uren: Decimal
+    capaciteit: int | None = None
+    omschrijving: str | None = None
+    locatie: str | None = None
+    vvsg_werkte_mee: bool = False
+    lokaal_bestuur_id: uuid.UUID | None = None
+    ondersteuning: str | None = None
+    methode: str | None = None
+    url: str | None = None
+
+
+def snapshot(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens) -> Activiteit:
+    """The activity as the events carry it: no description or location, which only pages need."""
+    return Activiteit(
+        activiteit_id=activiteit_id,
+        versie=versie,
+        soort=g.soort,
+        titel=g.titel,
+        organisator_id=g.organisator_id,
+        trekker=g.trekker,
+        vorm=g.vorm,
+        start=g.start,
+        einde=g.einde,
+        duur_uren=g.duur_uren,
+        capaciteit=g.capaciteit,
+        status=status,
+        vvsg_werkte_mee=g.vvsg_werkte_mee,
+        lokaal_bestuur_id=g.lokaal_bestuur_id,
+        ondersteuning=g.ondersteuning,
+        methode=g.methode,
+        url=g.url,
+    )
+
+
+def gegevens_uit_snapshot(a: Activiteit, *, omschrijving: str | None = None, locatie: str | None = None) -> ActiviteitGegevens:
+    return ActiviteitGegevens(
+        soort=a.soort,
+        titel=a.titel,
+        organisator_id=a.organisator_id,
+        trekker=a.trekker,
+        vorm=a.vorm,
+        start=a.start,
+        einde=a.einde,
+        duur_uren=a.duur_uren,
+        capaciteit=a.capaciteit,
+        omschrijving=omschrijving,
+        locatie=locatie,
+        vvsg_werkte_mee=a.vvsg_werkte_mee,
+        lokaal_bestuur_id=a.lokaal_bestuur_id,
+        ondersteuning=a.ondersteuning,
+        methode=a.methode,
+        url=a.url,
+    )
+
+
+# --- lifecycle ---------------------------------------------------------------------------------
+
+
+def gebeurtenis_voor(oud: ActiviteitStatus | None, nieuw: ActiviteitStatus) -> type:
+    """The lifecycle event of a change from `oud` (None: the activity is new) to `nieuw`.
+
+    The status decides, not what the sender called it: a partner's "gewijzigd" that cancels is an
+    `ActiviteitGeannuleerd` here, and an activity recorded after it was held (a publication, an
+    advice conversation yesterday) is born `ActiviteitAfgelopen`.
+    """
+    if nieuw is ActiviteitStatus.GEANNULEERD and oud is not ActiviteitStatus.GEANNULEERD:
+        return ActiviteitGeannuleerd
+    if nieuw is ActiviteitStatus.AFGELOPEN and oud is not ActiviteitStatus.AFGELOPEN:
+        return ActiviteitAfgelopen
+    if oud is None:
+        return ActiviteitGepland
+    return ActiviteitGewijzigd
+
+
+def status_na_wijziging(huidig: ActiviteitStatus, oud: ActiviteitGegevens, nieuw: ActiviteitGegevens) -> ActiviteitStatus:
+    """A planned activity whose date changes is `verplaatst` (same id, same registrations); it
+    stays open for registration. Other changes keep the status."""
+    if huidig in OPEN_STATUSSEN and (oud.start != nieuw.start or oud.einde != nieuw.einde):
+        return ActiviteitStatus.VERPLAATST
+    return huidig
+
+
+class OngeldigeOvergang(Exception):
+    def __init__(self, fout: Fout) -> None:
+        super().__init__(fout.code)
+        self.fout = fout
+
+
+def controleer_wijzigbaar(status: ActiviteitStatus) -> None:
+    if status is ActiviteitStatus.GEANNULEERD:
+        raise OngeldigeOvergang(
+            Fout("status", "activiteit_geannuleerd", "Deze activiteit is geannuleerd en kan niet meer gewijzigd worden.")
+        )
+
+
+def controleer_annuleerbaar(status: ActiviteitStatus) -> None:
+    controleer_wijzigbaar(status)
+    if status is ActiviteitStatus.AFGELOPEN:
+        raise OngeldigeOvergang(
+            Fout("status", "activiteit_afgelopen", "Deze activiteit heeft al plaatsgevonden en kan niet geannuleerd worden.")
+        )
+
+
+def controleer_afsluitbaar(status: ActiviteitStatus, start: datetime, nu: datetime) -> None:
+    controleer_wijzigbaar(status)
+    if status is ActiviteitStatus.AFGELOPEN:
+        raise OngeldigeOvergang(Fout("status", "al_afgelopen", "Deze activiteit staat al als afgelopen."))
+    if start > nu:
+        raise OngeldigeOvergang(
+            Fout("status", "nog_niet_begonnen", "Deze activiteit is nog niet begonnen. Verander eerst de datum.")
+        )
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def controleer_soortregels(g: ActiviteitGegevens) -> list[Fout]:
+    """Rules that hold whoever sends the activity (staff form, partner event)."""
+    fouten: list[Fout] = []
+    if g.einde < g.start:
+        fouten.append(Fout("einde_datum", "einde_voor_start", "Het einde moet na het begin liggen."))
+    if g.soort in SOORTEN_MET_LOKAAL_BESTUUR and g.lokaal_bestuur_id is None:
+        fouten.append(Fout("lokaal_bestuur_id", "verplicht", "Kies het lokaal bestuur."))
+    if g.soort is ActiviteitSoort.ONDERSTEUNING_OP_MAAT:
+        if not g.ondersteuning:
+            fouten.append(Fout("ondersteuning", "verplicht", "Beschrijf welke ondersteuning gegeven werd."))
+        if not g.methode:
+            fouten.append(Fout("methode", "verplicht", "Beschrijf de methode."))
+    return fouten
+
+
+def zuiver(g: ActiviteitGegevens) -> ActiviteitGegevens:
+    """Drop the fields that do not belong to the kind, so the KPIs never count a stray value."""
+    return replace(
+        g,
+        lokaal_bestuur_id=g.lokaal_bestuur_id if g.soort in SOORTEN_MET_LOKAAL_BESTUUR else None,
+        ondersteuning=g.ondersteuning if g.soort is ActiviteitSoort.ONDERSTEUNING_OP_MAAT else None,
+        methode=g.methode if g.soort is ActiviteitSoort.ONDERSTEUNING_OP_MAAT else None,
+        vvsg_werkte_mee=g.vvsg_werkte_mee if g.soort is ActiviteitSoort.MEERDAAGSE_OPLEIDING else False,
+        capaciteit=None if g.soort in SOORTEN_PUBLICATIE else g.capaciteit,
+    )
+
+
+FORMULIER_VELDEN = (
+    "soort",
+    "titel",
+    "omschrijving",
+    "organisator_id",
+    "trekker",
+    "vorm",
+    "start_datum",
+    "start_tijd",
+    "einde_datum",
+    "einde_tijd",
+    "duur_uren",
+    "capaciteit",
+    "locatie",
+    "lokaal_bestuur_id",
+    "ondersteuning",
+    "methode",
+    "url",
+)
+
+
+def _tekst(invoer: Mapping[str, Any], veld: str) -> str:
+    waarde = invoer.get(veld)
+    if waarde is None:
+        return ""
+    return str(waarde).strip()
+
+
+def lees_decimaal(tekst: str) -> Decimal | None:
+    """A number as people type it here: "1,5" or "1.5"."""
+    try:
+        waarde = Decimal(tekst.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return waarde if waarde.is_finite() else None
+
+
+def _datum(tekst: str) -> date | None:
+    try:
+        return date.fromisoformat(tekst)
+    except ValueError:
+        pass
+    # Browsers without a date picker send what people type: 31/12/2026 or 31-12-2026.
+    for scheiding in ("/", "-", "."):
+        delen = tekst.split(scheiding)
+        if len(delen) == 3 and all(d.isdigit() for d in delen) and len(delen[2]) == 4:
+            try:
+                return date(int(delen[2]), int(delen[1]), int(delen[0]))
+            except ValueError:
+                return None
+    return None
+
+
+_UUR = re.compile(r"^(\d{1,2})(?:[:.u](\d{2})?)?$")
+
+
+def _tijd(tekst: str) -> time | None:
+    """09:30, 9.30, 9u30 or 9u: how people write an hour here."""
+    m = _UUR.match(tekst.lower())
+    if not m:
+        return None
+    uur, minuut = int(m.group(1)), int(m.group(2) or 0)
+    return time(uur, minuut) if uur < 24 and minuut < 60 else None
+
+
+def lokaal_tijdstip(d: date, t: time) -> datetime:
+    return datetime.combine(d, t, tzinfo=BRUSSEL)
+
+
+def uren_tussen(start: datetime, einde: datetime) -> Decimal:
+    seconden = Decimal(int((einde - start).total_seconds()))
+    return (seconden / Decimal(3600)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def valideer_formulier(invoer: Mapping[str, Any]) -> ActiviteitGegevens | list[Fout]:
+    """Read the staff form (all values text). Returns the clean activity or every field's problem.
+
+    Times are Belgian local time. An empty end date means the same day; an empty duration is
+    the time between start and end, which is only right for one day (a three-day training is
+    not 72 hours), so for several days it must be given.
+    """
+    fouten: list[Fout] = []
+    waarde = {veld: _tekst(invoer, veld) for veld in FORMULIER_VELDEN}
+
+    soort: ActiviteitSoort | None = None
+    try:
+        soort = ActiviteitSoort(waarde["soort"])
+    except ValueError:
+        fouten.append(Fout("soort", "verplicht", "Kies de soort activiteit."))
+
+    titel = " ".join(waarde["titel"].split())
+    if not titel:
+        fouten.append(Fout("titel", "verplicht", "Vul de titel in."))
+    elif len(titel) > MAX_TITEL:
+        fouten.append(Fout("titel", "te_lang", f"De titel mag hoogstens {MAX_TITEL} tekens lang zijn."))
+
+    omschrijving = waarde["omschrijving"]
+    if len(omschrijving) > MAX_OMSCHRIJVING:
+        fouten.append(Fout("omschrijving", "te_lang", f"De omschrijving mag hoogstens {MAX_OMSCHRIJVING} tekens lang zijn."))
+
+    organisator_id = _uuid(waarde["organisator_id"])
+    if organisator_id is None:
+        fouten.append(Fout("organisator_id", "verplicht", "Kies de organisator."))
+
+    trekker: Trekker | None = None
+    try:
+        trekker = Trekker(waarde["trekker"])
+    except ValueError:
+        fouten.append(Fout("trekker", "verplicht", "Kies wie de activiteit trekt."))
+
+    vorm: Vorm | None = None
+    try:
+        vorm = Vorm(waarde["vorm"])
+    except ValueError:
+        fouten.append(Fout("vorm", "verplicht", "Kies of de activiteit fysiek of online is."))
+
+    start: datetime | None = None
+    einde: datetime | None = None
+    start_datum = _datum(waarde["start_datum"]) if waarde["start_datum"] else None
+    if not waarde["start_datum"]:
+        fouten.append(Fout("start_datum", "verplicht", "Vul de datum in."))
+    elif start_datum is None:
+        fouten.append(Fout("start_datum", "ongeldige_datum", "Geef de datum als dag/maand/jaar, bijvoorbeeld 15/03/2026."))
+    start_tijd = _tijd(waarde["start_tijd"]) if waarde["start_tijd"] else time(0, 0)
+    if start_tijd is None:
+        fouten.append(Fout("start_tijd", "ongeldig_uur", "Geef het beginuur als uu:mm, bijvoorbeeld 09:30."))
+    einde_datum = _datum(waarde["einde_datum"]) if waarde["einde_datum"] else start_datum
+    if waarde["einde_datum"] and einde_datum is None:
+        fouten.append(Fout("einde_datum", "ongeldige_datum", "Geef de einddatum als dag/maand/jaar, bijvoorbeeld 16/03/2026."))
+    einde_tijd = _tijd(waarde["einde_tijd"]) if waarde["einde_tijd"] else start_tijd
+    if waarde["einde_tijd"] and einde_tijd is None:
+        fouten.append(Fout("einde_tijd", "ongeldig_uur", "Geef het einduur als uu:mm, bijvoorbeeld 12:00."))
+    if start_datum and start_tijd and einde_datum and einde_tijd:
+        start = lokaal_tijdstip(start_datum, start_tijd)
+        einde = lokaal_tijdstip(einde_datum, einde_tijd)
+        if einde < start:
+            veld = "einde_datum" if einde_datum != start_datum else "einde_tijd"
+            fouten.append(Fout(veld, "einde_voor_start", "Het einde moet na het begin liggen."))
+
+    duur: Decimal | None = None
+    if waarde["duur_uren"]:
+        duur = lees_decimaal(waarde["duur_uren"])
+        if duur is None or duur < 0 or duur > MAX_UREN:
+            fouten.append(Fout("duur_uren", "ongeldig_getal", "Geef de duur in uren, bijvoorbeeld 2,5."))
+            duur = None
+        else:
+            duur = duur.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    elif start is not None and einde is not None:
+        if start_datum == einde_datum:
+            duur = uren_tussen(start, einde)
+        else:
+            fouten.append(
+                Fout("duur_uren", "verplicht", "Vul de duur in uren in: bij een activiteit over meer dagen tellen we die niet zelf.")
+            )
+
+    capaciteit: int | None = None
+    if waarde["capaciteit"]:
+        if waarde["capaciteit"].isdigit() and int(waarde["capaciteit"]) >= 1:
+            capaciteit = int(waarde["capaciteit"])
+        else:
+            fouten.append(Fout("capaciteit", "ongeldig_getal", "Geef het aantal plaatsen als een getal vanaf 1, of laat leeg."))
+
+    for veld, maximum in (("locatie", MAX_LOCATIE), ("ondersteuning", MAX_ONDERSTEUNING), ("methode", MAX_METHODE)):
+        if len(waarde[veld]) > maximum:
+            fouten.append(Fout(veld, "te_lang", f"Gebruik hoogstens {maximum} tekens."))
+
+    url = waarde["url"]
+    if url and (len(url) > MAX_URL or not url.startswith(("https://", "http://"))):
+        fouten.append(Fout("url", "ongeldige_url", "Geef een volledig webadres dat begint met https://."))
+
+    lokaal_bestuur_id = None
+    if waarde["lokaal_bestuur_id"]:
+        lokaal_bestuur_id = _uuid(waarde["lokaal_bestuur_id"])
+        if lokaal_bestuur_id is None:
+            fouten.append(Fout("lokaal_bestuur_id", "ongeldige_waarde", "Kies het lokaal bestuur uit de lijst."))
+
+    if soort is not None:
+        # The kind's own rules, checked on the raw input so they are reported with the rest.
+        if soort in SOORTEN_MET_LOKAAL_BESTUUR and not waarde["lokaal_bestuur_id"]:
+            fouten.append(Fout("lokaal_bestuur_id", "verplicht", "Kies het lokaal bestuur."))
+        if soort is ActiviteitSoort.ONDERSTEUNING_OP_MAAT:
+            if not waarde["ondersteuning"]:
+                fouten.append(Fout("ondersteuning", "verplicht", "Beschrijf welke ondersteuning gegeven werd."))
+            if not waarde["methode"]:
+                fouten.append(Fout("methode", "verplicht", "Beschrijf de methode."))
+
+    if fouten:
+        return fouten
+    assert soort and organisator_id and trekker and vorm and start and einde and duur is not None
+    gegevens = ActiviteitGegevens(
+        soort=soort,
+        titel=titel,
+        organisator_id=organisator_id,
+        trekker=trekker,
+        vorm=vorm,
+        start=start,
+        einde=einde,
+        duur_uren=duur,
+        capaciteit=capaciteit,
+        omschrijving=omschrijving or None,
+        locatie=" ".join(waarde["locatie"].split()) or None,
+        vvsg_werkte_mee=bool(invoer.get("vvsg_werkte_mee")),
+        lokaal_bestuur_id=lokaal_bestuur_id,
+        ondersteuning=waarde["ondersteuning"] or None,
+        methode=waarde["methode"] or None,
+        url=url or None,
+    )
+    return zuiver(gegevens)
+
+
+def formulier_waarden(g: ActiviteitGegevens) -> dict[str, Any]:
+    """The form's fields for an existing activity (the inverse of valideer_formulier)."""
+    start = g.start.astimezone(BRUSSEL)
+    einde = g.einde.astimezone(BRUSSEL)
+    return {
+        "soort": g.soort.value,
+        "titel": g.titel,
+        "omschrijving": g.omschrijving or "",
+        "organisator_id": str(g.organisator_id),
+        "trekker": g.trekker.value,
+        "vorm": g.vorm.value,
+        "start_datum": start.date().isoformat(),
+        "start_tijd": start.strftime("%H:%M"),
+        "einde_datum": einde.date().isoformat(),
+        "einde_tijd": einde.strftime("%H:%M"),
+        "duur_uren": format_uren(g.duur_uren),
+        "capaciteit": "" if g.capaciteit is None else str(g.capaciteit),
+        "locatie": g.locatie or "",
+        "vvsg_werkte_mee": g.vvsg_werkte_mee,
+        "lokaal_bestuur_id": str(g.lokaal_bestuur_id) if g.lokaal_bestuur_id else "",
+        "ondersteuning": g.ondersteuning or "",
+        "methode": g.methode or "",
+        "url": g.url or "",
+    }
+
+
+def format_uren(uren: Decimal) -> str:
+    """2.50 -> "2,5"; 3.00 -> "3" (Dutch decimal comma)."""
+    tekst = f"{uren.normalize():f}"
+    return tekst.replace(".", ",")
+
+
+def _uuid(tekst: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(tekst)
+    except ValueError:
+        return None
+
+
+# --- registrations -----------------------------------------------------------------------------
+
+
+class InschrijvingStatus:
+    INGESCHREVEN = "ingeschreven"
+    WACHTLIJST = "wachtlijst"
+    GEANNULEERD = "geannuleerd"
+
+
+def fout_niet_open(status: ActiviteitStatus, soort: ActiviteitSoort, start: datetime, nu: datetime) -> Fout | None:
+    """Why no one can (un)register now, or None when they can."""
+    if soort in SOORTEN_PUBLICATIE:
+        return Fout("activiteit_id", "geen_inschrijvingen", "Voor deze activiteit kan je je niet inschrijven.")
+    if status is ActiviteitStatus.GEANNULEERD:
+        return Fout("activiteit_id", "activiteit_geannuleerd", "Deze activiteit is geannuleerd.")
+    if status is ActiviteitStatus.AFGELOPEN or start <= nu:
+        return Fout("activiteit_id", "inschrijving_gesloten", "Deze activiteit is al begonnen; inschrijven kan niet meer.")
+    return None
+
+
+def plaats_voor(capaciteit: int | None, ingeschreven: int) -> str:
+    """Where a new registration goes, given how many already hold a seat."""
+    if capaciteit is None or ingeschreven < capaciteit:
+        return InschrijvingStatus.INGESCHREVEN
+    return InschrijvingStatus.WACHTLIJST
+
+
+def vrije_plaatsen(capaciteit: int | None, ingeschreven: int, wachtenden: int) -> int:
+    """How many people to move up from the waitlist now. Never negative: lowering the capacity
+    below the number registered takes no one's seat away."""
+    if capaciteit is None:
+        return wachtenden
+    return max(0, min(wachtenden, capaciteit - ingeschreven))
+
+
+# --- attendance --------------------------------------------------------------------------------
+
+
+def fout_aanwezigheid(status: ActiviteitStatus, soort: ActiviteitSoort, start: datetime, nu: datetime) -> Fout | None:
+    """Attendance is recorded from the day of the activity on (check-in at the door), and at any
+    time afterwards: late recording belongs to the activity's own date, not to today's."""
+    if soort in SOORTEN_PUBLICATIE:
+        return Fout("activiteit_id", "geen_aanwezigheden", "Voor een publicatie houden we geen aanwezigheden bij.")
+    if status is ActiviteitStatus.GEANNULEERD:
+        return Fout("activiteit_id", "activiteit_geannuleerd", "Deze activiteit is geannuleerd.")
+    if start.astimezone(BRUSSEL).date() > nu.astimezone(BRUSSEL).date():
+        return Fout("activiteit_id", "nog_niet_begonnen", "Aanwezigheden registreer je vanaf de dag van de activiteit.")
+    return None
+
+
+def valideer_uren(aanwezig: bool, tekst: str, duur: Decimal, veld: str) -> Decimal | Fout:
+    """Hours attended: empty means the whole activity; less when someone left early; 0 if absent."""
+    if not aanwezig:
+        return Decimal("0.00")
+    tekst = tekst.strip()
+    if not tekst:
+        return duur
+    uren = lees_decimaal(tekst)
+    if uren is None or uren <= 0:
+        return Fout(veld, "ongeldig_getal", "Geef het aantal uren aanwezig als een getal groter dan 0, bijvoorbeeld 1,5.")
+    if uren > duur:
+        return Fout(veld, "meer_dan_duur", f"Iemand kan niet langer aanwezig zijn dan de activiteit duurt ({format_uren(duur)} uur).")
+    return uren.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- feedback ----------------------------------------------------------------------------------
+
+
+def valideer_feedback(invoer: Mapping[str, Any]) -> tuple[int, str | None] | list[Fout]:
+    fouten: list[Fout] = []
+    score_tekst = _tekst(invoer, "score")
+    score = int(score_tekst) if score_tekst.isdigit() else 0
+    if not 1 <= score <= 5:
+        fouten.append(Fout("score", "verplicht", "Kies een score van 1 tot 5."))
+    tekst = _tekst(invoer, "tekst")
+    if len(tekst) > MAX_FEEDBACK_TEKST:
+        fouten.append(Fout("tekst", "te_lang", f"Je reactie mag hoogstens {MAX_FEEDBACK_TEKST} tekens lang zijn."))
+    return fouten or (score, tekst or None)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackSamenvatting:
+    aantal: int
+    zichtbaar: bool
+    gemiddelde: Decimal | None = None
+    verdeling: tuple[tuple[int, int], ...] = ()  # (score, count) for 5..1
+    teksten: tuple[str, ...] = ()
+
+
+def vat_feedback_samen(scores: list[int], teksten: list[str]) -> FeedbackSamenvatting:
+    """Nothing but the count below FEEDBACK_DREMPEL answers: with three answers, a low score and
+    a known list of attendees, people can guess who wrote what."""
+    aantal = len(scores)
+    if aantal < FEEDBACK_DREMPEL:
+        return FeedbackSamenvatting(aantal=aantal, zichtbaar=False)
+    gemiddelde = (Decimal(sum(scores)) / Decimal(aantal)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    verdeling = tuple((s, scores.count(s)) for s in range(5, 0, -1))
+    # Sorted, not in arrival order: the order must not reveal who answered when.
+    return FeedbackSamenvatting(aantal, True, gemiddelde, verdeling, tuple(sorted(t for t in teksten if t)))
+
+
+def is_afgelopen_voor_feedback(status: ActiviteitStatus, einde: datetime, nu: datetime) -> bool:
+    return status is ActiviteitStatus.AFGELOPEN or (status in OPEN_STATUSSEN and einde <= nu)
+
+
+def jaar_van(start: datetime) -> int:
+    """The year an activity counts in: the Belgian date it started."""
+    return start.astimezone(BRUSSEL).year
+
+
+def nu_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,125 @@
+"""The `activiteiten` table: reading a row into the domain's terms and writing it back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .domein import ActiviteitGegevens
+
+KOLOMMEN = (
+    "soort, titel, omschrijving, organisator_id, trekker, vorm, start, einde, duur_uren, capaciteit,"
+    " locatie, vvsg_werkte_mee, lokaal_bestuur_id, ondersteuning, methode, url"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiviteitRij:
+    id: uuid.UUID
+    versie: int
+    status: ActiviteitStatus
+    bron: str
+    gegevens: ActiviteitGegevens
+    gewijzigd_op: datetime | None = None
+
+
+def rij_naar_activiteit(r: Any) -> ActiviteitRij:
+    return ActiviteitRij(
+        id=r["id"],
+        versie=r["versie"],
+        status=ActiviteitStatus(r["status"]),
+        bron=r["bron"],
+        gewijzigd_op=r.get("gewijzigd_op"),
+        gegevens=ActiviteitGegevens(
+            soort=ActiviteitSoort(r["soort"]),
+            titel=r["titel"],
+            organisator_id=r["organisator_id"],
+            trekker=Trekker(r["trekker"]),
+            vorm=Vorm(r["vorm"]),
+            start=r["start"],
+            einde=r["einde"],
+            duur_uren=r["duur_uren"],
+            capaciteit=r["capaciteit"],
+            omschrijving=r["omschrijving"],
+            locatie=r["locatie"],
+            vvsg_werkte_mee=r["vvsg_werkte_mee"],
+            lokaal_bestuur_id=r["lokaal_bestuur_id"],
+            ondersteuning=r["ondersteuning"],
+            methode=r["methode"],
+            url=r["url"],
+        ),
+    )
+
+
+async def lees(conn: AsyncConnection, activiteit_id: uuid.UUID, *, voor_update: bool = False) -> ActiviteitRij | None:
+    sql = f"SELECT id, versie, status, bron, gewijzigd_op, {KOLOMMEN} FROM activiteiten WHERE id = :id"
+    if voor_update:
+        sql += " FOR UPDATE"
+    rij = (await conn.execute(text(sql), {"id": activiteit_id})).mappings().one_or_none()
+    return rij_naar_activiteit(rij) if rij is not None else None
+
+
+def _parameters(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens) -> dict[str, Any]:
+    return {
+        "id": activiteit_id,
+        "versie": versie,
+        "status": status.value,
+        "soort": g.soort.value,
+        "titel": g.titel,
+        "omschrijving": g.omschrijving,
+        "organisator_id": g.organisator_id,
+        "trekker": g.trekker.value,
+        "vorm": g.vorm.value,
+        "start": g.start,
+        "einde": g.einde,
+        "duur_uren": g.duur_uren,
+        "capaciteit": g.capaciteit,
+        "locatie": g.locatie,
+        "vvsg_werkte_mee": g.vvsg_werkte_mee,
+        "lokaal_bestuur_id": g.lokaal_bestuur_id,
+        "ondersteuning": g.ondersteuning,
+        "methode": g.methode,
+        "url": g.url,
+    }
+
+
+async def voeg_toe(
+    conn: AsyncConnection, activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens, *, bron: str
+) -> None:
+    await conn.execute(
+        text(
+            f"INSERT INTO activiteiten (id, versie, status, bron, {KOLOMMEN}) VALUES (:id, :versie, :status, :bron,"
+            " :soort, :titel, :omschrijving, :organisator_id, :trekker, :vorm, :start, :einde, :duur_uren, :capaciteit,"
+            " :locatie, :vvsg_werkte_mee, :lokaal_bestuur_id, :ondersteuning, :methode, :url)"
+        ),
+        _parameters(activiteit_id, versie, status, g) | {"bron": bron},
+    )
+
+
+async def werk_bij(
+    conn: AsyncConnection, activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens
+) -> None:
+    await conn.execute(
+        text(
+            "UPDATE activiteiten SET versie = :versie, status = :status, soort = :soort, titel = :titel,"
+            " omschrijving = :omschrijving, organisator_id = :organisator_id, trekker = :trekker, vorm = :vorm,"
+            " start = :start, einde = :einde, duur_uren = :duur_uren, capaciteit = :capaciteit, locatie = :locatie,"
+            " vvsg_werkte_mee = :vvsg_werkte_mee, lokaal_bestuur_id = :lokaal_bestuur_id,"
+            " ondersteuning = :ondersteuning, methode = :methode, url = :url, gewijzigd_op = now()"
+            " WHERE id = :id"
+        ),
+        _parameters(activiteit_id, versie, status, g),
+    )
+
+
+async def organisatie_bestaat(conn: AsyncConnection, organisatie_id: uuid.UUID, *, type_: str | None = None) -> bool:
+    sql = "SELECT 1 FROM organisaties WHERE id = :id"
+    if type_ is not None:
+        sql += " AND type = :type"
+    return (await conn.execute(text(sql), {"id": organisatie_id, "type": type_})).first() is not None

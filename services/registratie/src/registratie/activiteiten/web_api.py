@@ -1,0 +1,261 @@
+"""JSON API for activities (`/registratie/api/v1/activiteiten`): the public list, registering
+and cancelling (members for themselves and colleagues, staff for anyone), and attendance by staff.
+
+Errors are RFC 9457 problem+json with `errors: [{"veld", "code", "melding"}]`; codes:
+`onbekende_activiteit` (404), `niet_ingeschreven` (404), `al_ingeschreven` / `al_op_wachtlijst`
+(409), `inschrijving_gesloten` / `activiteit_geannuleerd` / `geen_inschrijvingen` (409),
+`andere_organisatie` (403), `onbekend_lid` (422), `meer_dan_duur` (422).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from dinet_chassis.web import validation_problem
+from dinet_chassis.web.auth import Rol, identiteit, vereist
+from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
+from litestar import Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain import Fout
+from . import aanwezigheid, inschrijvingen, kalender, lijsten
+from .opslag import ActiviteitRij
+from .web_gemeen import probleem, veldfouten
+from .web_publiek import pagina_pad
+
+API = "/registratie/api/v1/activiteiten"
+TAGS = ["activiteiten"]
+
+
+class ActiviteitUit(BaseModel):
+    id: uuid.UUID
+    versie: int
+    soort: ActiviteitSoort
+    titel: str
+    omschrijving: str | None
+    organisator_id: uuid.UUID
+    trekker: Trekker
+    vorm: Vorm
+    start: datetime
+    einde: datetime
+    duur_uren: Decimal
+    capaciteit: int | None
+    status: ActiviteitStatus
+    locatie: str | None
+    url: str | None
+    pagina: str = Field(description="De pagina van de activiteit, met het inschrijfformulier.")
+
+    @classmethod
+    def van(cls, a: ActiviteitRij) -> "ActiviteitUit":
+        g = a.gegevens
+        return cls(
+            id=a.id, versie=a.versie, soort=g.soort, titel=g.titel, omschrijving=g.omschrijving,
+            organisator_id=g.organisator_id, trekker=g.trekker, vorm=g.vorm, start=g.start, einde=g.einde,
+            duur_uren=g.duur_uren, capaciteit=g.capaciteit, status=a.status, locatie=g.locatie, url=g.url,
+            pagina=pagina_pad(a.id),
+        )
+
+
+class ActiviteitenUit(BaseModel):
+    activiteiten: list[ActiviteitUit]
+
+
+@get(API, tags=TAGS, summary="Komende activiteiten", description="De publieke kalender: open en geannuleerde activiteiten die nog niet voorbij zijn.")
+async def api_komende(runtime: NamedDependency[Any]) -> ActiviteitenUit:
+    return ActiviteitenUit(activiteiten=[ActiviteitUit.van(a) for a in await kalender.komende(runtime.db)])
+
+
+@get(f"{API}/{{activiteit_id:uuid}}", tags=TAGS, summary="Eén activiteit")
+async def api_activiteit(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    overzicht = await lijsten.een(runtime.db, activiteit_id)
+    wie = identiteit(request)
+    if overzicht is None or (
+        overzicht.activiteit.gegevens.soort not in kalender.PUBLIEKE_SOORTEN
+        and not (wie is not None and wie.heeft(Rol.MEDEWERKER))
+    ):
+        return probleem(404, Fout("activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet."))
+    uit = ActiviteitUit.van(overzicht.activiteit).model_dump(mode="json")
+    return Response(content=uit | {"ingeschreven": overzicht.ingeschreven, "wachtlijst": overzicht.wachtlijst})
+
+
+# --- registrations -----------------------------------------------------------------------------
+
+
+class InschrijvingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lid_id: uuid.UUID | None = Field(
+        None, description="Wie ingeschreven wordt: jezelf (leeg) of een collega van je eigen organisatie."
+    )
+
+
+class InschrijvingUit(BaseModel):
+    inschrijving_id: uuid.UUID
+    activiteit_id: uuid.UUID
+    lid_id: uuid.UUID
+    status: str = Field(description="ingeschreven, wachtlijst of geannuleerd")
+    versie: int
+    wachtlijst_positie: int | None = None
+
+
+def _uit(i: inschrijvingen.Inschrijving, positie: int | None = None) -> dict[str, Any]:
+    return InschrijvingUit(
+        inschrijving_id=i.id, activiteit_id=i.activiteit_id, lid_id=i.lid_id, status=i.status, versie=i.versie,
+        wachtlijst_positie=positie,
+    ).model_dump(mode="json")
+
+
+def _geen_lid() -> Response[Any]:
+    return probleem(422, Fout("lid_id", "verplicht", "Geef het lid_id van wie je inschrijft."))
+
+
+@post(
+    f"{API}/{{activiteit_id:uuid}}/inschrijvingen",
+    guards=[vereist(Rol.LID, Rol.MEDEWERKER)],
+    tags=TAGS,
+    summary="Inschrijven (of op de wachtlijst)",
+    description="201 met de inschrijving: `status` is `ingeschreven`, of `wachtlijst` als de activiteit volzet is. "
+    "409 als de persoon al op een lijst staat.",
+)
+async def api_inschrijven(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: JSONBody[InschrijvingIn | None] = None,
+) -> Response[Any]:
+    wie = identiteit(request)
+    assert wie is not None
+    lid_id = (data.lid_id if data else None) or wie.lid_id
+    if lid_id is None:
+        return _geen_lid()
+    try:
+        resultaat = await inschrijvingen.schrijf_in(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
+    except inschrijvingen.InschrijvingGeweigerd as fout:
+        return probleem(fout.status, fout.fout)
+    positie = None
+    if resultaat.status == "wachtlijst":
+        positie = (await inschrijvingen.van_lid(runtime.db, activiteit_id, lid_id) or {}).get("positie")
+    return Response(
+        content=_uit(resultaat, positie),
+        status_code=201,
+        headers={"Location": f"{API}/{activiteit_id}/inschrijvingen/{lid_id}"},
+    )
+
+
+async def _mag_zien(request: Request[Any, Any, Any], runtime: Any, lid_id: uuid.UUID) -> bool:
+    wie = identiteit(request)
+    if wie is None:
+        return False
+    if wie.heeft(Rol.MEDEWERKER) or wie.lid_id == lid_id:
+        return True
+    if wie.organisatie_id is None or wie.lid_id is None:
+        return False
+    return any(i == lid_id for i, _ in await inschrijvingen.collegas(runtime.db, wie.organisatie_id))
+
+
+@get(
+    f"{API}/{{activiteit_id:uuid}}/inschrijvingen/{{lid_id:uuid}}",
+    guards=[vereist(Rol.LID, Rol.MEDEWERKER)],
+    tags=TAGS,
+    summary="De inschrijving van één lid",
+)
+async def api_inschrijving(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    lid_id: FromPath[uuid.UUID],
+) -> Response[Any]:
+    rij = await inschrijvingen.van_lid(runtime.db, activiteit_id, lid_id) if await _mag_zien(request, runtime, lid_id) else None
+    if rij is None:
+        return probleem(404, Fout("lid_id", "niet_ingeschreven", "Er is geen inschrijving van dit lid voor deze activiteit."))
+    i = inschrijvingen.Inschrijving(rij["id"], activiteit_id, lid_id, rij["status"], rij["versie"])
+    return Response(content=_uit(i, rij["positie"]))
+
+
+@delete(
+    f"{API}/{{activiteit_id:uuid}}/inschrijvingen/{{lid_id:uuid}}",
+    guards=[vereist(Rol.LID, Rol.MEDEWERKER)],
+    tags=TAGS,
+    summary="Uitschrijven of de wachtlijst verlaten",
+    description="200 met de inschrijving (status `geannuleerd`). Een vrijgekomen plaats gaat meteen naar de eerste op de wachtlijst.",
+    status_code=200,
+)
+async def api_uitschrijven(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    lid_id: FromPath[uuid.UUID],
+) -> Response[Any]:
+    wie = identiteit(request)
+    assert wie is not None
+    try:
+        resultaat = await inschrijvingen.annuleer(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
+    except inschrijvingen.InschrijvingGeweigerd as fout:
+        return probleem(fout.status, fout.fout)
+    return Response(content=_uit(resultaat))
+
+
+# --- attendance --------------------------------------------------------------------------------
+
+
+class AanwezigheidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lid_id: uuid.UUID
+    aanwezig: bool
+    uren: Decimal | None = Field(
+        None, ge=0, max_digits=6, decimal_places=2, description="Uren aanwezig; leeg: de volledige duur (0 als afwezig)."
+    )
+
+
+class AanwezighedenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    aanwezigheden: list[AanwezigheidIn] = Field(min_length=1, max_length=2000)
+
+
+@put(
+    f"{API}/{{activiteit_id:uuid}}/aanwezigheden",
+    guards=[vereist(Rol.MEDEWERKER)],
+    tags=TAGS,
+    summary="Aanwezigheden registreren (ook achteraf)",
+    description="Alles of niets. Antwoordt `{\"gewijzigd\": n}`: ongewijzigde regels tellen niet en geven geen gebeurtenis.",
+)
+async def api_aanwezigheden(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: JSONBody[AanwezighedenIn],
+) -> Response[Any]:
+    overzicht = await lijsten.een(runtime.db, activiteit_id)
+    if overzicht is None:
+        return probleem(404, Fout("activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet."))
+    duur = overzicht.activiteit.gegevens.duur_uren
+    regels = [
+        aanwezigheid.Regel(
+            r.lid_id, r.aanwezig, (duur if r.uren is None else r.uren) if r.aanwezig else Decimal("0.00")
+        )
+        for r in data.aanwezigheden
+    ]
+    wie = identiteit(request)
+    try:
+        gewijzigd = await aanwezigheid.registreer(
+            runtime.db, activiteit_id, regels, door=wie.sub if wie else "onbekend", source=runtime.source
+        )
+    except aanwezigheid.AanwezigheidGeweigerd as fout:
+        return probleem(fout.status, fout.fouten[0]) if len(fout.fouten) == 1 else _meerdere(fout)
+    return Response(content={"gewijzigd": gewijzigd})
+
+
+def _meerdere(fout: aanwezigheid.AanwezigheidGeweigerd) -> Response[Any]:
+    return validation_problem(veldfouten(fout.fouten))
+
+
+ROUTES = [api_komende, api_activiteit, api_inschrijven, api_inschrijving, api_uitschrijven, api_aanwezigheden]

@@ -1,0 +1,540 @@
+"""Staff pages (`/registratie/beheer/activiteiten`): list, new, edit, cancel, mark held,
+attendance (check-in, bulk, afterwards) and the feedback summary."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.web.auth import Rol, identiteit, vereist
+from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from .. import opvragingen
+from ..domain import Fout, groepeer_per_type, organisatie_id_voor_sleutel
+from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten
+from .domein import (
+    FEEDBACK_DREMPEL,
+    FORMULIER_VELDEN,
+    OPEN_STATUSSEN,
+    SOORTEN_PUBLICATIE,
+    STATUS_LABELS,
+    TREKKER_LABELS,
+    OngeldigeOvergang,
+    fout_aanwezigheid,
+    fout_niet_open,
+    formulier_waarden,
+    nu_utc,
+    valideer_formulier,
+    valideer_uren,
+)
+from .web_gemeen import LABELS, alle, als_uuid, enkel, neem_melding, status_tag, veldfouten, zet_melding
+
+MEDEWERKER = [vereist(Rol.MEDEWERKER)]
+BASIS = "/registratie/beheer/activiteiten"
+VVSG = organisatie_id_voor_sleutel("vvsg")
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _pad(activiteit_id: uuid.UUID, *rest: str) -> str:
+    return "/".join([BASIS, str(activiteit_id), *rest])
+
+
+async def _of_404(runtime: Any, activiteit_id: uuid.UUID) -> lijsten.Overzicht:
+    overzicht = await lijsten.een(runtime.db, activiteit_id)
+    if overzicht is None:
+        raise NotFoundException()
+    return overzicht
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+def _keuze(waarde: str | None, toegelaten: set[str]) -> str | None:
+    return waarde if waarde in toegelaten else None
+
+
+@get(BASIS, guards=MEDEWERKER, include_in_schema=False)
+async def lijst(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    soort: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    jaar: FromQuery[str | None] = None,
+    trekker: FromQuery[str | None] = None,
+) -> Template:
+    filter_ = lijsten.Filter(
+        soort=_keuze(soort, {s.value for s in ActiviteitSoort}),
+        status=_keuze(status, {s.value for s in ActiviteitStatus}),
+        jaar=int(jaar) if jaar and jaar.isdigit() else None,
+        trekker=_keuze(trekker, {t.value for t in Trekker}),
+    )
+    return Template(
+        template_name="activiteiten/beheer_lijst.html",
+        context={
+            **LABELS,
+            "activiteiten": await lijsten.zoek(runtime.db, filter_),
+            "filter": filter_,
+            "soorten": [(s.value, label) for s, label in ACTIVITEIT_SOORT_LABELS.items()],
+            "statussen": [(s.value, label) for s, label in STATUS_LABELS.items()],
+            "trekkers": [(t.value, label) for t, label in TREKKER_LABELS.items()],
+            "jaren": [(str(j), str(j)) for j in await lijsten.jaren(runtime.db)],
+            "status_tag": status_tag,
+            "melding": neem_melding(request),
+        },
+    )
+
+
+# --- new and edit ------------------------------------------------------------------------------
+
+
+async def _formulier(
+    runtime: Any,
+    *,
+    waarden: dict[str, Any],
+    fouten: list[FieldError],
+    activiteit: lijsten.Overzicht | None = None,
+    status: int = 200,
+) -> Template:
+    organisaties = await opvragingen.organisaties(runtime.db)
+    besturen = await opvragingen.organisaties(runtime.db, OrganisatieType.LOKAAL_BESTUUR)
+    return Template(
+        template_name="activiteiten/beheer_formulier.html",
+        context={
+            **LABELS,
+            "waarden": waarden,
+            "fouten": fouten,
+            "fouten_per_veld": errors_by_field(fouten),
+            "activiteit": activiteit,
+            "soorten": [(s.value, label) for s, label in ACTIVITEIT_SOORT_LABELS.items()],
+            "trekkers": [(t.value, label) for t, label in TREKKER_LABELS.items()],
+            "organisatie_groepen": [
+                (label, [(str(o.id), o.naam) for o in orgs]) for label, orgs in groepeer_per_type(organisaties)
+            ],
+            "besturen": [(str(o.id), o.naam) for o in sorted(besturen, key=lambda o: o.naam)],
+        },
+        status_code=status,
+    )
+
+
+def _waarden(data: dict[str, Any]) -> dict[str, Any]:
+    waarden: dict[str, Any] = {veld: enkel(data, veld) for veld in FORMULIER_VELDEN}
+    waarden["vvsg_werkte_mee"] = "vvsg_werkte_mee" in data
+    waarden["al_afgelopen"] = "al_afgelopen" in data
+    return waarden
+
+
+@get(f"{BASIS}/nieuw", guards=MEDEWERKER, include_in_schema=False)
+async def nieuw(runtime: NamedDependency[Any]) -> Template:
+    return await _formulier(
+        runtime, waarden={"organisator_id": str(VVSG), "trekker": Trekker.VVSG.value, "vorm": "fysiek"}, fouten=[]
+    )
+
+
+@post(f"{BASIS}/nieuw", guards=MEDEWERKER, include_in_schema=False)
+async def nieuw_bewaren(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Annotated[dict[str, Any], FORM]
+) -> Response[Any]:
+    waarden = _waarden(data)
+    resultaat = valideer_formulier(waarden)
+    if isinstance(resultaat, list):
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), status=400)
+    try:
+        activiteit_id = await levenscyclus.plan(
+            runtime.db, resultaat, source=runtime.source, al_afgelopen=waarden["al_afgelopen"]
+        )
+    except levenscyclus.OngeldigeActiviteit as fout:
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), status=400)
+    zet_melding(request, f"De activiteit ‘{resultaat.titel}’ is bewaard.")
+    return Redirect(_pad(activiteit_id), status_code=303)
+
+
+@get(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=MEDEWERKER, include_in_schema=False)
+async def bewerken(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
+    overzicht = await _of_404(runtime, activiteit_id)
+    waarden = formulier_waarden(overzicht.activiteit.gegevens) | {"versie": overzicht.activiteit.versie}
+    return await _formulier(runtime, waarden=waarden, fouten=[], activiteit=overzicht)
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=MEDEWERKER, include_in_schema=False)
+async def bewerken_bewaren(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: Annotated[dict[str, Any], FORM],
+) -> Response[Any]:
+    overzicht = await _of_404(runtime, activiteit_id)
+    waarden = _waarden(data)
+    versie_tekst = enkel(data, "versie")
+    waarden["versie"] = versie_tekst
+    resultaat = valideer_formulier(waarden)
+    if isinstance(resultaat, list):
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), activiteit=overzicht, status=400)
+    try:
+        await levenscyclus.wijzig(
+            runtime.db,
+            activiteit_id,
+            resultaat,
+            source=runtime.source,
+            verwachte_versie=int(versie_tekst) if versie_tekst.isdigit() else None,
+        )
+    except levenscyclus.OngeldigeActiviteit as fout:
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), activiteit=overzicht, status=400)
+    except levenscyclus.VersieConflict as conflict:
+        nieuw_overzicht = await _of_404(runtime, activiteit_id)
+        return await _formulier(
+            runtime,
+            waarden=formulier_waarden(nieuw_overzicht.activiteit.gegevens) | {"versie": conflict.huidige_versie},
+            fouten=veldfouten([conflict.fout]),
+            activiteit=nieuw_overzicht,
+            status=409,
+        )
+    except OngeldigeOvergang as fout:
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten([fout.fout]), activiteit=overzicht, status=409)
+    zet_melding(request, "De wijzigingen zijn bewaard.")
+    return Redirect(_pad(activiteit_id), status_code=303)
+
+
+# --- one activity ------------------------------------------------------------------------------
+
+
+async def _detail_pagina(
+    request: Request[Any, Any, Any],
+    runtime: Any,
+    activiteit_id: uuid.UUID,
+    *,
+    fouten: list[FieldError] | None = None,
+    email: str = "",
+    status: int = 200,
+) -> Template:
+    overzicht = await _of_404(runtime, activiteit_id)
+    aanwezig, uren = await aanwezigheid.totaal(runtime.db, activiteit_id)
+    a = overzicht.activiteit
+    nu = nu_utc()
+    fouten = fouten or []
+    return Template(
+        template_name="activiteiten/beheer_detail.html",
+        context={
+            **LABELS,
+            "o": overzicht,
+            "a": a,
+            "g": a.gegevens,
+            "lijst": await inschrijvingen.van_activiteit(runtime.db, activiteit_id),
+            "aanwezig": aanwezig,
+            "deelnemersuren": uren,
+            "status_tag": status_tag,
+            "open": a.status in OPEN_STATUSSEN,
+            "publicatie": a.gegevens.soort in SOORTEN_PUBLICATIE,
+            "kan_afsluiten": a.status in OPEN_STATUSSEN and a.gegevens.start <= nu,
+            "kan_aanwezigheden": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
+            "inschrijven_open": fout_niet_open(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
+            "melding": neem_melding(request),
+            "fouten": fouten,
+            "fouten_per_veld": errors_by_field(fouten),
+            "email": email,
+        },
+        status_code=status,
+    )
+
+
+@get(f"{BASIS}/{{activiteit_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
+async def detail(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+) -> Template:
+    return await _detail_pagina(request, runtime, activiteit_id)
+
+
+async def _detail_met_fout(request: Request[Any, Any, Any], runtime: Any, activiteit_id: uuid.UUID, fout: Fout, email: str) -> Template:
+    status = 400 if fout.code in ("verplicht", "onbekend_lid") else 409
+    return await _detail_pagina(request, runtime, activiteit_id, fouten=veldfouten([fout]), email=email, status=status)
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/inschrijven", guards=MEDEWERKER, include_in_schema=False)
+async def inschrijven_door_medewerker(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: Annotated[dict[str, Any], FORM],
+) -> Response[Any]:
+    """Staff register a member who asked by phone or mail, found by e-mail address."""
+    await _of_404(runtime, activiteit_id)
+    email = enkel(data, "email").strip()
+    lid_id = await aanwezigheid.lid_met_email(runtime.db, email) if email else None
+    if lid_id is None:
+        fout = (
+            Fout("email", "onbekend_lid", "Er is geen lid met dit e-mailadres.")
+            if email
+            else Fout("email", "verplicht", "Vul het e-mailadres van het lid in.")
+        )
+        return await _detail_met_fout(request, runtime, activiteit_id, fout, email)
+    wie = identiteit(request)
+    assert wie is not None
+    try:
+        resultaat = await inschrijvingen.schrijf_in(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
+    except inschrijvingen.InschrijvingGeweigerd as geweigerd:
+        return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), email)
+    plaats = "ingeschreven" if resultaat.status == "ingeschreven" else "op de wachtlijst gezet"
+    zet_melding(request, f"{email} is {plaats}.")
+    return Redirect(_pad(activiteit_id), status_code=303)
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
+async def uitschrijven_door_medewerker(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: Annotated[dict[str, Any], FORM],
+) -> Response[Any]:
+    await _of_404(runtime, activiteit_id)
+    lid_id = als_uuid(enkel(data, "lid_id"))
+    wie = identiteit(request)
+    assert wie is not None
+    if lid_id is None:
+        raise NotFoundException()
+    try:
+        await inschrijvingen.annuleer(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
+    except inschrijvingen.InschrijvingGeweigerd as geweigerd:
+        return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), "")
+    zet_melding(request, f"{enkel(data, 'naam') or 'Het lid'} is uitgeschreven.")
+    return Redirect(_pad(activiteit_id), status_code=303)
+
+
+def _bevestiging(overzicht: lijsten.Overzicht, soort: str, fouten: list[FieldError] | None = None, status: int = 200) -> Template:
+    return Template(
+        template_name="activiteiten/beheer_bevestig.html",
+        context={**LABELS, "o": overzicht, "a": overzicht.activiteit, "soort": soort, "fouten": fouten or []},
+        status_code=status,
+    )
+
+
+@get(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=MEDEWERKER, include_in_schema=False)
+async def annuleren(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
+    return _bevestiging(await _of_404(runtime, activiteit_id), "annuleren")
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=MEDEWERKER, include_in_schema=False)
+async def annuleren_bevestigd(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    overzicht = await _of_404(runtime, activiteit_id)
+    try:
+        await levenscyclus.annuleer(runtime.db, activiteit_id, source=runtime.source)
+    except OngeldigeOvergang as fout:
+        return _bevestiging(overzicht, "annuleren", veldfouten([_naar_knop(fout.fout)]), 409)
+    zet_melding(request, "De activiteit is geannuleerd.")
+    return Redirect(_pad(activiteit_id), status_code=303)
+
+
+@get(f"{BASIS}/{{activiteit_id:uuid}}/afgelopen", guards=MEDEWERKER, include_in_schema=False)
+async def afgelopen(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
+    return _bevestiging(await _of_404(runtime, activiteit_id), "afgelopen")
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/afgelopen", guards=MEDEWERKER, include_in_schema=False)
+async def afgelopen_bevestigd(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    overzicht = await _of_404(runtime, activiteit_id)
+    try:
+        await levenscyclus.markeer_afgelopen(runtime.db, activiteit_id, source=runtime.source)
+    except OngeldigeOvergang as fout:
+        return _bevestiging(overzicht, "afgelopen", veldfouten([_naar_knop(fout.fout)]), 409)
+    zet_melding(request, "De activiteit staat nu als afgelopen: ze telt mee in de cijfers.")
+    return Redirect(_pad(activiteit_id), status_code=303)
+
+
+def _naar_knop(fout: Fout) -> Fout:
+    # The error summary links to the field; on a confirmation page the only "field" is the button.
+    return Fout("bevestig", fout.code, fout.melding)
+
+
+# --- attendance --------------------------------------------------------------------------------
+
+
+async def _aanwezigheidspagina(
+    request: Request[Any, Any, Any],
+    runtime: Any,
+    overzicht: lijsten.Overzicht,
+    *,
+    fouten: list[FieldError] | None = None,
+    ingevuld: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Template:
+    a = overzicht.activiteit
+    mensen = await aanwezigheid.deelnemerslijst(runtime.db, a.id)
+    aanwezig, uren = await aanwezigheid.totaal(runtime.db, a.id)
+    fouten = fouten or []
+    return Template(
+        template_name="activiteiten/beheer_aanwezigheid.html",
+        context={
+            **LABELS,
+            "o": overzicht,
+            "a": a,
+            "g": a.gegevens,
+            "mensen": mensen,
+            "aanwezig": aanwezig,
+            "deelnemersuren": uren,
+            "fouten": fouten,
+            "fouten_per_veld": errors_by_field(fouten),
+            "ingevuld": ingevuld or {},
+            "geweigerd": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, nu_utc()),
+            "melding": neem_melding(request),
+        },
+        status_code=status,
+    )
+
+
+@get(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid", guards=MEDEWERKER, include_in_schema=False)
+async def aanwezigheden(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+) -> Template:
+    return await _aanwezigheidspagina(request, runtime, await _of_404(runtime, activiteit_id))
+
+
+def _door(request: Request[Any, Any, Any]) -> str:
+    wie = identiteit(request)
+    return wie.sub if wie is not None else "onbekend"
+
+
+async def _registreer(
+    request: Request[Any, Any, Any], runtime: Any, overzicht: lijsten.Overzicht, regels: list[aanwezigheid.Regel], melding: str
+) -> Response[Any]:
+    try:
+        await aanwezigheid.registreer(runtime.db, overzicht.activiteit.id, regels, door=_door(request), source=runtime.source)
+    except aanwezigheid.AanwezigheidGeweigerd as fout:
+        return await _aanwezigheidspagina(request, runtime, overzicht, fouten=veldfouten(fout.fouten), status=400)
+    zet_melding(request, melding)
+    return Redirect(_pad(overzicht.activiteit.id, "aanwezigheid"), status_code=303)
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/inchecken", guards=MEDEWERKER, include_in_schema=False)
+async def inchecken(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: Annotated[dict[str, Any], FORM],
+) -> Response[Any]:
+    """One person at the door: a single big button per person works on a phone without typing."""
+    overzicht = await _of_404(runtime, activiteit_id)
+    lid_id = als_uuid(enkel(data, "lid_id"))
+    if lid_id is None:
+        raise NotFoundException()
+    aanwezig = enkel(data, "aanwezig") == "ja"
+    duur = overzicht.activiteit.gegevens.duur_uren
+    regel = aanwezigheid.Regel(lid_id, aanwezig, duur if aanwezig else Decimal("0.00"))
+    naam = enkel(data, "naam")
+    melding = f"{naam} is aanwezig." if aanwezig else f"{naam} staat als niet aanwezig."
+    return await _registreer(request, runtime, overzicht, [regel], melding.strip())
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid", guards=MEDEWERKER, include_in_schema=False)
+async def aanwezigheden_bewaren(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: Annotated[dict[str, Any], FORM],
+) -> Response[Any]:
+    """The bulk form: one row per person, a checkbox and the hours (empty: the whole activity)."""
+    overzicht = await _of_404(runtime, activiteit_id)
+    duur = overzicht.activiteit.gegevens.duur_uren
+    regels: list[aanwezigheid.Regel] = []
+    fouten: list[Fout] = []
+    ingevuld: dict[str, Any] = {}
+    for tekst in alle(data, "lid_id"):
+        lid_id = als_uuid(tekst)
+        if lid_id is None:
+            continue
+        aanwezig = enkel(data, f"aanwezig_{lid_id}") == "ja"
+        uren_tekst = enkel(data, f"uren_{lid_id}")
+        ingevuld[str(lid_id)] = {"aanwezig": aanwezig, "uren": uren_tekst}
+        uren = valideer_uren(aanwezig, uren_tekst, duur, f"uren_{lid_id}")
+        if isinstance(uren, Fout):
+            fouten.append(uren)
+        else:
+            regels.append(aanwezigheid.Regel(lid_id, aanwezig, uren))
+    if fouten:
+        return await _aanwezigheidspagina(
+            request, runtime, overzicht, fouten=veldfouten(fouten), ingevuld=ingevuld, status=400
+        )
+    return await _registreer(request, runtime, overzicht, regels, "De aanwezigheden zijn bewaard.")
+
+
+@post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/toevoegen", guards=MEDEWERKER, include_in_schema=False)
+async def aanwezige_toevoegen(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    activiteit_id: FromPath[uuid.UUID],
+    data: Annotated[dict[str, Any], FORM],
+) -> Response[Any]:
+    """Someone who came without registering, found by e-mail address."""
+    overzicht = await _of_404(runtime, activiteit_id)
+    email = enkel(data, "email").strip()
+    uren_tekst = enkel(data, "extra_uren")
+    lid_id = await aanwezigheid.lid_met_email(runtime.db, email) if email else None
+    fout: Fout | None = None
+    if not email:
+        fout = Fout("email", "verplicht", "Vul het e-mailadres van het lid in.")
+    elif lid_id is None:
+        fout = Fout("email", "onbekend_lid", "Er is geen lid met dit e-mailadres. Laat de persoon eerst lid worden.")
+    uren = valideer_uren(True, uren_tekst, overzicht.activiteit.gegevens.duur_uren, "extra_uren")
+    if isinstance(uren, Fout):
+        fout = fout or uren
+    if fout is not None or lid_id is None or isinstance(uren, Fout):
+        assert fout is not None
+        return await _aanwezigheidspagina(
+            request,
+            runtime,
+            overzicht,
+            fouten=veldfouten([fout]),
+            ingevuld={"email": email, "extra_uren": uren_tekst},
+            status=400,
+        )
+    return await _registreer(
+        request, runtime, overzicht, [aanwezigheid.Regel(lid_id, True, uren)], f"{email} is toegevoegd als aanwezig."
+    )
+
+
+# --- feedback ----------------------------------------------------------------------------------
+
+
+@get(f"{BASIS}/{{activiteit_id:uuid}}/feedback", guards=MEDEWERKER, include_in_schema=False)
+async def feedback_samenvatting(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
+    overzicht = await _of_404(runtime, activiteit_id)
+    return Template(
+        template_name="activiteiten/beheer_feedback.html",
+        context={
+            **LABELS,
+            "o": overzicht,
+            "a": overzicht.activiteit,
+            "s": await feedback.samenvatting(runtime.db, activiteit_id),
+            "drempel": FEEDBACK_DREMPEL,
+        },
+    )
+
+
+ROUTES = [
+    lijst,
+    nieuw,
+    nieuw_bewaren,
+    detail,
+    inschrijven_door_medewerker,
+    uitschrijven_door_medewerker,
+    bewerken,
+    bewerken_bewaren,
+    annuleren,
+    annuleren_bevestigd,
+    afgelopen,
+    afgelopen_bevestigd,
+    aanwezigheden,
+    inchecken,
+    aanwezigheden_bewaren,
+    aanwezige_toevoegen,
+    feedback_samenvatting,
+]

@@ -1,0 +1,1 @@
+"""Members and organisations: membership over time, consent, self-service, import and erasure."""

@@ -1,0 +1,193 @@
+"""Read-only queries about members: the staff list, one member's file, and the member's own export."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .beheer import lees_lid
+
+PER_PAGINA = 50
+
+
+@dataclass(frozen=True)
+class Zoekvraag:
+    zoek: str = ""
+    status: str = "actief"  # actief | uitgeschreven | alle
+    organisatie_id: uuid.UUID | None = None
+    pagina: int = 1
+
+
+def escape_like(tekst: str) -> str:
+    return tekst.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def zoek_leden(db: Any, vraag: Zoekvraag) -> tuple[list[Mapping[str, Any]], int]:
+    voorwaarden = ["true"]
+    params: dict[str, Any] = {}
+    if vraag.zoek.strip():
+        voorwaarden.append("(l.naam ILIKE :zoek OR l.email ILIKE :zoek OR o.naam ILIKE :zoek)")
+        params["zoek"] = f"%{escape_like(vraag.zoek.strip())}%"
+    if vraag.status == "actief":
+        voorwaarden.append("l.lid_tot IS NULL")
+    elif vraag.status == "uitgeschreven":
+        voorwaarden.append("l.lid_tot IS NOT NULL")
+    if vraag.organisatie_id is not None:
+        voorwaarden.append("l.organisatie_id = :org")
+        params["org"] = vraag.organisatie_id
+    waar = " AND ".join(voorwaarden)
+    async with db.engine.connect() as conn:
+        totaal = (
+            await conn.execute(
+                text(f"SELECT count(*) FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE {waar}"), params
+            )
+        ).scalar_one()
+        rijen = (
+            await conn.execute(
+                text(
+                    "SELECT l.id, l.naam, l.email, o.naam AS organisatie_naam, l.lid_sinds, l.lid_tot,"
+                    " EXISTS (SELECT 1 FROM kennisdeling k WHERE k.lid_id = l.id AND k.tot IS NULL) AS kennisdeling"
+                    f" FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE {waar}"
+                    " ORDER BY lower(l.naam), l.id LIMIT :limiet OFFSET :offset"
+                ),
+                {**params, "limiet": PER_PAGINA, "offset": (max(vraag.pagina, 1) - 1) * PER_PAGINA},
+            )
+        ).mappings().all()
+    return list(rijen), totaal
+
+
+async def tel_leden_op(db: Any, dag: date) -> int:
+    """Members on `dag`, erased ones included: the count does not move when someone is erased."""
+    async with db.engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM lidmaatschappen WHERE lid_sinds <= :d AND (lid_tot IS NULL OR lid_tot >= :d)"
+                ),
+                {"d": dag},
+            )
+        ).scalar_one()
+
+
+async def _rijen(conn: AsyncConnection, sql: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+
+
+async def _bestaat(conn: AsyncConnection, *tabellen: str) -> bool:
+    for tabel in tabellen:
+        if (await conn.execute(text("SELECT to_regclass(:t)"), {"t": tabel})).scalar_one() is None:
+            return False
+    return True
+
+
+async def inschrijvingen(conn: AsyncConnection, lid_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The member's registrations for activities, newest activity first."""
+    if not await _bestaat(conn, "inschrijvingen", "activiteiten"):
+        return []
+    return await _rijen(
+        conn,
+        "SELECT a.id AS activiteit_id, a.titel, a.soort, a.vorm, a.start, a.einde, a.locatie,"
+        " a.status AS activiteit_status, i.status, i.aangemaakt_op, i.gewijzigd_op"
+        " FROM inschrijvingen i JOIN activiteiten a ON a.id = i.activiteit_id"
+        " WHERE i.lid_id = :id ORDER BY a.start DESC",
+        id=lid_id,
+    )
+
+
+async def dossier(db: Any, lid_id: uuid.UUID) -> dict[str, Any] | None:
+    """Everything about one member that the staff page shows."""
+    async with db.engine.connect() as conn:
+        lid = await lees_lid(conn, lid_id)
+        if lid is None:
+            return None
+        return {
+            "lid": lid,
+            "toestemmingen": await _rijen(
+                conn,
+                "SELECT doel, gegeven, tekst, wanneer, hoe FROM toestemmingen WHERE lid_id = :id ORDER BY wanneer DESC, id DESC",
+                id=lid_id,
+            ),
+            "organisatiewissels": await _rijen(
+                conn,
+                "SELECT w.vanaf, v.naam AS van, n.naam AS naar FROM organisatiewissels w"
+                " JOIN organisaties v ON v.id = w.van_organisatie_id JOIN organisaties n ON n.id = w.naar_organisatie_id"
+                " WHERE w.lid_id = :id ORDER BY w.vanaf DESC, w.id DESC",
+                id=lid_id,
+            ),
+            "kennisdeling": await _rijen(
+                conn, "SELECT van, tot FROM kennisdeling WHERE lid_id = :id ORDER BY van DESC", id=lid_id
+            ),
+            "inschrijvingen": await inschrijvingen(conn, lid_id),
+        }
+
+
+def _json(waarde: Any) -> Any:
+    if isinstance(waarde, (datetime, date)):
+        return waarde.isoformat()
+    if isinstance(waarde, (uuid.UUID, Decimal)):
+        return str(waarde)
+    if isinstance(waarde, dict):
+        return {k: _json(v) for k, v in waarde.items()}
+    if isinstance(waarde, (list, tuple)):
+        return [_json(v) for v in waarde]
+    return waarde
+
+
+async def export(db: Any, lid_id: uuid.UUID) -> dict[str, Any] | None:
+    """Everything registratie holds about the member, for "download my data" (GDPR art. 15 and 20)."""
+    async with db.engine.connect() as conn:
+        lid = await lees_lid(conn, lid_id)
+        if lid is None:
+            return None
+        gegevens: dict[str, Any] = {
+            "uitleg": (
+                "Alle gegevens die de dienst registratie van het netwerk digitale inclusie (VVSG) over jou bewaart. "
+                "Vragen? Bel VVSG op 02 211 55 00."
+            ),
+            "gemaakt_op": datetime.now().astimezone(),
+            "lid": {k: v for k, v in asdict(lid).items()},
+            "toestemmingen": await _rijen(
+                conn,
+                "SELECT doel, gegeven, tekst, wanneer, hoe FROM toestemmingen WHERE lid_id = :id ORDER BY wanneer, id",
+                id=lid_id,
+            ),
+            "organisatiewissels": await _rijen(
+                conn,
+                "SELECT w.vanaf, w.van_organisatie_id, v.naam AS van_organisatie, w.naar_organisatie_id,"
+                " n.naam AS naar_organisatie, w.geregistreerd_op FROM organisatiewissels w"
+                " JOIN organisaties v ON v.id = w.van_organisatie_id JOIN organisaties n ON n.id = w.naar_organisatie_id"
+                " WHERE w.lid_id = :id ORDER BY w.vanaf, w.id",
+                id=lid_id,
+            ),
+            "kennisdelingsplatform": await _rijen(
+                conn, "SELECT van, tot FROM kennisdeling WHERE lid_id = :id ORDER BY van", id=lid_id
+            ),
+            "aanmeldlinks": await _rijen(
+                conn,
+                "SELECT aangemaakt_op, verloopt_op, gebruikt_op FROM aanmeldlinks WHERE lid_id = :id ORDER BY aangemaakt_op",
+                id=lid_id,
+            ),
+            "inschrijvingen": await inschrijvingen(conn, lid_id),
+        }
+        if await _bestaat(conn, "aanwezigheden", "activiteiten"):
+            gegevens["aanwezigheden"] = await _rijen(
+                conn,
+                "SELECT a.id AS activiteit_id, a.titel, a.start, w.aanwezig, w.uren, w.geregistreerd_op"
+                " FROM aanwezigheden w JOIN activiteiten a ON a.id = w.activiteit_id WHERE w.lid_id = :id ORDER BY a.start",
+                id=lid_id,
+            )
+        if await _bestaat(conn, "feedback", "activiteiten"):
+            gegevens["feedback"] = await _rijen(
+                conn,
+                "SELECT a.id AS activiteit_id, a.titel, f.score, f.tekst, f.ontvangen_op"
+                " FROM feedback f JOIN activiteiten a ON a.id = f.activiteit_id WHERE f.lid_id = :id ORDER BY f.ontvangen_op",
+                id=lid_id,
+            )
+    return _json(gegevens)

@@ -1,0 +1,175 @@
+"""The rules of membership, consent, organisation size and sign-in links, free of I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from ..domain import NIEUWSBRIEF_TEKST, Fout
+
+BRUSSEL = ZoneInfo("Europe/Brussels")
+
+AANMELDLINK_GELDIGHEID = timedelta(minutes=30)
+# More open links than this in one validity period and we stop mailing: nobody needs them, and
+# it keeps the form from being used to flood someone's mailbox.
+MAX_OPEN_AANMELDLINKS = 5
+LID_SESSIE_SECONDEN = 2 * 3600
+
+
+def vandaag() -> date:
+    # A change at 00:30 in Brussels belongs to that day, not to the previous UTC day.
+    return datetime.now(BRUSSEL).date()
+
+
+# --- membership on a day -----------------------------------------------------------------------
+
+
+def lid_op(dag: date, lid_sinds: date, lid_tot: date | None) -> bool:
+    """Was someone a member on `dag`? `lid_tot` is the last day of membership."""
+    return lid_sinds <= dag and (lid_tot is None or dag <= lid_tot)
+
+
+@dataclass(frozen=True, slots=True)
+class Wissel:
+    van_organisatie_id: uuid.UUID
+    naar_organisatie_id: uuid.UUID
+    vanaf: date
+
+
+def organisatie_op(dag: date, huidige_organisatie_id: uuid.UUID, wissels: list[Wissel]) -> uuid.UUID:
+    """The organisation a member belonged to on `dag`, given the current one and the changes."""
+    latere = sorted((w for w in wissels if w.vanaf > dag), key=lambda w: w.vanaf)
+    return latere[0].van_organisatie_id if latere else huidige_organisatie_id
+
+
+def controleer_einddatum(lid_sinds: date, lid_tot: date) -> Fout | None:
+    if lid_tot < lid_sinds:
+        return Fout(
+            "lid_tot",
+            "voor_lid_sinds",
+            f"De laatste dag van het lidmaatschap kan niet voor de eerste ({lid_sinds:%d/%m/%Y}) liggen.",
+        )
+    return None
+
+
+# --- organisation size ------------------------------------------------------------------------
+
+KLEIN_TOT = 20_000  # fewer inhabitants than this: klein
+GROOT_VANAF = 50_000  # more inhabitants than this: groot
+
+
+def grootteklasse(inwoners: int) -> str:
+    """klein < 20 000, middelgroot 20 000 to 50 000, groot > 50 000 inhabitants."""
+    if inwoners < KLEIN_TOT:
+        return "klein"
+    if inwoners > GROOT_VANAF:
+        return "groot"
+    return "middelgroot"
+
+
+GROOTTEKLASSE_LABELS = {
+    "klein": "Klein (minder dan 20 000 inwoners)",
+    "middelgroot": "Middelgroot (20 000 tot 50 000 inwoners)",
+    "groot": "Groot (meer dan 50 000 inwoners)",
+}
+
+
+def valideer_inwoners(ruw_inwoners: str, ruwe_peildatum: str, *, vandaag_: date) -> tuple[int, date] | list[Fout]:
+    fouten: list[Fout] = []
+    inwoners: int | None = None
+    tekst = ruw_inwoners.replace(" ", "").replace(".", "").replace("\u202f", "").strip()
+    if not tekst:
+        fouten.append(Fout("inwoners", "verplicht", "Vul het aantal inwoners in."))
+    elif not tekst.isdigit():
+        fouten.append(Fout("inwoners", "ongeldig_getal", "Geef het aantal inwoners als een geheel getal, zoals 23450."))
+    else:
+        inwoners = int(tekst)
+        if inwoners > 10_000_000:
+            fouten.append(Fout("inwoners", "te_groot", "Dat zijn meer inwoners dan Vlaanderen telt."))
+    peildatum = lees_datum(ruwe_peildatum)
+    if not ruwe_peildatum.strip():
+        fouten.append(Fout("peildatum", "verplicht", "Vul de datum in waarop het aantal inwoners geteld werd."))
+    elif peildatum is None:
+        fouten.append(Fout("peildatum", "ongeldige_datum", "Geef een geldige datum, zoals 01/01/2025."))
+    elif peildatum > vandaag_:
+        fouten.append(Fout("peildatum", "in_de_toekomst", "De peildatum kan niet in de toekomst liggen."))
+    if fouten:
+        return fouten
+    assert inwoners is not None and peildatum is not None
+    return inwoners, peildatum
+
+
+def lees_datum(tekst: str | None) -> date | None:
+    """A date as people type it here: 2025-01-31, 31/01/2025, 31-01-2025 or 31.01.2025."""
+    if not tekst:
+        return None
+    tekst = tekst.strip()
+    try:
+        return date.fromisoformat(tekst)
+    except ValueError:
+        pass
+    for scheiding in ("/", "-", "."):
+        delen = tekst.split(scheiding)
+        if len(delen) == 3 and all(d.strip().isdigit() for d in delen):
+            dag, maand, jaar = (int(d) for d in delen)
+            if jaar < 100:
+                jaar += 2000
+            try:
+                return date(jaar, maand, dag)
+            except ValueError:
+                return None
+    return None
+
+
+# --- consent -----------------------------------------------------------------------------------
+
+
+class Doel(StrEnum):
+    NIEUWSBRIEF = "nieuwsbrief"
+    NETWERKMAIL = "netwerkmail"
+
+
+class Hoe(StrEnum):
+    AANMELDFORMULIER = "aanmeldformulier"
+    API = "api"
+    ZELFSERVICE = "zelfservice"
+    MEDEWERKER = "medewerker"
+    IMPORT = "import"
+
+
+# The exact sentences people choose between; stored with each consent record. Changing one is a
+# new text for new records, never a rewrite of what was agreed to before.
+NETWERKMAIL_TEKST = (
+    "Ja, stuur mij uitnodigingen en berichten van het netwerk digitale inclusie "
+    "(netwerkmomenten, infosessies en opleidingen)."
+)
+TOESTEMMING_TEKSTEN: dict[Doel, dict[bool, str]] = {
+    Doel.NIEUWSBRIEF: {True: NIEUWSBRIEF_TEKST, False: "Nee, stuur mij de nieuwsbrief niet."},
+    Doel.NETWERKMAIL: {True: NETWERKMAIL_TEKST, False: "Nee, stuur mij geen uitnodigingen en berichten van het netwerk."},
+}
+TOESTEMMING_TITELS = {Doel.NIEUWSBRIEF: "Nieuwsbrief", Doel.NETWERKMAIL: "Uitnodigingen en berichten van het netwerk"}
+UITSCHRIJVEN_TEKST = "Ik schreef me uit uit het netwerk; daarmee stopt alle mail van het netwerk."
+
+
+def import_tekst(bestandsnaam: str, dag: date) -> str:
+    # The old list did not keep the sentence people agreed to; say so rather than pretend.
+    return (
+        f"Overgenomen uit de bestaande ledenlijst van VVSG (bestand {bestandsnaam}, import van {dag:%d/%m/%Y}). "
+        "De oorspronkelijke tekst van de toestemming is niet bewaard."
+    )
+
+
+# --- sign-in links -----------------------------------------------------------------------------
+
+
+def nieuw_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,333 @@
+"""Self-service for members, without a password: `/registratie/mijn/...`.
+
+Sign in with a link by e-mail; then see and change one's data, registrations and consent, leave
+the network, download everything as JSON, or be erased.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dinet_chassis.logging import get_logger
+from dinet_chassis.web import FieldError
+from dinet_chassis.web.auth import Identiteit, Rol, identiteit, meld_aan, meld_af, vereist
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+from pydantic import EmailStr, TypeAdapter, ValidationError
+
+from ..domain import Fout
+from . import aanmeldlinks, beheer, opvragingen, wissen
+from .mail import verstuur
+from .webhulp import Formulier, neem_melding, pagina, veld, veldfouten, zet_melding
+from .regels import (
+    LID_SESSIE_SECONDEN,
+    TOESTEMMING_TEKSTEN,
+    TOESTEMMING_TITELS,
+    Doel,
+    Hoe,
+    vandaag,
+)
+
+log = get_logger(__name__)
+
+LID = [vereist(Rol.LID)]
+INLOGGEN = "/registratie/mijn/inloggen"
+MIJN = "/registratie/mijn"
+_EMAIL = TypeAdapter(EmailStr)
+
+async def _lid(request: Request[Any, Any, Any], runtime: Any) -> beheer.Lid | None:
+    wie = identiteit(request)
+    if wie is None or wie.lid_id is None or not wie.heeft(Rol.LID):
+        return None
+    async with runtime.db.engine.connect() as conn:
+        return await beheer.lees_lid(conn, wie.lid_id)
+
+
+def _opnieuw_aanmelden() -> Response[Any]:
+    # Signed in as a member who no longer exists (erased in another window): start over.
+    return meld_af(Redirect(INLOGGEN, status_code=303))
+
+
+# --- signing in -----------------------------------------------------------------------------------
+
+
+@get(INLOGGEN, include_in_schema=False)
+async def inloggen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    if await _lid(request, runtime) is not None:
+        return Redirect(MIJN, status_code=303)
+    return pagina("mijn_inloggen", waarden={})
+
+
+async def _verstuur_op_de_achtergrond(smtp_url: str, bericht: Any) -> None:
+    try:
+        await verstuur(smtp_url, bericht)
+    except Exception:
+        # The person sees the same page either way; they can ask again, or call.
+        log.exception("aanmeldlink.niet_verstuurd")
+
+
+@post(INLOGGEN, include_in_schema=False)
+async def inloggen_versturen(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+) -> Response[Any]:
+    email = " ".join(veld(data, "email").split())
+    if not email:
+        fout = Fout("email", "verplicht", "Vul je e-mailadres in.")
+        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=veldfouten([fout]))
+    try:
+        email = _EMAIL.validate_python(email).lower()
+    except ValidationError:
+        fout = Fout("email", "ongeldig_email", "Geef een geldig e-mailadres, zoals naam@gemeente.be.")
+        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=veldfouten([fout]))
+    bericht = await aanmeldlinks.maak_aanmeldlink(runtime.db, email, runtime.settings.public_url)
+    request.session["aanmeldlink_email"] = email
+    # The mail leaves after the answer, so how long the answer takes tells nothing about membership.
+    achtergrond = (
+        BackgroundTask(_verstuur_op_de_achtergrond, runtime.settings.smtp_url, bericht) if bericht is not None else None
+    )
+    return Redirect(f"{INLOGGEN}/verstuurd", status_code=303, background=achtergrond)
+
+
+@get(f"{INLOGGEN}/verstuurd", include_in_schema=False, sync_to_thread=False)
+def inloggen_verstuurd(request: Request[Any, Any, Any]) -> Template:
+    email = request.session.get("aanmeldlink_email") if request.session else None
+    return pagina("mijn_link_verstuurd", email=email)
+
+
+_GEEN_LINK = {
+    aanmeldlinks.LinkStatus.VERLOPEN: "Deze aanmeldlink is verlopen. Een link werkt 30 minuten.",
+    aanmeldlinks.LinkStatus.GEBRUIKT: "Deze aanmeldlink is al gebruikt. Een link werkt maar één keer.",
+    aanmeldlinks.LinkStatus.ONBEKEND: "Deze aanmeldlink kennen we niet. Kopieer de volledige link uit de mail.",
+}
+
+
+@get(f"{INLOGGEN}/link", include_in_schema=False)
+async def link_openen(runtime: NamedDependency[Any], token: FromQuery[str] = "") -> Response[Any]:
+    # Opening the link only shows a button: mail scanners that follow links must not spend it.
+    status = await aanmeldlinks.status(runtime.db, token)
+    return pagina(
+        "mijn_link",
+        headers={"Referrer-Policy": "no-referrer"},  # the token is in this page's address
+        token=token if status is aanmeldlinks.LinkStatus.GELDIG else "",
+        probleem=_GEEN_LINK.get(status),
+    )
+
+
+@post(f"{INLOGGEN}/link", include_in_schema=False)
+async def link_gebruiken(runtime: NamedDependency[Any], data: Formulier) -> Response[Any]:
+    resultaat = await aanmeldlinks.gebruik(runtime.db, veld(data, "token"))
+    if isinstance(resultaat, aanmeldlinks.LinkStatus):
+        return pagina("mijn_link", 400, token="", probleem=_GEEN_LINK[resultaat])
+    wie = Identiteit(
+        sub=f"lid:{resultaat.lid_id}",
+        naam=resultaat.naam,
+        rollen=frozenset({Rol.LID}),
+        organisatie_id=resultaat.organisatie_id,
+        lid_id=resultaat.lid_id,
+    )
+    return meld_aan(Redirect(MIJN, status_code=303), wie, runtime.settings, max_age=LID_SESSIE_SECONDEN)
+
+
+# --- the member's pages ---------------------------------------------------------------------------
+
+
+@get(MIJN, include_in_schema=False)
+async def mijn(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    # The entry point from mails and menus: who is not signed in as a member gets the link form.
+    wie = identiteit(request)
+    if wie is None or wie.lid_id is None or not wie.heeft(Rol.LID):
+        return Redirect(INLOGGEN, status_code=303)
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    async with runtime.db.engine.connect() as conn:
+        toestemmingen = await beheer.toestemmingen(conn, lid.id)
+    return pagina(
+        "mijn", lid=lid, melding=neem_melding(request), toestemmingen=toestemmingen, titels=TOESTEMMING_TITELS
+    )
+
+
+@get(f"{MIJN}/gegevens", guards=LID, include_in_schema=False)
+async def gegevens(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    return pagina("mijn_gegevens", lid=lid, waarden={"naam": lid.naam, "functie": lid.functie or ""})
+
+
+@post(f"{MIJN}/gegevens", guards=LID, include_in_schema=False)
+async def gegevens_bewaren(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    waarden = {"naam": veld(data, "naam"), "functie": veld(data, "functie")}
+    try:
+        veranderd = await beheer.wijzig_gegevens(
+            runtime.db, lid.id, waarden["naam"], waarden["functie"], source=runtime.source
+        )
+    except beheer.Ongeldig as fout:
+        return pagina("mijn_gegevens", 400, lid=lid, waarden=waarden, fouten=veldfouten(fout.fouten))
+    zet_melding(request, "Je gegevens zijn bewaard." if veranderd else "Er was niets veranderd.")
+    return Redirect(MIJN, status_code=303)
+
+
+@get(f"{MIJN}/inschrijvingen", guards=LID, include_in_schema=False)
+async def inschrijvingen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    async with runtime.db.engine.connect() as conn:
+        lijst = await opvragingen.inschrijvingen(conn, lid.id)
+    return pagina("mijn_inschrijvingen", lid=lid, inschrijvingen=lijst)
+
+
+@get(f"{MIJN}/toestemmingen", guards=LID, include_in_schema=False)
+async def toestemmingen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    return await _toestemmingenpagina(runtime, lid, [], 200)
+
+
+async def _toestemmingenpagina(runtime: Any, lid: beheer.Lid, fouten: list[FieldError], status: int) -> Template:
+    async with runtime.db.engine.connect() as conn:
+        huidig = await beheer.toestemmingen(conn, lid.id)
+    return pagina(
+        "mijn_toestemmingen",
+        status,
+        lid=lid,
+        doelen=[(d, TOESTEMMING_TITELS[d], TOESTEMMING_TEKSTEN[d], huidig[d]) for d in Doel],
+        fouten=fouten,
+    )
+
+
+@post(f"{MIJN}/toestemmingen", guards=LID, include_in_schema=False)
+async def toestemmingen_bewaren(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    if lid.uitgeschreven:
+        fout = FieldError(Doel.NIEUWSBRIEF.value, "uitgeschreven", "Je bent uitgeschreven uit het netwerk; we sturen je geen mail meer.")
+        return await _toestemmingenpagina(runtime, lid, [fout], 400)
+    keuzes: dict[Doel, bool] = {}
+    fouten: list[FieldError] = []
+    for doel in Doel:
+        waarde = veld(data, doel.value)
+        if waarde not in ("ja", "nee"):
+            fouten.append(FieldError(doel.value, "verplicht", f"Kies ja of nee bij '{TOESTEMMING_TITELS[doel]}'."))
+        else:
+            keuzes[doel] = waarde == "ja"
+    if fouten:
+        return await _toestemmingenpagina(runtime, lid, fouten, 400)
+    veranderd = False
+    for doel, gegeven in keuzes.items():
+        veranderd |= await beheer.wijzig_toestemming(
+            runtime.db, lid.id, doel, gegeven, hoe=Hoe.ZELFSERVICE, source=runtime.source
+        )
+    melding = "Je keuzes zijn bewaard." if veranderd else "Er was niets veranderd."
+    if veranderd and keuzes.get(Doel.NIEUWSBRIEF) and not lid.nieuwsbrief:
+        melding += " Je krijgt een mail om je inschrijving voor de nieuwsbrief te bevestigen."
+    zet_melding(request, melding)
+    return Redirect(MIJN, status_code=303)
+
+
+@get(f"{MIJN}/uitschrijven", guards=LID, include_in_schema=False)
+async def uitschrijven(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    return pagina("mijn_uitschrijven", lid=lid)
+
+
+@post(f"{MIJN}/uitschrijven", guards=LID, include_in_schema=False)
+async def uitschrijven_bevestigen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    try:
+        await beheer.schrijf_uit(runtime.db, lid.id, max(vandaag(), lid.lid_sinds), hoe=Hoe.ZELFSERVICE, source=runtime.source)
+    except beheer.Ongeldig as fout:
+        return pagina("mijn_uitschrijven", 400, lid=lid, fouten=veldfouten(fout.fouten))
+    zet_melding(request, "Je bent uitgeschreven uit het netwerk. We sturen je geen uitnodigingen of nieuwsbrief meer.")
+    return Redirect(MIJN, status_code=303)
+
+
+@get(f"{MIJN}/download", guards=LID, include_in_schema=False)
+async def download(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    gegevens = await opvragingen.export(runtime.db, lid.id)
+    return Response(
+        content=json.dumps(gegevens, ensure_ascii=False, indent=2).encode(),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="mijn-gegevens-netwerk-digitale-inclusie.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@get(f"{MIJN}/wissen", guards=LID, include_in_schema=False)
+async def wissen_vragen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    return pagina("mijn_wissen", lid=lid)
+
+
+@post(f"{MIJN}/wissen", guards=LID, include_in_schema=False)
+async def wissen_bevestigen(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+) -> Response[Any]:
+    lid = await _lid(request, runtime)
+    if lid is None:
+        return _opnieuw_aanmelden()
+    if veld(data, "bevestig") != "ja":
+        fout = FieldError("bevestig", "verplicht", "Vink aan dat je begrijpt dat dit niet ongedaan kan worden.")
+        return pagina("mijn_wissen", 400, lid=lid, fouten=[fout])
+    try:
+        await wissen.wis(runtime, lid.id)
+    except beheer.LidNietGevonden:
+        return _opnieuw_aanmelden()
+    except Exception:
+        log.exception("wissen.mislukt", lid_id=str(lid.id))
+        fout = FieldError(
+            "bevestig", "tijdelijk_mislukt", "Het wissen lukte nu niet. Er is niets gewist. Probeer het over enkele minuten opnieuw."
+        )
+        return pagina("mijn_wissen", 503, lid=lid, fouten=[fout])
+    return meld_af(Redirect(f"{MIJN}/gewist", status_code=303))
+
+
+@get(f"{MIJN}/gewist", include_in_schema=False, sync_to_thread=False)
+def gewist() -> Template:
+    return pagina("mijn_gewist")
+
+
+ROUTES = [
+    inloggen,
+    inloggen_versturen,
+    inloggen_verstuurd,
+    link_openen,
+    link_gebruiken,
+    mijn,
+    gegevens,
+    gegevens_bewaren,
+    inschrijvingen,
+    toestemmingen,
+    toestemmingen_bewaren,
+    uitschrijven,
+    uitschrijven_bevestigen,
+    download,
+    wissen_vragen,
+    wissen_bevestigen,
+    gewist,
+]

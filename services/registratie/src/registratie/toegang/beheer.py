@@ -1,0 +1,180 @@
+"""Staff pages to issue, list and revoke partner credentials (HTTP tokens and NATS users)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from dinet_chassis.logging import get_logger
+from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from zoneinfo import ZoneInfo
+
+from .. import opvragingen
+from ..domain import groepeer_per_type
+from . import opslag
+
+log = get_logger(__name__)
+
+PAD = "/registratie/beheer/partners"
+MAX_OMSCHRIJVING = 200
+GEEN_CACHE = {"Cache-Control": "no-store"}  # a page that shows a secret once must not be kept anywhere
+ALLEEN_MEDEWERKERS = [vereist(Rol.MEDEWERKER)]
+
+_MELDINGEN = {
+    "ingetrokken": "Het token is ingetrokken. Wie het nog gebruikt, krijgt voortaan 401.",
+    "al_ingetrokken": "Dat token was al ingetrokken.",
+    "nats_ingetrokken": "De NATS-gebruiker is ingetrokken. Haal hem ook uit deploy/nats/partners.json (zie hieronder).",
+    "nats_al_ingetrokken": "Die NATS-gebruiker was al ingetrokken.",
+}
+
+
+BRUSSEL = ZoneInfo("Europe/Brussels")
+
+
+def tijdstip(moment: datetime | None) -> str:
+    return moment.astimezone(BRUSSEL).strftime("%d-%m-%Y %H:%M") if moment else "–"
+
+
+def _door(request: Request[Any, Any, Any]) -> str:
+    wie: Identiteit | None = identiteit(request)
+    assert wie is not None  # the guard let only staff through
+    return f"{wie.naam} ({wie.sub})"[:300]
+
+
+def _enkel(data: dict[str, Any], veld: str) -> str:
+    waarde = data.get(veld, "")
+    if isinstance(waarde, list):
+        waarde = waarde[-1] if waarde else ""
+    return str(waarde).strip()
+
+
+async def _pagina(
+    runtime: Any,
+    *,
+    fouten: list[FieldError] | None = None,
+    waarden: dict[str, str] | None = None,
+    melding: str | None = None,
+    status: int = 200,
+) -> Template:
+    fouten = fouten or []
+    groepen = groepeer_per_type(await opvragingen.organisaties(runtime.db))
+    return Template(
+        template_name="toegang/partners-beheer.html",
+        context={
+            "sleutels": await opslag.alle_sleutels(runtime.db),
+            "nats_gebruikers": await opslag.alle_nats_gebruikers(runtime.db),
+            "organisatie_groepen": [(label, [(str(o.id), o.naam) for o in orgs]) for label, orgs in groepen],
+            "fouten": fouten,
+            "fouten_per_veld": errors_by_field(fouten),
+            "waarden": waarden or {},
+            "melding": melding,
+            "tijdstip": tijdstip,
+        },
+        status_code=status,
+    )
+
+
+@get(PAD, guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
+async def overzicht(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Template:
+    return await _pagina(runtime, melding=_MELDINGEN.get(request.query_params.get("melding", "")))
+
+
+async def _organisatie(runtime: Any, ruw: str, veld: str) -> tuple[uuid.UUID, str] | FieldError:
+    if not ruw:
+        return FieldError(veld, "verplicht", "Kies de organisatie.")
+    try:
+        organisatie_id = uuid.UUID(ruw)
+    except ValueError:
+        return FieldError(veld, "ongeldige_waarde", "Kies de organisatie uit de lijst.")
+    naam = await opslag.organisatie_naam(runtime.db, organisatie_id)
+    if naam is None:
+        return FieldError(veld, "onbekende_organisatie", "Kies de organisatie uit de lijst.")
+    return organisatie_id, naam
+
+
+@post(f"{PAD}/sleutels", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
+async def sleutel_uitgeven(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[Any]:
+    waarden = {"organisatie_id": _enkel(data, "organisatie_id"), "omschrijving": _enkel(data, "omschrijving")}
+    fouten: list[FieldError] = []
+    organisatie = await _organisatie(runtime, waarden["organisatie_id"], "organisatie_id")
+    if isinstance(organisatie, FieldError):
+        fouten.append(organisatie)
+    omschrijving = " ".join(waarden["omschrijving"].split())
+    if not omschrijving:
+        fouten.append(FieldError("omschrijving", "verplicht", "Schrijf waarvoor het token dient, bv. 'agenda-koppeling'."))
+    elif len(omschrijving) > MAX_OMSCHRIJVING:
+        fouten.append(FieldError("omschrijving", "te_lang", f"Gebruik hoogstens {MAX_OMSCHRIJVING} tekens."))
+    if fouten:
+        return await _pagina(runtime, fouten=fouten, waarden=waarden, status=400)
+    assert not isinstance(organisatie, FieldError)
+    organisatie_id, naam = organisatie
+    sleutel_id, nieuw = await opslag.maak_sleutel(runtime.db, organisatie_id, omschrijving, _door(request))
+    log.info("partner.token_uitgegeven", sleutel_id=str(sleutel_id), organisatie_id=str(organisatie_id), prefix=nieuw.prefix)
+    return Template(
+        template_name="toegang/sleutel-nieuw.html",
+        context={"token": nieuw.token, "prefix": nieuw.prefix, "organisatie_naam": naam, "organisatie_id": organisatie_id},
+        headers=GEEN_CACHE,
+    )
+
+
+@post(f"{PAD}/sleutels/{{sleutel_id:uuid}}/intrekken", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
+async def sleutel_intrekken(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], sleutel_id: FromPath[uuid.UUID]
+) -> Redirect:
+    gelukt = await opslag.trek_sleutel_in(runtime.db, sleutel_id, _door(request))
+    if gelukt:
+        log.info("partner.token_ingetrokken", sleutel_id=str(sleutel_id))
+    return Redirect(f"{PAD}?melding={'ingetrokken' if gelukt else 'al_ingetrokken'}", status_code=303)
+
+
+@post(f"{PAD}/nats", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
+async def nats_uitgeven(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[Any]:
+    waarden = {"nats_organisatie_id": _enkel(data, "nats_organisatie_id")}
+    organisatie = await _organisatie(runtime, waarden["nats_organisatie_id"], "nats_organisatie_id")
+    if isinstance(organisatie, FieldError):
+        return await _pagina(runtime, fouten=[organisatie], waarden=waarden, status=400)
+    organisatie_id, naam = organisatie
+    try:
+        gebruiker, nieuw = await opslag.maak_nats_gebruiker(runtime.db, organisatie_id, naam, _door(request))
+    except opslag.NatsGebruikerBestaatAl as bestaand:
+        fout = FieldError(
+            "nats_organisatie_id",
+            "bestaat_al",
+            f"Er is al een geldige NATS-gebruiker {bestaand}. Trek die eerst in als je een nieuw wachtwoord wil geven.",
+        )
+        return await _pagina(runtime, fouten=[fout], waarden=waarden, status=400)
+    log.info("partner.nats_uitgegeven", gebruiker=gebruiker.gebruiker, organisatie_id=str(organisatie_id))
+    return Template(
+        template_name="toegang/nats-nieuw.html",
+        context={"gebruiker": gebruiker, "wachtwoord": nieuw.wachtwoord},
+        headers=GEEN_CACHE,
+    )
+
+
+@post(f"{PAD}/nats/{{gebruiker_id:int}}/intrekken", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
+async def nats_intrekken(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], gebruiker_id: FromPath[int]
+) -> Redirect:
+    gebruiker = await opslag.trek_nats_gebruiker_in(runtime.db, gebruiker_id, _door(request))
+    if gebruiker:
+        log.info("partner.nats_ingetrokken", gebruiker=gebruiker)
+    return Redirect(f"{PAD}?melding={'nats_ingetrokken' if gebruiker else 'nats_al_ingetrokken'}", status_code=303)
+
+
+ROUTES = [overzicht, sleutel_uitgeven, sleutel_intrekken, nats_uitgeven, nats_intrekken]
