@@ -201,6 +201,11 @@ class Stack:
             for a in accounts:
                 print(f"  {a['gebruikersnaam']} / {a['wachtwoord']}  ({a['organisatie']})", flush=True)
             print(flush=True)
+        print(
+            "Demo-accounts voor de rest van het platform (aanmelden op /registratie/inloggen, wachtwoord demo):\n"
+            "  medewerker (VVSG), mediawijs (partner), stuurgroep (alleen lezen), gent (lokaal bestuur)\n",
+            flush=True,
+        )
         print("Stoppen: Ctrl-C.  Toestand: dinet status", flush=True)
 
     async def _healthy(self, client: httpx.AsyncClient, name: str) -> bool:
