@@ -1,4 +1,4 @@
-"""Every page and endpoint of registratie and kpi, for every role and for nobody: allowed or denied.
+"""Every page and endpoint of registratie, kpi and beleidsplan, for every role and for nobody: allowed or denied.
 
 The routes come from the apps' own route tables, so a new route is walked without anyone adding
 it here. What each route *should* allow is the policy below: public routes are listed one by
@@ -23,13 +23,16 @@ ANONIEM = None
 TOKEN = "token"  # a partner's bearer token, not a role: every cookie gets 401
 
 PUBLIEK = "publiek"
+# Beleidsplan's plan pages: its own sign-in, or the shared identity of a local government. Anyone
+# else is sent to beleidsplan's own sign-in page (which may know them), not refused.
+BESTUUR_OF_EIGEN = "bestuur of eigen aanmelding"
 
 # (methods, path regex, expectation); the first match wins. Paths are Litestar's templates.
 BELEID: list[tuple[str, str, Any]] = [
     # --- public on purpose -------------------------------------------------------------------
-    ("GET", r"/(registratie|kpi)/health", PUBLIEK),
-    ("GET|HEAD", r"/(registratie|kpi)/static/.*", PUBLIEK),
-    ("GET", r"/(registratie|kpi)/schema(/.*)?", PUBLIEK),  # the OpenAPI description
+    ("GET", r"/(registratie|kpi|beleidsplan)/health", PUBLIEK),
+    ("GET|HEAD", r"/(registratie|kpi|beleidsplan)/static/.*", PUBLIEK),
+    ("GET", r"/(registratie|kpi|beleidsplan)/schema(/.*)?", PUBLIEK),  # the OpenAPI description
     ("GET", r"/registratie", PUBLIEK),
     ("GET|POST", r"/registratie/aanmelden", PUBLIEK),  # joining the network
     ("GET", r"/registratie/aanmelden/bedankt", PUBLIEK),
@@ -45,6 +48,9 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET", r"/registratie/mijn/gewist", PUBLIEK),  # shown after erasure, when no one is signed in any more
     ("GET", r"/registratie/partners/handleiding", PUBLIEK),
     ("GET", r"/kpi/api/v1/kpis", PUBLIEK),  # the foundation's published aggregate figures
+    ("GET", r"/beleidsplan/?", PUBLIEK),  # explains the tool; lists plans only for who is signed in
+    ("GET|POST", r"/beleidsplan/(aanmelden|afmelden)", PUBLIEK),
+    ("GET", r"/beleidsplan/api/v1/demo-accounts", PUBLIEK),  # demo mode only, where the passwords are public
     # --- a partner's token, never a cookie -----------------------------------------------------
     ("POST", r"/registratie/api/v1/partner/gebeurtenissen", TOKEN),
     # --- fixed rules ---------------------------------------------------------------------------
@@ -57,6 +63,7 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET|POST", r"/kpi/(doelen|afsluiten|heropenen)", {Rol.MEDEWERKER}),  # changes the figures
     ("POST|PUT|PATCH|DELETE", r"/kpi/.*", {Rol.MEDEWERKER}),
     ("GET", r"/kpi(/.*)?", {Rol.MEDEWERKER, Rol.STUURGROEP}),  # read-only for the steering committee
+    (".*", r"/beleidsplan/plannen(/.*)?", BESTUUR_OF_EIGEN),
 ]
 
 # Routes whose guard is known to be missing or wrong (reported to whoever owns them). The test
@@ -130,6 +137,8 @@ def uitkomst(e: Eindpunt, r: httpx.Response) -> str:
     """What happened: "aanmelden" (sent to sign in / 401), "geweigerd" (the guard's 403) or "toegelaten"."""
     if r.status_code == 303 and r.headers.get("location", "").startswith("/registratie/inloggen?volgende="):
         return "aanmelden"
+    if r.status_code == 303 and r.headers.get("location") == "/beleidsplan/aanmelden":
+        return "aanmelden"
     if r.status_code == 401:
         return "aanmelden"
     # The guard's 403 names the roles; a handler's own 403 (e.g. another member's data) is not a denial here.
@@ -143,6 +152,8 @@ def verwacht(e: Eindpunt, rol: Rol | None, regel: Any) -> str:
         return "toegelaten"
     if regel == TOKEN:
         return "aanmelden"
+    if regel == BESTUUR_OF_EIGEN:
+        return "toegelaten" if rol is Rol.BESTUUR else "aanmelden"
     if rol is None:
         return "aanmelden"
     return "toegelaten" if rol in regel else "geweigerd"
@@ -168,18 +179,23 @@ def _rol_naam(rol: Rol | None) -> str:
 
 @pytest.fixture
 async def diensten(start_service: Any) -> Any:
+    from beleidsplan.main import DEFINITION as BELEIDSPLAN
     from kpi.main import DEFINITION as KPI
     from registratie.main import DEFINITION as REGISTRATIE
 
-    async with start_service(REGISTRATIE, demo=True) as registratie, start_service(KPI) as kpi:
-        yield {"registratie": registratie, "kpi": kpi}
+    async with (
+        start_service(REGISTRATIE, demo=True) as registratie,
+        start_service(KPI) as kpi,
+        start_service(BELEIDSPLAN) as beleidsplan,
+    ):
+        yield {"registratie": registratie, "kpi": kpi, "beleidsplan": beleidsplan}
 
 
 async def test_every_route_checks_the_role(diensten: dict[str, Any], http: Any) -> None:
     alle: list[Eindpunt] = []
     for naam, runtime in diensten.items():
         alle += eindpunten(naam, runtime.web)
-    assert len(alle) > 40 and any(e.dienst == "kpi" for e in alle)
+    assert len(alle) > 40 and {e.dienst for e in alle} == set(diensten)
 
     fouten: dict[tuple[str, str], list[str]] = {}
     for e in alle:
@@ -239,4 +255,4 @@ def test_the_policy_has_no_dead_rules() -> None:
     for methodes, patroon, verwachting in BELEID:
         re.compile(patroon)
         assert set(methodes.replace(".*", "GET").split("|")) <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-        assert verwachting in (PUBLIEK, TOKEN) or (isinstance(verwachting, set) and verwachting <= set(Rol))
+        assert verwachting in (PUBLIEK, TOKEN, BESTUUR_OF_EIGEN) or (isinstance(verwachting, set) and verwachting <= set(Rol))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from dinet_chassis.runtime import Runtime
 from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.web.auth import Rol, identiteit, meld_af
 
 from . import store
 from .accounts import Account, Accounts
@@ -32,9 +34,25 @@ def tijdstip(moment: datetime) -> str:
     return f"{lokaal:%d/%m/%Y} om {lokaal:%H.%M} uur"
 
 
-def _aangemeld(request: Req, accounts: Accounts) -> Account | None:
+@dataclass(frozen=True)
+class GedeeldeAanmelding:
+    """Someone of a local government signed in with the platform's shared identity."""
+
+    organisatie: str
+    organisatie_id: uuid.UUID
+
+
+def _aangemeld(request: Req, accounts: Accounts) -> Account | GedeeldeAanmelding | None:
     naam = (request.session or {}).get(SESSIE_SLEUTEL)
-    return accounts.zoek(naam) if isinstance(naam, str) else None
+    account = accounts.zoek(naam) if isinstance(naam, str) else None
+    if account is not None:
+        return account
+    wie = identiteit(request)
+    if wie is None or not wie.heeft(Rol.BESTUUR) or wie.organisatie_id is None:
+        return None
+    # The shared identity names a person, not the organisation; a known account may name it.
+    bekend = next((a.organisatie for a in accounts if a.organisatie_id == wie.organisatie_id), None)
+    return GedeeldeAanmelding(bekend or "je lokaal bestuur", wie.organisatie_id)
 
 
 def _veldfouten(fouten: list[Fout]) -> list[FieldError]:
@@ -47,7 +65,7 @@ def _naar_aanmelden() -> Redirect:
 
 async def _startpagina(
     runtime: Runtime,
-    account: Account | None,
+    account: Account | GedeeldeAanmelding | None,
     catalogus: Catalogus,
     *,
     fouten: list[FieldError] | None = None,
@@ -131,7 +149,10 @@ async def aanmelden(
 @post("/beleidsplan/afmelden", include_in_schema=False)
 async def afmelden(request: Req) -> Redirect:
     request.clear_session()
-    return Redirect("/beleidsplan/", status_code=303)
+    # Otherwise the shared identity would sign the person straight back in.
+    naar_start = Redirect("/beleidsplan/", status_code=303)
+    meld_af(naar_start)
+    return naar_start
 
 
 @post("/beleidsplan/plannen", include_in_schema=False)
