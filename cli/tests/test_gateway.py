@@ -104,6 +104,11 @@ async def test_forwards_method_path_query_body_cookies_and_trace_context(gateway
     assert any(c.startswith("sessie=abc") and "HttpOnly" in c for c in set_cookies)
     assert any(c.startswith("csrftoken_registratie=xyz") for c in set_cookies)
 
+    # The cookies a service set for that visitor never reach the next one.
+    gateway.cookies.clear()
+    stranger = await gateway.post("/registratie/echo", content=b"")
+    assert stranger.json()["cookies"] == {}
+
 
 async def test_passes_redirects_back_instead_of_following_them(gateway):
     answer = await gateway.post("/registratie/doorsturen")

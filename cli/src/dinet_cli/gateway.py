@@ -4,6 +4,8 @@ plus the start page and the mailbox of the local SMTP sink."""
 
 from __future__ import annotations
 
+import http.cookiejar
+
 import asyncio
 import contextlib
 import datetime as dt
@@ -92,6 +94,16 @@ def mail_date(value: str) -> str:
     return moment.strftime("%d-%m-%Y %H:%M")
 
 
+class _NoCookieJar(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: the gateway is shared by every visitor."""
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
+
+
 class Gateway:
     """`routes` maps a service name to its base URL (`http://127.0.0.1:<port>`)."""
 
@@ -102,7 +114,9 @@ class Gateway:
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(60.0, connect=2.0),
             follow_redirects=False,
-            # The browser's cookies and headers go through as they are, not httpx's own.
+            # The browser's cookies and headers go through as they are, not httpx's own: a client
+            # that kept a Set-Cookie would hand one visitor's sign-in to every later visitor.
+            cookies=_NoCookieJar(),
             trust_env=False,
         )
         self.templates = _templates()

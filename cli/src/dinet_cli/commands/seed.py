@@ -1,0 +1,363 @@
+"""`dinet seed`: fill a running `dinet up` with demo data, so the KPI pages show real figures.
+
+Everything goes through the public HTTP APIs and staff forms, signed in as the demo staff
+account, exactly as a person would: the CLI never imports a service nor touches a database, so
+the events, the outbox and the KPI projection are exercised for real. The data follow from a
+seed (same seed, same data) and a second run adds nothing: existing members answer 409 and
+existing activities are found by title.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from .. import paths
+from ..parsing import add_command
+
+BRUSSEL = ZoneInfo("Europe/Brussels")
+TIMEOUT = 15.0
+MEDEWERKER, WACHTWOORD = "medewerker", "demo"
+INLOGGEN = "/registratie/inloggen"
+LEDEN_API = "/registratie/api/v1/leden"
+ACTIVITEITEN_API = "/registratie/api/v1/activiteiten"
+BEHEER = "/registratie/beheer/activiteiten"
+DEMO_DOMEIN = "demo.dinet.be"  # no real mailbox: the seed must never mail a real person
+
+VOORNAMEN = (
+    "An", "Bart", "Charlotte", "Dirk", "Els", "Fatima", "Geert", "Hanne", "Ilse", "Jan", "Karim", "Lotte",
+    "Mohamed", "Nele", "Olivier", "Pieter", "Ruth", "Sara", "Tom", "Veerle", "Wim", "Yasmine", "Zeynep", "Koen",
+)
+ACHTERNAMEN = (
+    "Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet",
+    "Dubois", "Hermans", "Aerts", "Lambrechts", "Van den Broeck", "El Amrani", "Vermeulen", "Desmet",
+)
+FUNCTIES = (
+    "Coördinator digitale inclusie", "Medewerker sociaal huis", "Bibliothecaris", "Diensthoofd welzijn",
+    "Beleidsmedewerker", "Digicoach", "Maatschappelijk werker", "Projectmedewerker e-inclusie",
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One demo activity: `dagen` from today (negative: already held)."""
+
+    soort: str
+    titel: str
+    dagen: int
+    uren: tuple[int, int]  # start and end hour, Belgian time
+    vorm: str = "fysiek"
+    trekker: str = "vvsg"
+    lokaal_bestuur: bool = False  # adviesgesprek: for one local government
+    capaciteit: int | None = None
+
+
+PLANNEN = (
+    Plan("netwerk_algemeen", "Netwerkdag digitale inclusie (voorjaar)", -200, (9, 16), capaciteit=120),
+    Plan("netwerk_specifiek", "Netwerkmoment bibliotheken en digitale inclusie", -150, (13, 16)),
+    Plan("infosessie", "Infosessie: digitale basisvaardigheden in het OCMW", -120, (10, 12), vorm="online"),
+    Plan("inspiratiedag", "Inspiratiedag Samen digitaal sterk", -90, (9, 17), capaciteit=80),
+    Plan("thematische_opleiding", "Opleiding: toegankelijke digitale dienstverlening", -60, (9, 13)),
+    Plan("adviesgesprek", "Adviesgesprek lokaal actieplan digitale inclusie", -45, (14, 15), lokaal_bestuur=True),
+    Plan("netwerk_specifiek", "Netwerkmoment digicoaches", -30, (13, 15), vorm="online"),
+    Plan("infosessie", "Infosessie: phishing herkennen met kwetsbare burgers", -14, (19, 21), vorm="online"),
+    Plan("netwerk_algemeen", "Netwerkdag digitale inclusie (najaar)", 10, (9, 16), capaciteit=120),
+    Plan("thematische_opleiding", "Opleiding: digitale drempels in het sociaal huis", 20, (9, 12), capaciteit=25),
+    Plan("infosessie", "Infosessie: e-ID en itsme voor loketmedewerkers", 25, (10, 12), vorm="online"),
+    Plan("adviesgesprek", "Adviesgesprek digitale dienstverlening", 30, (10, 11), lokaal_bestuur=True),
+)
+
+
+class SeedFout(Exception):
+    """A step that cannot go on; the message is for the operator, in Dutch."""
+
+
+def register(subparsers) -> None:
+    parser = add_command(
+        subparsers,
+        "seed",
+        help="vul een draaiend platform met demogegevens (leden, activiteiten, aanwezigheden)",
+        description=(
+            "Vult het platform dat `dinet up` draait met realistische demogegevens: een veertigtal leden\n"
+            "van lokale besturen en andere organisaties, een twaalftal activiteiten van dit jaar met\n"
+            "inschrijvingen, en aanwezigheden voor de activiteiten die al plaatsvonden, die daarna als\n"
+            "afgelopen staan. Alles gaat via de gewone webformulieren en API's, aangemeld als de\n"
+            "demo-medewerker. Opnieuw uitvoeren voegt niets dubbel toe."
+        ),
+    )
+    parser.add_argument("--datamap", help="datamap van `dinet up` (standaard DINET_DATA_DIR of .dinet)")
+    parser.add_argument("--leden", type=int, default=40, help="aantal leden (40)")
+    parser.add_argument("--zaad", type=int, default=2026, help="startgetal van het toeval: zelfde getal, zelfde gegevens (2026)")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    data = paths.data_dir(args.datamap)
+    state = paths.read_state(data)
+    if not state or not paths.is_dinet(state.get("pid")):
+        print(
+            f"Er draait geen `dinet up` voor {data}. Start het platform eerst met `dinet up` "
+            "(of geef de juiste datamap met --datamap).",
+            file=sys.stderr,
+        )
+        return 1
+    url = (state.get("gateway") or {}).get("url")
+    if not url:
+        print(f"De toestand in {paths.state_file(data)} bevat geen adres van de toegangspoort.", file=sys.stderr)
+        return 1
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), timeout=TIMEOUT, trust_env=False) as client:
+            samenvatting = Zaaier(client, args.zaad, max(1, args.leden)).zaai()
+    except httpx.HTTPError as exc:
+        print(f"Het platform op {url} antwoordt niet zoals verwacht: {exc}", file=sys.stderr)
+        return 1
+    except SeedFout as fout:
+        print(f"Gestopt: {fout}", file=sys.stderr)
+        return 1
+    print()
+    print("Klaar. Samenvatting:")
+    for regel in samenvatting:
+        print(f"  {regel}")
+    print(f"Bekijk de kerncijfers op {url.rstrip('/')}/kpi/")
+    return 0
+
+
+def _zeg(tekst: str) -> None:
+    print(tekst, flush=True)
+
+
+class Zaaier:
+    def __init__(self, client: httpx.Client, zaad: int, aantal_leden: int) -> None:
+        self.client = client
+        self.zaad = zaad
+        self.rnd = random.Random(zaad)
+        self.aantal_leden = aantal_leden
+        self.teller = {"nieuwe_leden": 0, "bestaande_leden": 0, "nieuwe_activiteiten": 0, "bestaande_activiteiten": 0,
+                       "inschrijvingen": 0, "aanwezigheden": 0, "afgelopen": 0}
+
+    def zaai(self) -> list[str]:
+        self.meld_aan()
+        organisaties = self.organisaties()
+        leden = self.leden(organisaties)
+        besturen = [o for o in organisaties if o["type"] == "lokaal_bestuur"]
+        vvsg = next((o["id"] for o in organisaties if "vvsg" in o["naam"].lower()), None)
+        if vvsg is None:
+            raise SeedFout("de organisatie VVSG staat niet in de lijst van organisaties.")
+        for plan in PLANNEN:
+            self.activiteit(plan, leden, vvsg, besturen)
+        t = self.teller
+        return [
+            f"Leden: {t['nieuwe_leden']} nieuw, {t['bestaande_leden']} bestonden al",
+            f"Activiteiten: {t['nieuwe_activiteiten']} nieuw, {t['bestaande_activiteiten']} bestonden al",
+            f"Nieuwe inschrijvingen: {t['inschrijvingen']}",
+            f"Gewijzigde aanwezigheden: {t['aanwezigheden']}",
+            f"Als afgelopen gemarkeerd: {t['afgelopen']}",
+        ]
+
+    # --- signing in --------------------------------------------------------------------------
+
+    def csrf(self, pad: str) -> str:
+        """The form's hidden token; the matching cookie is set by the same answer."""
+        antwoord = self.client.get(pad)
+        if antwoord.status_code != 200:
+            raise SeedFout(f"{pad} antwoordt {antwoord.status_code}.")
+        gevonden = re.search(r'name="_csrf_token"\s+value="([^"]+)"', antwoord.text) or re.search(
+            r'value="([^"]+)"\s+name="_csrf_token"', antwoord.text
+        )
+        if gevonden is None:
+            raise SeedFout(f"het formulier op {pad} heeft geen CSRF-token.")
+        return html.unescape(gevonden.group(1))
+
+    def formulier(self, pad: str, velden: dict[str, Any], token_van: str | None = None) -> httpx.Response:
+        token = self.csrf(token_van or pad)
+        return self.client.post(pad, data={**velden, "_csrf_token": token})
+
+    def meld_aan(self) -> None:
+        _zeg(f"Aanmelden als demo-medewerker ‘{MEDEWERKER}’ ...")
+        antwoord = self.formulier(INLOGGEN, {"gebruikersnaam": MEDEWERKER, "wachtwoord": WACHTWOORD, "volgende": "/"})
+        if antwoord.status_code != 303:
+            raise SeedFout(
+                f"aanmelden als {MEDEWERKER} lukt niet (antwoord {antwoord.status_code}). "
+                "Draait het platform in demomodus (DINET_DEMO=1)?"
+            )
+
+    # --- members -----------------------------------------------------------------------------
+
+    def organisaties(self) -> list[dict[str, Any]]:
+        antwoord = self.client.get("/registratie/api/v1/organisaties")
+        antwoord.raise_for_status()
+        lijst = antwoord.json()["organisaties"]
+        if not lijst:
+            raise SeedFout("er zijn nog geen organisaties geladen.")
+        return sorted(lijst, key=lambda o: o["id"])  # a stable order, whatever the API returns
+
+    def leden(self, organisaties: list[dict[str, Any]]) -> list[str]:
+        besturen = [o for o in organisaties if o["type"] == "lokaal_bestuur"]
+        andere = [o for o in organisaties if o["type"] != "lokaal_bestuur"]
+        _zeg(f"Leden aanmaken ({self.aantal_leden}) ...")
+        ids: list[str] = []
+        for n in range(self.aantal_leden):
+            # About four in five work for a local government, as in the real network.
+            pool = besturen if (self.rnd.random() < 0.8 or not andere) else andere
+            org = self.rnd.choice(pool)
+            voornaam, achternaam = self.rnd.choice(VOORNAMEN), self.rnd.choice(ACHTERNAMEN)
+            functie, nieuwsbrief = self.rnd.choice(FUNCTIES), self.rnd.random() < 0.6
+            email = _email(voornaam, achternaam, n)
+            lid = {"naam": f"{voornaam} {achternaam}", "email": email, "organisatie_id": org["id"],
+                   "functie": functie, "nieuwsbrief": nieuwsbrief}
+            antwoord = self.client.post(LEDEN_API, json=lid)
+            if antwoord.status_code == 201:
+                self.teller["nieuwe_leden"] += 1
+                ids.append(antwoord.json()["id"])
+            elif antwoord.status_code == 409:
+                self.teller["bestaande_leden"] += 1
+                gevonden = self.lid_met_email(email)
+                if gevonden:
+                    ids.append(gevonden)
+            else:
+                raise SeedFout(f"lid {email} aanmaken gaf {antwoord.status_code}: {antwoord.text[:300]}")
+        _zeg(f"  {self.teller['nieuwe_leden']} nieuw, {self.teller['bestaande_leden']} bestonden al")
+        return ids
+
+    def lid_met_email(self, email: str) -> str | None:
+        """The id of an existing member, from the staff member search (the API has no lookup by e-mail)."""
+        antwoord = self.client.get("/registratie/leden", params={"zoek": email})
+        if antwoord.status_code != 200:
+            return None
+        gevonden = re.search(r'href="/registratie/leden/([0-9a-f-]{36})"', antwoord.text)
+        return gevonden.group(1) if gevonden else None
+
+    # --- activities --------------------------------------------------------------------------
+
+    def bestaande_activiteiten(self, jaar: int) -> dict[str, str]:
+        antwoord = self.client.get(BEHEER, params={"jaar": str(jaar)})
+        antwoord.raise_for_status()
+        return {
+            html.unescape(titel).strip(): activiteit_id
+            for activiteit_id, titel in re.findall(rf'href="{BEHEER}/([0-9a-f-]{{36}})">([^<]+)</a>', antwoord.text)
+        }
+
+    def activiteit(self, plan: Plan, leden: list[str], vvsg: str, besturen: list[dict[str, Any]]) -> None:
+        # Its own stream per activity: a second run, which skips the creation, draws the same people.
+        rnd = random.Random(f"{self.zaad}/{plan.titel}")
+        bestuur = rnd.choice(besturen)["id"] if plan.lokaal_bestuur and besturen else ""
+        start, einde = _tijdstippen(plan)
+        bestaand = self.bestaande_activiteiten(start.year).get(plan.titel)
+        if bestaand:
+            self.teller["bestaande_activiteiten"] += 1
+            activiteit_id = bestaand
+            _zeg(f"Activiteit bestaat al: {plan.titel}")
+        else:
+            activiteit_id = self.maak_activiteit(plan, start, einde, vvsg, bestuur)
+            self.teller["nieuwe_activiteiten"] += 1
+            _zeg(f"Activiteit aangemaakt: {plan.titel} ({start:%d/%m/%Y})")
+        if not leden:
+            return
+        if start > datetime.now(BRUSSEL):
+            aantal = rnd.randint(1, 2) if plan.lokaal_bestuur else rnd.randint(4, 12)
+            self.schrijf_in(activiteit_id, rnd.sample(leden, min(len(leden), aantal)))
+        else:
+            self.aanwezigheden(activiteit_id, plan, int((einde - start).total_seconds() // 3600), leden, rnd)
+            self.afgelopen(activiteit_id, plan.titel)
+
+    def maak_activiteit(
+        self, plan: Plan, start: datetime, einde: datetime, vvsg: str, bestuur: str
+    ) -> str:
+        velden = {
+            "soort": plan.soort,
+            "titel": plan.titel,
+            "omschrijving": "Demogegevens, aangemaakt met `dinet seed`.",
+            "organisator_id": vvsg,
+            "trekker": plan.trekker,
+            "vorm": plan.vorm,
+            "start_datum": start.date().isoformat(),
+            "start_tijd": start.strftime("%H:%M"),
+            "einde_datum": einde.date().isoformat(),
+            "einde_tijd": einde.strftime("%H:%M"),
+            "duur_uren": "",
+            "capaciteit": "" if plan.capaciteit is None else str(plan.capaciteit),
+            "locatie": "Online" if plan.vorm == "online" else "VVSG, Bischoffsheimlaan 1-8, Brussel",
+            "lokaal_bestuur_id": bestuur,
+            "ondersteuning": "",
+            "methode": "",
+            "url": "",
+        }
+        antwoord = self.formulier(f"{BEHEER}/nieuw", velden)
+        gevonden = re.search(rf"{BEHEER}/([0-9a-f-]{{36}})", antwoord.headers.get("location", ""))
+        if antwoord.status_code != 303 or gevonden is None:
+            raise SeedFout(f"activiteit ‘{plan.titel}’ aanmaken gaf {antwoord.status_code}.")
+        return gevonden.group(1)
+
+    def schrijf_in(self, activiteit_id: str, leden: list[str]) -> None:
+        nieuw = 0
+        for lid_id in leden:
+            antwoord = self.client.post(f"{ACTIVITEITEN_API}/{activiteit_id}/inschrijvingen", json={"lid_id": lid_id})
+            if antwoord.status_code == 201:
+                nieuw += 1
+            elif antwoord.status_code != 409:  # already registered: a second run
+                raise SeedFout(f"inschrijven gaf {antwoord.status_code}: {antwoord.text[:300]}")
+        self.teller["inschrijvingen"] += nieuw
+        _zeg(f"  {nieuw} nieuwe inschrijvingen")
+
+    def aanwezigheden(self, activiteit_id: str, plan: Plan, duur: int, leden: list[str], rnd: random.Random) -> None:
+        """Past activities are closed for registration, so attendance is recorded afterwards, as
+        staff do with the list from the door; some people left early (partial hours)."""
+        aantal = 1 if plan.lokaal_bestuur else rnd.randint(min(len(leden), 5), min(len(leden), 18))
+        regels = []
+        for lid_id in rnd.sample(leden, min(len(leden), aantal)):
+            kans = rnd.random()
+            if kans < 0.1:
+                regels.append({"lid_id": lid_id, "aanwezig": False})
+            elif kans < 0.3 and duur > 1:
+                regels.append({"lid_id": lid_id, "aanwezig": True, "uren": f"{rnd.randint(1, duur - 1)}.5"})
+            else:
+                regels.append({"lid_id": lid_id, "aanwezig": True})
+        antwoord = self.client.put(f"{ACTIVITEITEN_API}/{activiteit_id}/aanwezigheden", json={"aanwezigheden": regels})
+        if antwoord.status_code != 200:
+            raise SeedFout(f"aanwezigheden voor ‘{plan.titel}’ bewaren gaf {antwoord.status_code}: {antwoord.text[:300]}")
+        gewijzigd = antwoord.json().get("gewijzigd", 0)
+        self.teller["aanwezigheden"] += gewijzigd
+        _zeg(f"  {gewijzigd} aanwezigheden geregistreerd")
+
+    def afgelopen(self, activiteit_id: str, titel: str) -> None:
+        pad = f"{BEHEER}/{activiteit_id}/afgelopen"
+        antwoord = self.formulier(pad, {})
+        if antwoord.status_code == 303:
+            self.teller["afgelopen"] += 1
+            _zeg("  als afgelopen gemarkeerd")
+        elif antwoord.status_code != 409:  # already held: a second run
+            raise SeedFout(f"‘{titel}’ als afgelopen markeren gaf {antwoord.status_code}.")
+
+
+def _email(voornaam: str, achternaam: str, n: int) -> str:
+    # The number keeps two people with the same name apart, and a second run finds the same address.
+    return f"{voornaam.lower()}.{re.sub(r'[^a-z]', '', achternaam.lower())}.{n + 1}@{DEMO_DOMEIN}"
+
+
+def _tijdstippen(plan: Plan) -> tuple[datetime, datetime]:
+    """The plan's day, kept inside this year: the KPIs of this year are what a demo shows."""
+    vandaag = date.today()
+    jan1, dec31 = date(vandaag.year, 1, 1), date(vandaag.year, 12, 31)
+    if plan.dagen < 0:
+        # Early in the year there are fewer past days: squeeze the held ones into them.
+        verleden = (vandaag - jan1).days
+        dag = vandaag - timedelta(days=min(-plan.dagen, verleden))
+        if dag == vandaag:
+            return _lokaal(dag, 0), _lokaal(dag, 1)
+    else:
+        dag = min(vandaag + timedelta(days=plan.dagen), dec31)
+        if dag == vandaag:
+            dag = vandaag + timedelta(days=1)  # 31 December: the next year, but still planned
+    return _lokaal(dag, plan.uren[0]), _lokaal(dag, plan.uren[1])
+
+
+def _lokaal(dag: date, uur: int) -> datetime:
+    return datetime.combine(dag, time(uur, 0), tzinfo=BRUSSEL)
