@@ -12,6 +12,7 @@ import pydantic
 import pytest
 import yaml
 from dinet_contracts import EVENT_TYPES, UnknownEventType, parse
+from dinet_contracts.registry import PARTNER_EVENTS
 from dinet_contracts.generate import (
     REGENERATE,
     all_schemas,
@@ -296,7 +297,9 @@ def test_asyncapi_operations_follow_publishers_and_consumers():
         for op in doc["operations"].values()
         if op["action"] == "send"
     }
-    assert sends == {(svc, cls.event_type) for svc, classes in PUBLISHED_BY.items() for cls in classes}
+    assert sends == {(svc, cls.event_type) for svc, classes in PUBLISHED_BY.items() for cls in classes} | {
+        ("partner", cls.event_type) for cls in PARTNER_EVENTS
+    }
     receives = {
         (op["x-jetstream-consumer"]["durable"], op["messages"][0]["$ref"].rsplit("/", 1)[1])
         for op in doc["operations"].values()
@@ -304,9 +307,7 @@ def test_asyncapi_operations_follow_publishers_and_consumers():
     }
     assert ("kpi-projectie", "be.dinet.lid.geregistreerd.v1") in receives
     assert ("meldingen-contact", "be.dinet.lid.contactgegevens.v1") in receives
-    # The partner-ingest consumer reads what partners publish on their own prefix; those
-    # subjects belong to no event type, so it has no receive operation of its own.
-    assert {d for d, _ in receives} == {c.durable for c in CONSUMERS if c.durable != "registratie-partners"}
+    assert {d for d, _ in receives} == {c.durable for c in CONSUMERS}
     pii = doc["channels"]["dinet.pii.lid.lid_id.contactgegevens.v1"]
     assert pii["address"] == "dinet.pii.lid.{lid_id}.contactgegevens.v1"
     assert set(pii["parameters"]) == {"lid_id"}

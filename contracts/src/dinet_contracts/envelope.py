@@ -8,6 +8,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .types import Tijdstip
+
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json"
 SCHEMA_BASE = "urn:dinet:schema:"
@@ -42,12 +44,14 @@ class CloudEvent(BaseModel, Generic[E]):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    specversion: Literal["1.0"] = SPECVERSION
+    # Required by CloudEvents 1.0, and by every consumer (`RawCloudEvent`): no default, so the
+    # published schema says so too.
+    specversion: Literal["1.0"]
     id: str = Field(min_length=1)
     source: str = Field(min_length=1)
     type: str = Field(min_length=1)
     subject: str | None = None
-    time: datetime
+    time: Tijdstip
     datacontenttype: Literal["application/json"] | None = "application/json"
     dataschema: str | None = None
     data: E
@@ -63,7 +67,7 @@ class RawCloudEvent(BaseModel):
     source: str = Field(min_length=1)
     type: str = Field(min_length=1)
     subject: str | None = None
-    time: datetime
+    time: Tijdstip
     datacontenttype: str | None = None
     dataschema: str | None = None
     data: Any = None
@@ -72,6 +76,7 @@ class RawCloudEvent(BaseModel):
 def wrap(event: Event, *, source: str, event_id: str | None = None, time: datetime | None = None) -> CloudEvent:
     """Put an event in its envelope. The id is the deduplication key everywhere downstream."""
     return CloudEvent[type(event)](  # type: ignore[misc]
+        specversion=SPECVERSION,
         id=event_id or str(uuid.uuid4()),
         source=source,
         type=event.event_type,

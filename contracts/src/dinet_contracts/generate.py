@@ -26,20 +26,24 @@ from pathlib import Path
 from typing import Any
 
 from .envelope import CONTENT_TYPE, SCHEMA_BASE, CloudEvent, Event
-from .registry import EVENT_TYPES, PUBLISHED_BY
+from .registry import EVENT_TYPES, PARTNER_EVENTS, PUBLISHED_BY
+from .types import RFC3339_PATTERN, UREN_PATTERN
 from .topology import (
     PERSOONSGEGEVENS,
     PARTNER_PREFIX,
     CONSUMERS,
     DEADLETTERS,
     DLQ_PREFIX,
+    PARTNERS,
     SERVICES,
     STREAMS,
     ConsumerDef,
     StreamDef,
     consumers_of,
+    partner_subject_template,
     streams_of,
 )
+from .topology import consumer as consumer_def
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REGENERATE = "uv run python -m dinet_contracts.generate"
@@ -210,6 +214,8 @@ class _Comparison:
         if old.get("format") != new.get("format"):
             problems.append(f"{where}: format {old.get('format')!r} wordt {new.get('format')!r}")
         for key in ("pattern", "multipleOf"):
+            if key == "pattern" and _spells_out_rfc3339(old, new):
+                continue
             if old.get(key) != new.get(key):
                 problems.append(f"{where}: {key} {old.get(key)!r} wordt {new.get(key)!r}")
         problems += _compare_values(old, new, where)
@@ -255,6 +261,16 @@ class _Comparison:
         if isinstance(extra_old, Mapping) and isinstance(extra_new, Mapping):
             problems += self.compare(extra_old, extra_new, f"{path}{{*}}")
         return problems
+
+
+def _spells_out_rfc3339(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """`format: date-time` is RFC 3339, whose offset is mandatory; adding the pattern that says
+    so changes nothing for a validator that asserts formats, it only helps those that annotate."""
+    return (
+        old.get("format") == new.get("format") == "date-time"
+        and old.get("pattern") is None
+        and new.get("pattern") == RFC3339_PATTERN
+    )
 
 
 def _branches(doc: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -477,6 +493,8 @@ def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
                 "x-jetstream-consumer": _consumer_extension(consumer),
             }
 
+    _partner_channels(channels, operations)
+
     dlq = f"{DLQ_PREFIX}.{{durable}}.{{subject}}"
     channels[_channel_id(dlq)] = {
         "address": dlq,
@@ -508,7 +526,10 @@ def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
                 "host": "nats:4222",
                 "protocol": "nats",
                 "description": "NATS met JetStream (docker-compose); in de ingebedde modus 127.0.0.1:4222.",
-                "security": [{"$ref": "#/components/securitySchemes/gebruikerPerDienst"}],
+                "security": [
+                    {"$ref": "#/components/securitySchemes/gebruikerPerDienst"},
+                    {"$ref": "#/components/securitySchemes/gebruikerPerPartner"},
+                ],
             }
         },
         "channels": channels,
@@ -521,10 +542,63 @@ def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
                     "type": "userPassword",
                     "description": "Elke dienst heeft een eigen NATS-gebruiker die enkel mag publiceren en "
                     "consumeren wat deze AsyncAPI hem toeschrijft (deploy/nats/nats-server.conf).",
-                }
+                },
+                "gebruikerPerPartner": {
+                    "type": "userPassword",
+                    "description": "Elke partnerorganisatie heeft een eigen NATS-gebruiker (aan te vragen bij VVSG) "
+                    f"die alleen mag publiceren op {PARTNER_PREFIX}.<organisatie-id>.> en niets mag lezen.",
+                },
             },
         },
     }
+
+
+PARTNER_HTTP_PATH = "/registratie/api/v1/partner/gebeurtenissen"
+
+
+def _partner_channels(channels: dict[str, Any], operations: dict[str, Any]) -> None:
+    """What partner organisations publish themselves, one channel per type they may publish."""
+    ingest = consumer_def("registratie-partners")
+    for cls in PARTNER_EVENTS:
+        event_type = cls.event_type
+        template = partner_subject_template(event_type)
+        cid = _channel_id(template)
+        channels[cid] = {
+            "address": template,
+            "title": f"Partners publiceren {cls.__name__}",
+            "description": "Een partnerorganisatie publiceert hier haar eigen activiteiten, met haar eigen "
+            f"NATS-gebruiker of via HTTP ({PARTNER_HTTP_PATH}, dat op hetzelfde subject publiceert). "
+            f"{ingest.service} controleert ze en neemt ze over als eigen gebeurtenis op de dinet.evt-subjects. "
+            "Wat geweigerd wordt (ongeldig, voor een andere organisatie, een activiteit van een ander) gaat "
+            "meteen naar de dode brieven, met de reden.",
+            "messages": {event_type: {"$ref": f"#/components/messages/{event_type}"}},
+            "parameters": {
+                "organisatie_id": {
+                    "description": "Het id van de eigen organisatie; gelijk aan data.activiteit.organisator_id. "
+                    "De NATS-gebruiker van een partner mag op geen ander id publiceren.",
+                    "location": "$message.payload#/data/activiteit/organisator_id",
+                }
+            },
+            "x-jetstream": _stream_extension(PARTNERS),
+        }
+        operations[f"partner.send.{event_type}"] = {
+            "action": "send",
+            "title": f"Een partnerorganisatie publiceert {cls.__name__}",
+            "summary": "Met Nats-Msg-Id = id: een herhaling telt maar één keer.",
+            "channel": {"$ref": f"#/channels/{cid}"},
+            "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
+            "security": [{"$ref": "#/components/securitySchemes/gebruikerPerPartner"}],
+            "x-service": "partner",
+        }
+        operations[f"{ingest.durable}.receive.{event_type}"] = {
+            "action": "receive",
+            "title": f"{ingest.service} ontvangt {cls.__name__} van partners ({ingest.durable})",
+            "summary": ingest.description,
+            "channel": {"$ref": f"#/channels/{cid}"},
+            "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
+            "x-service": ingest.service,
+            "x-jetstream-consumer": _consumer_extension(ingest),
+        }
 
 
 def render_yaml(obj: Any) -> str:
@@ -821,6 +895,25 @@ def deploy_files(root: Path) -> dict[Path, str]:
     }
 
 
+# Corrections of published schemas that described less than the models ever enforced: a message
+# the correction refuses was refused by every consumer already, so no message on the bus becomes
+# unreadable. Each entry is the start of a problem text from `check_compatible`, with the reason.
+SCHEMA_ERRATA: dict[str, str] = {
+    "specversion: is nu verplicht": "CloudEvents 1.0 maakt specversion verplicht; parse() (RawCloudEvent) "
+    "weigerde een bericht zonder specversion altijd al, het schema zei het niet.",
+    **{
+        f"{path}: {change}": "numeric(6, 2) met max_digits=6 en decimal_places=2 in het model: meer dan "
+        "9999.99 of tekst die geen getal is, werd altijd al geweigerd."
+        for path in ("data.activiteit.duur_uren", "data.uren")
+        for change in ("maximum None wordt 9999.99", f"pattern None wordt {UREN_PATTERN!r}")
+    },
+}
+
+
+def _erratum(problem: str) -> bool:
+    return any(problem.startswith(prefix) for prefix in SCHEMA_ERRATA)
+
+
 def compatibility_problems(root: Path) -> list[str]:
     """Every checked-in (published) schema against the current model, and vanished types."""
     problems = []
@@ -835,7 +928,8 @@ def compatibility_problems(root: Path) -> list[str]:
             )
             continue
         for p in check_compatible(json.loads(path.read_text(encoding="utf-8")), new):
-            problems.append(f"{event_type}: {p}")
+            if not _erratum(p):
+                problems.append(f"{event_type}: {p}")
     return problems
 
 

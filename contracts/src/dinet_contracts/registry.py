@@ -52,6 +52,10 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
     "kpi": (KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend),
 }
 
+# What partner organisations may publish themselves, each on its own prefix; registratie checks
+# them and takes them over as its own events (see topology.PARTNERS).
+PARTNER_EVENTS: tuple[type[Event], ...] = (ActiviteitGepland, ActiviteitGewijzigd, ActiviteitGeannuleerd, ActiviteitAfgelopen)
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls for classes in PUBLISHED_BY.values() for cls in classes
 }

@@ -117,6 +117,20 @@ def partner_subject_prefix(organisatie_id: str) -> str:
     return f"{PARTNER_PREFIX}.{organisatie_id}"
 
 
+TYPE_PREFIX = "be.dinet."
+
+
+def partner_subject_template(event_type: str) -> str:
+    """Where a partner publishes an event of `event_type`: its prefix, then the type without
+    `be.dinet.` (`dinet.partner.{organisatie_id}.activiteit.gepland.v1`). The consumer reads the
+    type from the event itself; the subject names it so a partner's stream can be filtered."""
+    return f"{PARTNER_PREFIX}.{{organisatie_id}}.{event_type.removeprefix(TYPE_PREFIX)}"
+
+
+def partner_subject(organisatie_id: str, event_type: str) -> str:
+    return partner_subject_template(event_type).format(organisatie_id=organisatie_id)
+
+
 def consumers_of(service: str) -> tuple[ConsumerDef, ...]:
     return tuple(c for c in CONSUMERS if c.service == service)
 

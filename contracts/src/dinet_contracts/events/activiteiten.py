@@ -6,21 +6,21 @@ Each activity event carries the whole activity as it is after the change (`activ
 late and needs no other event to know the activity's state.
 """
 
-from datetime import datetime
-from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..envelope import Event
-from ..types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker, Vorm
+from ..types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Tijdstip, Trekker, Uren, Vorm
 
 
 class Activiteit(BaseModel):
     """An activity as the KPIs and the mails need it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # JSON Schema cannot compare two fields: the schema states the rule in its own keyword.
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"x-dinet-niet-voor": {"einde": "start"}})
 
     activiteit_id: UUID
     versie: int = Field(ge=1)
@@ -29,9 +29,9 @@ class Activiteit(BaseModel):
     organisator_id: UUID = Field(description="The organisation that organises (and publishes) it.")
     trekker: Trekker
     vorm: Vorm
-    start: datetime
-    einde: datetime
-    duur_uren: Decimal = Field(ge=0, max_digits=6, decimal_places=2)
+    start: Tijdstip
+    einde: Tijdstip = Field(description="Not before `start` (equal for a moment, e.g. a publication).")
+    duur_uren: Uren
     capaciteit: int | None = Field(default=None, ge=0)
     status: ActiviteitStatus
     vvsg_werkte_mee: bool = Field(False, description="For trainings led by others: VVSG contributed.")
@@ -40,12 +40,38 @@ class Activiteit(BaseModel):
     methode: str | None = Field(None, max_length=500, description="Tailored support: how.")
     url: str | None = Field(None, max_length=500, description="Article or good practice: where it is published.")
 
+    @field_validator("einde")
+    @classmethod
+    def _niet_voor_start(cls, einde: Any, info: ValidationInfo) -> Any:
+        start = info.data.get("start")
+        if start is not None and einde < start:
+            raise PydanticCustomError("einde_voor_start", "Het einde mag niet voor het begin liggen.")
+        return einde
+
 
 class _ActiviteitEvent(Event):
     aggregate_field: ClassVar[str] = "activiteit_id"
 
     activiteit_id: UUID
     activiteit: Activiteit
+
+    @model_validator(mode="after")
+    def _zelfde_activiteit(self) -> "_ActiviteitEvent":
+        # The subject (and a consumer's lock) is taken from `activiteit_id`: it must be the snapshot's.
+        if self.activiteit_id != self.activiteit.activiteit_id:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "komt_niet_overeen", "data.activiteit_id moet gelijk zijn aan data.activiteit.activiteit_id."
+                        ),
+                        loc=("activiteit_id",),
+                        input=str(self.activiteit_id),
+                    )
+                ],
+            )
+        return self
 
 
 class ActiviteitGepland(_ActiviteitEvent):
@@ -86,7 +112,7 @@ class InschrijvingGewijzigd(Event):
     organisatie_id: UUID
     organisatie_type: OrganisatieType
     status: str = Field(pattern="^(ingeschreven|wachtlijst|geannuleerd)$")
-    gewijzigd_op: datetime
+    gewijzigd_op: Tijdstip
 
 
 class AanwezigheidGeregistreerd(Event):
@@ -106,8 +132,8 @@ class AanwezigheidGeregistreerd(Event):
     organisatie_id: UUID
     organisatie_type: OrganisatieType
     aanwezig: bool
-    uren: Decimal = Field(ge=0, max_digits=6, decimal_places=2)
-    geregistreerd_op: datetime
+    uren: Uren
+    geregistreerd_op: Tijdstip
 
 
 class FeedbackOntvangen(Event):
@@ -121,4 +147,4 @@ class FeedbackOntvangen(Event):
     activiteit_id: UUID
     activiteit_soort: ActiviteitSoort
     score: int = Field(ge=1, le=5)
-    ontvangen_op: datetime
+    ontvangen_op: Tijdstip

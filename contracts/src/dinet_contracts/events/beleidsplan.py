@@ -1,12 +1,12 @@
 """Events published by `beleidsplan`."""
 
-from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
 from ..envelope import Event
+from ..types import Tijdstip
 
 
 class BeleidsplanAangemaakt(Event):
@@ -20,7 +20,7 @@ class BeleidsplanAangemaakt(Event):
     organisatie_id: UUID
     titel: str = Field(min_length=1, max_length=200)
     catalogus_versie: str
-    aangemaakt_op: datetime
+    aangemaakt_op: Tijdstip
 
 
 class BeleidsplanGepubliceerd(Event):
@@ -32,4 +32,4 @@ class BeleidsplanGepubliceerd(Event):
 
     beleidsplan_id: UUID
     organisatie_id: UUID
-    gepubliceerd_op: datetime
+    gepubliceerd_op: Tijdstip

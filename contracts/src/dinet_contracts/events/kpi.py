@@ -1,12 +1,12 @@
 """Events published by `kpi`: targets and year closing, so they too can be rebuilt from the stream."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..envelope import Event
+from ..types import Tijdstip
 
 
 class KpiDoelGewijzigd(Event):
@@ -19,7 +19,7 @@ class KpiDoelGewijzigd(Event):
     kpi_id: str = Field(min_length=1, max_length=100)
     jaar: int = Field(ge=2000, le=2100)
     doel: Decimal | None = None
-    gewijzigd_op: datetime
+    gewijzigd_op: Tijdstip
 
 
 class KpiWaarde(BaseModel):
@@ -38,7 +38,7 @@ class KpiJaarAfgesloten(Event):
     aggregate_field: ClassVar[str] = "jaar"
 
     jaar: int = Field(ge=2000, le=2100)
-    afgesloten_op: datetime
+    afgesloten_op: Tijdstip
     cijfers: list[KpiWaarde]
 
 
@@ -50,5 +50,5 @@ class KpiJaarHeropend(Event):
     aggregate_field: ClassVar[str] = "jaar"
 
     jaar: int = Field(ge=2000, le=2100)
-    heropend_op: datetime
+    heropend_op: Tijdstip
     reden: str = Field(min_length=1, max_length=1000)

@@ -1,10 +1,10 @@
 """Events published by `meldingen`."""
 
-from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
 from ..envelope import Event
+from ..types import Tijdstip
 
 
 class NieuwsbriefInschrijvingBevestigd(Event):
@@ -15,7 +15,7 @@ class NieuwsbriefInschrijvingBevestigd(Event):
     aggregate_field: ClassVar[str] = "lid_id"
 
     lid_id: UUID
-    bevestigd_op: datetime
+    bevestigd_op: Tijdstip
 
 
 class MeldingVerzonden(Event):
@@ -28,7 +28,7 @@ class MeldingVerzonden(Event):
     melding_id: UUID
     lid_id: UUID
     soort: str
-    verzonden_op: datetime
+    verzonden_op: Tijdstip
 
 
 class NieuwsbriefVerzonden(Event):
@@ -40,5 +40,5 @@ class NieuwsbriefVerzonden(Event):
 
     nieuwsbrief_id: UUID
     titel: str
-    verzonden_op: datetime
+    verzonden_op: Tijdstip
     aantal_ontvangers: int

@@ -1,13 +1,13 @@
 """Events published by `registratie`."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
 from pydantic import EmailStr, Field
 
 from ..envelope import Event
-from ..types import OrganisatieType
+from ..types import OrganisatieType, Tijdstip
 
 
 class LidGeregistreerd(Event):
@@ -89,7 +89,7 @@ class LidGewist(Event):
     aggregate_field: ClassVar[str] = "lid_id"
 
     lid_id: UUID
-    gewist_op: datetime
+    gewist_op: Tijdstip
 
 
 class OrganisatieBijgewerkt(Event):
