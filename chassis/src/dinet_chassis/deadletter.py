@@ -36,7 +36,13 @@ async def send_to_dead_letters(js: JetStreamContext, durable: str, msg: Msg, rea
     stored it, so the caller may then ack the original without losing anything."""
     meta = msg.metadata
     original = dict(msg.headers or {})
-    headers = {k: v for k, v in original.items() if k not in _OWN and k != "Nats-Msg-Id"}
+    # `Nats-Expected-*` were the publisher's conditions on the original stream (e.g. the HTTP
+    # gateway's expected stream): on the dead-letter stream they fail and the letter never lands.
+    headers = {
+        k: v
+        for k, v in original.items()
+        if k not in _OWN and k != "Nats-Msg-Id" and not k.startswith("Nats-Expected-")
+    }
     if "Nats-Msg-Id" in original:
         headers[ORIGINAL_MSG_ID] = original["Nats-Msg-Id"]
     headers.update(

@@ -214,3 +214,54 @@ async def test_a_partner_cannot_take_over_someone_elses_activity(start_service: 
 
 async def _dlq(js: Any, aantal: int) -> bool:
     return len(await deadletter.list_dead_letters(js)) >= aantal
+
+
+async def test_an_end_before_the_start_on_nats_is_dead_lettered_once_naming_the_field(
+    start_service: Any, nats_server: Any
+) -> None:
+    """The consumer side of the door's 422: the same contract refuses it, at the first delivery,
+    whether it came as a plain publish (a partner with nats-cli) or as the HTTP gateway publishes
+    (JetStream publish expecting the partner stream, a header the dead-letter stream must not get)."""
+    async with start_service(DEFINITION) as runtime:
+        nc = await nats.connect(nats_server.url)
+        js = nc.jetstream()
+        try:
+            start = datetime(2027, 1, 5, 9, tzinfo=UTC)
+            ids = []
+            for n, manier in ((5001, "kern"), (5002, "jetstream")):
+                envelope = json.loads(bericht(ActiviteitGepland, activiteit(n, start=start, einde=start + timedelta(hours=2)))[1])
+                envelope["data"]["activiteit"]["einde"] = "2027-01-05T08:00:00Z"
+                body = json.dumps(envelope).encode()
+                onderwerp = f"{partner_subject_prefix(str(MEDIAWIJS))}.activiteit.gepland.v1"
+                headers = {"Nats-Msg-Id": envelope["id"], "Content-Type": CONTENT_TYPE}
+                if manier == "kern":
+                    await nc.publish(onderwerp, body, headers=headers)
+                else:
+                    await js.publish(onderwerp, body, stream="DINET_PARTNERS", headers=headers)
+                ids.append(envelope["id"])
+            # And a time without offset, which used to be read as UTC.
+            envelope = json.loads(bericht(ActiviteitGepland, activiteit(5003))[1])
+            envelope["data"]["activiteit"]["start"] = "2027-01-05T10:00:00"
+            await js.publish(
+                f"{partner_subject_prefix(str(MEDIAWIJS))}.activiteit.gepland.v1",
+                json.dumps(envelope).encode(),
+                stream="DINET_PARTNERS",
+                headers={"Nats-Msg-Id": envelope["id"]},
+            )
+            ids.append(envelope["id"])
+
+            await wait_until(lambda: _dlq(js, 3), timeout=10)
+            letters = {x.event_id: x for x in await deadletter.list_dead_letters(js)}
+            assert set(letters) == set(ids)
+            for event_id in ids[:2]:
+                assert "data.activiteit.einde: einde_voor_start" in letters[event_id].reason, letters[event_id].reason
+            assert "data.activiteit.start: tijdzone_ontbreekt" in letters[ids[2]].reason
+            assert {x.deliveries for x in letters.values()} == {1}
+            # Acknowledged, so never delivered again: nothing pending, nothing waiting for an ack.
+            await asyncio.sleep(1)
+            info = await js.consumer_info("DINET_PARTNERS", "registratie-partners")
+            assert info.num_pending == 0 and info.num_ack_pending == 0 and info.num_redelivered == 0
+            assert len(await deadletter.list_dead_letters(js)) == 3
+            assert await tel(runtime, "SELECT count(*) FROM activiteiten") == 0
+        finally:
+            await nc.close()

@@ -269,3 +269,145 @@ async def test_no_token_or_a_forged_token_is_401(start_service: Any, http: Any) 
             assert r.status_code == 401, headers
             assert r.headers["www-authenticate"].startswith('Bearer realm="dinet-partners"')
         assert await aantal(runtime) == 0
+
+
+async def _fouten(client: Any, token: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, list[tuple[Any, ...]]]:
+    soort = BATCH if isinstance(body, list) else STRUCTURED
+    r = await client.post(PAD, content=json.dumps(body), headers={**soort, **bearer(token), **(headers or {})})
+    if r.status_code == 202:
+        return 202, []
+    assert r.headers["content-type"].startswith("application/problem+json"), r.text
+    return r.status_code, [tuple(e[k] for k in ("index", "veld", "code") if k in e) for e in r.json()["errors"]]
+
+
+async def test_the_door_refuses_with_422_what_the_consumer_would_refuse(start_service: Any, http: Any) -> None:
+    """Each refusal names the field; nothing of it reaches the stream."""
+    async with start_service(DEFINITION) as runtime:
+        _, token = await token_voor(runtime)
+        client = http(runtime)
+
+        def met(pad: str, waarde: Any = None, *, weg: bool = False, **activiteit: Any) -> dict[str, Any]:
+            e = event(**activiteit)
+            *boven, laatste = pad.split(".")
+            node = e
+            for deel in boven:
+                node = node[deel]
+            if weg:
+                del node[laatste]
+            else:
+                node[laatste] = waarde
+            return e
+
+        gevallen = [
+            # The example runs 2026-10-06 07:00 to 09:00 UTC.
+            (met("data.activiteit.einde", "2026-10-06T06:59:00Z"), ("data.activiteit.einde", "einde_voor_start")),
+            (met("data.activiteit.einde", "2026-10-06T08:30:00+02:00"), ("data.activiteit.einde", "einde_voor_start")),
+            (met("data.activiteit.start", "2027-01-05T10:00:00"), ("data.activiteit.start", "tijdzone_ontbreekt")),
+            (met("time", "2027-01-05T10:00:00"), ("time", "tijdzone_ontbreekt")),
+            (met("specversion", weg=True), ("specversion", "verplicht")),
+            (met("data.activiteit_id", str(uuid.uuid4())), ("data.activiteit_id", "komt_niet_overeen")),
+            (met("data.activiteit.duur_uren", "1e2"), ("data.activiteit.duur_uren", "ongeldig_getal")),
+            (
+                met("data.activiteit.soort", "adviesgesprek"),
+                ("data.activiteit.lokaal_bestuur_id", "verplicht"),
+            ),
+            (
+                met("data.activiteit.lokaal_bestuur_id", str(LINK), soort="adviesgesprek"),
+                ("data.activiteit.lokaal_bestuur_id", "onbekend_lokaal_bestuur"),
+            ),
+        ]
+        for body, verwacht in gevallen:
+            status, fouten = await _fouten(client, token, body)
+            assert (status, fouten) == (422, [verwacht]), (body, fouten)
+
+        # Binary mode names the header.
+        e = event()
+        headers = {
+            **bearer(token),
+            "Content-Type": "application/json",
+            "ce-specversion": "1.0",
+            "ce-id": e["id"],
+            "ce-source": "/p",
+            "ce-type": e["type"],
+            "ce-time": "2027-01-05T10:00:00",
+        }
+        r = await client.post(PAD, content=json.dumps(e["data"]), headers=headers)
+        assert r.status_code == 422 and [(f["veld"], f["code"]) for f in r.json()["errors"]] == [("ce-time", "tijdzone_ontbreekt")]
+
+        # Tailored support lists every missing field at once; in a batch, per index.
+        op_maat = event(soort="ondersteuning_op_maat")
+        status, fouten = await _fouten(client, token, [event(), op_maat])
+        assert status == 422 and fouten == [
+            (1, "data.activiteit.lokaal_bestuur_id", "verplicht"),
+            (1, "data.activiteit.ondersteuning", "verplicht"),
+            (1, "data.activiteit.methode", "verplicht"),
+        ]
+        assert await aantal(runtime) == 0
+
+        # The same activity made right is accepted: a local government that exists.
+        goed = event(soort="adviesgesprek", lokaal_bestuur_id=str(organisatie_id_voor_nis("44021")))
+        assert (await _fouten(client, token, goed))[0] == 202
+        assert await aantal(runtime) == 1
+
+
+async def test_taking_over_another_organisations_activity_is_409(start_service: Any, http: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from dinet_chassis.testing import wait_until
+    from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
+
+    from registratie.activiteiten import levenscyclus
+    from registratie.activiteiten.domein import ActiviteitGegevens
+
+    async with start_service(DEFINITION) as runtime:
+        _, token = await token_voor(runtime)
+        _, link_token = await token_voor(runtime, LINK)
+        client = http(runtime)
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+        van_vvsg = await levenscyclus.plan(
+            runtime.db,
+            ActiviteitGegevens(
+                soort=ActiviteitSoort.INFOSESSIE, titel="Van VVSG", organisator_id=organisatie_id_voor_sleutel("vvsg"),
+                trekker=Trekker.VVSG, vorm=Vorm.FYSIEK, start=start, einde=start + timedelta(hours=2),
+                duur_uren=Decimal("2.00"),
+            ),
+            source=runtime.source,
+        )
+        van_link = event(LINK)
+        assert (await _fouten(client, link_token, van_link))[0] == 202
+
+        async def opgenomen() -> bool:
+            async with runtime.db.engine.connect() as conn:
+                return (await conn.execute(text("SELECT count(*) FROM activiteiten WHERE bron = 'partner'"))).scalar_one() == 1
+
+        await wait_until(opgenomen, timeout=10)
+
+        def kaping(activiteit_id: str) -> dict[str, Any]:
+            e = event(versie=9)
+            e["subject"] = e["data"]["activiteit_id"] = e["data"]["activiteit"]["activiteit_id"] = activiteit_id
+            return e
+
+        for vreemd in (str(van_vvsg), van_link["data"]["activiteit_id"]):
+            r = await client.post(PAD, content=json.dumps(kaping(vreemd)), headers={**STRUCTURED, **bearer(token)})
+            assert r.status_code == 409, r.text
+            assert r.json()["type"] == "urn:dinet:probleem:activiteit-van-ander"
+            assert [(f["veld"], f["code"]) for f in r.json()["errors"]] == [("data.activiteit.activiteit_id", "activiteit_van_ander")]
+
+        # In a batch: every problem with its index, the conflict decides the status, nothing accepted.
+        te_vroeg = event()
+        te_vroeg["data"]["activiteit"]["einde"] = "2026-10-06T06:00:00Z"
+        status, fouten = await _fouten(client, token, [event(), kaping(str(van_vvsg)), te_vroeg])
+        assert status == 409 and fouten == [
+            (1, "data.activiteit.activiteit_id", "activiteit_van_ander"),
+            (2, "data.activiteit.einde", "einde_voor_start"),
+        ]
+        assert await aantal(runtime, subject(MEDIAWIJS)) == 0
+
+        # Link's own update of its own activity is fine.
+        eigen = copy.deepcopy(van_link)
+        eigen["id"] = str(uuid.uuid4())
+        eigen["type"] = "be.dinet.activiteit.gewijzigd.v1"
+        eigen["dataschema"] = "urn:dinet:schema:be.dinet.activiteit.gewijzigd.v1"
+        eigen["data"]["activiteit"]["versie"] = 2
+        assert (await _fouten(client, link_token, eigen))[0] == 202

@@ -123,3 +123,14 @@ async def organisatie_bestaat(conn: AsyncConnection, organisatie_id: uuid.UUID, 
     if type_ is not None:
         sql += " AND type = :type"
     return (await conn.execute(text(sql), {"id": organisatie_id, "type": type_})).first() is not None
+
+
+async def eigenaars(conn: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, uuid.UUID]]:
+    """(bron, organisator_id) of those of `ids` that exist: one query for a whole batch."""
+    if not ids:
+        return {}
+    rijen = await conn.execute(
+        text("SELECT id, bron, organisator_id FROM activiteiten WHERE id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": [str(i) for i in ids]},
+    )
+    return {r.id: (r.bron, r.organisator_id) for r in rijen}

@@ -3,6 +3,10 @@
 Turns a request (content type, headers, body) into validated partner events, or into problems
 that name the field: the event's own path (`data.activiteit.titel`), in binary mode the header
 (`ce-type`), and in a batch also the event's index. Spec: CloudEvents HTTP protocol binding 1.0.
+
+The rules are not written here: the contract model (`dinet_contracts`) refuses what the published
+schema refuses (times without an offset, an end before the start, ...), and the partner consumer's
+own rules come from `activiteiten.partners`; this module only reports them per field.
 """
 
 from __future__ import annotations
@@ -10,20 +14,22 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from dinet_chassis.web.problem import field_error_from_pydantic
-from dinet_contracts import CloudEvent, UnknownEventType, parse
-from dinet_contracts.topology import partner_subject_prefix
+from dinet_contracts import EVENT_TYPES, CloudEvent, UnknownEventType, parse
+from dinet_contracts.registry import PARTNER_EVENTS
+from dinet_contracts.topology import partner_subject as _partner_subject
 from pydantic import ValidationError
+
+from ..activiteiten.partners import inhoudelijke_fouten
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 JSON = "application/json"
-TYPE_BASIS = "be.dinet."
-TOEGELATEN_TYPES = "be.dinet.activiteit."  # partners publish activities, nothing else
+TOEGELATEN_TYPES = frozenset(cls.event_type for cls in PARTNER_EVENTS)  # activities, nothing else
 MAX_BATCH = 1000
 ORGANISATOR_VELD = "data.activiteit.organisator_id"
 
@@ -37,7 +43,11 @@ class Probleem:
     code: str
     melding: str
     index: int | None = None
-    verboden: bool = False  # 403 (not your organisation) rather than 422 (invalid)
+    status: int = 422  # 403: not your organisation; 409: the id is someone else's activity
+
+    @property
+    def verboden(self) -> bool:
+        return self.status == 403
 
     def als_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"veld": self.veld, "code": self.code, "melding": self.melding}
@@ -126,12 +136,12 @@ def controleer(
     if not isinstance(envelope, dict):
         return [Probleem("body" if index is None else f"[{index}]", "ongeldig_type", "Verwacht een JSON-object.", index)]
     soort = envelope.get("type")
-    if isinstance(soort, str) and soort and not soort.startswith(TOEGELATEN_TYPES):
+    if isinstance(soort, str) and soort in EVENT_TYPES and soort not in TOEGELATEN_TYPES:
         return [
             Probleem(
                 type_veld,
                 "type_niet_toegelaten",
-                f"Partners publiceren alleen activiteiten: een type dat begint met {TOEGELATEN_TYPES}",
+                f"Partners publiceren alleen activiteiten: {', '.join(sorted(TOEGELATEN_TYPES))}.",
                 index,
             )
         ]
@@ -149,42 +159,40 @@ def controleer(
         # Ids are the deduplication key on a stream shared by every partner: a random UUID
         # cannot collide with another organisation's ids by accident.
         problemen.append(Probleem(id_veld, "ongeldige_waarde", "Geef als id een UUID, bv. uit uuidgen.", index))
-    data = event.data
-    if data.activiteit_id != data.activiteit.activiteit_id:
-        problemen.append(
-            Probleem(
-                "data.activiteit_id",
-                "komt_niet_overeen",
-                "data.activiteit_id moet gelijk zijn aan data.activiteit.activiteit_id.",
-                index,
-            )
-        )
-    if data.activiteit.organisator_id != organisatie_id:
+    activiteit = event.data.activiteit
+    if activiteit.organisator_id != organisatie_id:
         problemen.append(
             Probleem(
                 ORGANISATOR_VELD,
                 "andere_organisatie",
                 f"Je mag alleen activiteiten van je eigen organisatie publiceren ({organisatie_id}).",
                 index,
-                verboden=True,
+                status=403,
             )
         )
+    problemen += [Probleem(f"data.activiteit.{f.veld}", f.code, f.melding, index) for f in inhoudelijke_fouten(activiteit)]
     return problemen or event
 
 
 def partner_subject(organisatie_id: uuid.UUID, event_type: str) -> str:
     """`dinet.partner.<organisatie-id>.activiteit.gepland.v1` for `be.dinet.activiteit.gepland.v1`."""
-    return f"{partner_subject_prefix(str(organisatie_id))}.{event_type.removeprefix(TYPE_BASIS)}"
+    return _partner_subject(str(organisatie_id), event_type)
 
 
 @dataclass(frozen=True)
 class Resultaat:
     events: list[CloudEvent]
     problemen: list[Probleem]
+    indexen: list[int | None] = field(default_factory=list)  # each event's index in a batch
 
     @property
     def verboden(self) -> bool:
         return any(p.verboden for p in self.problemen)
+
+    @property
+    def status(self) -> int:
+        """403 before 409 before 422: the first thing the partner must change."""
+        return min((p.status for p in self.problemen), key=(403, 409, 422).index, default=202)
 
 
 def controleer_aanvraag(aanvraag: Aanvraag, organisatie_id: uuid.UUID) -> Resultaat:
@@ -197,6 +205,7 @@ def controleer_aanvraag(aanvraag: Aanvraag, organisatie_id: uuid.UUID) -> Result
                 [], [Probleem("body", "te_lang", f"Stuur hoogstens {MAX_BATCH} gebeurtenissen per batch.")]
             )
     events: list[CloudEvent] = []
+    indexen: list[int | None] = []
     problemen: list[Probleem] = []
     gezien: dict[str, int] = {}
     for i, envelope in enumerate(aanvraag.envelopes):
@@ -213,4 +222,5 @@ def controleer_aanvraag(aanvraag: Aanvraag, organisatie_id: uuid.UUID) -> Result
             continue
         gezien[uitkomst.id] = i
         events.append(uitkomst)
-    return Resultaat(events, problemen)
+        indexen.append(index)
+    return Resultaat(events, problemen, indexen)

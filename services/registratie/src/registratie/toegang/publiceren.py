@@ -20,6 +20,7 @@ from dinet_contracts.topology import PARTNERS
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
 
+from ..activiteiten.partners import afwijzingen_bij_opslag
 from . import opslag
 from .cloudevents_http import (
     BATCH,
@@ -37,6 +38,7 @@ log = get_logger(__name__)
 
 PAD = "/registratie/api/v1/partner/gebeurtenissen"
 TYPE_VERBODEN = "urn:dinet:probleem:andere-organisatie"
+TYPE_CONFLICT = "urn:dinet:probleem:activiteit-van-ander"
 TYPE_TOKEN = "urn:dinet:probleem:token"
 HANDLEIDING = "/registratie/partners/handleiding"
 
@@ -72,7 +74,8 @@ def _probleem(status: int, titel: str, detail: str, type_: str, problemen: list[
         f"`Authorization: Bearer <token>`. Eén gebeurtenis als `{STRUCTURED}`, als `application/json` met "
         f"`ce-*`-headers (binaire modus), of tot {MAX_BATCH} tegelijk als `{BATCH}`. Alleen types "
         "`be.dinet.activiteit.*`, voor je eigen organisatie (`data.activiteit.organisator_id`). "
-        "202 met de ids; 401 zonder geldig token; 403 voor een andere organisatie; 422 met een fout per veld "
+        "202 met de ids; 401 zonder geldig token; 403 voor een andere organisatie; 409 voor een id dat al een "
+        "activiteit van een ander is; 422 met een fout per veld "
         f"(per index in een batch; dan wordt niets aanvaard). Zie {HANDLEIDING}."
     ),
     status_code=202,
@@ -91,14 +94,34 @@ async def partner_gebeurtenissen(request: Request[Any, Any, Any], runtime: Named
         return problem_response(fout.status, "De aanvraag is niet leesbaar", detail=fout.melding)
 
     resultaat = controleer_aanvraag(aanvraag, organisatie_id)
+    if resultaat.events:
+        # What the partner consumer would refuse once it sees the stored state: said now, not
+        # only later in the dead letters.
+        async with runtime.db.transaction() as conn:
+            afwijzingen = await afwijzingen_bij_opslag(conn, organisatie_id, [e.data.activiteit for e in resultaat.events])
+        resultaat.problemen.extend(
+            Probleem(
+                f"data.activiteit.{a.veld}", a.code, a.melding, resultaat.indexen[a.index], 409 if a.conflict else 422
+            )
+            for a in afwijzingen
+        )
+        resultaat.problemen.sort(key=lambda p: -1 if p.index is None else p.index)
     if resultaat.problemen:
         niets = " Er werd niets aanvaard." if aanvraag.modus == "batch" else ""
-        if resultaat.verboden:
+        if resultaat.status == 403:
             return _probleem(
                 403,
                 "Dit mag niet",
                 f"Je token hoort bij organisatie {organisatie_id}; je publiceert alleen voor die organisatie.{niets}",
                 TYPE_VERBODEN,
+                resultaat.problemen,
+            )
+        if resultaat.status == 409:
+            return _probleem(
+                409,
+                "Deze activiteit is van een andere organisatie",
+                f"Een id in `errors` hoort al bij een activiteit die niet van je organisatie is.{niets}",
+                TYPE_CONFLICT,
                 resultaat.problemen,
             )
         return _probleem(
