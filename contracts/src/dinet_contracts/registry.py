@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -68,14 +69,22 @@ class UnknownEventType(ValueError):
 def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
     """Validate an envelope and its data against the model named by its `type`.
 
-    Raises `pydantic.ValidationError` for a malformed envelope or data and `UnknownEventType`
-    for a type nobody published; callers dead-letter both with the message as the reason.
+    Raises `pydantic.ValidationError` for a malformed envelope or data (for a known type, every
+    wrong field of both at once) and `UnknownEventType` for a type nobody published; callers
+    dead-letter both with the message as the reason.
     """
-    raw = RawCloudEvent.model_validate(body) if isinstance(body, dict) else RawCloudEvent.model_validate_json(body)
-    cls = EVENT_TYPES.get(raw.type)
+    if not isinstance(body, dict):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            RawCloudEvent.model_validate_json(body)  # raises, naming what is wrong with the JSON
+            raise
+    soort = body.get("type") if isinstance(body, dict) else None
+    cls = EVENT_TYPES.get(soort) if isinstance(soort, str) else None
     if cls is None:
+        raw = RawCloudEvent.model_validate(body)
         raise UnknownEventType(f"onbekend gebeurtenistype {raw.type!r}")
-    return CloudEvent[cls].model_validate(raw.model_dump())  # type: ignore[valid-type]
+    return CloudEvent[cls].model_validate(body)  # type: ignore[valid-type]
 
 
 def describe_error(exc: Exception) -> str:

@@ -320,6 +320,14 @@ async def test_the_door_refuses_with_422_what_the_consumer_would_refuse(start_se
             status, fouten = await _fouten(client, token, body)
             assert (status, fouten) == (422, [verwacht]), (body, fouten)
 
+        # Every wrong field at once, the envelope's and the data's.
+        e = met("time", "2027-01-05T10:00:00")
+        e["data"]["activiteit"]["einde"] = "2026-10-06T06:00:00Z"
+        assert await _fouten(client, token, e) == (
+            422,
+            [("time", "tijdzone_ontbreekt"), ("data.activiteit.einde", "einde_voor_start")],
+        )
+
         # Binary mode names the header.
         e = event()
         headers = {
