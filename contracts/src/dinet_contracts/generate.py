@@ -440,6 +440,7 @@ def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
             },
             "x-dinet": {
                 "publishedBy": publisher_of(event_type),
+                "partnersMayPublish": cls in PARTNER_EVENTS,
                 "containsPersonalData": cls.contains_personal_data,
                 "aggregateField": cls.aggregate_field,
                 "dataschema": SCHEMA_BASE + event_type,
@@ -517,7 +518,8 @@ def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
             "title": "Netwerk digitale inclusie: gebeurtenissen",
             "version": _contracts_version(),
             "description": "De gebeurtenissen die de diensten registratie, kpi, meldingen en beleidsplan "
-            "uitwisselen over NATS JetStream. Gegenereerd uit dinet_contracts; niet met de hand "
+            "uitwisselen over NATS JetStream, en de activiteiten die partnerorganisaties zelf publiceren op "
+            f"{PARTNER_PREFIX}.<organisatie-id>.…. Gegenereerd uit dinet_contracts; niet met de hand "
             f"bewerken, maar `{REGENERATE}` draaien.",
         },
         "defaultContentType": CONTENT_TYPE,
