@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from typing import Any
@@ -314,3 +315,30 @@ def als_lid(http: Any, runtime: Any, lid_id: uuid.UUID) -> Any:
 
     wie = Identiteit(sub=f"lid:{lid_id}", naam="Lid", rollen=frozenset({Rol.LID}), lid_id=lid_id)
     return http(runtime, cookies={"dinet_sessie": maak_cookie(wie, runtime.settings.secret_key)})
+
+
+async def test_sign_up_while_the_database_is_down_is_a_503_not_an_error(
+    start_service: Any, http: Any, database_switch: Any, caplog: Any
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with start_service(DEFINITION, database_url=database_switch.url) as runtime:
+        client = http(runtime)
+        token = await _csrf(client)
+        await database_switch.off()
+        api = [await client.post("/registratie/api/v1/leden", json=_aanvraag()) for _ in range(10)]
+        pagina = await client.post(
+            "/registratie/aanmelden",
+            data={"_csrf_token": token, "naam": "An", "email": "an@gent.be", "organisatie_id": GENT},
+        )
+        await database_switch.on()
+        daarna = await client.post("/registratie/api/v1/leden", json=_aanvraag())
+    assert {(r.status_code, r.headers["retry-after"], r.headers["content-type"]) for r in api} == {
+        (503, "5", "application/problem+json")
+    }
+    assert api[0].json()["type"] == "urn:dinet:probleem:tijdelijk-onbeschikbaar"
+    assert pagina.status_code == 503 and pagina.headers["retry-after"] == "5"
+    assert "Er is niets verloren" in pagina.text and '<html lang="nl"' in pagina.text
+    assert daarna.status_code == 201
+    web = [r for r in caplog.records if r.name == "dinet.web"]
+    assert [r.levelname for r in web] == ["ERROR", "WARNING"]  # down once, back once, for 11 requests
+    assert not any(r.exc_info for r in web)

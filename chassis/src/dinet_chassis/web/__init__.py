@@ -55,6 +55,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
+from ..db import is_outage
 from .auth import GeenToegang, Identiteit, NietAangemeld, Rol, identiteit, inlog_url, vereist
 from .problem import (
     PROBLEM_MEDIA_TYPE,
@@ -67,6 +68,7 @@ from .problem import (
     problem_response,
     validation_problem,
 )
+from .storing import DatabankStatus, storing_antwoord
 
 __all__ = [
     "CHASSIS_STATIC_DIR",
@@ -180,6 +182,8 @@ def _bij_http_fout(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 
 def _bij_onverwachte_fout(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_outage(exc):
+        return storing_antwoord(request, exc, api=is_api_path(request.url.path))
     _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_api_path(request.url.path):
         return problem_response(500, _titel(500))
@@ -282,6 +286,9 @@ def create_web_app(
     signature_namespace = {type(runtime).__name__: type(runtime)}
     signature_namespace.update(litestar_kwargs.pop("signature_namespace", {}) or {})
 
+    databank_status = DatabankStatus(service)
+    databank_status.volg(getattr(runtime, "db", None))
+
     exception_handlers: dict[Any, Any] = {
         NietAangemeld: _bij_niet_aangemeld,
         GeenToegang: _bij_geen_toegang,
@@ -324,7 +331,7 @@ def create_web_app(
         exception_handlers=exception_handlers,
         dependencies=dependencies,
         signature_namespace=signature_namespace,
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "databank_status": databank_status}),
         logging_config=None,
         **litestar_kwargs,
     )
