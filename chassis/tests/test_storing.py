@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar import get
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlalchemy import text
@@ -47,6 +47,12 @@ async def pagina(runtime: NamedDependency[Any]) -> Template:
     return Template(template_str="<p>{{ getal }}</p>", context={"getal": getal})
 
 
+@post("/proef/api/v1/getallen")
+async def api_nieuw_getal(runtime: NamedDependency[Any]) -> dict[str, int]:
+    async with runtime.db.transaction() as conn:
+        return {"getal": await conn.scalar(text("SELECT 43"))}
+
+
 @get("/proef/api/v1/bestand", sync_to_thread=False)
 def api_bestand() -> dict[str, str]:
     return {"inhoud": Path("/bestaat/niet").read_text()}
@@ -55,7 +61,9 @@ def api_bestand() -> dict[str, str]:
 @pytest.fixture
 async def app(database_switch, tmp_path):
     db = Database(database_switch.url, "proef", pool_size=2)
-    yield create_web_app(_Runtime(db=db), [api_getal, pagina, api_bestand], template_dir=tmp_path)
+    yield create_web_app(
+        _Runtime(db=db), [api_getal, api_nieuw_getal, pagina, api_bestand], template_dir=tmp_path, idempotentie=True
+    )
     await db.dispose()
 
 
@@ -77,6 +85,9 @@ async def test_outage_answers_503_and_logs_once_per_change(app, database_switch,
             probleem = api.json()
             assert probleem["type"] == "urn:dinet:probleem:tijdelijk-onbeschikbaar"
             assert probleem["status"] == 503 and "opnieuw" in probleem["detail"]
+        # With an Idempotency-Key the key's own bookkeeping meets the outage first: the same answer.
+        met_sleutel = await client.post("/proef/api/v1/getallen", headers={"Idempotency-Key": "k-1"})
+        assert met_sleutel.status_code == 503 and met_sleutel.headers["retry-after"] == "5"
         page = await client.get("/proef/pagina")
         assert page.status_code == 503 and page.headers["retry-after"] == "5"
         assert page.headers["content-type"] == "text/html; charset=utf-8"
@@ -84,7 +95,7 @@ async def test_outage_answers_503_and_logs_once_per_change(app, database_switch,
         assert "02 211 55 00" in page.text
 
         logs = _outage_logs(caplog)
-        assert [r.levelno for r in logs] == [logging.ERROR]  # one line for 21 failed requests
+        assert [r.levelno for r in logs] == [logging.ERROR]  # one line for 22 failed requests
         assert "database onbereikbaar" in logs[0].getMessage() and logs[0].exc_info is None
 
         await database_switch.on()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import AsyncIterator
 
 import asyncpg
@@ -31,6 +32,12 @@ def asyncpg_connect_kwargs(url: str) -> dict:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+# A transaction that spans a whole request (see web/idempotentie.py): while it is set, every
+# `transaction()` of that request runs inside it, so the request's effect and its stored answer
+# commit together or not at all.
+_request_transaction: ContextVar[AsyncConnection | None] = ContextVar("request_transaction", default=None)
+
+
 class Database:
     """Every connection has `search_path` set to the service's schema: a service sees only its own tables."""
 
@@ -47,8 +54,26 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        outer = _request_transaction.get()
+        if outer is not None and outer.sync_engine is self.engine.sync_engine:
+            # A savepoint: an exception still undoes only this block, as a transaction of its own would.
+            async with outer.begin_nested():
+                yield outer
+            return
         async with self.engine.begin() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def request_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction for the rest of this task: `transaction()` joins it until the block ends.
+        The caller commits (`await conn.commit()`); leaving the block without doing so rolls back."""
+        async with self.engine.connect() as conn:
+            await conn.begin()
+            token = _request_transaction.set(conn)
+            try:
+                yield conn
+            finally:
+                _request_transaction.reset(token)
 
     async def ensure_schema(self) -> None:
         async with self.engine.begin() as conn:

@@ -68,6 +68,7 @@ from .problem import (
     problem_response,
     validation_problem,
 )
+from .idempotentie import IdempotentieMiddleware, documenteer
 from .storing import DatabankStatus, storing_antwoord
 
 __all__ = [
@@ -243,12 +244,14 @@ def create_web_app(
     extra_static: Mapping[str, Path | Sequence[Path]] | None = None,
     title: str | None = None,
     description: str | None = None,
+    idempotentie: bool = False,
     **litestar_kwargs: Any,
 ) -> Litestar:
     """Build the service's ASGI app.
 
     `extra_static` maps further URL prefixes to directories, e.g. `{"/kpi/grafieken": dir}`.
-    Remaining keyword arguments go to `Litestar(...)` (e.g. `on_startup`, `dependencies`).
+    `idempotentie=True` honours `Idempotency-Key` on every POST and PATCH under `/api/` (see
+    idempotentie.py). Remaining keyword arguments go to `Litestar(...)` (e.g. `on_startup`, `dependencies`).
     """
     settings = runtime.settings
     service: str = settings.service
@@ -320,6 +323,7 @@ def create_web_app(
                 samesite="lax",
             ).middleware,
             *litestar_kwargs.pop("middleware", []),
+            IdempotentieMiddleware(idempotentie),
         ],
         openapi_config=OpenAPIConfig(
             title=title or f"DINET {service}",
@@ -335,5 +339,6 @@ def create_web_app(
         logging_config=None,
         **litestar_kwargs,
     )
+    documenteer(app, idempotentie)
     return app
 
