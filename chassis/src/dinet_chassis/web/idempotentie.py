@@ -19,7 +19,8 @@ A handler that writes through `db.engine` directly instead of `db.transaction()`
 - an unusable key (empty, too long, not printable): 400 (`idempotency_key_ongeldig`).
 
 Keys are per client (the signed-in person, or the API token, or anonymous), per method and path,
-and expire after 24 hours. Answers of 500 and above are not kept: they may be retried.
+and expire after 24 hours. Answers of 500 and above are not kept: they may be retried. The answer
+is held back until it is stored, so a handler's background task runs before it is sent.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy.exc
@@ -39,7 +41,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
 
-from .auth import lees_cookie, COOKIE
+from .auth import COOKIE, lees_cookie
 from .problem import PROBLEM_MEDIA_TYPE
 
 HEADER = "Idempotency-Key"
@@ -81,7 +83,9 @@ def lees_sleutel(waarde: str) -> str | None:
     return waarde
 
 
-def _probleem(status: int, titel: str, code: str, melding: str, extra: list[tuple[bytes, bytes]] = ()) -> list[Message]:
+def _probleem(
+    status: int, titel: str, code: str, melding: str, extra: Sequence[tuple[bytes, bytes]] = ()
+) -> list[Message]:
     body = json.dumps(
         {
             "type": TYPE_IDEMPOTENTIE,
@@ -254,7 +258,7 @@ class IdempotentieMiddleware(ASGIMiddleware):
                         {"status": start["status"], "headers": json.dumps(headers), "body": inhoud, "s": bereik, "k": sleutel},
                     )
                     await conn.commit()
-                    if runtime.settings.fault == FOUT_KILL_VOOR_ANTWOORD:
+                    if getattr(runtime.settings, "fault", "") == FOUT_KILL_VOOR_ANTWOORD:
                         os.kill(os.getpid(), signal.SIGKILL)
                 # else: leaving the block rolls back the effect and the key alike
 
