@@ -191,3 +191,4 @@ async def test_a_handler_can_stay_out_and_openapi_names_the_header(client):
 
     assert heeft_header(DINGEN, "post") and heeft_header("/proef/api/v1/dubbel", "post")
     assert not heeft_header(DINGEN, "get") and not heeft_header("/proef/api/v1/zonder", "post")
+    assert {"201", "409", "422"} <= set(paden[DINGEN]["post"]["responses"])

@@ -36,7 +36,7 @@ from typing import Any
 import sqlalchemy.exc
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.openapi.spec import Operation, Parameter, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Parameter, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
@@ -276,6 +276,13 @@ class IdempotentieMiddleware(ASGIMiddleware):
             )
 
 
+_ANTWOORDEN = (
+    ("400", "De Idempotency-Key is niet bruikbaar (`idempotency_key_ongeldig`)."),
+    ("409", "Een aanvraag met dezelfde Idempotency-Key is nog bezig (`idempotency_key_bezig`)."),
+    ("422", "De Idempotency-Key hoort bij een aanvraag met een andere inhoud (`idempotency_key_hergebruikt`)."),
+)
+
+
 def _met_header_parameter(basis: type[Operation]) -> type[Operation]:
     if getattr(basis, "_idempotency_key", False):
         return basis
@@ -293,6 +300,11 @@ def _met_header_parameter(basis: type[Operation]) -> type[Operation]:
                 schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=MAX_LENGTE),
             )
             self.parameters = [*(self.parameters or []), parameter]
+            # The answers the header itself can cause; a handler's own description of a code wins.
+            probleem = {PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT))}
+            self.responses = dict(self.responses or {})
+            for code, tekst in _ANTWOORDEN:
+                self.responses.setdefault(code, OpenAPIResponse(description=tekst, content=probleem))
 
     return MetIdempotencyKey
 
