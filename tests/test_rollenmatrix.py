@@ -35,7 +35,7 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET", r"/(registratie|kpi|beleidsplan)/schema(/.*)?", PUBLIEK),  # the OpenAPI description
     ("GET", r"/registratie", PUBLIEK),
     ("GET|POST", r"/registratie/aanmelden", PUBLIEK),  # joining the network
-    ("GET", r"/registratie/aanmelden/bedankt", PUBLIEK),
+    ("GET", r"/registratie/aanmelden/(bedankt|al-lid)", PUBLIEK),
     ("POST", r"/registratie/api/v1/leden", PUBLIEK),  # joining through the API
     ("GET", r"/registratie/api/v1/organisaties", PUBLIEK),  # the list a sign-up picks from
     ("GET", r"/registratie/kalender(\.ics)?", PUBLIEK),  # the public calendar and its feed

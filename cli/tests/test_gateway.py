@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
+import socket
 from email.message import EmailMessage
 
 import httpx
@@ -48,11 +51,20 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+ONTVANGEN: list[int] = []
+
+
+async def upload(request: Request) -> JSONResponse:
+    ONTVANGEN.append(len(await request.body()))
+    return JSONResponse({"ontvangen": ONTVANGEN[-1]})
+
+
 UPSTREAM = Starlette(
     routes=[
         Route("/registratie/echo", echo, methods=["GET", "POST", "DELETE"]),
         Route("/registratie/doorsturen", redirect, methods=["POST"]),
         Route("/registratie/health", health),
+        Route("/registratie/upload", upload, methods=["POST"]),
         Route("/beleidsplan/api/v1/demo-accounts", demo_accounts),
         Route("/beleidsplan/health", health),
     ]
@@ -178,3 +190,45 @@ async def test_mailbox_shows_each_mail_with_clickable_links(gateway, tmp_path):
 
     assert (await gateway.get("/mail/../secret")).status_code == 404
     assert (await gateway.get("/mail/bestaat-niet.eml")).status_code == 404
+
+
+@pytest.fixture
+async def gateway_over_tcp(upstream):
+    """The gateway behind its real HTTP server, as `dinet up` serves it (uvicorn on both sides)."""
+    gateway = Gateway({"registratie": upstream})
+    port = free_port()
+    server, task = await serve(gateway.app, "127.0.0.1", port)
+    yield port
+    server.should_exit = True
+    await task
+
+
+async def test_date_and_server_are_sent_once(gateway_over_tcp):
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway_over_tcp}") as client:
+        for path in ("/registratie/health", "/", "/bestaat-niet/"):
+            answer = await client.get(path)
+            assert len(answer.headers.get_list("date")) == 1, (path, answer.headers.raw)
+            assert len(answer.headers.get_list("server")) <= 1, (path, answer.headers.raw)
+            assert len(answer.headers.get_list("content-type")) == 1, (path, answer.headers.raw)
+
+
+async def test_a_client_that_hangs_up_during_an_upload_is_no_error(gateway_over_tcp, caplog):
+    caplog.set_level(logging.INFO)
+    ONTVANGEN.clear()
+
+    def half_an_upload() -> None:
+        with socket.create_connection(("127.0.0.1", gateway_over_tcp)) as s:
+            s.sendall(
+                b"POST /registratie/upload HTTP/1.1\r\nHost: dinet.test\r\n"
+                b"Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000
+            )
+
+    await asyncio.to_thread(half_an_upload)
+    # The gateway is still well and forwards the next request; the half upload never reached the service.
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway_over_tcp}") as client:
+        await asyncio.sleep(0.2)
+        answer = await client.post("/registratie/upload", content=b"y" * 10)
+    assert answer.json() == {"ontvangen": 10}
+    assert ONTVANGEN == [10]
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert problems == [], [r.getMessage() for r in problems]

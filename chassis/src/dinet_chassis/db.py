@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import AsyncIterator
 
+import asyncpg
+import sqlalchemy.exc
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -29,6 +32,12 @@ def asyncpg_connect_kwargs(url: str) -> dict:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+# A transaction that spans a whole request (see web/idempotentie.py): while it is set, every
+# `transaction()` of that request runs inside it, so the request's effect and its stored answer
+# commit together or not at all.
+_request_transaction: ContextVar[AsyncConnection | None] = ContextVar("request_transaction", default=None)
+
+
 class Database:
     """Every connection has `search_path` set to the service's schema: a service sees only its own tables."""
 
@@ -45,8 +54,26 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        outer = _request_transaction.get()
+        if outer is not None and outer.sync_engine is self.engine.sync_engine:
+            # A savepoint: an exception still undoes only this block, as a transaction of its own would.
+            async with outer.begin_nested():
+                yield outer
+            return
         async with self.engine.begin() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def request_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction for the rest of this task: `transaction()` joins it until the block ends.
+        The caller commits (`await conn.commit()`); leaving the block without doing so rolls back."""
+        async with self.engine.connect() as conn:
+            await conn.begin()
+            token = _request_transaction.set(conn)
+            try:
+                yield conn
+            finally:
+                _request_transaction.reset(token)
 
     async def ensure_schema(self) -> None:
         async with self.engine.begin() as conn:
@@ -58,3 +85,47 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# Errors that say the server is unreachable, starting or stopping, or out of connections: the
+# request was fine and will succeed once the database is back. Class 08 and 57P0x of SQLSTATE.
+_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    sqlalchemy.exc.TimeoutError,  # no connection free in the pool within its timeout
+)
+_DRIVER_MODULES = ("asyncpg", "sqlalchemy")
+
+
+def _raised_by_driver(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith(_DRIVER_MODULES):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached (rather than a wrong query or a bug).
+
+    asyncpg lets socket errors through unwrapped (connection refused, no such socket file), so an
+    OSError counts only when it came out of the driver: a handler's own file error is a bug.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _OUTAGE_ERRORS):
+            return True
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(current):
+            return True
+        if isinstance(current, OSError) and _raised_by_driver(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

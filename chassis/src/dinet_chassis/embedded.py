@@ -29,7 +29,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on `port` now. Uvicorn and nats-server bind with SO_REUSEADDR,
+    so connections of a server stopped a moment ago (TIME_WAIT) do not stop them: the check binds the
+    same way, or it would refuse a restart for a minute. A listening socket still makes it fail."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

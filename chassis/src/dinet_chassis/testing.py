@@ -146,6 +146,69 @@ async def database_url(_postgres: str) -> Any:
         await conn.close()
 
 
+class DatabaseSwitch:
+    """The real test PostgreSQL behind a TCP relay a test can switch off and on again. Off closes
+    every open connection and refuses new ones, as a stopped server does, without stopping the
+    server the other tests share. `url` reaches the database through the relay."""
+
+    def __init__(self, database_url: str) -> None:
+        target = make_url(database_url)
+        kwargs = asyncpg_connect_kwargs(database_url)
+        host = str(kwargs.get("host") or "127.0.0.1")
+        port = int(kwargs.get("port") or target.query.get("port") or 5432)
+        self._unix = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else None
+        self._tcp = (host, port)
+        self.port = free_port()
+        query = {k: v for k, v in target.query.items() if k not in ("host", "port")}
+        self.url = target.set(host="127.0.0.1", port=self.port, query=query).render_as_string(hide_password=False)
+        self._server: asyncio.AbstractServer | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def on(self) -> None:
+        if self._server is None:
+            self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def off(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._writers):
+            writer.close()
+        self._writers.clear()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if self._unix:
+                up_reader, up_writer = await asyncio.open_unix_connection(self._unix)
+            else:
+                up_reader, up_writer = await asyncio.open_connection(*self._tcp)
+        except OSError:
+            writer.close()
+            return
+        self._writers.update((writer, up_writer))
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers.difference_update((writer, up_writer))
+
+
+@pytest.fixture
+async def database_switch(database_url: str) -> Any:
+    switch = DatabaseSwitch(database_url)
+    await switch.on()
+    yield switch
+    await switch.off()
+
+
 @pytest.fixture
 def mail_sink(tmp_path: Path) -> Any:
     sink = MailSink(tmp_path / "mail").start()

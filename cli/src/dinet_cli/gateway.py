@@ -20,7 +20,7 @@ import uvicorn
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -46,6 +46,9 @@ HOP_BY_HOP = frozenset(
         b"content-length",
     }
 )
+
+# The gateway's own server sets these on every answer; the service's copies would make them double.
+OWN_HEADERS = frozenset({b"date", b"server"})
 
 DIENSTEN = {
     "registratie": "Registratie: organisaties, leden en activiteiten",
@@ -160,7 +163,13 @@ class Gateway:
             (b"x-forwarded-proto", scope.get("scheme", "http").encode()),
             (b"x-forwarded-host", request.headers.get("host", "").encode()),
         ]
-        upstream = self.client.build_request(request.method, url, headers=headers, content=await request.body())
+        try:
+            request_body = await request.body()
+        except ClientDisconnect:
+            # The visitor hung up halfway through an upload: nobody is left to answer, and the
+            # service must not get half a request. Status 499 only names this in an access log.
+            return Response(status_code=499)
+        upstream = self.client.build_request(request.method, url, headers=headers, content=request_body)
         try:
             answer = await self.client.send(upstream, stream=True)
             try:
@@ -173,7 +182,7 @@ class Gateway:
         except httpx.TransportError:
             return self.unavailable(request, service, 502)
         response = Response(content=body, status_code=answer.status_code)
-        raw = [(k, v) for k, v in answer.headers.raw if k.lower() not in HOP_BY_HOP]
+        raw = [(k, v) for k, v in answer.headers.raw if k.lower() not in HOP_BY_HOP and k.lower() not in OWN_HEADERS]
         if request.method == "HEAD" and "content-length" in answer.headers:
             raw.append((b"content-length", answer.headers["content-length"].encode()))
         elif answer.status_code >= 200 and answer.status_code not in (204, 304):

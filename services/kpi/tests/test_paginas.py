@@ -161,7 +161,7 @@ async def test_exports_csv_en_xlsx_van_elke_tabel(dienst, als, maak):
     als(client, runtime, Rol.STUURGROEP)
     csv = await client.get("/kpi/export/kerncijfers", params={"jaar": 2025, "formaat": "csv"})
     assert csv.status_code == 200
-    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.headers.get_list("content-type") == ["text/csv; charset=utf-8"]
     assert csv.content.startswith("\ufeff".encode())
     regels = csv.content.decode("utf-8-sig").splitlines()
     assert regels[0] == "Kerncijfer;Doelstelling;Waarde;Doel (minstens);Status"
@@ -194,6 +194,7 @@ async def test_jaarrapport_om_af_te_drukken(dienst, als, maak):
     als(client, runtime, Rol.STUURGROEP)
     rapport = await client.get("/kpi/rapport?jaar=2025")
     assert rapport.status_code == 200
+    assert rapport.headers.get_list("content-type") == ["text/html; charset=utf-8"]
     assert '<html lang="nl">' in rapport.text and "@media print" in rapport.text
     assert "Vergaderingen van de stuurgroep" in rapport.text and 'role="img"' in rapport.text
     pdf = await client.get("/kpi/rapport.pdf?jaar=2025")

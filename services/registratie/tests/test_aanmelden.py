@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from typing import Any
@@ -12,6 +13,7 @@ from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 
+from dinet_chassis.embedded import wait_for_mails
 from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis
 from registratie.main import DEFINITION
 
@@ -256,20 +258,52 @@ async def test_form_valid_sign_up_redirects_to_thank_you(start_service: Any, htt
     assert bedankt.status_code == 200 and "welkomstmail" in bedankt.text and "bram@mediawijs.be" in bedankt.text
 
 
-async def test_form_duplicate_email_is_an_error_on_the_email_field(start_service: Any, http: Any) -> None:
-    async with start_service(DEFINITION) as runtime:
+async def test_form_sign_up_of_a_member_shows_the_way_to_their_data(
+    start_service: Any, http: Any, mail_sink: Any
+) -> None:
+    async with start_service(DEFINITION, smtp_url=mail_sink.url) as runtime:
         client = http(runtime)
         assert (await client.post("/registratie/api/v1/leden", json=_aanvraag())).status_code == 201
         token = await _csrf(client)
         r = await client.post(
             "/registratie/aanmelden",
-            data={"_csrf_token": token, "naam": "An", "email": "an.peeters@gent.be", "organisatie_id": GENT},
+            data={"_csrf_token": token, "naam": "An", "email": " An.Peeters@gent.be", "organisatie_id": GENT},
         )
+        pagina = await client.get(r.headers["location"])
         leden = await _tel(runtime, "SELECT count(*) FROM leden")
-    assert r.status_code == 400
-    assert "Dit e-mailadres is al lid van het netwerk" in r.text
-    assert 'id="email-error"' in r.text
+        mails = await wait_for_mails(mail_sink.mail_dir, 1)
+    assert r.status_code == 303 and r.headers["location"] == "/registratie/aanmelden/al-lid"
+    assert pagina.status_code == 200
+    assert "<title>Fout" not in pagina.text and "govuk-error-summary" not in pagina.text
+    assert "Je bent al lid" in pagina.text and "an.peeters@gent.be" in pagina.text
+    assert 'href="/registratie/mijn"' in pagina.text and 'href="/registratie/mijn/inloggen"' in pagina.text
+    assert "aanmeldlink" in pagina.text
     assert leden == 1
+    assert [m["to"] for m in mails] == ["An Peeters <an.peeters@gent.be>"]
+    assert "/registratie/mijn/inloggen/link?token=" in mails[0]["body"]
+
+
+async def test_api_sign_up_retried_with_its_idempotency_key_gets_the_first_answer(
+    start_service: Any, http: Any
+) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        sleutel = {"Idempotency-Key": str(uuid.uuid4())}
+        eerste = await client.post("/registratie/api/v1/leden", json=_aanvraag(), headers=sleutel)
+        opnieuw = await client.post("/registratie/api/v1/leden", json=_aanvraag(), headers=sleutel)
+        zonder_sleutel = await client.post("/registratie/api/v1/leden", json=_aanvraag())
+        ander = await client.post("/registratie/api/v1/leden", json=_aanvraag(naam="Bram"), headers=sleutel)
+        leden = await _tel(runtime, "SELECT count(*) FROM leden")
+        uitgaand = await _tel(runtime, "SELECT count(*) FROM outbox WHERE event_type LIKE 'be.dinet.lid.%'")
+        schema = (await client.get("/registratie/schema/openapi.json")).json()
+    assert (eerste.status_code, opnieuw.status_code) == (201, 201)
+    assert opnieuw.json() == eerste.json() and opnieuw.headers["location"] == eerste.headers["location"]
+    assert opnieuw.headers["idempotent-replayed"] == "true"
+    assert zonder_sleutel.status_code == 409  # a retry without a key is a new sign-up
+    assert ander.status_code == 422 and ander.json()["errors"][0]["code"] == "idempotency_key_hergebruikt"
+    assert leden == 1 and uitgaand == 2
+    parameters = schema["paths"]["/registratie/api/v1/leden"]["post"]["parameters"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in parameters)
 
 
 async def test_form_requires_csrf_token(start_service: Any, http: Any) -> None:
@@ -314,3 +348,30 @@ def als_lid(http: Any, runtime: Any, lid_id: uuid.UUID) -> Any:
 
     wie = Identiteit(sub=f"lid:{lid_id}", naam="Lid", rollen=frozenset({Rol.LID}), lid_id=lid_id)
     return http(runtime, cookies={"dinet_sessie": maak_cookie(wie, runtime.settings.secret_key)})
+
+
+async def test_sign_up_while_the_database_is_down_is_a_503_not_an_error(
+    start_service: Any, http: Any, database_switch: Any, caplog: Any
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with start_service(DEFINITION, database_url=database_switch.url) as runtime:
+        client = http(runtime)
+        token = await _csrf(client)
+        await database_switch.off()
+        api = [await client.post("/registratie/api/v1/leden", json=_aanvraag()) for _ in range(10)]
+        pagina = await client.post(
+            "/registratie/aanmelden",
+            data={"_csrf_token": token, "naam": "An", "email": "an@gent.be", "organisatie_id": GENT},
+        )
+        await database_switch.on()
+        daarna = await client.post("/registratie/api/v1/leden", json=_aanvraag())
+    assert {(r.status_code, r.headers["retry-after"], r.headers["content-type"]) for r in api} == {
+        (503, "5", "application/problem+json")
+    }
+    assert api[0].json()["type"] == "urn:dinet:probleem:tijdelijk-onbeschikbaar"
+    assert pagina.status_code == 503 and pagina.headers["retry-after"] == "5"
+    assert "Er is niets verloren" in pagina.text and '<html lang="nl"' in pagina.text
+    assert daarna.status_code == 201
+    web = [r for r in caplog.records if r.name == "dinet.web"]
+    assert [r.levelname for r in web] == ["ERROR", "WARNING"]  # down once, back once, for 11 requests
+    assert not any(r.exc_info for r in web)

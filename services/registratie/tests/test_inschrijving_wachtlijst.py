@@ -272,3 +272,18 @@ async def test_leaving_the_network_frees_the_seats_for_the_next_in_line(start_se
             await conn.execute(text("DELETE FROM leden WHERE id = :id"), {"id": vertrekker})
         assert vertrekker not in await statussen(runtime, eerste)
         assert (await client.post(url(eerste), headers=als_lid(runtime, later))).json()["status"] == "wachtlijst"
+
+
+async def test_a_waitlist_registration_with_an_idempotency_key_knows_its_place(start_service: Any, http: Any) -> None:
+    # The request runs in one transaction: the place must be read inside it, not beside it.
+    async with start_service(DEFINITION) as runtime:
+        client = http(runtime)
+        eerste, tweede = await nieuwe_leden(runtime, 2)
+        activiteit_id = await plan(runtime, capaciteit=1)
+        assert (await client.post(url(activiteit_id), headers=als_lid(runtime, eerste))).status_code == 201
+        sleutel = {"Idempotency-Key": str(uuid.uuid4()), **als_lid(runtime, tweede)}
+        antwoord = await client.post(url(activiteit_id), headers=sleutel)
+        opnieuw = await client.post(url(activiteit_id), headers=sleutel)
+    assert antwoord.status_code == 201
+    assert (antwoord.json()["status"], antwoord.json()["wachtlijst_positie"]) == ("wachtlijst", 1)
+    assert opnieuw.json() == antwoord.json() and opnieuw.headers["idempotent-replayed"] == "true"

@@ -55,6 +55,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
+from ..db import is_outage
 from .auth import GeenToegang, Identiteit, NietAangemeld, Rol, identiteit, inlog_url, vereist
 from .problem import (
     PROBLEM_MEDIA_TYPE,
@@ -67,6 +68,8 @@ from .problem import (
     problem_response,
     validation_problem,
 )
+from .idempotentie import IdempotentieMiddleware, documenteer
+from .storing import DatabankStatus, storing_antwoord
 
 __all__ = [
     "CHASSIS_STATIC_DIR",
@@ -180,6 +183,8 @@ def _bij_http_fout(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 
 def _bij_onverwachte_fout(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_outage(exc):
+        return storing_antwoord(request, exc, api=is_api_path(request.url.path))
     _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_api_path(request.url.path):
         return problem_response(500, _titel(500))
@@ -239,12 +244,14 @@ def create_web_app(
     extra_static: Mapping[str, Path | Sequence[Path]] | None = None,
     title: str | None = None,
     description: str | None = None,
+    idempotentie: bool = False,
     **litestar_kwargs: Any,
 ) -> Litestar:
     """Build the service's ASGI app.
 
     `extra_static` maps further URL prefixes to directories, e.g. `{"/kpi/grafieken": dir}`.
-    Remaining keyword arguments go to `Litestar(...)` (e.g. `on_startup`, `dependencies`).
+    `idempotentie=True` honours `Idempotency-Key` on every POST and PATCH under `/api/` (see
+    idempotentie.py). Remaining keyword arguments go to `Litestar(...)` (e.g. `on_startup`, `dependencies`).
     """
     settings = runtime.settings
     service: str = settings.service
@@ -282,6 +289,9 @@ def create_web_app(
     signature_namespace = {type(runtime).__name__: type(runtime)}
     signature_namespace.update(litestar_kwargs.pop("signature_namespace", {}) or {})
 
+    databank_status = DatabankStatus(service)
+    databank_status.volg(getattr(runtime, "db", None))
+
     exception_handlers: dict[Any, Any] = {
         NietAangemeld: _bij_niet_aangemeld,
         GeenToegang: _bij_geen_toegang,
@@ -313,6 +323,7 @@ def create_web_app(
                 samesite="lax",
             ).middleware,
             *litestar_kwargs.pop("middleware", []),
+            IdempotentieMiddleware(idempotentie),
         ],
         openapi_config=OpenAPIConfig(
             title=title or f"DINET {service}",
@@ -324,9 +335,10 @@ def create_web_app(
         exception_handlers=exception_handlers,
         dependencies=dependencies,
         signature_namespace=signature_namespace,
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "databank_status": databank_status}),
         logging_config=None,
         **litestar_kwargs,
     )
+    documenteer(app, idempotentie)
     return app
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from .tabellen import Tabel
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+# Litestar adds "; charset=utf-8" to every text/* type itself: naming it here would send it twice.
+CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

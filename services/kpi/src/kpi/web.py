@@ -214,7 +214,7 @@ async def _rapport_html(request: Request[Any, Any, Any], runtime: Runtime, p: do
 @get("/kpi/rapport", include_in_schema=False, guards=[LEZEN])
 async def rapport(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[str]:
     p = domain.lees_jaar(request.query_params.get("jaar"), _vandaag())
-    return Response(await _rapport_html(request, runtime, p), media_type="text/html; charset=utf-8")
+    return Response(await _rapport_html(request, runtime, p), media_type="text/html")
 
 
 @get("/kpi/rapport.pdf", include_in_schema=False, guards=[LEZEN])

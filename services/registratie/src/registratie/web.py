@@ -17,7 +17,9 @@ from dinet_chassis.web import (
     validation_problem,
 )
 from dinet_contracts.types import OrganisatieType
+from dinet_chassis.logging import get_logger
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
@@ -30,10 +32,14 @@ from dinet_chassis.web.auth import Rol, identiteit, vereist
 from .aanmelden import EmailBestaatAl, OngeldigeAanmelding, meld_aan
 from .toegang.web import ROUTES as TOEGANG_ROUTES
 from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
+from .leden import aanmeldlinks
+from .leden.mail import verstuur
 from .leden.web import ROUTES as LEDEN_ROUTES
 from .domain import MAX_FUNCTIE, MAX_NAAM, NIEUWSBRIEF_TEKST, Fout, Kanaal, groepeer_per_type
 
 TEMPLATES = Path(__file__).parent / "templates"
+AL_LID = "/registratie/aanmelden/al-lid"
+log = get_logger(__name__)
 FORMULIER_VELDEN = ("naam", "email", "organisatie_id", "functie")
 
 
@@ -84,11 +90,38 @@ async def aanmelding_versturen(
         await meld_aan(runtime.db, waarden, kanaal=Kanaal.AANMELDFORMULIER, source=runtime.source)
     except OngeldigeAanmelding as fout:
         return await _formulier(runtime, waarden, _veldfouten(fout.fouten), 400)
-    except EmailBestaatAl as fout:
-        return await _formulier(runtime, waarden, _veldfouten([fout.fout]), 400)
+    except EmailBestaatAl:
+        return await _al_lid(request, runtime, str(waarden.get("email") or ""))
     # Shown once on the thank-you page; the session cookie is encrypted, so the address stays private.
     request.session["aangemeld_email"] = waarden["email"].strip().lower()
     return Redirect("/registratie/aanmelden/bedankt", status_code=303)
+
+
+async def _stuur_aanmeldlink(smtp_url: str, bericht: Any) -> None:
+    try:
+        await verstuur(smtp_url, bericht)
+    except Exception:
+        # The page already told them how else to reach their data; they can ask again, or call.
+        log.exception("aanmeldlink.niet_verstuurd")
+
+
+async def _al_lid(request: Request[Any, Any, Any], runtime: Any, email: str) -> Response[Any]:
+    """Someone who is already a member (often: a retry after an error, or a second visit) is not
+    wrong: they get the way to their data, and a sign-in link in their mailbox right away."""
+    email = " ".join(email.split()).lower()
+    bericht = await aanmeldlinks.maak_aanmeldlink(runtime.db, email, runtime.settings.public_url)
+    request.session["al_lid"] = {"email": email, "link_verstuurd": bericht is not None}
+    achtergrond = BackgroundTask(_stuur_aanmeldlink, runtime.settings.smtp_url, bericht) if bericht is not None else None
+    return Redirect(AL_LID, status_code=303, background=achtergrond)
+
+
+@get(AL_LID, include_in_schema=False, sync_to_thread=False)
+def al_lid(request: Request[Any, Any, Any]) -> Template:
+    gegevens = (request.session.get("al_lid") if request.session else None) or {}
+    return Template(
+        template_name="al_lid.html",
+        context={"email": gegevens.get("email"), "link_verstuurd": bool(gegevens.get("link_verstuurd"))},
+    )
 
 
 @get("/registratie/aanmelden/bedankt", include_in_schema=False, sync_to_thread=False)
@@ -154,7 +187,8 @@ async def api_organisaties(
     tags=["leden"],
     summary="Een lid aanmelden",
     description="201 met `Location`; 422 (problem+json) met een fout per veld; 409 als het e-mailadres al lid is "
-    "(code `email_bestaat_al`).",
+    "(code `email_bestaat_al`). Kreeg je geen antwoord (time-out, 502)? Stuur dezelfde aanvraag opnieuw met dezelfde "
+    "`Idempotency-Key`: je krijgt het eerste antwoord terug, niet een 409.",
 )
 async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[AanmeldingIn]) -> Response[Any]:
     try:
@@ -195,11 +229,12 @@ async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromP
 def create_app(runtime: Any) -> Any:
     return create_web_app(
         runtime,
-        [startpagina, aanmeldformulier, aanmelding_versturen, bedankt, api_organisaties, api_lid_aanmelden, api_lid,
+        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, api_organisaties, api_lid_aanmelden, api_lid,
          *ACTIVITEITEN_ROUTES,
          *LEDEN_ROUTES,
          *TOEGANG_ROUTES],
         template_dir=TEMPLATES,
         title="DINET registratie",
         description="Organisaties en leden van het netwerk digitale inclusie.",
+        idempotentie=True,
     )

@@ -305,7 +305,9 @@ async def promoveer(conn: AsyncConnection, activiteit_id: uuid.UUID, capaciteit:
 
 async def van_lid(db: Any, activiteit_id: uuid.UUID, lid_id: uuid.UUID) -> dict[str, Any] | None:
     """A member's registration with their place on the waitlist (1 = next in line)."""
-    async with db.engine.connect() as conn:
+    # transaction(), not a connection of its own: right after a registration in a request that
+    # runs in one transaction (Idempotency-Key), only that transaction sees the new row.
+    async with db.transaction() as conn:
         rij = (
             await conn.execute(
                 text(

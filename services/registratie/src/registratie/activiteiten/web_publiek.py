@@ -29,7 +29,8 @@ from .web_gemeen import LABELS, als_uuid, enkel, neem_melding, status_tag, veldf
 LID_OF_MEDEWERKER = [vereist(Rol.LID, Rol.MEDEWERKER)]
 LID = [vereist(Rol.LID)]
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-ICAL_TYPE = "text/calendar; charset=utf-8"
+# Litestar adds "; charset=utf-8" to every text/* type itself: naming it here would send it twice.
+ICAL_TYPE = "text/calendar"
 
 
 def pagina_pad(activiteit_id: uuid.UUID) -> str:
