@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dinet_contracts.events.activiteiten import (
     Activiteit,
@@ -22,11 +21,10 @@ from dinet_contracts.events.activiteiten import (
     ActiviteitGepland,
     ActiviteitGewijzigd,
 )
+from dinet_contracts.tijd import BRUSSEL
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 
 from ..domain import Fout
-
-BRUSSEL = ZoneInfo("Europe/Brussels")
 
 MAX_TITEL = 300
 MAX_OMSCHRIJVING = 5000
