@@ -479,6 +479,9 @@ async def aanwezigheden_bewaren(
         else:
             regels.append(aanwezigheid.Regel(lid_id, aanwezig, uren))
     if fouten:
+        # In the error summary each message must say whom it is about, as the field labels do.
+        labels = {f"uren_{m['lid_id']}": m["label"] for m in await aanwezigheid.deelnemerslijst(runtime.db, activiteit_id)}
+        fouten = [Fout(f.veld, f.code, f"{labels[f.veld]}: {f.melding}") if f.veld in labels else f for f in fouten]
         return await _aanwezigheidspagina(
             request, runtime, overzicht, fouten=veldfouten(fouten), ingevuld=ingevuld, status=400
         )
