@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from dinet_contracts.tijd import vandaag
-
 from ..domain import NIEUWSBRIEF_TEKST, Fout
 
 AANMELDLINK_GELDIGHEID = timedelta(minutes=30)
