@@ -182,6 +182,7 @@ async def test_mailbox_shows_each_mail_with_clickable_links(gateway, tmp_path):
     assert "an@gent.be" in lijst.text
     assert "Welkom &lt;in&gt; het netwerk" in lijst.text
     assert 'href="/mail/20251103T101500-abc.eml"' in lijst.text
+    assert "03-11-2025 10:15" in lijst.text  # Belgian time, whatever the server's own zone
 
     bericht = await gateway.get("/mail/20251103T101500-abc.eml")
     assert bericht.status_code == 200

@@ -363,3 +363,19 @@ def test_dlq_subjects_of_pii_stay_purgeable_per_member():
         subject = dlq_subject(c.durable, "dinet.pii.lid.1234.contactgegevens.v1")
         assert subject_within(subject, f"dinet.dlq.{c.durable}.>")
         assert subject.endswith("dinet.pii.lid.1234.contactgegevens.v1")
+
+
+def test_belgische_tijd_is_een_helper_voor_het_hele_platform():
+    from datetime import UTC, date, datetime
+
+    from dinet_contracts import tijd
+
+    winter, zomer = datetime(2026, 1, 15, 9, 0, tzinfo=UTC), datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+    assert (tijd.datum_tijd(winter), tijd.datum_tijd(zomer)) == ("15/01/2026 10:00", "01/07/2026 10:00")
+    # A naive moment is UTC, as the database and the events keep it, never the server's zone.
+    assert tijd.datum_tijd(datetime(2026, 7, 1, 8, 0)) == "01/07/2026 10:00"
+    assert tijd.lokale_datum(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 1, 1)
+    assert tijd.datum(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "01/01/2026"
+    assert tijd.datum(date(2025, 12, 31)) == "31/12/2025"
+    assert tijd.iso(zomer) == "2026-07-01T10:00:00+02:00"
+    assert tijd.vandaag(datetime(2026, 3, 28, 23, 30, tzinfo=UTC)) == date(2026, 3, 29)

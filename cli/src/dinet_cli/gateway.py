@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from dinet_chassis.embedded import read_mails
 from dinet_chassis.web import CHASSIS_STATIC_DIR, CHASSIS_TEMPLATE_DIR
+from dinet_contracts.tijd import lokaal
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 CSS_URL = "/static/dinet.css"
@@ -92,9 +93,8 @@ def mail_date(value: str) -> str:
         return value
     if moment is None:
         return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    return moment.strftime("%d-%m-%Y %H:%M")
+    # The server's own zone is UTC in a container; the reader's is Belgian.
+    return lokaal(moment).strftime("%d-%m-%Y %H:%M")
 
 
 class _NoCookieJar(http.cookiejar.CookieJar):

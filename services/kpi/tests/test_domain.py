@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from dinet_contracts.events.registratie import LidGewist
 
 from kpi import domain
 from kpi.domain import Periode, Status
@@ -57,8 +59,14 @@ def test_grootteklasse(opgegeven, inwoners, verwacht):
     assert domain.grootteklasse(opgegeven, inwoners) == verwacht
 
 
-def test_gewist_lid_is_geen_lid_meer_op_de_dag_zelf():
-    assert domain.laatste_lidmaatschapsdag(datetime(2025, 12, 31, 12, tzinfo=UTC)) == date(2025, 12, 30)
+def test_gewist_lid_was_lid_tot_en_met_de_dag_zelf():
+    # As when leaving: the erasure page promises "een lid ... tot vandaag", registratie keeps that day.
+    def laatste_dag(gewist_op: datetime) -> date:
+        return LidGewist(lid_id=uuid.uuid4(), gewist_op=gewist_op).laatste_lidmaatschapsdag
+
+    assert laatste_dag(datetime(2025, 12, 31, 12, tzinfo=UTC)) == date(2025, 12, 31)
+    # 23:30 UTC on 31 December is 00:30 on New Year's day in Brussels.
+    assert laatste_dag(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 1, 1)
 
 
 def test_doelen_van_medewerkers_winnen_en_kunnen_wegvallen():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -183,6 +183,20 @@ async def test_exports_csv_en_xlsx_van_elke_tabel(dienst, als, maak):
         response = await client.get(link.replace("&amp;", "&"))
         assert response.status_code == 200, link
     assert (await client.get("/kpi/export/records", params={"jaar": 2025, "kpi": "od11_leden", "formaat": "pdf"})).status_code == 404
+
+
+def test_exports_tonen_belgische_tijd():
+    """An event at 08:00 UTC on 1 July happened at 10:00 in Brussels; a spreadsheet cell has no
+    time zone, so the downloads hold the Belgian clock time (the CSV with its offset)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from kpi import export
+    from kpi.tabellen import Kolom, Tabel
+
+    tabel = Tabel("t", "Gebeurtenissen", [Kolom("Wanneer")], rijen=[[datetime(2025, 7, 1, 8, 0, tzinfo=UTC)], [datetime(2025, 12, 31, 23, 30, tzinfo=UTC)]])
+    regels = export.als_csv(tabel).decode("utf-8-sig").splitlines()
+    assert regels[1:] == ["2025-07-01T10:00:00+02:00", "2026-01-01T00:30:00+01:00"]
+    blad = openpyxl.load_workbook(io.BytesIO(export.als_xlsx(tabel))).active
+    assert [blad.cell(r, 1).value for r in (2, 3)] == [datetime(2025, 7, 1, 10, 0), datetime(2026, 1, 1, 0, 30)]
 
 
 async def test_jaarrapport_om_af_te_drukken(dienst, als, maak):

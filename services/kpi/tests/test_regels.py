@@ -17,6 +17,7 @@ from dinet_contracts.events.registratie import (
 )
 from dinet_contracts.types import ActiviteitSoort as S
 from dinet_contracts.types import ActiviteitStatus, Trekker, Vorm
+from sqlalchemy import text
 
 SOURCE = "/dinet/test"
 
@@ -213,6 +214,35 @@ async def test_leden_op_31_december_en_vertegenwoordigde_besturen(dienst, maak, 
     assert figures["od11_besturen"] == 2  # Gent, and Aalst through the member who moved there
     vorig = await lees(client, 2024)
     assert (vorig["od11_leden"], vorig["od11_besturen"]) == (4, 3)  # Gent, the IGS, Aalst
+
+
+async def test_wie_gewist_wordt_telt_nog_mee_op_de_dag_zelf(dienst, maak, lees):
+    runtime, client, bus = dienst
+    gewist_op_31_12, gewist_op_30_12, vertrokken_op_31_12 = (maak.lid(sinds=date(2025, 5, 1)) for _ in range(3))
+    await bus.alles(
+        [
+            gewist_op_31_12,
+            LidUitgeschreven(lid_id=gewist_op_31_12.lid_id, lid_tot=date(2025, 12, 31)),
+            LidGewist(lid_id=gewist_op_31_12.lid_id, gewist_op=datetime(2025, 12, 31, 15, tzinfo=UTC)),
+            # An erasure alone (the member had left earlier, or an older registratie): the same day.
+            gewist_op_30_12,
+            LidGewist(lid_id=gewist_op_30_12.lid_id, gewist_op=datetime(2025, 12, 30, 15, tzinfo=UTC)),
+            vertrokken_op_31_12,
+            LidUitgeschreven(lid_id=vertrokken_op_31_12.lid_id, lid_tot=date(2025, 12, 31)),
+        ]
+    )
+    await bus.verwerkt()
+    # Erased on 31/12 is a member on 31/12, exactly like leaving that day; erased on 30/12 is not.
+    assert (await lees(client, 2025))["od11_leden"] == 2
+    async with runtime.db.engine.connect() as conn:
+        einde = dict(
+            (await conn.execute(text("SELECT lid_id, LEAST(uitgeschreven_tot, gewist_tot) FROM lidmaatschap"))).all()
+        )
+    assert einde == {
+        gewist_op_31_12.lid_id: date(2025, 12, 31),
+        gewist_op_30_12.lid_id: date(2025, 12, 30),
+        vertrokken_op_31_12.lid_id: date(2025, 12, 31),
+    }
 
 
 async def test_leden_van_de_online_kennisdeling(dienst, lees):

@@ -128,6 +128,54 @@ async def test_bulk_form_with_partial_hours_and_corrections(start_service: Any, 
         assert "2 aanwezig, samen 5 deelnemersuren" in pagina
 
 
+async def test_people_with_the_same_name_are_told_apart(start_service: Any, http: Any) -> None:
+    """Every field of the bulk form is named after its person: with the organisation, and the
+    e-mail address when even that is the same, so no two labels (nor error messages) are alike."""
+    antwerpen = organisatie_id_voor_nis("11002")
+    mensen = [
+        (uuid.uuid4(), "An Peeters", "an.peeters@gent.be", GENT),
+        (uuid.uuid4(), "An Peeters", "an.peeters@antwerpen.be", antwerpen),
+        (uuid.uuid4(), "Bart Claes", "bart@gent.be", GENT),
+        (uuid.uuid4(), "Bart Claes", "b.claes@gent.be", GENT),
+    ]
+    async with start_service(DEFINITION) as runtime:
+        client = staf(http(runtime), runtime)
+        async with runtime.db.transaction() as conn:
+            await conn.execute(
+                text("INSERT INTO leden (id, naam, email, organisatie_id, lid_sinds) VALUES (:id, :naam, :email, :org, DATE '2025-01-01')"),
+                [{"id": i, "naam": n, "email": e, "org": o} for i, n, e, o in mensen],
+            )
+        activiteit_id = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC) - timedelta(days=2)), source=runtime.source)
+        await registreer_in_verleden(runtime, activiteit_id, [m[0] for m in mensen])
+        token, pagina = await csrf(client, f"{BASIS}/{activiteit_id}/aanwezigheid")
+
+        def label(veld: str, lid_id: uuid.UUID) -> str:
+            html = re.search(rf'<label[^>]*for="{veld}_{lid_id}"[^>]*>(.*?)</label>', pagina, re.S).group(1)
+            return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+        an_gent, an_antwerpen, bart, b_claes = (m[0] for m in mensen)
+        assert label("aanwezig", an_gent) == "Aanwezig: An Peeters (Gent)"
+        assert label("aanwezig", an_antwerpen) == "Aanwezig: An Peeters (Antwerpen)"
+        assert label("aanwezig", bart) == "Aanwezig: Bart Claes (Gent, bart@gent.be)"
+        assert label("uren", b_claes) == "Uren aanwezig: Bart Claes (Gent, b.claes@gent.be)"
+        for veld in ("aanwezig", "uren"):
+            assert len({label(veld, m[0]) for m in mensen}) == len(mensen)
+        # The row header, which sighted staff read, shows the organisation too.
+        assert re.search(r'<th scope="row"[^>]*>An Peeters<span[^>]*>Antwerpen</span>', pagina)
+
+        # An error names whom it is about, in the summary as beside the field.
+        fout = await client.post(
+            f"{BASIS}/{activiteit_id}/aanwezigheid",
+            data={"_csrf_token": token, "lid_id": [str(m[0]) for m in mensen]}
+            | {f"aanwezig_{an_gent}": "ja", f"uren_{an_gent}": "9", f"aanwezig_{an_antwerpen}": "ja", f"uren_{an_antwerpen}": "9"},
+        )
+        assert fout.status_code == 400
+        samenvatting = fout.text[fout.text.index("govuk-error-summary") : fout.text.index("<h1")]
+        assert f'href="#uren_{an_gent}">An Peeters (Gent): Iemand kan niet langer' in samenvatting
+        assert f'href="#uren_{an_antwerpen}">An Peeters (Antwerpen): Iemand kan niet langer' in samenvatting
+        assert await aanwezigheid_events(runtime) == []
+
+
 async def test_check_in_at_the_door_and_someone_who_did_not_register(start_service: Any, http: Any) -> None:
     async with start_service(DEFINITION) as runtime:
         client = staf(http(runtime), runtime)

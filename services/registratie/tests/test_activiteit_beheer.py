@@ -251,3 +251,35 @@ async def test_staff_register_someone_by_e_mail_and_cancel(start_service: Any, h
         assert r.status_code == 303
         pagina = (await client.get(pad)).text
         assert "An is uitgeschreven." in pagina and "Wachtlijst (1)" not in pagina and ">Bart<" in pagina
+
+
+async def test_cancel_is_offered_only_before_the_start(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        client = aangemeld(http(runtime), runtime, MEDEWERKER)
+        token = await csrf(client, f"{BASIS}/nieuw")
+        gisteren = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+        r = await client.post(f"{BASIS}/nieuw", data=formulier(token, start_datum=gisteren))
+        voorbij = uuid.UUID(r.headers["location"].rsplit("/", 1)[1])
+        r = await client.post(f"{BASIS}/nieuw", data=formulier(token))
+        komend = uuid.UUID(r.headers["location"].rsplit("/", 1)[1])
+
+        # A coming activity: cancel, not "held"; one that began yesterday: "held", not cancel.
+        detail = (await client.get(f"{BASIS}/{komend}")).text
+        assert f'href="{BASIS}/{komend}/annuleren"' in detail and "/afgelopen" not in detail
+        detail = (await client.get(f"{BASIS}/{voorbij}")).text
+        assert "/annuleren" not in detail and f'href="{BASIS}/{voorbij}/afgelopen"' in detail
+
+        # Reached directly, the page explains in Dutch and offers no button; the POST changes nothing.
+        pagina = await client.get(f"{BASIS}/{voorbij}/annuleren")
+        assert pagina.status_code == 409
+        assert "Deze activiteit kan je niet annuleren" in pagina.text and "al begonnen" in pagina.text
+        assert 'id="bevestig"' not in pagina.text and "_csrf_token" not in pagina.text
+        r = await client.post(f"{BASIS}/{voorbij}/annuleren", data={"_csrf_token": token})
+        assert r.status_code == 409 and "al begonnen" in r.text
+
+        # Once marked held, the same: it took place.
+        assert (await client.post(f"{BASIS}/{voorbij}/afgelopen", data={"_csrf_token": token})).status_code == 303
+        pagina = await client.get(f"{BASIS}/{voorbij}/annuleren")
+        assert pagina.status_code == 409 and "heeft al plaatsgevonden" in pagina.text
+        assert "/annuleren" not in (await client.get(f"{BASIS}/{voorbij}")).text
+        assert [e["type"].split(".")[3] for e in await events(runtime, voorbij)] == ["gepland", "afgelopen"]

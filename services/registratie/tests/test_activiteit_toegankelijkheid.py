@@ -35,10 +35,12 @@ def gegevens(start: datetime, capaciteit: int | None = 2) -> ActiviteitGegevens:
 
 async def opzet(runtime: Any) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
     leden = [uuid.uuid4() for _ in range(3)]
+    naamgenote = uuid.uuid4()  # another An, from Antwerpen: the attendance form must tell them apart
     async with runtime.db.transaction() as conn:
         await conn.execute(
             text("INSERT INTO leden (id, naam, email, organisatie_id, lid_sinds) VALUES (:id, :n, :e, :o, DATE '2025-01-01')"),
-            [{"id": i, "n": naam, "e": f"{i}@gent.be", "o": GENT} for i, naam in zip(leden, ["An", "Bart", "Cis"])],
+            [{"id": i, "n": naam, "e": f"{i}@gent.be", "o": GENT} for i, naam in zip(leden, ["An", "Bart", "Cis"])]
+            + [{"id": naamgenote, "n": "An", "e": f"{naamgenote}@antwerpen.be", "o": organisatie_id_voor_nis("11002")}],
         )
     komend = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)), source=runtime.source)
     voorbij = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)), source=runtime.source)
@@ -50,6 +52,7 @@ async def opzet(runtime: Any) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
             aanwezigheid.Regel(leden[0], True, Decimal("3")),
             aanwezigheid.Regel(leden[1], True, Decimal("1.5")),
             aanwezigheid.Regel(leden[2], False, Decimal("0")),  # marked absent in advance; she came after all
+            aanwezigheid.Regel(naamgenote, True, Decimal("3")),
         ],
         door="test", source=runtime.source,
     )
@@ -106,6 +109,7 @@ async def test_activity_pages_pass_axe(start_service: Any) -> None:
                 for pad in (
                     # (the edit form is the new form's template; "vond plaats" is the cancel page's)
                     "", "/nieuw", f"/{komend}", f"/{komend}/annuleren", f"/{voorbij}/aanwezigheid", f"/{voorbij}/feedback",
+                    f"/{voorbij}/annuleren",  # reached directly after it took place: the explanation
                 ):
                     await staf.goto(b + pad)
                     assert await axe_violations(staf) == [], pad

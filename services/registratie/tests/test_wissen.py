@@ -210,6 +210,25 @@ async def test_erasure_through_self_service(start_service: Any, http: Any, mail_
         assert (await staf.get(f"/registratie/leden/{zoe}")).status_code == 404
 
 
+async def test_the_erasure_page_promises_the_membership_that_is_kept(start_service: Any, http: Any, mail_sink: Any) -> None:
+    """Someone who left last year is promised "a member until the day they left", not "until today",
+    and that is what the tombstone keeps."""
+    async with start_service(DEFINITION, smtp_url=mail_sink.url) as runtime:
+        zoe = await lid(http(runtime), NAAM, EMAIL)
+        async with runtime.db.engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE leden SET lid_sinds = DATE '2024-02-01', lid_tot = DATE '2025-06-30' WHERE id = :id"), {"id": zoe}
+            )
+        client = await aanmelden_met_link(runtime, http, mail_sink.mail_dir, EMAIL)
+        pagina = await client.get("/registratie/mijn/wissen")
+        assert "een lid was van 01/02/2024 tot 30/06/2025," in pagina.text
+        r = await client.post("/registratie/mijn/wissen", data={"_csrf_token": csrf(pagina.text), "bevestig": "ja"})
+        assert r.status_code == 303
+        async with runtime.db.engine.connect() as conn:
+            graf = (await conn.execute(text("SELECT lid_sinds, lid_tot FROM gewiste_leden WHERE id = :id"), {"id": zoe})).one()
+        assert tuple(graf) == (date(2024, 2, 1), date(2025, 6, 30))
+
+
 async def test_erasure_is_all_or_nothing_when_nats_is_away(
     start_service: Any, http: Any, mail_sink: Any, nats_server: Any
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from typing import Any
 
@@ -264,3 +264,50 @@ async def test_member_pages_need_the_member_role(start_service: Any, http: Any) 
         )
         r = await spook.get("/registratie/mijn/download")
         assert r.status_code == 303 and r.headers["location"] == "/registratie/mijn/inloggen"
+
+
+async def test_times_are_shown_in_belgian_time(start_service: Any, http: Any, mail_sink: Any) -> None:
+    """An activity from 10.00 shows 10:00, in winter (UTC+1) and in summer (UTC+2), on the page
+    and in the download; a consent given at 00.30 on New Year's day is dated 1 January."""
+    winter = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)  # 10.00 in Brussels
+    zomer = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)  # 10.00 in Brussels
+    nieuwjaar = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 00.30 on 1 January 2026 in Brussels
+    async with start_service(DEFINITION, smtp_url=mail_sink.url) as runtime:
+        lid_id = await meld_aan(http(runtime))
+        client = await aangemeld_lid(runtime, http, mail_sink.mail_dir)
+        async with runtime.db.engine.begin() as conn:
+            for titel, start in (("Wintersessie", winter), ("Zomersessie", zomer)):
+                activiteit = uuid.uuid4()
+                await conn.execute(
+                    text(
+                        "INSERT INTO activiteiten (id, versie, soort, titel, organisator_id, trekker, vorm, start, einde,"
+                        " duur_uren, status, bron) VALUES (:id, 1, 'infosessie', :titel, :org,"
+                        " 'vvsg', 'online', :start, :einde, 2, 'gepland', 'beheer')"
+                    ),
+                    {"id": activiteit, "titel": titel, "org": GENT, "start": start, "einde": start + timedelta(hours=2)},
+                )
+                await conn.execute(
+                    text("INSERT INTO inschrijvingen (id, activiteit_id, lid_id, status, versie) VALUES (:id, :a, :l, 'ingeschreven', 1)"),
+                    {"id": uuid.uuid4(), "a": activiteit, "l": lid_id},
+                )
+            await conn.execute(text("UPDATE toestemmingen SET wanneer = :w WHERE lid_id = :l"), {"w": nieuwjaar, "l": lid_id})
+
+        pagina = (await client.get("/registratie/mijn/inschrijvingen")).text
+        assert '<time datetime="2026-12-15T10:00+01:00">15/12/2026 10:00</time>' in pagina
+        assert '<time datetime="2026-07-01T10:00+02:00">01/07/2026 10:00</time>' in pagina
+        assert "09:00" not in pagina and "08:00" not in pagina
+
+        download = (await client.get("/registratie/mijn/download")).json()
+        assert sorted(i["start"] for i in download["inschrijvingen"]) == ["2026-07-01T10:00:00+02:00", "2026-12-15T10:00:00+01:00"]
+        assert {t["wanneer"] for t in download["toestemmingen"]} == {"2026-01-01T00:30:00+01:00"}
+
+        assert "op 01/01/2026." in (await client.get("/registratie/mijn/toestemmingen")).text
+
+        medewerker = http(runtime, follow_redirects=False)
+        medewerker.cookies.set(
+            COOKIE,
+            maak_cookie(Identiteit(sub="test:mw", naam="Mia", rollen=frozenset({Rol.MEDEWERKER})), runtime.settings.secret_key),
+        )
+        dossier = (await medewerker.get(f"/registratie/leden/{lid_id}")).text
+        assert "01/01/2026 00:30" in dossier and "31/12/2025" not in dossier
+        assert "15/12/2026" in dossier and "01/07/2026" in dossier

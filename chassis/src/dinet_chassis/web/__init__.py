@@ -6,7 +6,9 @@
 - Jinja templates from the service's `template_dir`, then the chassis's `web/templates`
   (`dinet_base.html`, `dinet_macros.html`, `dinet_fout.html`); the service's own files win.
 - static files at `/<service>/static/`: the service's `static/` folder beside `template_dir` (if
-  any), then the chassis CSS (`dinet.css`). Templates get `dinet_css` and `static_url(name)`.
+  any), then the chassis CSS (`dinet.css`). Templates get `dinet_css` and `static_url(name)`,
+  and the filters `datum`, `datum_tijd` and `iso` (dinet_contracts.tijd): every moment on a page
+  in Belgian time.
 - CSRF for forms (cookie `csrftoken_<service>` + hidden field `_csrf_token`, write
   `{{ csrf_input | safe }}` in every form); `/<service>/api/` is excluded (machines use tokens).
 - a signed cookie session (`request.session`), keyed from `settings.secret_key`.
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
+from dinet_contracts import tijd
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from jinja2.runtime import Context as _JinjaContext
 from jinja2.runtime import missing as _jinja_missing
@@ -282,6 +285,8 @@ def create_web_app(
         static_url=lambda naam: f"/{service}/static/{naam}",
         demo=bool(getattr(settings, "demo", False)),
     )
+    # Moments come from the database in UTC; a page shows them on a Belgian clock.
+    omgeving.filters.update(datum=tijd.datum, datum_tijd=tijd.datum_tijd, iso=tijd.iso)
 
     dependencies = {"runtime": Provide(lambda: runtime, sync_to_thread=False, use_cache=True)}
     dependencies.update(litestar_kwargs.pop("dependencies", {}) or {})

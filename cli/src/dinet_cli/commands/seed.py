@@ -16,14 +16,13 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
+from dinet_contracts.tijd import BRUSSEL
 
 from .. import paths
 from ..parsing import add_command
 
-BRUSSEL = ZoneInfo("Europe/Brussels")
 TIMEOUT = 15.0
 MEDEWERKER, WACHTWOORD = "medewerker", "demo"
 INLOGGEN = "/registratie/inloggen"

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import EmailStr, Field
 
 from ..envelope import Event
+from ..tijd import lokale_datum
 from ..types import OrganisatieType, Tijdstip
 
 
@@ -90,6 +91,13 @@ class LidGewist(Event):
 
     lid_id: UUID
     gewist_op: Tijdstip
+
+    @property
+    def laatste_lidmaatschapsdag(self) -> date:
+        """Being erased is leaving the network that (Belgian) day: the person was a member up to
+        and including it, as with `LidUitgeschreven` and `lid_tot` today. The erasure page
+        promises exactly this ("een lid ... tot vandaag"); registratie and kpi both use it."""
+        return lokale_datum(self.gewist_op)
 
 
 class OrganisatieBijgewerkt(Event):

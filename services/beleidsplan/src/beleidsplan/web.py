@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -17,6 +16,7 @@ from litestar.response import Redirect, Template
 from dinet_chassis.runtime import Runtime
 from dinet_chassis.web import FieldError, errors_by_field
 from dinet_chassis.web.auth import Rol, identiteit, meld_af
+from dinet_contracts.tijd import lokaal
 
 from . import store
 from .accounts import Account, Accounts
@@ -24,14 +24,13 @@ from .catalogus import Catalogus
 from .domain import Fout, OngeldigPlan, start_plan
 
 SESSIE_SLEUTEL = "gebruiker"
-BELGIE = ZoneInfo("Europe/Brussels")
 
 Req = Request[Any, Any, Any]
 
 
 def tijdstip(moment: datetime) -> str:
-    lokaal = moment.astimezone(BELGIE)
-    return f"{lokaal:%d/%m/%Y} om {lokaal:%H.%M} uur"
+    belgisch = lokaal(moment)
+    return f"{belgisch:%d/%m/%Y} om {belgisch:%H.%M} uur"
 
 
 @dataclass(frozen=True)

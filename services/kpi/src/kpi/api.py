@@ -18,6 +18,7 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 
 from dinet_chassis.runtime import Runtime
 from dinet_chassis.web.auth import Rol, vereist
+from dinet_contracts.tijd import lokale_datum
 
 from . import domain, overzicht, store
 from .catalogus import KPI_PER_ID, Kpi, soort_label, waarde_label
@@ -167,7 +168,7 @@ def _record(r: store.Record) -> Record:
         return Record(
             id=str(r.activiteit_id),
             titel=r.titel,
-            datum=r.start.astimezone(domain.TIJDZONE).date(),
+            datum=lokale_datum(r.start),
             soort=soort_label(r.soort),
             organisator=r.organisator,
             trekker=r.trekker,
@@ -180,7 +181,7 @@ def _record(r: store.Record) -> Record:
         )
     if isinstance(r, store.NieuwsbriefRecord):
         return Record(
-            id=str(r.nieuwsbrief_id), titel=r.titel, datum=r.verzonden_op.astimezone(domain.TIJDZONE).date(), ontvangers=r.aantal_ontvangers
+            id=str(r.nieuwsbrief_id), titel=r.titel, datum=lokale_datum(r.verzonden_op), ontvangers=r.aantal_ontvangers
         )
     return Record(
         id=str(r.organisatie_id or ""),

@@ -12,17 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+
+from dinet_contracts.tijd import lokale_datum
 
 # The oldest year the dashboard answers for: the network started in 2018.
 EERSTE_JAAR = 2018
 
 # A year is a Belgian calendar year: a plan started at 00:30 on 1 January counts in the new year.
-TIJDZONE = ZoneInfo("Europe/Brussels")
-
-
-def lokale_datum(moment: datetime) -> date:
-    return moment.astimezone(TIJDZONE).date()
 
 
 def vandaag(nu: datetime) -> date:
@@ -149,11 +145,6 @@ def grootteklasse(opgegeven: str | None, inwoners: int | None) -> str | None:
     if inwoners <= 50_000:
         return "middelgroot"
     return "groot"
-
-
-def laatste_lidmaatschapsdag(gewist_op: datetime) -> date:
-    """Someone erased on day D is no member at the end of D: their last day was the day before."""
-    return date.fromordinal(lokale_datum(gewist_op).toordinal() - 1)
 
 
 # --- figures against targets -----------------------------------------------------------------

@@ -10,6 +10,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from dinet_contracts.tijd import iso, lokaal
+
 from .tabellen import Tabel
 
 # Litestar adds "; charset=utf-8" to every text/* type itself: naming it here would send it twice.
@@ -25,7 +27,7 @@ def _csv_waarde(waarde: Any) -> str:
     if isinstance(waarde, (float, Decimal)):
         return str(waarde).replace(".", ",")  # the decimal comma Excel expects in Belgium
     if isinstance(waarde, datetime):
-        return waarde.isoformat(timespec="seconds")
+        return iso(waarde)
     if isinstance(waarde, date):
         return waarde.isoformat()
     tekst = str(waarde)
@@ -62,7 +64,8 @@ def als_xlsx(tabel: Tabel) -> bytes:
     for r, rij in enumerate(rijen, start=1):
         for c, waarde in enumerate(rij):
             if isinstance(waarde, datetime):
-                blad.write_datetime(r, c, waarde.replace(tzinfo=None), tijd)
+                # A spreadsheet cell has no time zone: it shows what it holds, so hold Belgian time.
+                blad.write_datetime(r, c, lokaal(waarde).replace(tzinfo=None), tijd)
             elif isinstance(waarde, date):
                 blad.write_datetime(r, c, datetime(waarde.year, waarde.month, waarde.day), datum)
             elif isinstance(waarde, Decimal):

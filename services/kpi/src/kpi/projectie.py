@@ -210,7 +210,7 @@ def vertaal(event: CloudEvent, w: Schrijfopdrachten) -> None:
             w.voeg_toe(_UITGESCHREVEN, {"lid_id": e.lid_id, "tot": e.lid_tot})
             _bron(w, event, e.lid_id)
         case LidGewist() as e:
-            w.voeg_toe(_GEWIST, {"lid_id": e.lid_id, "tot": domain.laatste_lidmaatschapsdag(e.gewist_op)})
+            w.voeg_toe(_GEWIST, {"lid_id": e.lid_id, "tot": e.laatste_lidmaatschapsdag})
             _bron(w, event, e.lid_id)
         case LidKennisdelingGewijzigd() as e:
             w.voeg_toe(_KENNISDELING, {"lid_id": e.lid_id, "datum": e.datum, "lid": e.lid})

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from dinet_contracts.registry import EVENT_TYPES
+from dinet_contracts.tijd import datum, datum_tijd, lokale_datum
 
 from . import domain, store
 from .catalogus import (
@@ -55,12 +56,8 @@ class Tabel:
         return [[c.waarde if isinstance(c, Cel) else c for c in rij] for rij in self.rijen]
 
 
-def _tijd(moment: datetime) -> str:
-    return moment.astimezone(domain.TIJDZONE).strftime("%d/%m/%Y %H:%M")
-
-
 def _datum(moment: datetime | date) -> date:
-    return moment.astimezone(domain.TIJDZONE).date() if isinstance(moment, datetime) else moment
+    return lokale_datum(moment) if isinstance(moment, datetime) else moment
 
 
 def kpi_link(kpi_id: str, jaar: int) -> str:
@@ -182,7 +179,7 @@ def records(kpi: Kpi, jaar: int, rijen: list[store.Record], *, volledig: bool = 
             titel = Cel(r.titel, link=r.url) if r.url and r.url.startswith(("https://", "http://")) else r.titel
             rij: list[Any] = [
                 titel,
-                Cel(_datum(r.start), tekst=_datum(r.start).strftime("%d/%m/%Y")),
+                Cel(_datum(r.start), tekst=datum(r.start)),
                 soort_label(r.soort),
                 r.organisator,
                 TREKKER_LABELS.get(r.trekker, r.trekker),
@@ -203,7 +200,7 @@ def records(kpi: Kpi, jaar: int, rijen: list[store.Record], *, volledig: bool = 
         )
         for r in rijen:
             assert isinstance(r, store.NieuwsbriefRecord)
-            t.rijen.append([r.titel, Cel(_datum(r.verzonden_op), tekst=_datum(r.verzonden_op).strftime("%d/%m/%Y")), r.aantal_ontvangers])
+            t.rijen.append([r.titel, Cel(_datum(r.verzonden_op), tekst=datum(r.verzonden_op)), r.aantal_ontvangers])
         return t
     t = Tabel(
         f"{kpi.id}-{jaar}-records",
@@ -254,7 +251,7 @@ def uitleg(kpi: Kpi, jaar: int, events: list[store.BronEvent], afgesloten_op: da
         export_pad=f"/kpi/export/uitleg?jaar={jaar}&kpi={kpi.id}",
     )
     for e in events:
-        rij: list[Any] = [e.event_id, Cel(e.type, tekst=event_label(e.type)), Cel(e.tijd, tekst=_tijd(e.tijd)), str(e.sleutel or "")]
+        rij: list[Any] = [e.event_id, Cel(e.type, tekst=event_label(e.type)), Cel(e.tijd, tekst=datum_tijd(e.tijd)), str(e.sleutel or "")]
         if afgesloten_op is not None:
             rij.append("ja" if e.tijd > afgesloten_op else "nee")
         t.rijen.append(rij)

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from dinet_chassis.runtime import Runtime
 from dinet_chassis.web import FieldError, errors_by_field
 from dinet_chassis.web.auth import Rol, identiteit, vereist
+from dinet_contracts.tijd import datum, lokaal
 
 from . import domain, export, opdrachten, overzicht, store, tabellen
 from .catalogus import DIMENSIE_LABELS, KPI_PER_ID, KPIS, PLANJAREN, SPLITS_UITLEG, Dimensie, Kpi
@@ -41,7 +42,7 @@ def _vandaag():
 
 
 def tijd(moment: datetime) -> str:
-    return moment.astimezone(domain.TIJDZONE).strftime("%d/%m/%Y om %H:%M")
+    return lokaal(moment).strftime("%d/%m/%Y om %H:%M")
 
 
 def _jaren() -> list[tuple[int, str]]:
@@ -207,7 +208,7 @@ async def _rapport_html(request: Request[Any, Any, Any], runtime: Runtime, p: do
         inhoud = await dashboard_context(conn, p)
     template = request.app.template_engine.get_template("kpi/rapport.html")  # type: ignore[union-attr]
     return template.render(
-        **_basis(request), **inhoud, opgemaakt=datetime.now(UTC).astimezone(domain.TIJDZONE).strftime("%d/%m/%Y")
+        **_basis(request), **inhoud, opgemaakt=datum(_vandaag())
     )
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dinet_chassis import outbox
 from dinet_contracts.events.registratie import LidContactgegevens, LidGeregistreerd
+from dinet_contracts.tijd import vandaag as vandaag_in_belgie
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,9 +35,6 @@ from .domain import (
     valideer_aanmelding,
 )
 
-BRUSSEL = ZoneInfo("Europe/Brussels")
-
-
 class OngeldigeAanmelding(Exception):
     def __init__(self, fouten: list[Fout]) -> None:
         super().__init__(", ".join(f"{f.veld}: {f.code}" for f in fouten))
@@ -48,11 +45,6 @@ class EmailBestaatAl(Exception):
     def __init__(self) -> None:
         super().__init__("email_bestaat_al")
         self.fout = fout_email_bestaat_al()
-
-
-def vandaag_in_belgie() -> date:
-    # A sign-up at 00:30 in Brussels belongs to that day, not to the previous UTC day.
-    return datetime.now(BRUSSEL).date()
 
 
 async def meld_aan(

@@ -9,6 +9,7 @@ the activity was held, however late it is recorded.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -146,7 +147,7 @@ async def deelnemerslijst(db: Any, activiteit_id: uuid.UUID) -> list[dict[str, A
         rijen = (
             await conn.execute(
                 text(
-                    "SELECT l.id AS lid_id, l.naam, o.naam AS organisatie_naam, a.aanwezig, a.uren,"
+                    "SELECT l.id AS lid_id, l.naam, l.email, o.naam AS organisatie_naam, a.aanwezig, a.uren,"
                     " i.status = 'ingeschreven' AS ingeschreven"
                     " FROM leden l JOIN organisaties o ON o.id = l.organisatie_id"
                     " LEFT JOIN inschrijvingen i ON i.activiteit_id = :a AND i.lid_id = l.id"
@@ -157,7 +158,15 @@ async def deelnemerslijst(db: Any, activiteit_id: uuid.UUID) -> list[dict[str, A
                 {"a": activiteit_id},
             )
         ).mappings().all()
-    return [dict(r) for r in rijen]
+    mensen = [dict(r) for r in rijen]
+    # Every field on the form is named after its person (for screen readers too), and two people
+    # with one name must not get one label: the organisation tells most apart, the e-mail the rest.
+    dubbel = Counter((m["naam"], m["organisatie_naam"]) for m in mensen)
+    for m in mensen:
+        uniek = dubbel[(m["naam"], m["organisatie_naam"])] == 1
+        m["kenmerk"] = m["organisatie_naam"] if uniek else f"{m['organisatie_naam']}, {m['email']}"
+        m["label"] = f"{m['naam']} ({m['kenmerk']})"
+    return mensen
 
 
 async def lid_met_email(db: Any, email: str) -> uuid.UUID | None:

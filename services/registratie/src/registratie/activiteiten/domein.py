@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dinet_contracts.events.activiteiten import (
     Activiteit,
@@ -22,11 +21,10 @@ from dinet_contracts.events.activiteiten import (
     ActiviteitGepland,
     ActiviteitGewijzigd,
 )
+from dinet_contracts.tijd import BRUSSEL
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 
 from ..domain import Fout
-
-BRUSSEL = ZoneInfo("Europe/Brussels")
 
 MAX_TITEL = 300
 MAX_OMSCHRIJVING = 5000
@@ -163,12 +161,28 @@ def controleer_wijzigbaar(status: ActiviteitStatus) -> None:
         )
 
 
-def controleer_annuleerbaar(status: ActiviteitStatus) -> None:
-    controleer_wijzigbaar(status)
+def fout_annuleren(status: ActiviteitStatus, start: datetime, nu: datetime) -> Fout | None:
+    """Why an activity cannot be cancelled, or None when it can. Only what has not begun can be
+    called off: from its start on it is marked held instead (`controleer_afsluitbaar`), so staff
+    are never offered both, nor neither."""
+    if status is ActiviteitStatus.GEANNULEERD:
+        return Fout("status", "activiteit_geannuleerd", "Deze activiteit is al geannuleerd.")
     if status is ActiviteitStatus.AFGELOPEN:
-        raise OngeldigeOvergang(
-            Fout("status", "activiteit_afgelopen", "Deze activiteit heeft al plaatsgevonden en kan niet geannuleerd worden.")
+        return Fout("status", "activiteit_afgelopen", "Deze activiteit heeft al plaatsgevonden en kan niet geannuleerd worden.")
+    if start <= nu:
+        return Fout(
+            "status",
+            "al_begonnen",
+            "Deze activiteit is al begonnen en kan niet meer geannuleerd worden. "
+            "Vond ze plaats, kies dan bij de activiteit 'Vond plaats'.",
         )
+    return None
+
+
+def controleer_annuleerbaar(status: ActiviteitStatus, start: datetime, nu: datetime) -> None:
+    fout = fout_annuleren(status, start, nu)
+    if fout is not None:
+        raise OngeldigeOvergang(fout)
 
 
 def controleer_afsluitbaar(status: ActiviteitStatus, start: datetime, nu: datetime) -> None:

@@ -133,10 +133,10 @@ async def wijzig(
     return versie
 
 
-async def annuleer(db: Any, activiteit_id: uuid.UUID, *, source: str) -> int:
+async def annuleer(db: Any, activiteit_id: uuid.UUID, *, source: str, nu: datetime | None = None) -> int:
     async with db.transaction() as conn:
         rij = await _vergrendeld(conn, activiteit_id)
-        controleer_annuleerbaar(rij.status)
+        controleer_annuleerbaar(rij.status, rij.gegevens.start, nu or nu_utc())
         versie = rij.versie + 1
         await opslag.werk_bij(conn, activiteit_id, versie, ActiviteitStatus.GEANNULEERD, rij.gegevens)
         await publiceer(conn, activiteit_id, versie, rij.status, ActiviteitStatus.GEANNULEERD, rij.gegevens, source)

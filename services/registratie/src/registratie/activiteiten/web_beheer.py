@@ -29,6 +29,7 @@ from .domein import (
     TREKKER_LABELS,
     OngeldigeOvergang,
     fout_aanwezigheid,
+    fout_annuleren,
     fout_niet_open,
     formulier_waarden,
     nu_utc,
@@ -233,6 +234,7 @@ async def _detail_pagina(
             "open": a.status in OPEN_STATUSSEN,
             "publicatie": a.gegevens.soort in SOORTEN_PUBLICATIE,
             "kan_afsluiten": a.status in OPEN_STATUSSEN and a.gegevens.start <= nu,
+            "kan_annuleren": fout_annuleren(a.status, a.gegevens.start, nu) is None,
             "kan_aanwezigheden": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
             "inschrijven_open": fout_niet_open(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
             "melding": neem_melding(request),
@@ -306,17 +308,34 @@ async def uitschrijven_door_medewerker(
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
-def _bevestiging(overzicht: lijsten.Overzicht, soort: str, fouten: list[FieldError] | None = None, status: int = 200) -> Template:
+def _bevestiging(
+    overzicht: lijsten.Overzicht,
+    soort: str,
+    fouten: list[FieldError] | None = None,
+    status: int = 200,
+    geweigerd: Fout | None = None,
+) -> Template:
     return Template(
         template_name="activiteiten/beheer_bevestig.html",
-        context={**LABELS, "o": overzicht, "a": overzicht.activiteit, "soort": soort, "fouten": fouten or []},
+        context={
+            **LABELS,
+            "o": overzicht,
+            "a": overzicht.activiteit,
+            "soort": soort,
+            "fouten": fouten or [],
+            "geweigerd": geweigerd,
+        },
         status_code=status,
     )
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=MEDEWERKER, include_in_schema=False)
 async def annuleren(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
-    return _bevestiging(await _of_404(runtime, activiteit_id), "annuleren")
+    overzicht = await _of_404(runtime, activiteit_id)
+    a = overzicht.activiteit
+    # Reached through an old link or a bookmark: say why, rather than offer a button that fails.
+    geweigerd = fout_annuleren(a.status, a.gegevens.start, nu_utc())
+    return _bevestiging(overzicht, "annuleren", status=409 if geweigerd else 200, geweigerd=geweigerd)
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=MEDEWERKER, include_in_schema=False)
@@ -327,7 +346,7 @@ async def annuleren_bevestigd(
     try:
         await levenscyclus.annuleer(runtime.db, activiteit_id, source=runtime.source)
     except OngeldigeOvergang as fout:
-        return _bevestiging(overzicht, "annuleren", veldfouten([_naar_knop(fout.fout)]), 409)
+        return _bevestiging(overzicht, "annuleren", status=409, geweigerd=fout.fout)
     zet_melding(request, "De activiteit is geannuleerd.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
@@ -460,6 +479,9 @@ async def aanwezigheden_bewaren(
         else:
             regels.append(aanwezigheid.Regel(lid_id, aanwezig, uren))
     if fouten:
+        # In the error summary each message must say whom it is about, as the field labels do.
+        labels = {f"uren_{m['lid_id']}": m["label"] for m in await aanwezigheid.deelnemerslijst(runtime.db, activiteit_id)}
+        fouten = [Fout(f.veld, f.code, f"{labels[f.veld]}: {f.melding}") if f.veld in labels else f for f in fouten]
         return await _aanwezigheidspagina(
             request, runtime, overzicht, fouten=veldfouten(fouten), ingevuld=ingevuld, status=400
         )

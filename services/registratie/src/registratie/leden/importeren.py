@@ -25,13 +25,14 @@ from typing import Any
 from dinet_chassis import outbox
 from dinet_chassis.logging import get_logger
 from dinet_contracts.events.registratie import LidContactgegevens, LidGeregistreerd
+from dinet_contracts.tijd import vandaag
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from .beheer import open_kennisdeling
 from .importbestand import BekendeOrganisatie, OnleesbaarBestand, OrganisatieZoeker, beoordeel, lees_tabel
-from .regels import Doel, Hoe, import_tekst, vandaag
+from .regels import Doel, Hoe, import_tekst
 
 log = get_logger(__name__)
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from dinet_contracts.tijd import iso
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -129,7 +130,9 @@ async def dossier(db: Any, lid_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 def _json(waarde: Any) -> Any:
-    if isinstance(waarde, (datetime, date)):
+    if isinstance(waarde, datetime):
+        return iso(waarde)
+    if isinstance(waarde, date):
         return waarde.isoformat()
     if isinstance(waarde, (uuid.UUID, Decimal)):
         return str(waarde)

@@ -6,24 +6,16 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from ..domain import NIEUWSBRIEF_TEKST, Fout
-
-BRUSSEL = ZoneInfo("Europe/Brussels")
 
 AANMELDLINK_GELDIGHEID = timedelta(minutes=30)
 # More open links than this in one validity period and we stop mailing: nobody needs them, and
 # it keeps the form from being used to flood someone's mailbox.
 MAX_OPEN_AANMELDLINKS = 5
 LID_SESSIE_SECONDEN = 2 * 3600
-
-
-def vandaag() -> date:
-    # A change at 00:30 in Brussels belongs to that day, not to the previous UTC day.
-    return datetime.now(BRUSSEL).date()
 
 
 # --- membership on a day -----------------------------------------------------------------------

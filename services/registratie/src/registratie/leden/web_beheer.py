@@ -7,6 +7,7 @@ from typing import Any
 
 from dinet_chassis.web import FieldError
 from dinet_chassis.web.auth import Rol, vereist
+from dinet_contracts.tijd import vandaag
 from dinet_contracts.types import ORGANISATIE_TYPE_LABELS, OrganisatieType
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -17,7 +18,7 @@ from litestar.response import Redirect, Template
 from .. import opvragingen as org_opvragingen
 from ..domain import groepeer_per_type
 from . import beheer, organisaties, opvragingen
-from .regels import GROOTTEKLASSE_LABELS, TOESTEMMING_TITELS, Doel, Hoe, valideer_inwoners, vandaag
+from .regels import GROOTTEKLASSE_LABELS, TOESTEMMING_TITELS, Doel, Hoe, valideer_inwoners
 from .webhulp import Formulier, datumveld, neem_melding, pagina, veld, veldfouten, zet_melding
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]

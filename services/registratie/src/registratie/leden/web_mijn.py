@@ -12,6 +12,7 @@ from typing import Any
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, meld_aan, meld_af, vereist
+from dinet_contracts.tijd import vandaag
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
@@ -29,7 +30,6 @@ from .regels import (
     TOESTEMMING_TITELS,
     Doel,
     Hoe,
-    vandaag,
 )
 
 log = get_logger(__name__)

@@ -30,7 +30,6 @@ from sqlalchemy import text
 
 from ..activiteiten.inschrijvingen import annuleer_alle_van
 from .beheer import LidNietGevonden, open_kennisdeling_sinds, sluit_kennisdeling
-from .regels import vandaag
 
 log = get_logger(__name__)
 
@@ -55,8 +54,7 @@ async def purgeer_stromen(js: Any, lid_id: uuid.UUID) -> None:
 
 async def wis(runtime: Any, lid_id: uuid.UUID) -> datetime:
     """Erase the member; returns when. Raises LidNietGevonden if there is no such member (any more)."""
-    gewist_op = datetime.now(UTC)
-    dag = vandaag()
+    gewist = LidGewist(lid_id=lid_id, gewist_op=datetime.now(UTC))
     async with runtime.db.transaction() as conn:
         lid = (
             await conn.execute(
@@ -67,8 +65,8 @@ async def wis(runtime: Any, lid_id: uuid.UUID) -> datetime:
             raise LidNietGevonden(str(lid_id))
         lid_tot = lid["lid_tot"]
         if lid_tot is None:
-            # Leaving by being erased: a member until today, so this year's count stays as it was.
-            lid_tot = max(dag, lid["lid_sinds"])
+            # The same last day kpi derives from LidGewist, so both count the same members.
+            lid_tot = max(gewist.laatste_lidmaatschapsdag, lid["lid_sinds"])
             await outbox.add(conn, LidUitgeschreven(lid_id=lid_id, lid_tot=lid_tot), source=runtime.source)
         open_sinds = await open_kennisdeling_sinds(conn, lid_id)
         if open_sinds is not None:
@@ -83,7 +81,7 @@ async def wis(runtime: Any, lid_id: uuid.UUID) -> datetime:
                 "organisatie_id": lid["organisatie_id"],
                 "lid_sinds": lid["lid_sinds"],
                 "lid_tot": lid_tot,
-                "gewist_op": gewist_op,
+                "gewist_op": gewist.gewist_op,
             },
         )
         # Before the delete, which would drop the places without moving the waitlist up.
@@ -92,11 +90,11 @@ async def wis(runtime: Any, lid_id: uuid.UUID) -> datetime:
         await conn.execute(
             text("DELETE FROM outbox WHERE subject LIKE :s"), {"s": f"dinet.pii.lid.{lid_id}.%"}
         )
-        await outbox.add(conn, LidGewist(lid_id=lid_id, gewist_op=gewist_op), source=runtime.source)
+        await outbox.add(conn, gewist, source=runtime.source)
         await purgeer_stromen(runtime.js, lid_id)
     try:
         await purgeer_stromen(runtime.js, lid_id)
     except Exception:
         log.exception("wissen.tweede_purge_mislukt", lid_id=str(lid_id))
     log.info("lid.gewist", lid_id=str(lid_id))
-    return gewist_op
+    return gewist.gewist_op

@@ -9,13 +9,12 @@ from typing import Annotated, Any
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError, errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
+from dinet_contracts.tijd import BRUSSEL
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
-
-from zoneinfo import ZoneInfo
 
 from .. import opvragingen
 from ..domain import groepeer_per_type
@@ -34,9 +33,6 @@ _MELDINGEN = {
     "nats_ingetrokken": "De NATS-gebruiker is ingetrokken. Haal hem ook uit deploy/nats/partners.json (zie hieronder).",
     "nats_al_ingetrokken": "Die NATS-gebruiker was al ingetrokken.",
 }
-
-
-BRUSSEL = ZoneInfo("Europe/Brussels")
 
 
 def tijdstip(moment: datetime | None) -> str:
