@@ -184,3 +184,43 @@ async def test_an_unprocessable_message_is_dead_lettered_at_once_without_retries
     assert {e for e, _ in await effects(db)} == {e for e, _ in good}
     consumer.stop()
     await task
+
+
+async def test_a_message_published_with_jetstream_publish_controls_still_reaches_the_dead_letters(kit, db, bus):
+    """A partner event published with `stream=` carries `Nats-Expected-Stream`; copied onto the
+    dead letter, JetStream refused it and the message came back every ack_wait for ever."""
+    nc, js = bus
+    refused_lid = uuid.uuid4()
+
+    async def handler(conn, event, ctx):
+        if event.data.lid_id == refused_lid:
+            raise Onverwerkbaar("einde voor het begin")
+        await record_effect(conn, event, ctx)
+
+    refused_id, refused = kit.cloud_event_bytes(kit.lid_event(lid_id=refused_lid))
+    subject = "dinet.evt.registratie.lid.geregistreerd.v1"
+    await js.publish(subject, refused, stream="DINET_EVENTS", headers={"Nats-Msg-Id": "p-1", "traceparent": "tp"})
+    # A subject sequence that is right when published, and wrong for any later publish.
+    await js.publish(
+        subject, b"not json", headers={"Nats-Msg-Id": "p-2", "Nats-Expected-Last-Subject-Sequence": "1"}
+    )
+    consumer = EventConsumer(kit.consumer_def(max_attempts=5, backoff=(5.0,)), handler, db=db, js=js)
+    task = start(consumer)
+    await wait_until(lambda: consumer.dead_lettered == 2, timeout=5)
+    letters = {x.stream_seq: x for x in await deadletter.list_dead_letters(js)}
+    assert sorted(letters) == [1, 2]
+    assert letters[1].event_id == refused_id and letters[1].reason == "onverwerkbaar: einde voor het begin"
+    # Still visible for inspection, under a name JetStream does not act on.
+    assert letters[1].headers["Dinet-Dlq-Original-Nats-Expected-Stream"] == "DINET_EVENTS"
+    assert letters[1].headers["Dinet-Dlq-Original-Msg-Id"] == "p-1"
+    assert letters[2].headers["Dinet-Dlq-Original-Nats-Expected-Last-Subject-Sequence"] == "1"
+    assert letters[1].original_headers() == {"traceparent": "tp"}
+    assert consumer.dead_letter_failures == 0
+    info = await js.consumer_info("DINET_EVENTS", "proef")
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+
+    # A replay carries none of the control headers either, so it is not refused in turn.
+    await deadletter.replay(js, letters[2].seq, data=None)
+    await wait_until(lambda: consumer.dead_lettered == 3, timeout=5)
+    consumer.stop()
+    await task
