@@ -5,6 +5,18 @@ database transaction that also records their ids in the inbox, and are acked onl
 commits. A duplicate of any age finds its id in the inbox and changes nothing. If a handler
 fails, the batch is rolled back and its messages are retried one by one, so one bad message
 cannot hold the others back; it is retried with backoff and dead-lettered after `max_attempts`.
+
+An outage of the consumer's own infrastructure is not a message failure. When a handler fails
+in a way that says "unavailable" (`db.is_outage`) and the database does not answer a probe
+either, the consumer pauses: it stops fetching, keeps the messages it holds (extending their ack
+deadline, so they are not redelivered and their delivery count does not grow), probes with
+backoff and resumes with the same messages once the database answers. A delivery that is lost
+all the same (NATS gone too, the hold outlived the ack deadline) is remembered and not counted
+as an attempt.
+
+If dead-lettering itself fails (JetStream refuses the publish, NATS away), the message is not
+acked: it is retried with backoff, counted in `dead_letter_failures`, logged with the reason and
+reported by `status()` (readiness, `dinet status`) until it is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -26,7 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .deadletter import send_to_dead_letters
-from .db import Database
+from .db import Database, is_outage
 from .logging import get_logger
 from .tracing import context_from_headers, tracer
 
@@ -66,6 +79,23 @@ class _Item:
     event: CloudEvent
 
 
+class _Outage(Exception):
+    """The infrastructure went away while processing: hold `msgs` until it is back."""
+
+    def __init__(self, msgs: list[Msg], reason: str) -> None:
+        super().__init__(reason)
+        self.msgs = msgs
+        self.reason = reason
+
+
+@dataclass
+class _PendingDeadLetter:
+    reason: str
+    tries: int
+    error: str
+    since: float
+
+
 def consumer_config(definition: ConsumerDef) -> ConsumerConfig:
     return ConsumerConfig(
         durable_name=definition.durable,
@@ -101,6 +131,8 @@ class EventConsumer:
         batch_size: int = 256,
         fault: str = "",
         after_commit: Callable[[], Any] | None = None,
+        outage_max_delay: float = 5.0,
+        dead_letter_max_delay: float = 60.0,
     ) -> None:
         self.definition = definition
         self.handler = handler
@@ -110,8 +142,19 @@ class EventConsumer:
         self.batch_size = batch_size
         self.fault = fault
         self.after_commit = after_commit
+        self.outage_max_delay = outage_max_delay
+        self.dead_letter_max_delay = dead_letter_max_delay
         self.processed = 0
         self.dead_lettered = 0
+        self.dead_letter_failures = 0  # failed tries to store a dead letter
+        self.outages = 0
+        self.paused_since: float | None = None
+        self.pause_reason = ""
+        # stream sequence -> deliveries that were no attempt (lost during an outage)
+        self._uncounted: dict[int, int] = {}
+        # stream sequence -> a dead letter still to be stored, with its original reason
+        self._pending_dead_letters: dict[int, _PendingDeadLetter] = {}
+        self._outage_delay = 0.0
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -120,28 +163,44 @@ class EventConsumer:
     async def run(self) -> None:
         await ensure_consumer(self.js, self.definition)
         sub = await self.js.pull_subscribe_bind(durable=self.definition.durable, stream=self.definition.stream)
+        held: list[Msg] = []
         try:
             while not self._stopping.is_set():
-                try:
-                    msgs = await sub.fetch(self.batch_size, timeout=1.0)
-                except (TimeoutError, asyncio.TimeoutError):
-                    continue
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # NATS reconnecting: wait and fetch again
-                    log.warning("consumer.fetch_mislukt", consumer=self.definition.durable, error=repr(exc))
-                    await asyncio.sleep(0.5)
-                    continue
-                if not msgs:
-                    continue
+                if held:
+                    msgs = await self._wait_out_outage(held)
+                    if self._stopping.is_set():
+                        held = msgs
+                        break
+                    held = []
+                    if not msgs:
+                        continue
+                else:
+                    try:
+                        msgs = await sub.fetch(self.batch_size, timeout=1.0)
+                    except (TimeoutError, asyncio.TimeoutError):
+                        continue
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # NATS reconnecting: wait and fetch again
+                        log.warning("consumer.fetch_mislukt", consumer=self.definition.durable, error=repr(exc))
+                        await asyncio.sleep(0.5)
+                        continue
+                    if not msgs:
+                        continue
                 try:
                     await self.process(msgs)
+                except _Outage as outage:
+                    held = outage.msgs
+                    self._pause(outage.reason)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
                     # Unacked messages come back after ack_wait; the inbox makes that harmless.
                     log.warning("consumer.batch_onderbroken", consumer=self.definition.durable, error=repr(exc))
                     await asyncio.sleep(0.5)
+            for msg in held:  # stopping during an outage: let another instance have them
+                self._not_an_attempt(msg)
+                await _quietly(msg.nak())
         finally:
             try:
                 await sub.unsubscribe()
@@ -152,14 +211,19 @@ class EventConsumer:
         items: list[_Item] = []
         seen: set[str] = set()
         for msg in msgs:
+            pending = self._pending_dead_letters.get(msg.metadata.sequence.stream)
+            if pending is not None:  # its dead-lettering failed before: try that again, not the handler
+                await self._dead_letter(msg, pending.reason)
+                continue
             try:
                 event = parse(msg.data)
             except Exception as exc:
                 await self._dead_letter(msg, f"ongeldig bericht: {describe_error(exc)}")
                 continue
-            if msg.metadata.num_delivered > self.definition.max_attempts:
+            attempts = self.attempts(msg)
+            if attempts > self.definition.max_attempts:
                 # e.g. a message that crashes the process every time it is handled
-                await self._dead_letter(msg, f"{msg.metadata.num_delivered - 1} pogingen zonder succes")
+                await self._dead_letter(msg, f"{attempts - 1} pogingen zonder succes")
                 continue
             if event.id in seen:  # the same event twice in one batch
                 await msg.ack()
@@ -171,14 +235,35 @@ class EventConsumer:
         try:
             await self._commit(items)
         except Exception:
+            exc, reason = _current_exc()
+            await self._raise_if_outage(exc, reason, items)
             if len(items) == 1:
-                await self._failed(items[0], *_current_exc())
+                await self._failed(items[0], exc, reason)
                 return
-            for item in items:  # isolate the failing message(s)
+            for index, item in enumerate(items):  # isolate the failing message(s)
                 try:
                     await self._commit([item])
                 except Exception:
-                    await self._failed(item, *_current_exc())
+                    exc, reason = _current_exc()
+                    await self._raise_if_outage(exc, reason, items[index:])
+                    await self._failed(item, exc, reason)
+
+    def attempts(self, msg: Msg) -> int:
+        """Deliveries of this message that were real attempts: NATS's count, less the deliveries
+        lost to an infrastructure outage."""
+        return msg.metadata.num_delivered - self._uncounted.get(msg.metadata.sequence.stream, 0)
+
+    async def _raise_if_outage(self, exc: BaseException, reason: str, items: list[_Item]) -> None:
+        """A failure that says "unavailable" is an outage only if the database does not answer
+        now either: a message that fails this way while the database is healthy (say, one that
+        makes a handler open something that does not exist) counts its attempt like any other,
+        so it cannot hold the consumer for ever."""
+        if isinstance(exc, Onverwerkbaar) or not is_outage(exc):
+            return
+        try:
+            await self.db.ping()
+        except Exception as probe:
+            raise _Outage([i.msg for i in items], f"{reason} (database: {describe_error(probe)})") from exc
 
     async def _commit(self, items: list[_Item]) -> None:
         async with self.db.transaction() as conn:
@@ -214,13 +299,15 @@ class EventConsumer:
         self.processed += len(items)
         if self.fault == "kill-after-commit":
             os.kill(os.getpid(), signal.SIGKILL)
+        self._outage_delay = 0.0
         for item in items:
             await item.msg.ack()
+            self._forget(item.msg)
         if self.after_commit is not None:
             self.after_commit()
 
     async def _failed(self, item: _Item, exc: BaseException, reason: str) -> None:
-        attempts = item.msg.metadata.num_delivered
+        attempts = self.attempts(item.msg)
         if isinstance(exc, Onverwerkbaar):
             await self._dead_letter(item.msg, f"onverwerkbaar: {exc}")
             return
@@ -240,10 +327,120 @@ class EventConsumer:
         await item.msg.nak(delay=delay)
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
-        await send_to_dead_letters(self.js, self.definition.durable, msg, reason)
+        seq = msg.metadata.sequence.stream
+        try:
+            await send_to_dead_letters(self.js, self.definition.durable, msg, reason)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Not stored, so not acked: retried with backoff, and shown until it is stored.
+            self.dead_letter_failures += 1
+            previous = self._pending_dead_letters.get(seq)
+            tries = previous.tries + 1 if previous else 1
+            since = previous.since if previous else time.time()
+            self._pending_dead_letters[seq] = _PendingDeadLetter(reason, tries, describe_error(exc), since)
+            delay = min(self.dead_letter_max_delay, 2.0 ** (tries - 1))
+            log.error(
+                "consumer.dead_letter_mislukt",
+                consumer=self.definition.durable,
+                subject=msg.subject,
+                stream_seq=seq,
+                reason=reason,
+                error=describe_error(exc),
+                tries=tries,
+                retry_in=delay,
+            )
+            await _quietly(msg.nak(delay=delay))
+            return
         await msg.ack()
+        self._pending_dead_letters.pop(seq, None)
+        self._forget(msg)
         self.dead_lettered += 1
         log.error("consumer.dead_letter", consumer=self.definition.durable, subject=msg.subject, reason=reason)
+
+    # -- outages ------------------------------------------------------------------------------
+
+    def _pause(self, reason: str) -> None:
+        self.outages += 1
+        self.paused_since = time.time()
+        self.pause_reason = reason
+        log.warning("consumer.gepauzeerd", consumer=self.definition.durable, reason=reason)
+
+    async def _wait_out_outage(self, held: list[Msg]) -> list[Msg]:
+        """Hold `held` without fetching more until the database answers; returns what is still
+        held (nothing if the hold was lost and the messages will be redelivered)."""
+        ack_wait = self.definition.ack_wait_seconds
+        touched = time.monotonic()  # about when they were fetched
+        while not self._stopping.is_set():
+            # Grows over back-to-back outages, reset by the next successful commit, so a
+            # failure the probe cannot see (another server of the handler's) does not spin.
+            self._outage_delay = min(self.outage_max_delay, max(0.1, self._outage_delay * 2))
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._outage_delay)
+            except (TimeoutError, asyncio.TimeoutError):
+                pass
+            if held:
+                try:
+                    for msg in held:
+                        await msg.in_progress()
+                    touched = time.monotonic()
+                except Exception:
+                    pass  # NATS away too; checked below
+                if time.monotonic() - touched > ack_wait * 0.9:
+                    # The deliveries expire: they come back by fetch, not counted as attempts.
+                    for msg in held:
+                        self._not_an_attempt(msg)
+                    held = []
+            try:
+                await self.db.ping()
+            except Exception as exc:
+                self.pause_reason = f"database: {describe_error(exc)}"
+                continue
+            break
+        else:
+            return held  # stopping: the caller hands them back
+        log.info(
+            "consumer.hervat",
+            consumer=self.definition.durable,
+            paused_seconds=round(time.time() - (self.paused_since or time.time()), 1),
+        )
+        self.paused_since = None
+        self.pause_reason = ""
+        return held
+
+    def _not_an_attempt(self, msg: Msg) -> None:
+        seq = msg.metadata.sequence.stream
+        if len(self._uncounted) > 100_000:  # bounded: entries of messages another instance took
+            self._uncounted.clear()
+        self._uncounted[seq] = self._uncounted.get(seq, 0) + 1
+
+    def _forget(self, msg: Msg) -> None:
+        self._uncounted.pop(msg.metadata.sequence.stream, None)
+
+    def status(self) -> dict[str, Any]:
+        """For readiness and `dinet status`: what this consumer did and what is wrong now."""
+        pending = sorted(self._pending_dead_letters.items())
+        return {
+            "consument": self.definition.durable,
+            "verwerkt": self.processed,
+            "dead_letters": self.dead_lettered,
+            "gepauzeerd": self.paused_since is not None,
+            "gepauzeerd_sinds": self.paused_since,
+            "pauzereden": self.pause_reason,
+            "pauzes": self.outages,
+            "dead_letter_mislukt": self.dead_letter_failures,
+            "wacht_op_dead_letter": [
+                {"stream_seq": seq, "reden": p.reason, "fout": p.error, "pogingen": p.tries} for seq, p in pending[:20]
+            ],
+            "wacht_op_dead_letter_aantal": len(pending),
+        }
+
+
+async def _quietly(awaitable: Awaitable[Any]) -> None:
+    try:
+        await awaitable
+    except Exception as exc:  # NATS away: the message comes back after ack_wait all the same
+        log.debug("consumer.nak_mislukt", error=repr(exc))
 
 
 def _current_exc() -> tuple[BaseException, str]:

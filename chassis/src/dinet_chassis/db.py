@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -56,5 +57,49 @@ class Database:
             if not exists:
                 await conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
 
+    async def ping(self, timeout: float = 2.0) -> None:
+        """Raise unless the server answers within `timeout` seconds (a probe: readiness, and a
+        consumer waiting out an outage). Bounded here because a connect to an unreachable host
+        would otherwise wait for the driver's own, much longer, timeout."""
+        async with asyncio.timeout(timeout):
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# SQLSTATE classes and codes that say "the server cannot serve you now", not "your statement is
+# wrong": connection exceptions (08), insufficient resources such as too many connections or a
+# full disk (53), operator intervention: shutdown, crash, still starting (57P01..57P03).
+_OUTAGE_SQLSTATE_CLASSES = ("08", "53")
+_OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) means the infrastructure is unavailable: the database
+    unreachable, refusing connections or shutting down, the pool exhausted, a socket refused or
+    reset. Such a failure says nothing about the message or request being handled."""
+    import asyncpg
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError):  # refused, reset, unreachable, socket gone, timed out
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.TimeoutError):  # no free connection in the pool
+            return True
+        if isinstance(current, asyncpg.exceptions.InterfaceError) and "closed" in str(current):
+            return True  # "connection is closed": the server went away under it
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and (sqlstate[:2] in _OUTAGE_SQLSTATE_CLASSES or sqlstate in _OUTAGE_SQLSTATES):
+            return True
+        todo.extend((current.__cause__, current.__context__, getattr(current, "orig", None)))
+    return False

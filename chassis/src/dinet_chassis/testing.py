@@ -147,6 +147,17 @@ async def database_url(_postgres: str) -> Any:
 
 
 @pytest.fixture
+def stoppable_postgres(tmp_path: Path) -> Any:
+    """A PostgreSQL of this test's own, to stop and start again (outage tests): `.url()`,
+    `.stop()`, `.start()`. Not on an external server, which a test must not stop."""
+    if os.environ.get("DATABASE_URL") or _docker_available():
+        pytest.skip("een externe PostgreSQL kan de test niet stoppen")
+    server = EmbeddedPostgres(tmp_path / "eigen-postgres").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def mail_sink(tmp_path: Path) -> Any:
     sink = MailSink(tmp_path / "mail").start()
     yield sink
