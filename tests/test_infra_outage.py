@@ -79,6 +79,7 @@ async def test_postgres_down_longer_than_the_retry_budget_loses_no_event_to_the_
         assert (await client.get("/kpi/health/ready")).status_code == 200
         info = await js.consumer_info("DINET_EVENTS", "kpi-projectie")
         assert info.num_pending == 0 and info.num_ack_pending == 0
+        assert not kpi.failed.is_set()  # waited it out; no crash for a supervisor to restart
 
 
 async def test_readiness_names_nats_when_it_is_down_and_recovers(start_service, http, nats_server):
