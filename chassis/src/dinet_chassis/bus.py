@@ -67,8 +67,7 @@ async def connect(
         if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
             cause = getattr(nc, "_err", None)
             raise NatsUnavailable(
-                f"NATS op {url} antwoordt niet binnen {connect_timeout:g} s"
-                + (f" ({type(cause).__name__}: {cause})" if cause else "")
+                f"NATS op {url} antwoordt niet binnen {connect_timeout:g} s" + (f" ({_why(cause)})" if cause else "")
             ) from exc
         raise
     return nc
@@ -76,6 +75,18 @@ async def connect(
 
 class NatsUnavailable(ConnectionError):
     """The first connection to NATS did not succeed within the deadline."""
+
+
+def _why(cause: BaseException) -> str:
+    from nats.errors import AuthorizationError
+
+    if isinstance(cause, ConnectionRefusedError):
+        return "verbinding geweigerd"
+    if isinstance(cause, AuthorizationError):
+        return "niet toegelaten: controleer gebruiker en wachtwoord"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return type(cause).__name__
 
 
 def stream_config(stream: StreamDef) -> StreamConfig:
