@@ -376,7 +376,8 @@ class EventConsumer:
             # failure the probe cannot see (another server of the handler's) does not spin.
             self._outage_delay = min(self.outage_max_delay, max(0.1, self._outage_delay * 2))
             try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._outage_delay)
+                # Often enough to keep the held deliveries alive, whatever ack_wait is.
+                await asyncio.wait_for(self._stopping.wait(), timeout=min(self._outage_delay, ack_wait / 3))
             except (TimeoutError, asyncio.TimeoutError):
                 pass
             if held:
