@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from dinet_contracts import describe_error
 from dinet_contracts.topology import consumers_of, streams_of
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-
-from dinet_contracts import describe_error
 
 from .bus import connect, ensure_streams
 from .consumer import EventConsumer, Handler
@@ -87,9 +86,7 @@ class Runtime:
         await ensure_streams(self.js, streams_of(self.name))
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
-        self.app = HealthEndpoints(
-            OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self
-        )
+        self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)
         if run_workers:
             self.relay = OutboxRelay(self.settings.database_url, self.name, self.js)
             self._spawn(self.relay.run(), "relay")
@@ -151,7 +148,7 @@ class Runtime:
             if not nc.is_connected:
                 return {"werkt": False, "fout": "verbinding verbroken, probeert opnieuw te verbinden"}
             try:
-                await nc.flush(timeout=max(1, int(timeout)))  # a round trip to the server
+                await nc.flush(timeout=timeout)  # type: ignore[arg-type]  # a round trip to the server
             except Exception as exc:
                 return {"werkt": False, "fout": describe_error(exc)}
             return {"werkt": True}
