@@ -14,7 +14,7 @@ from dinet_chassis import deadletter
 from dinet_chassis.bus import ensure_streams
 from dinet_chassis.db import Database
 from dinet_chassis.migrations import migrate
-from dinet_chassis.consumer import EventConsumer, Onverwerkbaar
+from dinet_chassis.consumer import EventConsumer, Onverwerkbaar, ensure_consumer
 from dinet_chassis.testing import wait_until
 
 
@@ -325,5 +325,80 @@ async def test_a_message_whose_dead_lettering_fails_is_retried_with_backoff_coun
     assert consumer.status()["wacht_op_dead_letter_aantal"] == 0
     info = await js.consumer_info("DINET_EVENTS", "proef")
     assert info.num_pending == 0 and info.num_ack_pending == 0
+    consumer.stop()
+    await task
+
+
+async def test_restarts_during_an_outage_cost_no_attempt(kit, bus, stoppable_postgres):
+    """Each instance that meets the outage hands its messages back when it stops; NATS's
+    delivery count grows with every hand-over, the consumer's own count of attempts does not."""
+    nc, js = bus
+    database = Database(stoppable_postgres.url(), "proef")
+    await migrate(database, None)
+    async with database.transaction() as conn:
+        await conn.execute(text("CREATE TABLE effect (event_id text, lid_id text)"))
+    definition = dataclasses.replace(kit.consumer_def(max_attempts=2, backoff=(0.05,)), ack_wait_seconds=2)
+    stoppable_postgres.stop()
+    events = [kit.cloud_event_bytes() for _ in range(3)]
+    for _, body in events:
+        await publish(js, body)
+    for _ in range(3):  # three instances in turn, each stopped while the database is down
+        consumer = EventConsumer(definition, record_effect, db=database, js=js, outage_max_delay=0.2)
+        task = start(consumer)
+        await wait_until(lambda: consumer.status()["gepauzeerd"], timeout=10)
+        consumer.stop()
+        await task
+    info = await js.consumer_info("DINET_EVENTS", "proef")
+    assert info.num_redelivered == 3  # delivered three times each: more than max_attempts
+
+    stoppable_postgres.start()
+    consumer = EventConsumer(definition, record_effect, db=database, js=js)
+    task = start(consumer)
+    await wait_until(lambda: consumer.processed == 3, timeout=15)
+    assert consumer.dead_lettered == 0 and await deadletter.list_dead_letters(js) == []
+    assert sorted(e for e, _ in await effects(database)) == sorted(e for e, _ in events)
+    async with database.transaction() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM consumer_pogingen"))).scalar_one() == 0
+    consumer.stop()
+    await task
+    await database.dispose()
+
+
+async def test_a_message_that_kills_its_process_every_time_is_dead_lettered_after_its_attempts(kit, db, bus):
+    """Killing is simulated by cancelling the consumer mid-handler (no ack, no nak, no rollback
+    hook of its own); each redelivery counts its attempt before it starts, committed."""
+    nc, js = bus
+    deadly_lid = uuid.uuid4()
+
+    async def handler(conn, event, ctx):
+        if event.data.lid_id == deadly_lid:
+            await asyncio.Event().wait()  # hangs until the "process" dies
+        await record_effect(conn, event, ctx)
+
+    deadly_id, deadly = kit.cloud_event_bytes(kit.lid_event(lid_id=deadly_lid))
+    await publish(js, deadly)
+    definition = dataclasses.replace(kit.consumer_def(max_attempts=2), ack_wait_seconds=1)
+    await ensure_consumer(js, definition)
+    for _ in range(3):  # deliveries 1, 2 and 3 each die in the handler
+        consumer = EventConsumer(definition, handler, db=db, js=js)
+        task = start(consumer)
+        before = (await js.consumer_info("DINET_EVENTS", "proef")).delivered.consumer_seq
+
+        async def delivered_again():
+            return (await js.consumer_info("DINET_EVENTS", "proef")).delivered.consumer_seq > before
+
+        await wait_until(delivered_again, timeout=10)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    good_id, good = kit.cloud_event_bytes()
+    await publish(js, good)
+    consumer = EventConsumer(definition, handler, db=db, js=js)
+    task = start(consumer)
+    await wait_until(lambda: consumer.dead_lettered == 1 and consumer.processed == 1, timeout=10)
+    (letter,) = await deadletter.list_dead_letters(js)
+    assert letter.event_id == deadly_id and letter.deliveries == 4
+    assert letter.reason == "2 pogingen zonder succes"
+    assert [e for e, _ in await effects(db)] == [good_id]
     consumer.stop()
     await task

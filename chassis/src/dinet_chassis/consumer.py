@@ -9,10 +9,16 @@ cannot hold the others back; it is retried with backoff and dead-lettered after 
 An outage of the consumer's own infrastructure is not a message failure. When a handler fails
 in a way that says "unavailable" (`db.is_outage`) and the database does not answer a probe
 either, the consumer pauses: it stops fetching, keeps the messages it holds (extending their ack
-deadline, so they are not redelivered and their delivery count does not grow), probes with
-backoff and resumes with the same messages once the database answers. A delivery that is lost
-all the same (NATS gone too, the hold outlived the ack deadline) is remembered and not counted
-as an attempt.
+deadline, so they are not redelivered), probes with backoff and resumes with the same messages
+once the database answers.
+
+Attempts are therefore not NATS's delivery count (which also grows when an instance stops
+during an outage and hands its messages back, or a hold outlives the ack deadline) but the
+consumer's own, in `consumer_pogingen`: a first delivery is counted when it fails, a redelivery
+when it starts (committed first, so a message that kills the process every time still reaches
+the dead letters after `max_attempts`). Neither can be written while the database is down, so
+an outage counts nothing; an attempt counted just before the database went away is given back
+when it returns. First deliveries, nearly all of them, cost no extra statement.
 
 If dead-lettering itself fails (JetStream refuses the publish, NATS away), the message is not
 acked: it is retried with backoff, counted in `dead_letter_failures`, logged with the reason and
@@ -77,6 +83,28 @@ _CLAIM = text(
 class _Item:
     msg: Msg
     event: CloudEvent
+    counted: bool = False  # its attempt was counted when it started (a redelivery)
+
+
+_KEY = "consumer = :consumer AND stream = :stream"
+_ANOTHER_ATTEMPT = text(
+    "INSERT INTO consumer_pogingen (consumer, stream, stream_seq, pogingen) VALUES (:consumer, :stream, :seq, 1)"
+    " ON CONFLICT (consumer, stream, stream_seq) DO UPDATE"
+    " SET pogingen = consumer_pogingen.pogingen + 1, bijgewerkt_op = now()"
+    " RETURNING pogingen, laatste_fout"
+)
+_ATTEMPTS_SO_FAR = text(f"SELECT pogingen, laatste_fout FROM consumer_pogingen WHERE {_KEY} AND stream_seq = :seq")
+_FAILED_ATTEMPT = text(
+    "INSERT INTO consumer_pogingen (consumer, stream, stream_seq, pogingen, laatste_fout)"
+    " VALUES (:consumer, :stream, :seq, GREATEST(:add, 1), :error)"
+    " ON CONFLICT (consumer, stream, stream_seq) DO UPDATE"
+    " SET pogingen = consumer_pogingen.pogingen + :add, laatste_fout = :error, bijgewerkt_op = now()"
+    " RETURNING pogingen"
+)
+_REFUND = text(
+    f"UPDATE consumer_pogingen SET pogingen = GREATEST(pogingen - 1, 0) WHERE {_KEY} AND stream_seq = ANY(:seqs)"
+)
+_DONE = text(f"DELETE FROM consumer_pogingen WHERE {_KEY} AND stream_seq = ANY(:seqs)")
 
 
 class _Outage(Exception):
@@ -150,8 +178,10 @@ class EventConsumer:
         self.outages = 0
         self.paused_since: float | None = None
         self.pause_reason = ""
-        # stream sequence -> deliveries that were no attempt (lost during an outage)
-        self._uncounted: dict[int, int] = {}
+        # stream sequences whose delivery was given up during an outage: the next is no attempt
+        self._lost: set[int] = set()
+        # stream sequences whose counted attempt met an outage: to subtract once it is over
+        self._refund: set[int] = set()
         # stream sequence -> a dead letter still to be stored, with its original reason
         self._pending_dead_letters: dict[int, _PendingDeadLetter] = {}
         self._outage_delay = 0.0
@@ -220,11 +250,6 @@ class EventConsumer:
             except Exception as exc:
                 await self._dead_letter(msg, f"ongeldig bericht: {describe_error(exc)}")
                 continue
-            attempts = self.attempts(msg)
-            if attempts > self.definition.max_attempts:
-                # e.g. a message that crashes the process every time it is handled
-                await self._dead_letter(msg, f"{attempts - 1} pogingen zonder succes")
-                continue
             if event.id in seen:  # the same event twice in one batch
                 await msg.ack()
                 continue
@@ -232,6 +257,21 @@ class EventConsumer:
             items.append(_Item(msg, event))
         if not items:
             return
+        # A first delivery costs no bookkeeping; a redelivery counts its attempt before it starts.
+        fresh = [i for i in items if i.msg.metadata.num_delivered == 1]
+        again = [i for i in items if i.msg.metadata.num_delivered > 1]
+        try:
+            if fresh:
+                await self._process_fresh(fresh)
+        except _Outage as outage:
+            raise _Outage(outage.msgs + [i.msg for i in again], outage.reason) from outage
+        for index, item in enumerate(again):
+            try:
+                await self._process_again(item)
+            except _Outage as outage:
+                raise _Outage(outage.msgs + [i.msg for i in again[index + 1 :]], outage.reason) from outage
+
+    async def _process_fresh(self, items: list[_Item]) -> None:
         try:
             await self._commit(items)
         except Exception:
@@ -246,12 +286,68 @@ class EventConsumer:
                 except Exception:
                     exc, reason = _current_exc()
                     await self._raise_if_outage(exc, reason, items[index:])
-                    await self._failed(item, exc, reason)
+                    try:
+                        await self._failed(item, exc, reason)
+                    except _Outage as outage:
+                        rest = [i.msg for i in items[index + 1 :]]
+                        raise _Outage(outage.msgs + rest, outage.reason) from outage
 
-    def attempts(self, msg: Msg) -> int:
-        """Deliveries of this message that were real attempts: NATS's count, less the deliveries
-        lost to an infrastructure outage."""
-        return msg.metadata.num_delivered - self._uncounted.get(msg.metadata.sequence.stream, 0)
+    async def _process_again(self, item: _Item) -> None:
+        """A redelivery: count the attempt first, committed, so that a message that kills the
+        process every time it is handled still reaches the dead letters. A delivery lost to an
+        outage is no attempt: while the database is down this count cannot be written."""
+        seq = item.msg.metadata.sequence.stream
+        lost = seq in self._lost
+        try:
+            async with self.db.transaction() as conn:
+                row = (
+                    await conn.execute(
+                        _ANOTHER_ATTEMPT if not lost else _ATTEMPTS_SO_FAR,
+                        {"consumer": self.definition.durable, "stream": self.definition.stream, "seq": seq},
+                    )
+                ).one_or_none()
+        except Exception:
+            exc, reason = _current_exc()
+            await self._raise_if_outage(exc, reason, [item])
+            raise
+        self._lost.discard(seq)
+        attempts, last_error = (row.pogingen, row.laatste_fout) if row is not None else (0, "")
+        item.counted = not lost
+        if attempts > self.definition.max_attempts:
+            # e.g. a message that crashes the process every time it is handled
+            why = f"; laatste fout: {last_error}" if last_error else ""
+            await self._dead_letter(item.msg, f"{attempts - 1} pogingen zonder succes{why}")
+            return
+        try:
+            await self._commit([item])
+        except Exception:
+            exc, reason = _current_exc()
+            try:
+                await self._raise_if_outage(exc, reason, [item])
+            except _Outage:
+                if item.counted:
+                    self._refund.add(seq)  # it met the outage: given back once the database answers
+                raise
+            await self._failed(item, exc, reason)
+
+    async def _count_failure(self, item: _Item, exc: BaseException) -> int:
+        """Record that it failed; for a first delivery this is also where its attempt is counted.
+        Only the kind of error is kept: its message may quote personal data, and this table is
+        not one that erasure looks in."""
+        params = {
+            "consumer": self.definition.durable,
+            "stream": self.definition.stream,
+            "seq": item.msg.metadata.sequence.stream,
+            "add": 0 if item.counted else 1,
+            "error": type(exc).__name__,
+        }
+        try:
+            async with self.db.transaction() as conn:
+                return int((await conn.execute(_FAILED_ATTEMPT, params)).scalar_one())
+        except Exception:
+            exc, why = _current_exc()
+            await self._raise_if_outage(exc, why, [item])
+            raise
 
     async def _raise_if_outage(self, exc: BaseException, reason: str, items: list[_Item]) -> None:
         """A failure that says "unavailable" is an outage only if the database does not answer
@@ -267,6 +363,12 @@ class EventConsumer:
 
     async def _commit(self, items: list[_Item]) -> None:
         async with self.db.transaction() as conn:
+            retried = [i.msg.metadata.sequence.stream for i in items if i.msg.metadata.num_delivered > 1]
+            if retried:  # its attempts are done with, together with its effect
+                await conn.execute(
+                    _DONE,
+                    {"consumer": self.definition.durable, "stream": self.definition.stream, "seqs": retried},
+                )
             result = await conn.execute(
                 _CLAIM,
                 {
@@ -302,17 +404,18 @@ class EventConsumer:
         self._outage_delay = 0.0
         for item in items:
             await item.msg.ack()
-            self._forget(item.msg)
         if self.after_commit is not None:
             self.after_commit()
 
     async def _failed(self, item: _Item, exc: BaseException, reason: str) -> None:
-        attempts = self.attempts(item.msg)
         if isinstance(exc, Onverwerkbaar):
             await self._dead_letter(item.msg, f"onverwerkbaar: {exc}")
             return
+        attempts = await self._count_failure(item, exc)
         if attempts >= self.definition.max_attempts:
-            await self._dead_letter(item.msg, f"verwerking mislukt na {attempts} pogingen: {reason}")
+            await self._dead_letter(
+                item.msg, f"verwerking mislukt na {attempts} pogingen: {reason}", attempts_recorded=True
+            )
             return
         backoff = self.definition.backoff_seconds
         delay = backoff[min(attempts - 1, len(backoff) - 1)] if backoff else 1.0
@@ -326,7 +429,7 @@ class EventConsumer:
         )
         await item.msg.nak(delay=delay)
 
-    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+    async def _dead_letter(self, msg: Msg, reason: str, *, attempts_recorded: bool = False) -> None:
         seq = msg.metadata.sequence.stream
         try:
             await send_to_dead_letters(self.js, self.definition.durable, msg, reason)
@@ -354,7 +457,8 @@ class EventConsumer:
             return
         await msg.ack()
         self._pending_dead_letters.pop(seq, None)
-        self._forget(msg)
+        if attempts_recorded or msg.metadata.num_delivered > 1:
+            await self._forget_attempts(seq)
         self.dead_lettered += 1
         log.error("consumer.dead_letter", consumer=self.definition.durable, subject=msg.subject, reason=reason)
 
@@ -394,6 +498,7 @@ class EventConsumer:
                     held = []
             try:
                 await self.db.ping()
+                await self._give_back_attempts()
             except Exception as exc:
                 self.pause_reason = f"database: {describe_error(exc)}"
                 continue
@@ -410,13 +515,29 @@ class EventConsumer:
         return held
 
     def _not_an_attempt(self, msg: Msg) -> None:
-        seq = msg.metadata.sequence.stream
-        if len(self._uncounted) > 100_000:  # bounded: entries of messages another instance took
-            self._uncounted.clear()
-        self._uncounted[seq] = self._uncounted.get(seq, 0) + 1
+        """Its delivery is given up during an outage: the redelivery must not count."""
+        if len(self._lost) > 100_000:  # bounded: entries of messages another instance took
+            self._lost.clear()
+        self._lost.add(msg.metadata.sequence.stream)
 
-    def _forget(self, msg: Msg) -> None:
-        self._uncounted.pop(msg.metadata.sequence.stream, None)
+    async def _give_back_attempts(self) -> None:
+        if not self._refund:
+            return
+        seqs = sorted(self._refund)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                _REFUND, {"consumer": self.definition.durable, "stream": self.definition.stream, "seqs": seqs}
+            )
+        self._refund.difference_update(seqs)
+
+    async def _forget_attempts(self, seq: int) -> None:
+        try:
+            async with asyncio.timeout(5), self.db.transaction() as conn:
+                await conn.execute(
+                    _DONE, {"consumer": self.definition.durable, "stream": self.definition.stream, "seqs": [seq]}
+                )
+        except Exception as exc:  # a leftover row only matters if the same sequence came again
+            log.debug("consumer.pogingen_niet_opgeruimd", error=repr(exc))
 
     def status(self) -> dict[str, Any]:
         """For readiness and `dinet status`: what this consumer did and what is wrong now."""

@@ -41,7 +41,12 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
-            connect_args={"server_settings": {"search_path": f"{schema},public", "application_name": f"dinet-{schema}"}},
+            connect_args={
+                "server_settings": {"search_path": f"{schema},public", "application_name": f"dinet-{schema}"},
+                # An unreachable host must fail in seconds (the driver's own default is a minute):
+                # a consumer or a request waiting on it is waiting out an outage.
+                "timeout": 10,
+            },
         )
 
     @asynccontextmanager
