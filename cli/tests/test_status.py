@@ -78,3 +78,24 @@ def test_consumer_problems_say_what_an_operator_must_do_something_about():
         "consument meldingen-leden: 1 bericht(en) konden niet naar de dead letters"
         " (4 mislukte pogingen; laatste fout: NoRespondersError)",
     ]
+
+
+async def test_status_shows_a_dead_letter_that_cannot_be_stored(start_service, nats_server):
+    from kpi.main import DEFINITION
+
+    async with start_service(DEFINITION, serve_http=True) as kpi:
+        health = f"http://127.0.0.1:{kpi.settings.http_port}/kpi/health"
+        await kpi.js.delete_stream("DINET_DEADLETTERS")  # every dead-letter publish is refused now
+        await kpi.js.publish(
+            "dinet.evt.registratie.lid.geregistreerd.v1", b"not json", headers={"Nats-Msg-Id": "kapot"}
+        )
+        async with httpx.AsyncClient(timeout=status.TIMEOUT + 2, trust_env=False) as client:
+
+            async def reported():
+                p = await status.check_service(client, "kpi", health, {})
+                return p if "dead letters" in p.detail else None
+
+            part = await wait_until(reported, timeout=10)
+        assert part.werkt  # it serves requests; the problem is named, not hidden
+        assert "kpi-projectie: 1 bericht(en) konden niet naar de dead letters" in part.detail
+        assert status.consumer_problems(part.consumenten)
