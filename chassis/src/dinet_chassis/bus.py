@@ -6,7 +6,6 @@ import asyncio
 import os
 from typing import Awaitable, Callable
 
-import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -42,26 +41,52 @@ async def connect(
     async def error(exc: Exception) -> None:
         log.debug("nats.fout", error=str(exc))
 
-    deadline = asyncio.get_running_loop().time() + connect_timeout
-    delay = 0.1
-    while True:
-        try:
-            return await nats.connect(
+    # With unlimited reconnects nats-py also retries the *first* connect for ever, inside
+    # connect(): only a deadline around it ends that (a CLI must answer while NATS is down).
+    nc = Client()
+    try:
+        await asyncio.wait_for(
+            nc.connect(
                 url,
                 name=name,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.25,
-                connect_timeout=2,
+                connect_timeout=min(2.0, connect_timeout),
                 closed_cb=closed,
                 disconnected_cb=disconnected,
                 reconnected_cb=reconnected,
                 error_cb=error,
-            )
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            ),
+            timeout=connect_timeout,
+        )
+    except BaseException as exc:
+        try:
+            await asyncio.wait_for(nc.close(), timeout=1)
+        except BaseException:
+            pass
+        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+            cause = getattr(nc, "_err", None)
+            raise NatsUnavailable(
+                f"NATS op {url} antwoordt niet binnen {connect_timeout:g} s" + (f" ({_why(cause)})" if cause else "")
+            ) from exc
+        raise
+    return nc
+
+
+class NatsUnavailable(ConnectionError):
+    """The first connection to NATS did not succeed within the deadline."""
+
+
+def _why(cause: BaseException) -> str:
+    from nats.errors import AuthorizationError
+
+    if isinstance(cause, ConnectionRefusedError):
+        return "verbinding geweigerd"
+    if isinstance(cause, AuthorizationError):
+        return "niet toegelaten: controleer gebruiker en wachtwoord"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return type(cause).__name__
 
 
 def stream_config(stream: StreamDef) -> StreamConfig:

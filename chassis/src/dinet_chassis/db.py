@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import AsyncIterator
@@ -49,7 +51,12 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
-            connect_args={"server_settings": {"search_path": f"{schema},public", "application_name": f"dinet-{schema}"}},
+            connect_args={
+                "server_settings": {"search_path": f"{schema},public", "application_name": f"dinet-{schema}"},
+                # An unreachable host must fail in seconds (the driver's own default is a minute):
+                # a consumer or a request waiting on it is waiting out an outage.
+                "timeout": 10,
+            },
         )
 
     @asynccontextmanager
@@ -83,20 +90,23 @@ class Database:
             if not exists:
                 await conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
 
+    async def ping(self, timeout: float = 2.0) -> None:
+        """Raise unless the server answers within `timeout` seconds (a probe: readiness, and a
+        consumer waiting out an outage). Bounded here because a connect to an unreachable host
+        would otherwise wait for the driver's own, much longer, timeout."""
+        async with asyncio.timeout(timeout):
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
-# Errors that say the server is unreachable, starting or stopping, or out of connections: the
-# request was fine and will succeed once the database is back. Class 08 and 57P0x of SQLSTATE.
-_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    sqlalchemy.exc.TimeoutError,  # no connection free in the pool within its timeout
-)
+# SQLSTATE classes and codes that say "the server cannot serve you now", not "your statement is
+# wrong": connection exceptions (08), insufficient resources such as too many connections or a
+# full disk (53), operator intervention: shutdown, crash, still starting (57P01..57P03).
+_OUTAGE_SQLSTATE_CLASSES = ("08", "53")
+_OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03")
 _DRIVER_MODULES = ("asyncpg", "sqlalchemy")
 
 
@@ -110,22 +120,31 @@ def _raised_by_driver(exc: BaseException) -> bool:
 
 
 def is_outage(exc: BaseException) -> bool:
-    """Whether `exc` means the database cannot be reached (rather than a wrong query or a bug).
+    """True when `exc` (or what caused it) means the infrastructure is unavailable: the database
+    unreachable, refusing connections or shutting down, the pool exhausted, a socket refused or
+    reset. Such a failure says nothing about the message or request being handled.
 
-    asyncpg lets socket errors through unwrapped (connection refused, no such socket file), so an
-    OSError counts only when it came out of the driver: a handler's own file error is a bug.
-    """
+    asyncpg lets socket errors through unwrapped; a plain OSError (a missing file, say) counts
+    only when it came out of the driver, so a handler's own file error stays a bug."""
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
         seen.add(id(current))
-        if isinstance(current, _OUTAGE_ERRORS):
-            return True
+        if isinstance(current, (ConnectionError, TimeoutError, socket.gaierror)):
+            return True  # refused, reset, unreachable, timed out
+        if isinstance(current, OSError) and _raised_by_driver(current):
+            return True  # e.g. the server's Unix socket file is gone
         if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(current):
+        if isinstance(current, sqlalchemy.exc.TimeoutError):  # no free connection in the pool
             return True
-        if isinstance(current, OSError) and _raised_by_driver(current):
+        if isinstance(current, asyncpg.exceptions.InterfaceError) and "closed" in str(current):
+            return True  # "connection is closed": the server went away under it
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and (sqlstate[:2] in _OUTAGE_SQLSTATE_CLASSES or sqlstate in _OUTAGE_SQLSTATES):
             return True
-        current = current.__cause__ or current.__context__
+        todo.extend((current.__cause__, current.__context__, getattr(current, "orig", None)))
     return False

@@ -23,7 +23,37 @@ STREAM_SEQ = "Dinet-Dlq-Stream-Seq"
 DELIVERIES = "Dinet-Dlq-Deliveries"
 TIME = "Dinet-Dlq-Time"
 ORIGINAL_MSG_ID = "Dinet-Dlq-Original-Msg-Id"
-_OWN = (REASON, CONSUMER, SUBJECT, STREAM, STREAM_SEQ, DELIVERIES, TIME, ORIGINAL_MSG_ID)
+# Other NATS headers of the original, kept for inspection under this prefix + their own name.
+ORIGINAL_PREFIX = "Dinet-Dlq-Original-"
+_OWN_PREFIX = "Dinet-Dlq-"
+
+
+def _is_own(name: str) -> bool:
+    return name.lower().startswith(_OWN_PREFIX.lower())
+
+
+def _is_nats_control(name: str) -> bool:
+    """Every `Nats-*` header is reserved by NATS, and many steer the publish itself
+    (`Nats-Expected-Stream`, `Nats-Expected-Last-*`, `Nats-Msg-Id`, `Nats-Rollup`, `Nats-TTL`,
+    `Nats-Batch-*`, `Nats-Schedule-*`, ...): copied onto a dead letter or a replay they would make
+    JetStream refuse it, or treat it as something it is not."""
+    return name.lower().startswith("nats-")
+
+
+def dead_letter_headers(original: dict[str, str] | None) -> dict[str, str]:
+    """The original headers as they may travel on the dead-letter stream: JetStream's control
+    headers renamed, so the publish cannot be refused for them and they stay readable."""
+    headers: dict[str, str] = {}
+    for name, value in (original or {}).items():
+        if _is_own(name):
+            continue  # a replayed dead letter that failed again: its old reason is stale
+        if name.lower() == "nats-msg-id":
+            headers[ORIGINAL_MSG_ID] = value
+        elif _is_nats_control(name):
+            headers[ORIGINAL_PREFIX + name] = value
+        else:
+            headers[name] = value
+    return headers
 
 
 def _header_value(value: str, limit: int = 2000) -> str:
@@ -31,20 +61,13 @@ def _header_value(value: str, limit: int = 2000) -> str:
     return " ".join(str(value).split())[:limit]
 
 
-async def send_to_dead_letters(js: JetStreamContext, durable: str, msg: Msg, reason: str) -> None:
+async def send_to_dead_letters(
+    js: JetStreamContext, durable: str, msg: Msg, reason: str, *, timeout: float = 5.0
+) -> None:
     """Publish the original message with its headers plus why it failed; returns after JetStream
     stored it, so the caller may then ack the original without losing anything."""
     meta = msg.metadata
-    original = dict(msg.headers or {})
-    # `Nats-Expected-*` were the publisher's conditions on the original stream (e.g. the HTTP
-    # gateway's expected stream): on the dead-letter stream they fail and the letter never lands.
-    headers = {
-        k: v
-        for k, v in original.items()
-        if k not in _OWN and k != "Nats-Msg-Id" and not k.startswith("Nats-Expected-")
-    }
-    if "Nats-Msg-Id" in original:
-        headers[ORIGINAL_MSG_ID] = original["Nats-Msg-Id"]
+    headers = dead_letter_headers(msg.headers)
     headers.update(
         {
             REASON: _header_value(reason),
@@ -58,7 +81,9 @@ async def send_to_dead_letters(js: JetStreamContext, durable: str, msg: Msg, rea
             "Nats-Msg-Id": f"dlq:{durable}:{meta.stream}:{meta.sequence.stream}",
         }
     )
-    await js.publish(dlq_subject(durable, msg.subject), msg.data or b"", headers=headers)
+    await js.publish(
+        dlq_subject(durable, msg.subject), msg.data or b"", headers=headers, stream=DEADLETTERS.name, timeout=timeout
+    )
 
 
 @dataclass(frozen=True)
@@ -76,7 +101,10 @@ class DeadLetter:
     body: bytes
 
     def original_headers(self) -> dict[str, str]:
-        return {k: v for k, v in self.headers.items() if k not in _OWN and k != "Nats-Msg-Id"}
+        """What a replay publishes again: the original's own headers, without the dead letter's
+        bookkeeping and without JetStream control headers (a stale `Nats-Expected-*` would make
+        the replay fail the way the original's dead-lettering once did)."""
+        return {k: v for k, v in self.headers.items() if not _is_own(k) and not _is_nats_control(k)}
 
 
 def _from_raw(seq: int, headers: dict[str, str] | None, body: bytes) -> DeadLetter:

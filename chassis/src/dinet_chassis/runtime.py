@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from dinet_contracts import describe_error
 from dinet_contracts.topology import consumers_of, streams_of
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
@@ -84,7 +86,7 @@ class Runtime:
         await ensure_streams(self.js, streams_of(self.name))
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
-        self.app = OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health")
+        self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)
         if run_workers:
             self.relay = OutboxRelay(self.settings.database_url, self.name, self.js)
             self._spawn(self.relay.run(), "relay")
@@ -94,6 +96,8 @@ class Runtime:
                     continue
                 if self.settings.ack_wait:
                     definition = dataclasses.replace(definition, ack_wait_seconds=self.settings.ack_wait)
+                if self.settings.consumer_backoff:
+                    definition = dataclasses.replace(definition, backoff_seconds=self.settings.consumer_backoff)
                 consumer = EventConsumer(
                     definition,
                     handler,
@@ -124,6 +128,39 @@ class Runtime:
             self._spawn(self._server.serve(), "http")
         log.info("dienst.gestart", http_port=self.settings.http_port if serve_http else None)
         return self
+
+    async def readiness(self, timeout: float = 2.0) -> tuple[bool, dict[str, Any]]:
+        """Ready means the database and NATS answer now, each within `timeout` seconds. The
+        consumers' state travels along: a paused consumer or a dead letter that cannot be stored
+        is what an operator needs to see, though the service still answers requests."""
+
+        async def database() -> dict[str, Any]:
+            try:
+                await self.db.ping(timeout)
+            except Exception as exc:
+                return {"werkt": False, "fout": describe_error(exc)}
+            return {"werkt": True}
+
+        async def nats() -> dict[str, Any]:
+            nc = self.nc
+            if nc is None or nc.is_closed:
+                return {"werkt": False, "fout": "geen verbinding"}
+            if not nc.is_connected:
+                return {"werkt": False, "fout": "verbinding verbroken, probeert opnieuw te verbinden"}
+            try:
+                await nc.flush(timeout=timeout)  # type: ignore[arg-type]  # a round trip to the server
+            except Exception as exc:
+                return {"werkt": False, "fout": describe_error(exc)}
+            return {"werkt": True}
+
+        db_check, nats_check = await asyncio.gather(database(), nats())
+        checks = {"database": db_check, "nats": nats_check}
+        body = {
+            "dienst": self.name,
+            "controles": checks,
+            "consumenten": [c.status() for c in self.consumers],
+        }
+        return all(c["werkt"] for c in checks.values()), body
 
     def _spawn(self, coro, what: str) -> None:
         async def guarded() -> None:
@@ -163,6 +200,56 @@ class Runtime:
                 await self.nc.close()
         await self.db.dispose()
         log.info("dienst.gestopt")
+
+
+class HealthEndpoints:
+    """`/<service>/health/live` answers as long as the process serves requests (restart it when it
+    does not); `/<service>/health/ready` answers 200 only while the database and NATS answer, else
+    503 (problem+json) saying what is down, so a balancer sends no traffic and `dinet status` can
+    tell why. Answered before the service's own app: no session, CSRF or tracing for probes."""
+
+    def __init__(self, app: Any, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.live = f"/{runtime.name}/health/live"
+        self.ready = f"/{runtime.name}/health/ready"
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = scope.get("path") if scope["type"] == "http" else None
+        if path == self.live:
+            await _json(send, 200, {"status": "ok", "dienst": self.runtime.name})
+        elif path == self.ready:
+            ready, body = await self.runtime.readiness()
+            if ready:
+                await _json(send, 200, {"status": "klaar", **body})
+            else:
+                checks = body["controles"].items()
+                down = [f"{name} ({check['fout']})" for name, check in checks if not check["werkt"]]
+                problem = {
+                    "type": "urn:dinet:probleem:niet-klaar",
+                    "title": "De dienst is niet klaar",
+                    "status": 503,
+                    "code": "niet_klaar",
+                    "detail": "Werkt niet: " + "; ".join(down),
+                    **body,
+                }
+                await _json(send, 503, problem, "application/problem+json", {"retry-after": "5"})
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _json(
+    send: Any, status: int, body: dict, media_type: str = "application/json", extra: dict | None = None
+) -> None:
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    headers = [
+        (b"content-type", media_type.encode()),
+        (b"content-length", str(len(payload)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 async def serve(definition: ServiceDefinition, settings: Settings | None = None) -> int:

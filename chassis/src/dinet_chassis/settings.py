@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     fault: str = Field("", validation_alias=AliasChoices("DINET_FAULT", "fault"))
     # Overrides every consumer's ack_wait (seconds); tests use a short one to see redelivery soon.
     ack_wait: int = Field(0, validation_alias=AliasChoices("DINET_ACK_WAIT", "ack_wait"))
+    # Overrides every consumer's retry backoff (seconds, JSON list); tests use short ones.
+    consumer_backoff: tuple[float, ...] = Field(
+        (), validation_alias=AliasChoices("DINET_CONSUMER_BACKOFF", "consumer_backoff")
+    )
     consumer_batch: int = Field(256, validation_alias=AliasChoices("DINET_CONSUMER_BATCH", "consumer_batch"))
     db_pool_size: int = Field(10, validation_alias=AliasChoices("DINET_DB_POOL_SIZE", "db_pool_size"))
 

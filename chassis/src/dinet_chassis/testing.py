@@ -210,6 +210,23 @@ async def database_switch(database_url: str) -> Any:
 
 
 @pytest.fixture
+def stoppable_postgres() -> Any:
+    """A PostgreSQL of this test's own, to stop and start again (outage tests): `.url()`,
+    `.stop()`, `.start()`. Not on an external server, which a test must not stop."""
+    if os.environ.get("DATABASE_URL") or _docker_available():
+        pytest.skip("een externe PostgreSQL kan de test niet stoppen")
+    # Not under pytest's own temporary folder: pytest makes that private again whenever a
+    # session starts, and the server runs as another user who must reach its data folder.
+    base = Path(tempfile.mkdtemp(prefix="dinet-test-pg-"))
+    server = EmbeddedPostgres(base / "postgres").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
 def mail_sink(tmp_path: Path) -> Any:
     sink = MailSink(tmp_path / "mail").start()
     yield sink

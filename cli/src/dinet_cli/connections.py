@@ -12,6 +12,9 @@ from typing import Any
 from . import paths
 
 
+CONNECT_TIMEOUT = 4.0
+
+
 class NotRunning(Exception):
     """Nothing to connect to; the message says what to do, in Dutch."""
 
@@ -35,13 +38,15 @@ def nats_url(explicit: str | None = None) -> str:
 
 @contextlib.asynccontextmanager
 async def jetstream(url: str) -> AsyncIterator[Any]:
-    from dinet_chassis.bus import connect
+    from dinet_chassis.bus import NatsUnavailable, connect
 
     _quiet_logs()
     try:
-        nc = await connect(url, name="dinet-cli", connect_timeout=2.0)
+        # Seconds, not more: an operator asking what is down must get an answer while NATS is.
+        nc = await connect(url, name="dinet-cli", connect_timeout=CONNECT_TIMEOUT)
     except Exception as exc:
-        raise NotRunning(f"NATS op {url} antwoordt niet ({type(exc).__name__}). Draait `dinet up`?") from exc
+        why = str(exc) if isinstance(exc, NatsUnavailable) else f"NATS op {url} antwoordt niet ({type(exc).__name__})"
+        raise NotRunning(f"{why}. Draait `dinet up`?") from exc
     try:
         yield nc.jetstream()
     finally:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +46,26 @@ class Part:
     adres: str = ""
     pid: int | None = None
     detail: str = ""
+    consumenten: list[dict[str, Any]] = field(default_factory=list)
+
+
+def consumer_problems(consumers: list[dict[str, Any]]) -> list[str]:
+    """What an operator must know about a service's consumers, in one line each."""
+    problems = []
+    for c in consumers:
+        if not isinstance(c, dict):
+            continue
+        name = c.get("consument", "?")
+        if c.get("gepauzeerd"):
+            problems.append(f"consument {name} gepauzeerd: {c.get('pauzereden') or 'storing'}")
+        waiting = c.get("wacht_op_dead_letter_aantal") or 0
+        if waiting:
+            first = (c.get("wacht_op_dead_letter") or [{}])[0]
+            problems.append(
+                f"consument {name}: {waiting} bericht(en) konden niet naar de dead letters"
+                f" ({c.get('dead_letter_mislukt', 0)} mislukte pogingen; laatste fout: {first.get('fout', '?')})"
+            )
+    return problems
 
 
 def run(args) -> int:
@@ -92,7 +112,7 @@ async def collect(data) -> dict[str, Any]:
         "onderdelen": [asdict(p) for p in parts],
         "consumenten": consumers,
         "dead_letters": dead_letters,
-        "alles_werkt": all(p.werkt for p in parts),
+        "alles_werkt": all(p.werkt for p in parts) and not any(consumer_problems(p.consumenten) for p in parts),
     }
 
 
@@ -140,7 +160,31 @@ async def check_smtp(url: str) -> Part:
 
 
 async def check_service(client: httpx.AsyncClient, name: str, health_url: str, known: dict[str, Any]) -> Part:
-    part = await check_http(client, name, health_url, known.get("pid"))
+    """Asks the service's readiness: it answers 503 with what is down (database, NATS), and
+    with its consumers' state either way."""
+    ready_url = known.get("ready_url") or health_url.rstrip("/") + "/ready"
+    try:
+        # The service bounds each of its own checks by 2 s: give it time to say which one failed.
+        answer = await client.get(ready_url, timeout=TIMEOUT + 1.5)
+    except httpx.HTTPError as exc:
+        part = Part(name, False, ready_url, known.get("pid"), _short(exc))
+    else:
+        try:
+            body = answer.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        part = Part(name, answer.status_code == 200, ready_url, known.get("pid"))
+        down = [
+            f"{what} werkt niet ({check.get('fout', '?')})"
+            for what, check in (body.get("controles") or {}).items()
+            if isinstance(check, dict) and not check.get("werkt")
+        ]
+        if answer.status_code != 200 and not down:
+            down = [f"antwoordt {answer.status_code}"]
+        part.detail = "; ".join(down + consumer_problems(body.get("consumenten") or []))
+        part.consumenten = body.get("consumenten") or []
     restarts = known.get("restarts")
     if restarts:
         part.detail = (part.detail + "; " if part.detail else "") + f"{restarts} keer herstart"

@@ -1,0 +1,63 @@
+"""A partner event accepted over HTTP (published with `Nats-Expected-Stream`) and refused later by
+the consumer reaches the dead letters at once, instead of coming back every ack_wait for ever."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from dinet_chassis import deadletter
+from dinet_chassis.testing import wait_until
+from dinet_contracts.topology import PARTNERS
+from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
+
+from registratie.activiteiten import levenscyclus
+from registratie.activiteiten.domein import ActiviteitGegevens
+from registratie.domain import organisatie_id_voor_sleutel
+from registratie.main import DEFINITION
+from registratie.toegang import opslag
+from registratie.toegang.handleiding import voorbeeld
+
+PAD = "/registratie/api/v1/partner/gebeurtenissen"
+MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")
+VVSG = organisatie_id_voor_sleutel("vvsg")
+
+
+async def test_a_take_over_accepted_over_http_is_dead_lettered_once_with_its_reason(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        js = runtime.js
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+        van_vvsg = await levenscyclus.plan(
+            runtime.db,
+            ActiviteitGegevens(
+                soort=ActiviteitSoort.INFOSESSIE, titel="Van VVSG", organisator_id=VVSG, trekker=Trekker.VVSG,
+                vorm=Vorm.FYSIEK, start=start, einde=start + timedelta(hours=2), duur_uren=Decimal("2.00"),
+            ),
+            source=runtime.source,
+        )
+        _, sleutel = await opslag.maak_sleutel(runtime.db, MEDIAWIJS, "proef", "test")
+        kaping = copy.deepcopy(voorbeeld(MEDIAWIJS))
+        kaping["id"] = str(uuid.uuid4())
+        kaping["subject"] = str(van_vvsg)
+        kaping["data"]["activiteit_id"] = str(van_vvsg)
+        kaping["data"]["activiteit"]["activiteit_id"] = str(van_vvsg)
+        antwoord = await http(runtime).post(
+            PAD,
+            content=json.dumps(kaping),
+            headers={"Content-Type": "application/cloudevents+json", "Authorization": f"Bearer {sleutel.token}"},
+        )
+        assert antwoord.status_code == 202, antwoord.text
+
+        (letter,) = await wait_until(lambda: deadletter.list_dead_letters(js), timeout=10)
+        assert letter.event_id == kaping["id"] and letter.deliveries == 1
+        assert letter.consumer.startswith("registratie") and "onverwerkbaar" in letter.reason
+        assert letter.headers["Dinet-Dlq-Original-Nats-Expected-Stream"] == PARTNERS.name
+        assert not any(k.lower().startswith("nats-expected") for k in letter.original_headers())
+        consumer = next(c for c in runtime.consumers if c.definition.stream == PARTNERS.name)
+        assert consumer.dead_letter_failures == 0
+        info = await js.consumer_info(PARTNERS.name, consumer.definition.durable)
+        assert info.num_ack_pending == 0 and info.num_redelivered == 0
