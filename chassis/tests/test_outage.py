@@ -14,6 +14,17 @@ def _wrapped(orig: BaseException, invalidated: bool = False) -> sa_exc.DBAPIErro
     return sa_exc.DBAPIError.instance("SELECT 1", {}, orig, Exception, connection_invalidated=invalidated)
 
 
+def _raised_in(module: str, exc: BaseException) -> BaseException:
+    """`exc` with a traceback through code of `module`, as the driver would raise it."""
+    namespace: dict = {"__name__": module}
+    exec("def fail(e):\n    raise e\n", namespace)
+    try:
+        namespace["fail"](exc)
+    except BaseException as raised:
+        return raised
+    raise AssertionError("unreachable")
+
+
 def _raised_from(cause: BaseException) -> RuntimeError:
     try:
         try:
@@ -28,7 +39,8 @@ def _raised_from(cause: BaseException) -> RuntimeError:
     "failure",
     [
         ConnectionRefusedError(111, "Connect call failed"),
-        FileNotFoundError(2, "socket gone"),  # a Unix socket whose server stopped
+        # a Unix socket whose server stopped: asyncpg lets the OSError through unwrapped
+        _raised_in("asyncpg.connect_utils", FileNotFoundError(2, "socket gone")),
         ConnectionResetError(104, "reset by peer"),
         asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
         asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
@@ -55,6 +67,8 @@ def test_unavailable_infrastructure_is_an_outage(failure):
         asyncpg.exceptions.UndefinedTableError('relation "x" does not exist'),
         _wrapped(asyncpg.exceptions.CheckViolationError("einde voor begin")),
         _raised_from(KeyError("veld")),
+        # a handler's own missing file is a bug, not an outage
+        _raised_in("registratie.leden", FileNotFoundError(2, "sjabloon ontbreekt")),
     ],
     ids=lambda e: type(e).__name__,
 )

@@ -1,5 +1,8 @@
-"""A partner event accepted over HTTP (published with `Nats-Expected-Stream`) and refused later by
-the consumer reaches the dead letters at once, instead of coming back every ack_wait for ever."""
+"""A partner event published as the HTTP door publishes it (with `Nats-Expected-Stream`) and
+refused later by the consumer reaches the dead letters at once, instead of coming back every
+ack_wait for ever. The door itself now refuses a take-over it can see (test_partners_http); the
+consumer still decides, because the data can change between the door and the consumer (here: the
+event reaches the stream without passing the door's check)."""
 
 from __future__ import annotations
 
@@ -12,22 +15,20 @@ from typing import Any
 
 from dinet_chassis import deadletter
 from dinet_chassis.testing import wait_until
-from dinet_contracts.topology import PARTNERS
+from dinet_contracts.topology import PARTNERS, partner_subject
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 
 from registratie.activiteiten import levenscyclus
 from registratie.activiteiten.domein import ActiviteitGegevens
 from registratie.domain import organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
-from registratie.toegang import opslag
 from registratie.toegang.handleiding import voorbeeld
 
-PAD = "/registratie/api/v1/partner/gebeurtenissen"
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")
 VVSG = organisatie_id_voor_sleutel("vvsg")
 
 
-async def test_a_take_over_accepted_over_http_is_dead_lettered_once_with_its_reason(start_service: Any, http: Any) -> None:
+async def test_a_take_over_accepted_over_http_is_dead_lettered_once_with_its_reason(start_service: Any) -> None:
     async with start_service(DEFINITION) as runtime:
         js = runtime.js
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
@@ -39,18 +40,19 @@ async def test_a_take_over_accepted_over_http_is_dead_lettered_once_with_its_rea
             ),
             source=runtime.source,
         )
-        _, sleutel = await opslag.maak_sleutel(runtime.db, MEDIAWIJS, "proef", "test")
         kaping = copy.deepcopy(voorbeeld(MEDIAWIJS))
         kaping["id"] = str(uuid.uuid4())
         kaping["subject"] = str(van_vvsg)
         kaping["data"]["activiteit_id"] = str(van_vvsg)
         kaping["data"]["activiteit"]["activiteit_id"] = str(van_vvsg)
-        antwoord = await http(runtime).post(
-            PAD,
-            content=json.dumps(kaping),
-            headers={"Content-Type": "application/cloudevents+json", "Authorization": f"Bearer {sleutel.token}"},
+        # What the door publishes: the partner's subject, bound to the partner stream.
+        ack = await js.publish(
+            partner_subject(str(MEDIAWIJS), kaping["type"]),
+            json.dumps(kaping).encode(),
+            stream=PARTNERS.name,
+            headers={"Nats-Msg-Id": kaping["id"]},
         )
-        assert antwoord.status_code == 202, antwoord.text
+        assert ack.stream == PARTNERS.name
 
         (letter,) = await wait_until(lambda: deadletter.list_dead_letters(js), timeout=10)
         assert letter.event_id == kaping["id"] and letter.deliveries == 1
