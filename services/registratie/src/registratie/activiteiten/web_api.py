@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from dinet_chassis.web import validation_problem
+from dinet_chassis.web import problemen, validation_problem
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 from litestar import Request, Response, delete, get, post, put
@@ -70,7 +70,12 @@ async def api_komende(runtime: NamedDependency[Any]) -> ActiviteitenUit:
     return ActiviteitenUit(activiteiten=[ActiviteitUit.van(a) for a in await kalender.komende(runtime.db)])
 
 
-@get(f"{API}/{{activiteit_id:uuid}}", tags=TAGS, summary="Eén activiteit")
+@get(
+    f"{API}/{{activiteit_id:uuid}}",
+    tags=TAGS,
+    summary="Eén activiteit",
+    responses=problemen({404: "Deze activiteit bestaat niet (`onbekende_activiteit`)."}),
+)
 async def api_activiteit(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
@@ -123,6 +128,14 @@ def _geen_lid() -> Response[Any]:
     summary="Inschrijven (of op de wachtlijst)",
     description="201 met de inschrijving: `status` is `ingeschreven`, of `wachtlijst` als de activiteit volzet is. "
     "409 als de persoon al op een lijst staat.",
+    responses=problemen(
+        {
+            403: "Je schrijft alleen jezelf of collega's van je eigen organisatie in (`andere_organisatie`).",
+            404: "Deze activiteit bestaat niet (`onbekende_activiteit`).",
+            409: "Al ingeschreven of op de wachtlijst, of de inschrijving is gesloten of de activiteit geannuleerd.",
+            422: "Geen of een onbekend `lid_id` (`verplicht`, `onbekend_lid`), of een ongeldige body.",
+        }
+    ),
 )
 async def api_inschrijven(
     request: Request[Any, Any, Any],
@@ -165,6 +178,7 @@ async def _mag_zien(request: Request[Any, Any, Any], runtime: Any, lid_id: uuid.
     guards=[vereist(Rol.LID, Rol.MEDEWERKER)],
     tags=TAGS,
     summary="De inschrijving van één lid",
+    responses=problemen({404: "Dit lid is niet ingeschreven, of je mag deze inschrijving niet zien (`niet_ingeschreven`)."}),
 )
 async def api_inschrijving(
     request: Request[Any, Any, Any],
@@ -186,6 +200,13 @@ async def api_inschrijving(
     summary="Uitschrijven of de wachtlijst verlaten",
     description="200 met de inschrijving (status `geannuleerd`). Een vrijgekomen plaats gaat meteen naar de eerste op de wachtlijst.",
     status_code=200,
+    responses=problemen(
+        {
+            403: "Je schrijft alleen jezelf of collega's van je eigen organisatie uit (`andere_organisatie`).",
+            404: "Deze activiteit of dit lid bestaat niet, of het lid staat op geen enkele lijst.",
+            409: "De activiteit is afgelopen of geannuleerd.",
+        }
+    ),
 )
 async def api_uitschrijven(
     request: Request[Any, Any, Any],
@@ -227,6 +248,13 @@ class AanwezighedenIn(BaseModel):
     tags=TAGS,
     summary="Aanwezigheden registreren (ook achteraf)",
     description="Alles of niets. Antwoordt `{\"gewijzigd\": n}`: ongewijzigde regels tellen niet en geven geen gebeurtenis.",
+    responses=problemen(
+        {
+            404: "Deze activiteit bestaat niet (`onbekende_activiteit`).",
+            409: "Voor deze activiteit kan je (nog) geen aanwezigheden registreren.",
+            422: "Een fout per regel: onbekend lid, meer uren dan de activiteit duurt, of een ongeldige body.",
+        }
+    ),
 )
 async def api_aanwezigheden(
     request: Request[Any, Any, Any],

@@ -14,7 +14,8 @@ from typing import Any
 
 from dinet_chassis.logging import get_logger
 from dinet_chassis.tracing import current_trace_headers
-from dinet_chassis.web import TYPE_VALIDATIE, problem_response
+from dinet_chassis.web import TYPE_VALIDATIE, problem_response, problemen
+from dinet_chassis.web.openapi import PARTNER_TOKEN
 from dinet_chassis.web.problem import PROBLEM_MEDIA_TYPE
 from dinet_contracts.topology import PARTNERS
 from litestar import Request, Response, post
@@ -76,6 +77,16 @@ def _probleem(status: int, titel: str, detail: str, type_: str, problemen: list[
         f"(per index in een batch; dan wordt niets aanvaard). Zie {HANDLEIDING}."
     ),
     status_code=202,
+    security=[{PARTNER_TOKEN: []}],
+    responses=problemen(
+        {
+            400: "De inhoud is geen geldige JSON, of een batch is geen lijst.",
+            403: "Een gebeurtenis voor een andere organisatie dan die van je token.",
+            415: "Een Content-Type dat geen CloudEvent is.",
+            422: "Een fout per veld (en per index in een batch); dan wordt niets aanvaard.",
+            503: "Niet alles is bewaard; stuur dezelfde gebeurtenissen opnieuw na `Retry-After`.",
+        }
+    ),
 )
 async def partner_gebeurtenissen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
     token = bearer_token(request.headers.get("authorization"))
