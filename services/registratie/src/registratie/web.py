@@ -38,6 +38,7 @@ from .domain import (
     MAX_FUNCTIE,
     MAX_NAAM,
     NIEUWSBRIEF_TEKST,
+    STUURTEKENS,
     Fout,
     Kanaal,
     groepeer_per_type,
@@ -132,10 +133,14 @@ class AanmeldingIn(BaseModel):
         },
     )
 
-    naam: str = Field(max_length=MAX_NAAM, pattern=r"\S", examples=["An Peeters"])
+    naam: str = Field(
+        max_length=MAX_NAAM, pattern=rf"^[^{STUURTEKENS}]*[^{STUURTEKENS}\s][^{STUURTEKENS}]*$", examples=["An Peeters"]
+    )
     email: str = Field(max_length=MAX_EMAIL, json_schema_extra={"format": "email"}, examples=["an.peeters@gent.be"])
     organisatie_id: uuid.UUID = Field(description="Een id uit GET /registratie/api/v1/organisaties.")
-    functie: str | None = Field(None, max_length=MAX_FUNCTIE, examples=["Coördinator digitale inclusie"])
+    functie: str | None = Field(
+        None, max_length=MAX_FUNCTIE, pattern=rf"^[^{STUURTEKENS}]*$", examples=["Coördinator digitale inclusie"]
+    )
     nieuwsbrief: bool | None = Field(False, description=f"Toestemming voor de nieuwsbrief. Tekst: {NIEUWSBRIEF_TEKST}")
 
 
