@@ -13,7 +13,13 @@
 - who is signed in: `auth.identiteit(request)` reads the cookie shared by every service; protect a
   handler with `guards=[vereist(Rol.MEDEWERKER)]` (pages: 303 to the sign-in page or a Dutch 403
   page; `/api/`: 401/403 problem+json). Templates see `identiteit` (an `Identiteit` or None).
-- OpenAPI at `/<service>/schema` (JSON at `/<service>/schema/openapi.json`).
+- OpenAPI at `/<service>/schema` (JSON at `/<service>/schema/openapi.json`), completed by
+  `openapi.beschrijf_api`: security schemes and 401/403 from the guards, 400/415/422 for a JSON
+  body, 404 for path parameters, 503, all as problem+json. A handler adds only what it alone
+  answers: `responses=problemen({409: "..."})`; one that checks a plain-dict body itself names
+  the model documenting it with `opt={AANVRAAG: Model}`.
+- a JSON body sent with another Content-Type is 415, broken JSON 400 (code `ongeldige_json`);
+  every 401 carries `WWW-Authenticate`.
 - `GET /<service>/health` -> `{"status": "ok", "service": name}`.
 - errors: on `/api/` paths every error is `application/problem+json` (validation: 422 with Dutch
   per-field `errors`); on pages a Dutch error page with the VVSG phone number. A form handler should
