@@ -14,6 +14,8 @@ import os
 import sys
 import uuid
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +211,31 @@ async def live(start_service, mail_sink):
         yield runtimes
 
 
+async def activiteit_en_lid(runtime: Any) -> None:
+    """Something for the fuzzer to find: an open activity (the public list links to it) and a member."""
+    from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
+    from registratie.aanmelden import meld_aan
+    from registratie.activiteiten import levenscyclus
+    from registratie.activiteiten.domein import ActiviteitGegevens
+    from registratie.domain import Kanaal, organisatie_id_voor_nis, organisatie_id_voor_sleutel
+
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    gegevens = ActiviteitGegevens(
+        soort=ActiviteitSoort.INFOSESSIE,
+        titel="Infosessie digitale drempels",
+        organisator_id=organisatie_id_voor_sleutel("vvsg"),
+        trekker=Trekker.VVSG,
+        vorm=Vorm.FYSIEK,
+        start=start,
+        einde=start + timedelta(hours=3),
+        duur_uren=Decimal("3.00"),
+        capaciteit=2,
+    )
+    await levenscyclus.plan(runtime.db, gegevens, source=runtime.source)
+    lid = {"naam": "Fien Fuzz", "email": "fien@gent.be", "organisatie_id": str(organisatie_id_voor_nis("44021"))}
+    await meld_aan(runtime.db, lid, kanaal=Kanaal.API, source=runtime.source)
+
+
 def st_config(cookie: str, token: str) -> str:
     regels = [
         "[auth.openapi.sessie]",
@@ -228,6 +255,7 @@ async def test_fuzz_every_service_against_its_document(live: dict[str, Any], tmp
     _, partner = await opslag.maak_sleutel(
         live["registratie"].db, organisatie_id_voor_sleutel("mediawijs"), "fuzz", "api-contract"
     )
+    await activiteit_en_lid(live["registratie"])
     fouten = []
     for naam, seconden in BUDGET.items():
         runtime = live[naam]
@@ -248,6 +276,8 @@ async def test_fuzz_every_service_against_its_document(live: dict[str, Any], tmp
         uitvoer, _ = await proc.communicate()
         tekst = uitvoer.decode(errors="replace")
         assert "Operations:" in tekst, tekst[-4000:]
+        (tmp_path / f"{naam}.txt").write_text(tekst)
+        print(naam, [r.strip() for r in tekst.splitlines() if "generated" in r or "⚠️" in r])  # with -s
         if proc.returncode != 0:
             fouten.append(f"--- {naam} ---\n{tekst[-12000:]}")
     assert not fouten, "\n".join(fouten)

@@ -45,9 +45,10 @@ __all__ = ["AANVRAAG", "PARTNER_TOKEN", "SESSIE", "beschrijf_api", "problemen"]
 
 SESSIE = "sessie"
 PARTNER_TOKEN = "partnerToken"
-# `opt={AANVRAAG: Model}`: a handler that takes its JSON body as a plain dict and checks it itself
-# (to name every wrong field at once with the domain's own messages) names the pydantic model
-# that documents the body; the document shows that model's JSON Schema as the request body.
+# `opt={AANVRAAG: Model}`: a handler that takes its JSON body as a plain dict, or reads the raw
+# body, and checks it itself (to name every wrong field at once with the domain's own messages)
+# names the type that documents the body; `{media_type: type}` when it takes several media types.
+# The document shows that type's JSON Schema (pydantic's own) as the request body.
 AANVRAAG = "dinet_aanvraag"
 
 _PROBLEEM_REF = Reference(ref="#/components/schemas/Probleem")
@@ -142,14 +143,21 @@ def _vereiste_rollen(handler: Any) -> bool:
     return any(hasattr(g, "rollen") for laag in handler.ownership_layers for g in (laag.guards or []))
 
 
-def _aanvraag(operation: Operation, model: Any, schemas: dict[str, Any]) -> None:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+def _json_schema(soort: Any, schemas: dict[str, Any]) -> Any:
+    schema = pydantic.TypeAdapter(soort).json_schema(ref_template="#/components/schemas/{model}")
     for naam, deel in schema.pop("$defs", {}).items():
         schemas.setdefault(naam, deel)
-    schemas[model.__name__] = schema
+    if isinstance(soort, type) and issubclass(soort, pydantic.BaseModel):
+        schemas[soort.__name__] = schema
+        return Reference(ref=f"#/components/schemas/{soort.__name__}")
+    return schema
+
+
+def _aanvraag(operation: Operation, aanvraag: Any, schemas: dict[str, Any]) -> None:
+    per_soort = aanvraag if isinstance(aanvraag, Mapping) else {"application/json": aanvraag}
     operation.request_body = RequestBody(
         required=True,
-        content={"application/json": OpenAPIMediaType(schema=Reference(ref=f"#/components/schemas/{model.__name__}"))},
+        content={media: OpenAPIMediaType(schema=_json_schema(soort, schemas)) for media, soort in per_soort.items()},
     )
 
 

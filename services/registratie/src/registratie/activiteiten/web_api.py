@@ -65,6 +65,11 @@ class ActiviteitenUit(BaseModel):
     activiteiten: list[ActiviteitUit]
 
 
+class ActiviteitDetailUit(ActiviteitUit):
+    ingeschreven: int
+    wachtlijst: int
+
+
 @get(API, tags=TAGS, summary="Komende activiteiten", description="De publieke kalender: open en geannuleerde activiteiten die nog niet voorbij zijn.")
 async def api_komende(runtime: NamedDependency[Any]) -> ActiviteitenUit:
     return ActiviteitenUit(activiteiten=[ActiviteitUit.van(a) for a in await kalender.komende(runtime.db)])
@@ -78,7 +83,7 @@ async def api_komende(runtime: NamedDependency[Any]) -> ActiviteitenUit:
 )
 async def api_activiteit(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
-) -> Response[Any]:
+) -> Response[ActiviteitDetailUit]:
     overzicht = await lijsten.een(runtime.db, activiteit_id)
     wie = identiteit(request)
     if overzicht is None or (
@@ -142,7 +147,7 @@ async def api_inschrijven(
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     data: JSONBody[InschrijvingIn | None] = None,
-) -> Response[Any]:
+) -> Response[InschrijvingUit]:
     wie = identiteit(request)
     assert wie is not None
     lid_id = (data.lid_id if data else None) or wie.lid_id
@@ -185,7 +190,7 @@ async def api_inschrijving(
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     lid_id: FromPath[uuid.UUID],
-) -> Response[Any]:
+) -> Response[InschrijvingUit]:
     rij = await inschrijvingen.van_lid(runtime.db, activiteit_id, lid_id) if await _mag_zien(request, runtime, lid_id) else None
     if rij is None:
         return probleem(404, Fout("lid_id", "niet_ingeschreven", "Er is geen inschrijving van dit lid voor deze activiteit."))
@@ -213,7 +218,7 @@ async def api_uitschrijven(
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     lid_id: FromPath[uuid.UUID],
-) -> Response[Any]:
+) -> Response[InschrijvingUit]:
     wie = identiteit(request)
     assert wie is not None
     try:
@@ -234,6 +239,10 @@ class AanwezigheidIn(BaseModel):
     uren: Decimal | None = Field(
         None, ge=0, max_digits=6, decimal_places=2, description="Uren aanwezig; leeg: de volledige duur (0 als afwezig)."
     )
+
+
+class AanwezighedenUit(BaseModel):
+    gewijzigd: int = Field(description="Hoeveel regels iets veranderden (elk een gebeurtenis).")
 
 
 class AanwezighedenIn(BaseModel):
@@ -261,7 +270,7 @@ async def api_aanwezigheden(
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     data: JSONBody[AanwezighedenIn],
-) -> Response[Any]:
+) -> Response[AanwezighedenUit]:
     overzicht = await lijsten.een(runtime.db, activiteit_id)
     if overzicht is None:
         return probleem(404, Fout("activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet."))
