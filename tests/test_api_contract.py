@@ -82,7 +82,7 @@ async def test_documents_are_valid_openapi_and_declare_their_security(stack) -> 
             for status, antwoord in op["responses"].items():
                 if int(status) >= 400:
                     assert list(antwoord["content"]) == ["application/problem+json"], (pad, methode, status)
-    assert beveiligd == 9  # 5 registratie (4 member/staff + partner), 3 kpi, no others
+    assert beveiligd == 9  # registratie: 5 for members or staff and 1 for partners; kpi: 3
     # A union of int and float is "any of", never "one of" (an integer would match both).
     assert '"oneOf"' not in str(docs["kpi"]).replace("'", '"')
 
