@@ -15,7 +15,13 @@
 - who is signed in: `auth.identiteit(request)` reads the cookie shared by every service; protect a
   handler with `guards=[vereist(Rol.MEDEWERKER)]` (pages: 303 to the sign-in page or a Dutch 403
   page; `/api/`: 401/403 problem+json). Templates see `identiteit` (an `Identiteit` or None).
-- OpenAPI at `/<service>/schema` (JSON at `/<service>/schema/openapi.json`).
+- OpenAPI at `/<service>/schema` (JSON at `/<service>/schema/openapi.json`), completed by
+  `openapi.beschrijf_api`: security schemes and 401/403 from the guards, 400/415/422 for a JSON
+  body, 404 for path parameters, 503, all as problem+json. A handler adds only what it alone
+  answers: `responses=problemen({409: "..."})`; one that checks a plain-dict body itself names
+  the model documenting it with `opt={AANVRAAG: Model}`.
+- a JSON body sent with another Content-Type is 415, broken JSON 400 (code `ongeldige_json`);
+  every 401 carries `WWW-Authenticate`.
 - `GET /<service>/health` -> `{"status": "ok", "service": name}`.
 - errors: on `/api/` paths every error is `application/problem+json` (validation: 422 with Dutch
   per-field `errors`); on pages a Dutch error page with the VVSG phone number. A form handler should
@@ -49,7 +55,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -59,13 +65,17 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from ..db import is_outage
-from .auth import GeenToegang, Identiteit, NietAangemeld, Rol, identiteit, inlog_url, vereist
+from .auth import WWW_AUTHENTICATE, GeenToegang, Identiteit, NietAangemeld, Rol, identiteit, inlog_url, vereist
+from .openapi import AANVRAAG, beschrijf_api, problemen
+from .allow import opties_voor_gedeelde_paden
+from .inhoud import controleer_inhoudstype, ketting
 from .problem import (
     PROBLEM_MEDIA_TYPE,
     TYPE_CONFLICT,
     TYPE_NIET_GEVONDEN,
     TYPE_VALIDATIE,
     FieldError,
+    _veld,
     errors_by_field,
     field_errors_from_validation,
     problem_response,
@@ -75,6 +85,7 @@ from .idempotentie import IdempotentieMiddleware, documenteer
 from .storing import DatabankStatus, storing_antwoord
 
 __all__ = [
+    "AANVRAAG",
     "CHASSIS_STATIC_DIR",
     "CHASSIS_TEMPLATE_DIR",
     "PROBLEM_MEDIA_TYPE",
@@ -87,6 +98,7 @@ __all__ = [
     "NietAangemeld",
     "Rol",
     "identiteit",
+    "problemen",
     "vereist",
     "create_web_app",
     "errors_by_field",
@@ -159,14 +171,20 @@ def _bij_validatiefout(request: Request[Any, Any, Any], exc: ValidationException
     if fouten is None:
         extra = exc.extra if isinstance(exc.extra, list) else []
         fouten = [
-            FieldError(str(e.get("key") or "body"), "ongeldige_waarde", "Deze waarde is niet geldig.")
+            FieldError(_veld([e.get("key") or "body"]), "ongeldige_waarde", "Deze waarde is niet geldig.")
             for e in extra
             if isinstance(e, dict)
         ]
     if not fouten:
-        # No field to blame: the body itself is unreadable (e.g. malformed JSON).
-        return problem_response(400, _titel(400), detail=str(exc.detail or ""), type_="about:blank")
+        return _onleesbare_json()
     return validation_problem(fouten)
+
+
+def _onleesbare_json() -> Response[Any]:
+    # No field to blame: the body itself is unreadable. The parser's own text is English and names
+    # bytes; the client gets a Dutch message and a stable code.
+    onleesbaar = FieldError("body", "ongeldige_json", "De inhoud is geen geldige JSON.")
+    return problem_response(400, _titel(400), [onleesbaar], detail=onleesbaar.melding)
 
 
 def _bij_pydantic_fout(request: Request[Any, Any, Any], exc: pydantic.ValidationError) -> Response[Any]:
@@ -179,9 +197,15 @@ def _bij_pydantic_fout(request: Request[Any, Any, Any], exc: pydantic.Validation
 
 def _bij_http_fout(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if is_api_path(request.url.path) and isinstance(exc.__cause__, SerializationException):
+        return _onleesbare_json()
     if is_api_path(request.url.path):
         detail = exc.detail if exc.detail and exc.detail != _default_detail(status) else None
-        return problem_response(status, _titel(status), detail=detail, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if status == 401:
+            # RFC 9110 15.5.2: every 401 says how to authenticate.
+            headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+        return problem_response(status, _titel(status), detail=detail, headers=headers)
     return _fout_pagina(status)
 
 
@@ -203,7 +227,7 @@ def _default_detail(status: int) -> str:
 
 def _bij_niet_aangemeld(request: Request[Any, Any, Any], exc: NietAangemeld) -> Response[Any]:
     if is_api_path(request.url.path):
-        return problem_response(401, _titel(401), detail=exc.detail)
+        return problem_response(401, _titel(401), detail=exc.detail, headers=exc.headers)
     # 303: after a POST the browser must GET the sign-in page, never re-post to it.
     return Response(content=None, status_code=303, headers={"Location": inlog_url(request)})
 
@@ -307,8 +331,10 @@ def create_web_app(
     }
     exception_handlers.update(litestar_kwargs.pop("exception_handlers", {}) or {})
 
+    before_request = ketting(controleer_inhoudstype, litestar_kwargs.pop("before_request", None))
+
     app = Litestar(
-        route_handlers=[health, *static_routers, *route_handlers],
+        route_handlers=[*opties_voor_gedeelde_paden(route_handlers), health, *static_routers, *route_handlers],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(omgeving)),
         csrf_config=CSRFConfig(
             secret=_sleutel(settings.secret_key, "csrf").hex(),
@@ -342,8 +368,11 @@ def create_web_app(
         signature_namespace=signature_namespace,
         state=State({"runtime": runtime, "databank_status": databank_status}),
         logging_config=None,
+        before_request=before_request,
         **litestar_kwargs,
     )
+    # The idempotency header changes how operations are built, so before the document is built.
     documenteer(app, idempotentie)
+    beschrijf_api(app, is_api_path)
     return app
 

@@ -34,6 +34,7 @@ __all__ = [
     "COOKIE",
     "INLOGPAD",
     "STANDAARD_DUUR",
+    "WWW_AUTHENTICATE",
     "GeenToegang",
     "Identiteit",
     "NietAangemeld",
@@ -51,6 +52,10 @@ COOKIE = "dinet_sessie"
 INLOGPAD = "/registratie/inloggen"
 STANDAARD_DUUR = 8 * 3600  # a working day; then sign in again
 _SCOPE_SLEUTEL = "dinet.identiteit"
+
+# RFC 9110 11.6.1: a 401 names how to authenticate. The session cookie has no registered scheme;
+# this is the "Cookie" scheme of draft-broyer-http-cookie-auth: where to sign in, which cookie.
+WWW_AUTHENTICATE = f'Cookie realm="dinet", form-action="{INLOGPAD}", cookie-name="{COOKIE}"'
 
 
 class Rol(StrEnum):
@@ -201,7 +206,7 @@ class NietAangemeld(NotAuthorizedException):
     """Nobody signed in. Pages redirect to the sign-in page; `/api/` paths answer 401."""
 
     def __init__(self, volgende: str) -> None:
-        super().__init__(detail="Meld je aan om verder te gaan.")
+        super().__init__(detail="Meld je aan om verder te gaan.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
         self.volgende = volgende
 
 

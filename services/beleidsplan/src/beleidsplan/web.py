@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from dinet_chassis.runtime import Runtime
-from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.web import FieldError, errors_by_field, problemen
 from dinet_chassis.web.auth import Rol, identiteit, meld_af
 from dinet_contracts.tijd import lokaal
 
@@ -200,8 +200,26 @@ async def toon_plan(
     )
 
 
-@get("/beleidsplan/api/v1/demo-accounts", summary="Demo-accounts (alleen in de demomodus)")
-async def demo_accounts(runtime: NamedDependency[Runtime], accounts: NamedDependency[Accounts]) -> Response[Any]:
+@dataclass
+class DemoAccount:
+    gebruikersnaam: str
+    wachtwoord: str
+    organisatie: str
+
+
+@dataclass
+class DemoAccounts:
+    accounts: list[DemoAccount]
+
+
+@get(
+    "/beleidsplan/api/v1/demo-accounts",
+    summary="Demo-accounts (alleen in de demomodus)",
+    responses=problemen({404: "Er zijn geen demo-accounts: de dienst draait niet in de demomodus."}),
+)
+async def demo_accounts(
+    runtime: NamedDependency[Runtime], accounts: NamedDependency[Accounts]
+) -> Response[DemoAccounts]:
     """The accounts to try the beleidstool with; only in demo mode, where the passwords are public."""
     if not runtime.settings.demo:
         raise NotFoundException()

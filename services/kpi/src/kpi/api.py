@@ -17,6 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, PathParameter, QueryParameter
 
 from dinet_chassis.runtime import Runtime
+from dinet_chassis.web import problemen
 from dinet_chassis.web.auth import Rol, vereist
 from dinet_contracts.tijd import lokale_datum
 
@@ -24,8 +25,17 @@ from . import domain, overzicht, store
 from .catalogus import KPI_PER_ID, Kpi, soort_label, waarde_label
 
 LEZEN = vereist(Rol.STUURGROEP, Rol.MEDEWERKER)
+# What `domain.lees_jaar` accepts: four digits from EERSTE_JAAR up to this year, or nothing. Only
+# documented (schema_extra), not enforced by Litestar, so a wrong year keeps the domain's message
+# and code `ongeldig_jaar`. The upper bound is this year when the process started.
+_JAREN = "|".join(str(j) for j in range(domain.EERSTE_JAAR, datetime.now(UTC).year + 1))
 JAAR = Annotated[
-    str | None, QueryParameter(description="Kalenderjaar, bv. 2026; zonder jaar: het lopende jaar, geteld tot vandaag.")
+    str | None,
+    QueryParameter(
+        description=f"Kalenderjaar van {domain.EERSTE_JAAR} tot nu, bv. 2026; zonder jaar: het lopende jaar, "
+        "geteld tot vandaag. Een ander jaar geeft 422 met code `ongeldig_jaar`.",
+        schema_extra={"pattern": rf"^\s*({_JAREN})?\s*$"},
+    ),
 ]
 Getal = int | float
 
@@ -198,6 +208,7 @@ def _record(r: store.Record) -> Record:
     summary="Eén kerncijfer met de records erachter en de opsplitsingen",
     tags=["kerncijfers"],
     guards=[LEZEN],
+    responses=problemen({404: "Er is geen kerncijfer met deze id."}),
 )
 async def kpi_detail(
     runtime: NamedDependency[Runtime],
@@ -226,6 +237,7 @@ async def kpi_detail(
     summary="De gebeurtenissen die een kerncijfer maakten",
     tags=["kerncijfers"],
     guards=[LEZEN],
+    responses=problemen({404: "Er is geen kerncijfer met deze id."}),
 )
 async def kpi_uitleg(
     runtime: NamedDependency[Runtime],

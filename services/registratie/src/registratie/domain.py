@@ -105,13 +105,26 @@ def fout_onbekende_organisatie() -> Fout:
 _EMAIL = TypeAdapter(EmailStr)
 
 
+# Control characters that are not whitespace (whitespace is collapsed below): nobody types them,
+# and PostgreSQL cannot even store NUL, which made such a sign-up a 500. The same class, written for
+# both Python and JSON Schema regexes, documents the rule in the API.
+STUURTEKENS = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+
+
+class OngeldigeTekens(ValueError):
+    pass
+
+
 def _tekst(invoer: Mapping[str, Any], veld: str) -> str | None:
     waarde = invoer.get(veld)
     if waarde is None:
         return None
     if not isinstance(waarde, str):
         raise TypeError(veld)
-    return " ".join(waarde.split())  # collapse stray spaces and newlines from copy-paste
+    schoon = " ".join(waarde.split())  # collapse stray spaces and newlines from copy-paste
+    if any(unicodedata.category(c) == "Cc" for c in schoon):
+        raise OngeldigeTekens(veld)
+    return schoon
 
 
 def valideer_aanmelding(invoer: Mapping[str, Any]) -> Aanmelding | list[Fout]:
@@ -127,6 +140,9 @@ def valideer_aanmelding(invoer: Mapping[str, Any]) -> Aanmelding | list[Fout]:
             return _tekst(invoer, veld)
         except TypeError:
             fouten.append(Fout(veld, "ongeldig_type", "Geef hier tekst op."))
+            return None
+        except OngeldigeTekens:
+            fouten.append(Fout(veld, "ongeldige_tekens", "Gebruik gewone tekst, zonder stuurtekens."))
             return None
 
     naam = tekst("naam")

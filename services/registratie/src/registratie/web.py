@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from dinet_chassis.web import (
+    AANVRAAG,
     TYPE_CONFLICT,
     TYPE_NIET_GEVONDEN,
     FieldError,
     create_web_app,
     errors_by_field,
     problem_response,
+    problemen,
     validation_problem,
 )
 from dinet_contracts.types import OrganisatieType
@@ -35,7 +37,17 @@ from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
 from .leden import aanmeldlinks
 from .leden.mail import verstuur
 from .leden.web import ROUTES as LEDEN_ROUTES
-from .domain import MAX_FUNCTIE, MAX_NAAM, NIEUWSBRIEF_TEKST, Fout, Kanaal, groepeer_per_type
+from .domain import (
+    MAX_EMAIL,
+    MAX_FUNCTIE,
+    MAX_NAAM,
+    NIEUWSBRIEF_TEKST,
+    STUURTEKENS,
+    Fout,
+    Kanaal,
+    groepeer_per_type,
+    organisatie_id_voor_nis,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 AL_LID = "/registratie/aanmelden/al-lid"
@@ -133,16 +145,40 @@ def bedankt(request: Request[Any, Any, Any]) -> Template:
 # --- API ---------------------------------------------------------------------------------------
 
 
+# Only documentation of the body: `valideer_aanmelding` (domain.py) checks it, with the rules and
+# messages of the form, and names every wrong field in one answer. A model validating first would
+# stop at the wrong types and name the missing fields only on the next try.
 class AanmeldingIn(BaseModel):
-    """A sign-up through the API. Rules and messages are those of the form (see domain.py)."""
+    """Een aanmelding via de API: dezelfde regels en meldingen als het aanmeldformulier."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "naam": "An Peeters",
+                    "email": "an.peeters@gent.be",
+                    "organisatie_id": str(organisatie_id_voor_nis("44021")),
+                    "functie": "Coördinator digitale inclusie",
+                    "nieuwsbrief": True,
+                }
+            ]
+        },
+    )
 
-    naam: str | None = Field(None, max_length=10 * MAX_NAAM, examples=["An Peeters"])
-    email: str | None = Field(None, examples=["an.peeters@gent.be"])
-    organisatie_id: str | None = Field(None, description="Een id uit GET /registratie/api/v1/organisaties.")
-    functie: str | None = Field(None, max_length=10 * MAX_FUNCTIE, examples=["Coördinator digitale inclusie"])
-    nieuwsbrief: bool = Field(False, description=f"Toestemming voor de nieuwsbrief. Tekst: {NIEUWSBRIEF_TEKST}")
+    naam: str = Field(
+        max_length=MAX_NAAM, pattern=rf"^[^{STUURTEKENS}]*[^{STUURTEKENS}\s][^{STUURTEKENS}]*$", examples=["An Peeters"]
+    )
+    email: str = Field(max_length=MAX_EMAIL, json_schema_extra={"format": "email"}, examples=["an.peeters@gent.be"])
+    organisatie_id: uuid.UUID = Field(description="Een id uit GET /registratie/api/v1/organisaties.")
+    functie: str | None = Field(
+        None, max_length=MAX_FUNCTIE, pattern=rf"^[^{STUURTEKENS}]*$", examples=["Coördinator digitale inclusie"]
+    )
+    nieuwsbrief: bool | None = Field(False, description=f"Toestemming voor de nieuwsbrief. Tekst: {NIEUWSBRIEF_TEKST}")
+
+
+class LidAangemaakt(BaseModel):
+    id: uuid.UUID
 
 
 class OrganisatieUit(BaseModel):
@@ -186,13 +222,20 @@ async def api_organisaties(
     "/registratie/api/v1/leden",
     tags=["leden"],
     summary="Een lid aanmelden",
-    description="201 met `Location`; 422 (problem+json) met een fout per veld; 409 als het e-mailadres al lid is "
-    "(code `email_bestaat_al`). Kreeg je geen antwoord (time-out, 502)? Stuur dezelfde aanvraag opnieuw met dezelfde "
-    "`Idempotency-Key`: je krijgt het eerste antwoord terug, niet een 409.",
+    description="201 met `Location`; 422 (problem+json) met een fout per veld, alle velden tegelijk; 409 als het "
+    "e-mailadres al lid is (code `email_bestaat_al`). Kreeg je geen antwoord (time-out, 502)? Stuur dezelfde "
+    "aanvraag opnieuw met dezelfde `Idempotency-Key`: je krijgt het eerste antwoord terug, niet een 409.",
+    opt={AANVRAAG: AanmeldingIn},
+    responses=problemen(
+        {
+            409: "Dit e-mailadres is al lid (code `email_bestaat_al`).",
+            422: "Een fout per veld, alle velden tegelijk; ook `onbekende_organisatie`.",
+        }
+    ),
 )
-async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[AanmeldingIn]) -> Response[Any]:
+async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[dict[str, Any]]) -> Response[LidAangemaakt]:
     try:
-        lid_id = await meld_aan(runtime.db, data.model_dump(), kanaal=Kanaal.API, source=runtime.source)
+        lid_id = await meld_aan(runtime.db, data, kanaal=Kanaal.API, source=runtime.source)
     except OngeldigeAanmelding as fout:
         return validation_problem(_veldfouten(fout.fouten))
     except EmailBestaatAl as fout:
@@ -215,8 +258,9 @@ async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[Aanmel
     tags=["leden"],
     summary="Eén lid (VVSG-medewerkers, of het lid zelf)",
     guards=[vereist(Rol.MEDEWERKER, Rol.LID)],
+    responses=problemen({404: "Dit lid bestaat niet, of een lid vraagt iemand anders op."}),
 )
-async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) -> Response[Any]:
+async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) -> Response[LidUit]:
     wie = identiteit(request)
     # A member sees only their own record; someone else's answers as if it did not exist.
     eigen = wie is not None and wie.lid_id == lid_id

@@ -52,6 +52,10 @@ class InschrijvingGeweigerd(Exception):
         self.fout = fout
 
 
+def _niet_ingeschreven() -> Fout:
+    return Fout("lid_id", "niet_ingeschreven", "Deze persoon is niet ingeschreven en staat niet op de wachtlijst.")
+
+
 def fout_al_op_lijst(status: str) -> Fout:
     if status == InschrijvingStatus.WACHTLIJST:
         return Fout("lid_id", "al_op_wachtlijst", "Deze persoon staat al op de wachtlijst voor deze activiteit.")
@@ -203,7 +207,14 @@ async def annuleer(
 ) -> Inschrijving:
     """Cancel a registration or leave the waitlist; a freed seat goes to the first in line."""
     async with db.transaction() as conn:
-        organisatie_id, organisatie_type = await _lid(conn, lid_id, door)
+        try:
+            organisatie_id, organisatie_type = await _lid(conn, lid_id, door)
+        except InschrijvingGeweigerd as fout:
+            if fout.status != 422:
+                raise
+            # The member is named in the path: an unknown one has no registration here (404),
+            # it is not a wrong field in a body.
+            raise InschrijvingGeweigerd(404, _niet_ingeschreven()) from fout
         capaciteit = await _vergrendel(conn, activiteit_id, nu or nu_utc())
         vorige = (
             await conn.execute(
@@ -212,9 +223,7 @@ async def annuleer(
             )
         ).scalar_one_or_none()
         if vorige not in (InschrijvingStatus.INGESCHREVEN, InschrijvingStatus.WACHTLIJST):
-            raise InschrijvingGeweigerd(
-                404, Fout("lid_id", "niet_ingeschreven", "Deze persoon is niet ingeschreven en staat niet op de wachtlijst.")
-            )
+            raise InschrijvingGeweigerd(404, _niet_ingeschreven())
         rij = (
             await conn.execute(
                 text(

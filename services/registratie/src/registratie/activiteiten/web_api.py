@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from dinet_chassis.web import validation_problem
+from dinet_chassis.web import problemen, validation_problem
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 from litestar import Request, Response, delete, get, post, put
@@ -65,15 +65,25 @@ class ActiviteitenUit(BaseModel):
     activiteiten: list[ActiviteitUit]
 
 
+class ActiviteitDetailUit(ActiviteitUit):
+    ingeschreven: int
+    wachtlijst: int
+
+
 @get(API, tags=TAGS, summary="Komende activiteiten", description="De publieke kalender: open en geannuleerde activiteiten die nog niet voorbij zijn.")
 async def api_komende(runtime: NamedDependency[Any]) -> ActiviteitenUit:
     return ActiviteitenUit(activiteiten=[ActiviteitUit.van(a) for a in await kalender.komende(runtime.db)])
 
 
-@get(f"{API}/{{activiteit_id:uuid}}", tags=TAGS, summary="Eén activiteit")
+@get(
+    f"{API}/{{activiteit_id:uuid}}",
+    tags=TAGS,
+    summary="Eén activiteit",
+    responses=problemen({404: "Deze activiteit bestaat niet (`onbekende_activiteit`)."}),
+)
 async def api_activiteit(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
-) -> Response[Any]:
+) -> Response[ActiviteitDetailUit]:
     overzicht = await lijsten.een(runtime.db, activiteit_id)
     wie = identiteit(request)
     if overzicht is None or (
@@ -123,13 +133,21 @@ def _geen_lid() -> Response[Any]:
     summary="Inschrijven (of op de wachtlijst)",
     description="201 met de inschrijving: `status` is `ingeschreven`, of `wachtlijst` als de activiteit volzet is. "
     "409 als de persoon al op een lijst staat.",
+    responses=problemen(
+        {
+            403: "Je schrijft alleen jezelf of collega's van je eigen organisatie in (`andere_organisatie`).",
+            404: "Deze activiteit bestaat niet (`onbekende_activiteit`).",
+            409: "Al ingeschreven of op de wachtlijst, of de inschrijving is gesloten of de activiteit geannuleerd.",
+            422: "Geen of een onbekend `lid_id` (`verplicht`, `onbekend_lid`), of een ongeldige body.",
+        }
+    ),
 )
 async def api_inschrijven(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     data: JSONBody[InschrijvingIn | None] = None,
-) -> Response[Any]:
+) -> Response[InschrijvingUit]:
     wie = identiteit(request)
     assert wie is not None
     lid_id = (data.lid_id if data else None) or wie.lid_id
@@ -165,13 +183,14 @@ async def _mag_zien(request: Request[Any, Any, Any], runtime: Any, lid_id: uuid.
     guards=[vereist(Rol.LID, Rol.MEDEWERKER)],
     tags=TAGS,
     summary="De inschrijving van één lid",
+    responses=problemen({404: "Dit lid is niet ingeschreven, of je mag deze inschrijving niet zien (`niet_ingeschreven`)."}),
 )
 async def api_inschrijving(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     lid_id: FromPath[uuid.UUID],
-) -> Response[Any]:
+) -> Response[InschrijvingUit]:
     rij = await inschrijvingen.van_lid(runtime.db, activiteit_id, lid_id) if await _mag_zien(request, runtime, lid_id) else None
     if rij is None:
         return probleem(404, Fout("lid_id", "niet_ingeschreven", "Er is geen inschrijving van dit lid voor deze activiteit."))
@@ -186,13 +205,20 @@ async def api_inschrijving(
     summary="Uitschrijven of de wachtlijst verlaten",
     description="200 met de inschrijving (status `geannuleerd`). Een vrijgekomen plaats gaat meteen naar de eerste op de wachtlijst.",
     status_code=200,
+    responses=problemen(
+        {
+            403: "Je schrijft alleen jezelf of collega's van je eigen organisatie uit (`andere_organisatie`).",
+            404: "Deze activiteit of dit lid bestaat niet, of het lid staat op geen enkele lijst.",
+            409: "De activiteit is afgelopen of geannuleerd.",
+        }
+    ),
 )
 async def api_uitschrijven(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     lid_id: FromPath[uuid.UUID],
-) -> Response[Any]:
+) -> Response[InschrijvingUit]:
     wie = identiteit(request)
     assert wie is not None
     try:
@@ -215,6 +241,10 @@ class AanwezigheidIn(BaseModel):
     )
 
 
+class AanwezighedenUit(BaseModel):
+    gewijzigd: int = Field(description="Hoeveel regels iets veranderden (elk een gebeurtenis).")
+
+
 class AanwezighedenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -227,13 +257,20 @@ class AanwezighedenIn(BaseModel):
     tags=TAGS,
     summary="Aanwezigheden registreren (ook achteraf)",
     description="Alles of niets. Antwoordt `{\"gewijzigd\": n}`: ongewijzigde regels tellen niet en geven geen gebeurtenis.",
+    responses=problemen(
+        {
+            404: "Deze activiteit bestaat niet (`onbekende_activiteit`).",
+            409: "Voor deze activiteit kan je (nog) geen aanwezigheden registreren.",
+            422: "Een fout per regel: onbekend lid, meer uren dan de activiteit duurt, of een ongeldige body.",
+        }
+    ),
 )
 async def api_aanwezigheden(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     data: JSONBody[AanwezighedenIn],
-) -> Response[Any]:
+) -> Response[AanwezighedenUit]:
     overzicht = await lijsten.een(runtime.db, activiteit_id)
     if overzicht is None:
         return probleem(404, Fout("activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet."))

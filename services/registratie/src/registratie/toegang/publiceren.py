@@ -10,15 +10,19 @@ that, by the consumer's inbox.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from dinet_chassis.logging import get_logger
 from dinet_chassis.tracing import current_trace_headers
-from dinet_chassis.web import TYPE_VALIDATIE, problem_response
+from dinet_chassis.web import TYPE_VALIDATIE, problem_response, problemen
+from dinet_chassis.web.openapi import AANVRAAG, PARTNER_TOKEN
 from dinet_chassis.web.problem import PROBLEM_MEDIA_TYPE
+from dinet_contracts.envelope import RawCloudEvent
 from dinet_contracts.topology import PARTNERS
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
+from pydantic import Field
 
 from ..activiteiten.partners import afwijzingen_bij_opslag
 from . import opslag
@@ -41,6 +45,12 @@ TYPE_VERBODEN = "urn:dinet:probleem:andere-organisatie"
 TYPE_CONFLICT = "urn:dinet:probleem:activiteit-van-ander"
 TYPE_TOKEN = "urn:dinet:probleem:token"
 HANDLEIDING = "/registratie/partners/handleiding"
+
+
+@dataclass
+class Aanvaard:
+    aanvaard: list[str]
+    al_ontvangen: list[str]
 
 
 def _niet_aangemeld(detail: str, fout: str | None = None) -> Response[Any]:
@@ -79,8 +89,21 @@ def _probleem(status: int, titel: str, detail: str, type_: str, problemen: list[
         f"(per index in een batch; dan wordt niets aanvaard). Zie {HANDLEIDING}."
     ),
     status_code=202,
+    security=[{PARTNER_TOKEN: []}],
+    opt={AANVRAAG: {STRUCTURED: RawCloudEvent, BATCH: Annotated[list[RawCloudEvent], Field(max_length=MAX_BATCH)]}},
+    responses=problemen(
+        {
+            400: "De inhoud is geen geldige JSON, of een batch is geen lijst.",
+            403: "Een gebeurtenis voor een andere organisatie dan die van je token.",
+            415: "Een Content-Type dat geen CloudEvent is.",
+            422: "Een fout per veld (en per index in een batch); dan wordt niets aanvaard.",
+            503: "Niet alles is bewaard; stuur dezelfde gebeurtenissen opnieuw na `Retry-After`.",
+        }
+    ),
 )
-async def partner_gebeurtenissen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+async def partner_gebeurtenissen(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any]
+) -> Response[Aanvaard]:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         return _niet_aangemeld("Stuur je token mee: Authorization: Bearer <token>.")
