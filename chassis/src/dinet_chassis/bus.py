@@ -25,9 +25,12 @@ async def connect(
     name: str = "dinet",
     on_final_close: Callable[[], Awaitable[None]] | None = None,
     connect_timeout: float = 30.0,
+    creds: str | os.PathLike[str] | None = None,
 ) -> Client:
     """Reconnect for ever once connected (a NATS restart must lose nothing); keep trying the first
-    connect for `connect_timeout` seconds, since the server may still be starting."""
+    connect for `connect_timeout` seconds, since the server may still be starting.
+
+    `creds` is a NATS credentials file (user JWT and seed): the user the server knows us as."""
 
     async def closed() -> None:
         if on_final_close is not None:
@@ -56,6 +59,7 @@ async def connect(
                 disconnected_cb=disconnected,
                 reconnected_cb=reconnected,
                 error_cb=error,
+                user_credentials=os.fspath(creds) if creds else None,
             )
         except Exception:
             if asyncio.get_running_loop().time() > deadline:
