@@ -26,6 +26,7 @@ permissions follow the contracts; users issued to partners stay valid.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -273,7 +274,19 @@ class PartnerIssuer:
         token = self.account_jwt(revocations)
         path = _private_tempfile(self.system_creds)
         try:
-            nc = await nats.connect(url, user_credentials=str(path), allow_reconnect=False, connect_timeout=timeout)
+            # nats-py keeps trying an unreachable server for ever with 0 attempts: allow one,
+            # and bound the whole attempt, so a caller hears of an outage in seconds.
+            nc = await asyncio.wait_for(
+                nats.connect(
+                    url,
+                    user_credentials=str(path),
+                    allow_reconnect=False,
+                    max_reconnect_attempts=1,
+                    reconnect_time_wait=0.1,
+                    connect_timeout=timeout,
+                ),
+                timeout,
+            )
         finally:
             path.unlink(missing_ok=True)
         try:
