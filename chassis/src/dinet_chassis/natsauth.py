@@ -13,7 +13,7 @@ only where it is needed:
     keys/                 identity seeds of the operator and the accounts: only this command needs them
     server/auth.conf      operator JWT, system account and the account JWTs: for nats-server (no secrets)
     <service>/<service>.creds   each service's user, allowed exactly what deploy/ allows it
-    registratie/partners.json   what registratie needs to issue and revoke partner users
+    registratie/partner-uitgifte.json   what registratie needs to issue and revoke partner users
     beheer/beheer.creds   the operator CLI (`dinet status`, `dinet dlq`, ...): everything in DINET
 
 Accounts: DINET (the services, JetStream), PARTNER (partners: each user publishes only below
@@ -33,7 +33,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -328,6 +328,15 @@ def _seed(keys: Path, name: str, kind: str) -> str:
     return seed
 
 
+def _created(keys: Path) -> int:
+    """When the keys were made (a second earlier, so anything signed later is strictly newer);
+    kept in a file, since copying the folder changes its files' times."""
+    path = keys / "gemaakt"
+    if not path.exists():
+        _write_private(path, f"{int(time.time()) - 1}\n")
+    return int(path.read_text().strip())
+
+
 @dataclass(frozen=True)
 class NatsAuth:
     """The folder with every key and credential; `ensure` makes what is missing."""
@@ -347,7 +356,7 @@ class NatsAuth:
 
     @property
     def partner_issuer_path(self) -> Path:
-        return self.root / PARTNER_ISSUER / "partners.json"
+        return self.root / PARTNER_ISSUER / "partner-uitgifte.json"
 
     def partner_issuer(self) -> PartnerIssuer:
         return PartnerIssuer.load(self.partner_issuer_path)
@@ -362,7 +371,7 @@ class NatsAuth:
         # Accounts carry the age of the folder, not of this run: a PARTNER account that
         # registratie pushed later (with revocations) is newer, so the server keeps that one
         # over these when it starts again.
-        made = int((keys / "operator.nk").stat().st_mtime) - 1
+        made = _created(keys)
 
         operator_jwt = encode_jwt(
             operator_claims(public_key(operator), public_key(operator_signing), pubs[SYSTEM_ACCOUNT]), operator, made
@@ -389,11 +398,12 @@ class NatsAuth:
             f"resolver_preload: {{\n{preload}\n}}\n",
         )
 
-        def user(name: str, account: str, claims_for) -> str:  # noqa: ANN001
+        def user(name: str, account: str, claims_for: Callable[[str], dict[str, Any]], write: bool = True) -> str:
             seed = _seed(keys, f"user-{name}", "user")
-            token = encode_jwt(claims_for(public_key(seed)), accounts[account])
-            _write_private(self.creds_path(name), creds(token, seed))
-            return creds(token, seed)
+            text = creds(encode_jwt(claims_for(public_key(seed)), accounts[account]), seed)
+            if write:
+                _write_private(self.creds_path(name), text)
+            return text
 
         for service in SERVICES:
             user(service, DINET_ACCOUNT, lambda pub, s=service: service_user_claims(s, pub))
@@ -402,8 +412,8 @@ class NatsAuth:
             "partnerbeheer",
             SYSTEM_ACCOUNT,
             lambda pub: user_claims("partnerbeheer", pub, publish=[CLAIMS_UPDATE], subscribe=["_INBOX.>"]),
+            write=False,  # it lives only inside registratie's partner-uitgifte.json
         )
-        (self.creds_path("partnerbeheer")).unlink(missing_ok=True)  # it lives only inside partners.json
         issuer = PartnerIssuer(
             partner_account=pubs[PARTNER_ACCOUNT],
             partner_signing_seed=partner_signing,

@@ -6,7 +6,8 @@ those users and closes their open connections.
 The push always carries the whole list from the database, under an advisory lock, so pushes
 leave in the order their lists were read: a slower instance can never overwrite a newer list
 with an older one. One that fails (NATS down) is retried every few seconds until it succeeds;
-the service pushes once at start as well, so the server always ends up with the register's list.
+the service pushes at start and every minute as well, so the server always ends up with the
+register's list, even one restored from an old backup.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from . import opslag
 log = get_logger(__name__)
 
 OPNIEUW_NA_SECONDEN = 2.0
+ELKE_SECONDEN = 60.0  # pushed this often anyway, so the server never keeps an older list for long
 _SLOT = 0x6E617473  # advisory lock: one push at a time, across instances
 
 
@@ -57,9 +59,12 @@ class PartnerNatsToegang:
 
     async def _blijf_proberen(self) -> None:
         while True:
-            await self._opnieuw.wait()
-            self._opnieuw.clear()
-            await asyncio.sleep(OPNIEUW_NA_SECONDEN)
+            try:
+                await asyncio.wait_for(self._opnieuw.wait(), timeout=ELKE_SECONDEN)
+                self._opnieuw.clear()
+                await asyncio.sleep(OPNIEUW_NA_SECONDEN)
+            except TimeoutError:
+                pass  # the periodic push: e.g. a NATS server restored from an old backup
             await self.doorvoeren()
 
     async def start(self) -> None:
