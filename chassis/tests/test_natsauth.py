@@ -162,3 +162,17 @@ def test_keys_are_made_once_and_only_their_owner_may_read_them(tmp_path: Path) -
         claims = natsauth.decode_jwt(natsauth.creds_jwt(auth.creds_path(service).read_text()))
         assert claims["nats"]["pub"]["allow"] == list(service_permissions(service).publish)
         assert claims["nats"]["sub"]["allow"] == ["_INBOX.>"]
+
+
+async def test_a_service_with_wrong_credentials_fails_at_once_instead_of_waiting(
+    secured_nats: EmbeddedNats, tmp_path: Path
+) -> None:
+    began = time.monotonic()
+    with pytest.raises(PermissionError, match="(?i)weigert een verbinding zonder gebruiker.*authorization violation"):
+        await connect(secured_nats.url, connect_timeout=30)
+    stranger = natsauth.NatsAuth(tmp_path / "vreemd").ensure()
+    with pytest.raises(PermissionError, match="(?i)weigert de gebruiker uit"):
+        await connect(secured_nats.url, creds=stranger.creds_path("kpi"), connect_timeout=30)
+    with pytest.raises(FileNotFoundError, match="NATS_CREDS"):
+        await connect(secured_nats.url, creds=tmp_path / "ontbreekt.creds", connect_timeout=30)
+    assert time.monotonic() - began < 10

@@ -32,8 +32,12 @@ async def connect(
 
     `creds` is a NATS credentials file (user JWT and seed): the user the server knows us as."""
 
+    loop = asyncio.get_running_loop()
+    connected = False
+    refused: asyncio.Future[Exception] = loop.create_future()
+
     async def closed() -> None:
-        if on_final_close is not None:
+        if connected and on_final_close is not None:
             await on_final_close()
 
     async def disconnected() -> None:
@@ -44,12 +48,19 @@ async def connect(
 
     async def error(exc: Exception) -> None:
         log.debug("nats.fout", error=str(exc))
+        # nats-py keeps retrying a refused first connect for ever; wrong or missing credentials
+        # do not get better by waiting, so the first connect stops on them at once.
+        if not connected and "authorization violation" in str(exc).lower() and not refused.done():
+            refused.set_result(exc)
 
-    deadline = asyncio.get_running_loop().time() + connect_timeout
+    if creds and not os.path.isfile(creds):
+        raise FileNotFoundError(f"NATS-gebruiker niet gevonden: {os.fspath(creds)} (NATS_CREDS)")
+    deadline = loop.time() + connect_timeout
     delay = 0.1
     while True:
-        try:
-            return await nats.connect(
+        client = Client()
+        attempt = asyncio.ensure_future(
+            client.connect(
                 url,
                 name=name,
                 max_reconnect_attempts=-1,
@@ -61,11 +72,24 @@ async def connect(
                 error_cb=error,
                 user_credentials=os.fspath(creds) if creds else None,
             )
+        )
+        await asyncio.wait({attempt, refused}, return_when=asyncio.FIRST_COMPLETED)
+        if not attempt.done():
+            attempt.cancel()
+            await asyncio.gather(attempt, return_exceptions=True)
+            await client.close()
+            who = f"de gebruiker uit {os.fspath(creds)}" if creds else "een verbinding zonder gebruiker (NATS_CREDS)"
+            raise PermissionError(f"NATS op {url} weigert {who}: {refused.result()}")
+        try:
+            attempt.result()
         except Exception:
-            if asyncio.get_running_loop().time() > deadline:
+            if loop.time() > deadline:
                 raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
+            continue
+        connected = True
+        return client
 
 
 def stream_config(stream: StreamDef) -> StreamConfig:
