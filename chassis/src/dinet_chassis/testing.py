@@ -119,6 +119,8 @@ def _nats_container() -> Any:
 
 @pytest.fixture
 async def nats_server(tmp_path: Path, _nats_container: str | None) -> Any:
+    """An open server (no users) for tests of bus mechanics; `secured_nats` is the one `dinet up`
+    and production run, and the security tests use it."""
     external = os.environ.get("NATS_URL") or _nats_container
     if external:
         server = ExternalNats(external)
