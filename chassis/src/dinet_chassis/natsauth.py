@@ -130,6 +130,11 @@ def creds_jwt(text: str) -> str:
     return lines[lines.index("-----BEGIN NATS USER JWT-----") + 1]
 
 
+def creds_seed(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines()]
+    return lines[lines.index("-----BEGIN USER NKEY SEED-----") + 1]
+
+
 # --------------------------------------------------------------------------- claims
 
 
@@ -272,23 +277,26 @@ class PartnerIssuer:
         import nats
 
         token = self.account_jwt(revocations)
-        path = _private_tempfile(self.system_creds)
-        try:
-            # nats-py keeps trying an unreachable server for ever with 0 attempts: allow one,
-            # and bound the whole attempt, so a caller hears of an outage in seconds.
-            nc = await asyncio.wait_for(
-                nats.connect(
-                    url,
-                    user_credentials=str(path),
-                    allow_reconnect=False,
-                    max_reconnect_attempts=1,
-                    reconnect_time_wait=0.1,
-                    connect_timeout=timeout,
-                ),
-                timeout,
-            )
-        finally:
-            path.unlink(missing_ok=True)
+        user_jwt = creds_jwt(self.system_creds).encode()
+        seed = creds_seed(self.system_creds)
+
+        def sign(nonce: str) -> bytes:  # the credentials stay in memory, never in a file
+            return base64.b64encode(keypair(seed).sign(nonce.encode()))
+
+        # nats-py keeps trying an unreachable server for ever with 0 attempts: allow one,
+        # and bound the whole attempt, so a caller hears of an outage in seconds.
+        nc = await asyncio.wait_for(
+            nats.connect(
+                url,
+                user_jwt_cb=lambda: user_jwt,
+                signature_cb=sign,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.1,
+                connect_timeout=timeout,
+            ),
+            timeout,
+        )
         try:
             reply = await nc.request(CLAIMS_UPDATE, token.encode(), timeout=timeout)
         finally:
@@ -296,15 +304,6 @@ class PartnerIssuer:
         answer = json.loads(reply.data or b"{}")
         if answer.get("error") or (answer.get("data") or {}).get("code") != 200:
             raise RuntimeError(f"NATS weigerde de accountupdate: {answer}")
-
-
-def _private_tempfile(text: str) -> Path:
-    import tempfile
-
-    fd, name = tempfile.mkstemp(suffix=".creds")
-    with os.fdopen(fd, "w") as f:  # mkstemp makes it readable by its owner only
-        f.write(text)
-    return Path(name)
 
 
 # --------------------------------------------------------------------------- the folder

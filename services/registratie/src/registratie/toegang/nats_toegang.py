@@ -5,9 +5,9 @@ those users and closes their open connections.
 
 The push always carries the whole list from the database, under an advisory lock, so pushes
 leave in the order their lists were read: a slower instance can never overwrite a newer list
-with an older one. One that fails (NATS down) is retried every few seconds until it succeeds;
-the service pushes at start and every minute as well, so the server always ends up with the
-register's list, even one restored from an old backup.
+with an older one. One that fails (NATS down) is retried after 2, 4, 8 ... seconds (at most a
+minute) until it succeeds; the service pushes at start and every minute as well, so the server
+always ends up with the register's list, even one restored from an old backup.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class PartnerNatsToegang:
         self._runtime = runtime
         self._opnieuw = asyncio.Event()
         self._taak: asyncio.Task[None] | None = None
+        self._pauze = OPNIEUW_NA_SECONDEN  # doubles while NATS stays unreachable, up to a minute
 
     @property
     def beschikbaar(self) -> bool:
@@ -51,9 +52,12 @@ class PartnerNatsToegang:
                 ingetrokken = await opslag.ingetrokken_nats_sleutels(conn)
                 await self.uitgever.push(self._runtime.settings.nats_url, ingetrokken)
         except Exception as exc:
-            log.warning("partner.nats_intrekking_niet_doorgevoerd", fout=str(exc) or type(exc).__name__)
+            log.warning(
+                "partner.nats_intrekking_niet_doorgevoerd", fout=str(exc) or type(exc).__name__, opnieuw_na=self._pauze
+            )
             self._opnieuw.set()
             return False
+        self._pauze = OPNIEUW_NA_SECONDEN
         log.info("partner.nats_intrekkingen_doorgevoerd", aantal=len(ingetrokken))
         return True
 
@@ -62,7 +66,8 @@ class PartnerNatsToegang:
             try:
                 await asyncio.wait_for(self._opnieuw.wait(), timeout=ELKE_SECONDEN)
                 self._opnieuw.clear()
-                await asyncio.sleep(OPNIEUW_NA_SECONDEN)
+                await asyncio.sleep(self._pauze)
+                self._pauze = min(self._pauze * 2, ELKE_SECONDEN)
             except TimeoutError:
                 pass  # the periodic push: e.g. a NATS server restored from an old backup
             await self.doorvoeren()
