@@ -152,9 +152,8 @@ def test_keys_are_made_once_and_only_their_owner_may_read_them(tmp_path: Path) -
     natsauth.NatsAuth(tmp_path / "auth").ensure()
     assert {p.name: p.read_text() for p in (tmp_path / "auth" / "keys").iterdir()} == seeds
     assert auth.partner_issuer() == issuer
-    for path in (tmp_path / "auth").rglob("*"):
-        if path.is_file():
-            assert path.stat().st_mode & 0o077 == 0, path
+    for path in [tmp_path / "auth", *(tmp_path / "auth").rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, path
     # Each service's user carries exactly the generator's permissions (embedded == deploy).
     from dinet_contracts.generate import service_permissions
 

@@ -361,6 +361,7 @@ class NatsAuth:
         return PartnerIssuer.load(self.partner_issuer_path)
 
     def ensure(self) -> "NatsAuth":
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         keys = self.root / "keys"
         operator = _seed(keys, "operator", "operator")
         operator_signing = _seed(keys, "operator-signing", "operator")
