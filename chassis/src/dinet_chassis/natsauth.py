@@ -387,7 +387,7 @@ class NatsAuth:
             ),
             SYSTEM_ACCOUNT: encode_jwt(account_claims(SYSTEM_ACCOUNT, pubs[SYSTEM_ACCOUNT]), operator, made),
         }
-        preload = "\n".join(f"    {pubs[name]}: {token}" for name, token in account_jwts.items())
+        preload = "\n".join(f"    # {name}\n    {pubs[name]}: {token}" for name, token in account_jwts.items())
         _write_private(
             self.server_conf,
             "# Written by `python -m dinet_chassis.natsauth`; holds public keys and signed JWTs only.\n"
