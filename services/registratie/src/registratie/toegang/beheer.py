@@ -35,7 +35,7 @@ _MELDINGEN = {
     "nats_ingetrokken": "De NATS-gebruiker is ingetrokken. De server weigert hem vanaf nu en verbreekt een open verbinding.",
     "nats_ingetrokken_later": (
         "De NATS-gebruiker is ingetrokken, maar de NATS-server was niet bereikbaar. Het platform probeert het"
-        " elke paar seconden opnieuw; zodra het lukt, weigert de server hem."
+        " zelf opnieuw tot het lukt; vanaf dan weigert de server hem."
     ),
     "nats_al_ingetrokken": "Die NATS-gebruiker was al ingetrokken.",
     "nats_ingetrokken_geen_sleutel": (
@@ -93,7 +93,11 @@ async def _pagina(
 
 
 def _nats_toegang(runtime: Any) -> PartnerNatsToegang:
-    return runtime.state["partner_nats"]  # type: ignore[no-any-return]
+    """Made and started by the service's start hook; made here only if something bypassed it."""
+    toegang = runtime.state.get("partner_nats")
+    if toegang is None:
+        toegang = runtime.state["partner_nats"] = PartnerNatsToegang(runtime)
+    return toegang  # type: ignore[no-any-return]
 
 
 @get(PAD, guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
