@@ -175,3 +175,20 @@ async def test_a_service_with_wrong_credentials_fails_at_once_instead_of_waiting
     with pytest.raises(FileNotFoundError, match="NATS_CREDS"):
         await connect(secured_nats.url, creds=tmp_path / "ontbreekt.creds", connect_timeout=30)
     assert time.monotonic() - began < 10
+
+
+def test_a_revocation_changes_nothing_in_the_partner_account_but_its_list(tmp_path: Path) -> None:
+    auth = natsauth.NatsAuth(tmp_path / "auth").ensure()
+    issuer = auth.partner_issuer()
+    text = auth.server_conf.read_text()
+    preloaded = text.split(f"{issuer.partner_account}: ", 1)[1].split("\n", 1)[0]
+    first = natsauth.decode_jwt(preloaded)
+    pushed = natsauth.decode_jwt(issuer.account_jwt({"UABC": 1_800_000_000}))
+    assert pushed["nats"].pop("revocations") == {"UABC": 1_800_000_000}
+    assert pushed["nats"] == first["nats"] and pushed["sub"] == first["sub"] == issuer.partner_account
+    # Signed by the operator's signing key, which the operator JWT lists; later than the preload.
+    operator = natsauth.decode_jwt(text.split("operator: ", 1)[1].split("\n", 1)[0])
+    assert pushed["iss"] in operator["nats"]["signing_keys"] and pushed["iat"] > first["iat"]
+    with pytest.raises(ValueError):
+        header, body, signature = preloaded.split(".")
+        natsauth.decode_jwt(f"{header}.{body}.{signature[:-4]}AAAA")
