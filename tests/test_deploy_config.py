@@ -1,9 +1,9 @@
 """The deployment configuration agrees with the contracts, and its permissions really hold.
 
 No Docker: docker-compose.yml, the Caddyfile and the collector config are read as files; the
-generated NATS config runs in a real nats-server (with the users and permissions of production)
-and init.sql in a real PostgreSQL, and each service's credentials are tried for what it must and
-must not be able to do.
+generated NATS config runs in a real nats-server with keys and users made by the one-time
+command of production (`python -m dinet_chassis.natsauth`), and init.sql in a real PostgreSQL;
+each service's credentials are tried for what it must and must not be able to do.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ import pytest
 import yaml
 from dinet_chassis.embedded import EmbeddedPostgres, free_port, nats_server_binary, wait_for_port
 from dinet_contracts import wrap
+from dinet_chassis.natsauth import ADMIN_USER, NatsAuth
 from dinet_contracts.generate import (
     ERASES_FROM,
-    OPERATOR_USER,
     consumed_types,
     consumer_config,
     deploy_files,
     drifted,
-    password_variable,
     repo_root,
+    service_permissions,
     service_streams,
     stream_config,
 )
@@ -56,7 +56,7 @@ from dinet_contracts.topology import (
 ROOT = repo_root()
 DEPLOY = ROOT / "deploy"
 NATS_CONF = DEPLOY / "nats" / "nats-server.conf"
-INFRA = {"nats", "postgres", "otel-collector", "mail", "jaeger", "gateway"}
+INFRA = {"nats-auth", "nats", "postgres", "otel-collector", "mail", "jaeger", "gateway"}
 
 
 def _compose() -> dict:
@@ -115,20 +115,24 @@ def test_streams_json_equals_what_the_chassis_creates():
 # --------------------------------------------------------------------------- NATS: a real server
 
 
-def _passwords() -> dict[str, str]:
-    return {password_variable(u): secrets.token_hex(12) for u in (*SERVICES, OPERATOR_USER)}
+def _deploy_copy(base: Path, port: int, http_port: int) -> Path:
+    """The checked-in config on loopback ports with a temporary store, beside an `auth/` folder
+    as the one-time command writes it (in production: the nats-secrets volume)."""
+    auth = NatsAuth(base / "secrets").ensure()
+    (base / "auth").symlink_to(auth.server_conf.parent, target_is_directory=True)
+    conf = base / "nats-server.conf"
+    conf.write_text(_local_copy(NATS_CONF.read_text(encoding="utf-8"), port, http_port, base))
+    return conf
 
 
-def test_nats_config_is_valid_and_needs_every_password(tmp_path: Path):
-    env = {**os.environ, **_passwords()}
-    ok = subprocess.run([nats_server_binary(), "-c", str(NATS_CONF), "-t"], env=env, capture_output=True, text=True)
+def test_nats_config_is_valid_with_the_keys_and_will_not_start_without_them(tmp_path: Path):
+    conf = _deploy_copy(tmp_path, free_port(), free_port())
+    ok = subprocess.run([nats_server_binary(), "-c", str(conf), "-t"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr + ok.stdout
-    del env[password_variable("kpi")]
-    missing = subprocess.run(
-        [nats_server_binary(), "-c", str(NATS_CONF), "-t"], env=env, capture_output=True, text=True
-    )
+    (tmp_path / "auth").unlink()
+    missing = subprocess.run([nats_server_binary(), "-c", str(conf), "-t"], capture_output=True, text=True)
     assert missing.returncode != 0
-    assert password_variable("kpi") in missing.stderr + missing.stdout
+    assert "auth.conf" in missing.stderr + missing.stdout
 
 
 def test_nats_config_makes_jetstream_fsync_every_write():
@@ -136,21 +140,34 @@ def test_nats_config_makes_jetstream_fsync_every_write():
     assert re.search(r"^\s*sync_interval:\s*always\s*$", text, re.M)
 
 
+def test_nats_config_trusts_only_our_operator_and_keeps_pushed_accounts():
+    text = NATS_CONF.read_text(encoding="utf-8")
+    assert re.search(r'^include "auth/auth.conf"$', text, re.M)
+    assert re.search(r"resolver \{\s*type: full\s*dir: \"/data/jwt\"", text)
+    # no users of the password kind, and no one let in without credentials
+    assert not re.search(r"^\s*(users|authorization|accounts|no_auth_user)\b", text, re.M)
+
+
 @dataclass
 class DeployedNats:
     port: int
-    passwords: dict[str, str]
+    auth: NatsAuth
 
-    def url(self, user: str) -> str:
-        return f"nats://{user}:{self.passwords[password_variable(user)]}@127.0.0.1:{self.port}"
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def creds(self, user: str) -> str:
+        return str(self.auth.creds_path(user))
 
 
-def _local_copy(conf: str, port: int, http_port: int, store: Path) -> str:
-    """The checked-in config, moved to loopback ports and a temporary store."""
+def _local_copy(conf: str, port: int, http_port: int, base: Path) -> str:
+    """The checked-in config, moved to loopback ports and a temporary store and resolver."""
     replacements = {
         r"^listen: .*$": f"listen: 127.0.0.1:{port}",
         r"^http: .*$": f"http: 127.0.0.1:{http_port}",
-        r"^(\s*)store_dir: .*$": rf'\g<1>store_dir: "{store}"',
+        r"^(\s*)store_dir: .*$": rf'\g<1>store_dir: "{base / "js"}"',
+        r'^(\s*)dir: "/data/jwt"$': rf'\g<1>dir: "{base / "jwt"}"',
     }
     for pattern, replacement in replacements.items():
         conf, n = re.subn(pattern, replacement, conf, flags=re.M)
@@ -158,21 +175,21 @@ def _local_copy(conf: str, port: int, http_port: int, store: Path) -> str:
     return conf
 
 
+def _start_deployed(base: Path) -> tuple[subprocess.Popen, DeployedNats]:
+    port, http_port = free_port(), free_port()
+    conf = _deploy_copy(base, port, http_port)
+    log = open(base / "nats.log", "ab")
+    process = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    wait_for_port(port)
+    return process, DeployedNats(port, NatsAuth(base / "secrets"))
+
+
 @pytest.fixture(scope="module")
 def deployed_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployedNats]:
-    base = tmp_path_factory.mktemp("deploy-nats")
-    port, http_port = free_port(), free_port()
-    conf = base / "nats-server.conf"
-    conf.write_text(_local_copy(NATS_CONF.read_text(encoding="utf-8"), port, http_port, base / "js"))
-    passwords = _passwords()
-    log = open(base / "nats.log", "ab")
-    process = subprocess.Popen(
-        [nats_server_binary(), "-c", str(conf)], env={**os.environ, **passwords}, stdout=log, stderr=subprocess.STDOUT
-    )
-    log.close()
+    process, deployed = _start_deployed(tmp_path_factory.mktemp("deploy-nats"))
     try:
-        wait_for_port(port)
-        yield DeployedNats(port, passwords)
+        yield deployed
     finally:
         process.terminate()
         process.wait(10)
@@ -221,7 +238,9 @@ async def as_user(deployed: DeployedNats, user: str) -> AsyncIterator[Session]:
         if "permissions violation" in str(exc).lower():
             violations.append(str(exc).lower())
 
-    nc = await nats.connect(deployed.url(user), error_cb=on_error, allow_reconnect=False, connect_timeout=5)
+    nc = await nats.connect(
+        deployed.url, user_credentials=deployed.creds(user), error_cb=on_error, allow_reconnect=False, connect_timeout=5
+    )
     session = Session(nc, violations)
     try:
         yield session
@@ -234,7 +253,7 @@ async def bus(deployed_nats: DeployedNats) -> DeployedNats:
     """The deployed server with the streams and consumers of deploy/nats/streams.json, created
     by the operator through the plain JetStream API (so the file itself is what is tested)."""
     doc = json.loads((DEPLOY / "nats" / "streams.json").read_text(encoding="utf-8"))
-    async with as_user(deployed_nats, OPERATOR_USER) as op:
+    async with as_user(deployed_nats, ADMIN_USER) as op:
         for config in doc["streams"]:
             reply = await op.nc.request(
                 f"$JS.API.STREAM.CREATE.{config['name']}", json.dumps(config).encode(), timeout=5
@@ -278,7 +297,7 @@ async def test_each_service_sets_up_its_own_streams_with_the_chassis(bus: Deploy
 
 
 async def test_each_service_publishes_its_own_events_and_no_one_elses(bus: DeployedNats):
-    async with as_user(bus, OPERATOR_USER) as op:
+    async with as_user(bus, ADMIN_USER) as op:
         for publisher, classes in PUBLISHED_BY.items():
             for cls in classes:
                 subject, body, headers = _fresh(_example(cls.event_type))
@@ -307,7 +326,7 @@ async def test_each_consumer_pulls_acks_and_dead_letters_only_its_own(bus: Deplo
         else:  # partner ingest: an activity that a partner published on its own prefix
             _, body, headers = _fresh(_example("be.dinet.activiteit.gepland.v1"))
             subject = partner_subject_prefix(str(uuid.uuid4())) + ".activiteit.gepland.v1"
-        async with as_user(bus, OPERATOR_USER) as op:
+        async with as_user(bus, ADMIN_USER) as op:
             await op.js.publish(subject, body, headers=headers)
             dlq_before = (await op.js.stream_info(DEADLETTERS.name)).state.messages
 
@@ -326,7 +345,7 @@ async def test_each_consumer_pulls_acks_and_dead_letters_only_its_own(bus: Deplo
             assert received is not None, f"{consumer.durable} kreeg {subject} niet"
             await send_to_dead_letters(session.js, consumer.durable, received, "proef: onverwerkbaar")
 
-        async with as_user(bus, OPERATOR_USER) as op:
+        async with as_user(bus, ADMIN_USER) as op:
             assert (await op.js.stream_info(DEADLETTERS.name)).state.messages == dlq_before + 1
 
         # Nobody else reads this durable, nor acks for it, nor dead-letters in its name.
@@ -356,7 +375,7 @@ async def test_services_cannot_eavesdrop_or_destroy(bus: DeployedNats):
 
 async def test_only_registratie_may_purge_a_members_personal_data(bus: DeployedNats):
     lid = uuid.uuid4()
-    async with as_user(bus, OPERATOR_USER) as op:
+    async with as_user(bus, ADMIN_USER) as op:
         subject, body, headers = _fresh(_example("be.dinet.lid.contactgegevens.v1"))
         subject = f"dinet.pii.lid.{lid}.contactgegevens.v1"
         await op.js.publish(subject, body, headers=headers)
@@ -364,13 +383,13 @@ async def test_only_registratie_may_purge_a_members_personal_data(bus: DeployedN
         assert before.state.subjects == {subject: 1}
     async with as_user(bus, "registratie") as session:
         await session.js.purge_stream(PERSOONSGEGEVENS.name, subject=f"dinet.pii.lid.{lid}.>")
-    async with as_user(bus, OPERATOR_USER) as op:
+    async with as_user(bus, ADMIN_USER) as op:
         after = await op.js.stream_info(PERSOONSGEGEVENS.name, subjects_filter=f"dinet.pii.lid.{lid}.>")
         assert not after.state.subjects
 
 
 async def test_the_operator_sees_and_replays_everything(bus: DeployedNats):
-    async with as_user(bus, OPERATOR_USER) as op:
+    async with as_user(bus, ADMIN_USER) as op:
         for stream in STREAMS:
             await op.js.stream_info(stream.name)
         for consumer in CONSUMERS:
@@ -521,7 +540,8 @@ async def test_the_services_run_on_their_deploy_credentials(
             )
             settings = Settings(
                 service=service,
-                nats_url=bus.url(service),
+                nats_url=bus.url,
+                nats_creds=bus.creds(service),
                 database_url=deployed_postgres.url(service),
                 data_dir=tmp_path / "data",
                 secret_key="x" * 40,
@@ -557,11 +577,42 @@ def test_compose_has_the_four_services_and_the_infrastructure():
         assert services[name]["build"]["args"]["SERVICE"] == name
         assert services[name]["build"]["context"] == "."
     assert services["nats"]["command"] == ["-c", "/etc/nats/nats-server.conf"]
-    assert "./deploy/nats:/etc/nats:ro" in services["nats"]["volumes"]
+    assert "./deploy/nats/nats-server.conf:/etc/nats/nats-server.conf:ro" in services["nats"]["volumes"]
     assert any(
         v.startswith("./deploy/postgres/init.sql:/docker-entrypoint-initdb.d/") for v in services["postgres"]["volumes"]
     )
     assert "./deploy/otel-collector.yaml:/etc/otelcol/config.yaml:ro" in services["otel-collector"]["volumes"]
+
+
+def _secrets_mount(service: dict) -> tuple[str, str]:
+    """(subpath, target) of a service's one read-only mount of the nats-secrets volume."""
+    mounts = [v for v in service["volumes"] if isinstance(v, dict) and v.get("source") == "nats-secrets"]
+    assert len(mounts) == 1, mounts
+    assert mounts[0]["type"] == "volume" and mounts[0]["read_only"] is True
+    return mounts[0]["volume"]["subpath"], mounts[0]["target"]
+
+
+def test_nats_keys_are_made_before_nats_starts_and_each_part_sees_only_its_own():
+    services = _compose()["services"]
+    init = services["nats-auth"]
+    home = "/var/lib/dinet"
+    assert init["command"] == ["python", "-m", "dinet_chassis.natsauth", f"{home}/nats-auth"]
+    assert f"nats-secrets:{home}" in [v.split("  ")[0] for v in init["volumes"]]
+    assert services["nats"]["depends_on"]["nats-auth"]["condition"] == "service_completed_successfully"
+    auth = NatsAuth(Path(home) / "nats-auth")
+    # The server reads only the public part, at the path its config includes.
+    subpath, target = _secrets_mount(services["nats"])
+    assert f"{home}/{subpath}" == str(auth.server_conf.parent) and target == "/etc/nats/auth"
+    for name in SERVICES:
+        env = services[name]["environment"]
+        subpath, target = _secrets_mount(services[name])
+        assert f"{home}/{subpath}" == str(auth.creds_path(name).parent)
+        assert env["NATS_CREDS"] == f"{target}/{auth.creds_path(name).name}"
+        if name == "registratie":
+            assert env["NATS_PARTNER_ISSUER"] == f"{target}/{auth.partner_issuer_path.name}"
+            assert auth.partner_issuer_path.parent == auth.creds_path(name).parent
+        else:
+            assert "NATS_PARTNER_ISSUER" not in env
 
 
 def test_each_service_gets_its_own_credentials():
@@ -569,13 +620,12 @@ def test_each_service_gets_its_own_credentials():
     for name in SERVICES:
         env = services[name]["environment"]
         required = {
-            "NATS_URL", "DATABASE_URL", "SMTP_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME",
+            "NATS_URL", "NATS_CREDS", "DATABASE_URL", "SMTP_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME",
             "DINET_HTTP_HOST", "DINET_HTTP_PORT", "DINET_SECRET_KEY",
         }  # fmt: skip
         assert required <= set(env), required - set(env)
         nats_url = urlsplit(env["NATS_URL"])
-        assert nats_url.username == name and nats_url.hostname == "nats"
-        assert nats_url.password == "${" + password_variable(name) + "}"
+        assert nats_url.hostname == "nats" and nats_url.password is None  # who it is: NATS_CREDS
         db = urlsplit(env["DATABASE_URL"])
         assert db.scheme == "postgresql+asyncpg" and db.username == name and db.hostname == "postgres"
         assert db.password == "${DINET_" + name.upper() + "_DB_PASSWORD}"
@@ -595,9 +645,7 @@ def _compose_variables(text: str) -> set[str]:
 def test_every_password_the_servers_need_is_passed_and_documented():
     compose_text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     services = _compose()["services"]
-    nats_needs = set(re.findall(r"\$(NATS_\w+)", NATS_CONF.read_text(encoding="utf-8")))
-    assert nats_needs == {password_variable(u) for u in (*SERVICES, OPERATOR_USER)}
-    assert nats_needs <= set(services["nats"]["environment"])
+    assert not re.search(r"NATS_\w*PASSWORD", compose_text)  # NATS users are keys, not passwords
     pg_needs = set(re.findall(r"\\getenv \w+ (\w+)", (DEPLOY / "postgres" / "init.sql").read_text(encoding="utf-8")))
     assert pg_needs == {f"DINET_{s.upper()}_DB_PASSWORD" for s in SERVICES}
     assert pg_needs <= set(services["postgres"]["environment"])
@@ -665,127 +713,72 @@ def test_every_service_runs_as_python_dash_m():
 # --------------------------------------------------------------------------- partners on NATS
 
 
-def test_partners_json_is_valid_and_in_the_config():
-    from dinet_contracts.generate import PARTNER_ACCOUNT, load_partner_accounts
+async def test_a_partner_publishes_only_on_its_own_prefix_and_revoked_is_out(
+    bus: DeployedNats, tmp_path: Path
+):
+    """Partner users as registratie issues them, on the deployed config: their own prefix only,
+    nothing to read, and out within a second of a revocation."""
+    import time
 
-    partners = load_partner_accounts(ROOT)
-    text = NATS_CONF.read_text(encoding="utf-8")
-    assert f"  {PARTNER_ACCOUNT} {{" in text
-    for p in partners:
-        assert f"user: {p.gebruiker}" in text
-        assert f'publish: {{ allow: ["{partner_subject_prefix(p.organisatie_id)}.>"] }}' in text
-        assert p.wachtwoord_bcrypt in text  # a hash only: no password is ever checked in
-
-
-def test_partner_accounts_reject_a_malformed_entry():
-    from dinet_contracts.generate import PartnerAccount
-
-    goed = {"organisatie_id": str(uuid.uuid4()), "naam": "X", "gebruiker": "partner-x", "wachtwoord_bcrypt": "$2b$11$" + "a" * 53}
-    PartnerAccount(**goed)
-    for veld, fout in (("organisatie_id", "mediawijs"), ("gebruiker", "operator"), ("wachtwoord_bcrypt", "geheim")):
-        with pytest.raises(ValueError):
-            PartnerAccount(**{**goed, veld: fout})
-
-
-@dataclass
-class PartnerNats:
-    port: int
-    passwords: dict[str, str]
-    partners: dict[str, str]  # user -> organisation id
-    operator_password: str
-
-    def url(self, user: str, password: str | None = None) -> str:
-        return f"nats://{user}:{password or self.passwords[user]}@127.0.0.1:{self.port}"
-
-
-@pytest.fixture(scope="module")
-def partner_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PartnerNats]:
-    """The generated config with two partners of our own (real bcrypt hashes), on a real server."""
-    import bcrypt
-    from dinet_contracts.generate import PartnerAccount, nats_server_conf
-
-    base = tmp_path_factory.mktemp("partner-nats")
-    partners = {"partner-een": str(uuid.uuid4()), "partner-twee": str(uuid.uuid4())}
-    passwords = {u: secrets.token_hex(12) for u in partners}
-    accounts = [
-        PartnerAccount(
-            organisatie_id=org,
-            naam=u,
-            gebruiker=u,
-            wachtwoord_bcrypt=bcrypt.hashpw(passwords[u].encode(), bcrypt.gensalt(4)).decode(),
-        )
-        for u, org in partners.items()
-    ]
-    port, http_port = free_port(), free_port()
-    conf = base / "nats-server.conf"
-    conf.write_text(_local_copy(nats_server_conf(accounts), port, http_port, base / "js"))
-    service_passwords = _passwords()
-    log = open(base / "nats.log", "ab")
-    process = subprocess.Popen(
-        [nats_server_binary(), "-c", str(conf)],
-        env={**os.environ, **service_passwords},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    try:
-        wait_for_port(port)
-        yield PartnerNats(port, passwords, partners, service_passwords[password_variable(OPERATOR_USER)])
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-async def test_a_partner_publishes_only_on_its_own_prefix(partner_nats: PartnerNats):
-    from dinet_chassis.bus import ensure_streams
     from dinet_contracts.topology import PARTNERS
 
-    operator = await nats.connect(f"nats://{OPERATOR_USER}:{partner_nats.operator_password}@127.0.0.1:{partner_nats.port}")
-    js = operator.jetstream(timeout=2)
-    await ensure_streams(js, (PARTNERS,))
+    issuer = bus.auth.partner_issuer()
+    een, twee = str(uuid.uuid4()), str(uuid.uuid4())
+    user = issuer.issue("partner-een", een)
+    creds = tmp_path / "een.creds"
+    creds.write_text(user.creds)
     violations: list[str] = []
+    closed = asyncio.Event()
 
     async def on_error(exc: Exception) -> None:
         violations.append(str(exc).lower())
 
-    een = await nats.connect(partner_nats.url("partner-een"), error_cb=on_error, allow_reconnect=False)
-    try:
+    async def on_closed() -> None:
+        closed.set()
+
+    partner = await nats.connect(
+        bus.url, user_credentials=str(creds), error_cb=on_error, closed_cb=on_closed, allow_reconnect=False
+    )
+    async with as_user(bus, ADMIN_USER) as op:
+        before = (await op.js.stream_info(PARTNERS.name)).state.messages
         _, body, headers = _fresh(_example("be.dinet.activiteit.gepland.v1"))
-        eigen = partner_subject_prefix(partner_nats.partners["partner-een"]) + ".activiteit.gepland.v1"
-        ander = partner_subject_prefix(partner_nats.partners["partner-twee"]) + ".activiteit.gepland.v1"
+        eigen = partner_subject_prefix(een) + ".activiteit.gepland.v1"
+        ander = partner_subject_prefix(twee) + ".activiteit.gepland.v1"
         # Twice with the same Nats-Msg-Id: JetStream keeps one.
-        await een.publish(eigen, body, headers=headers)
-        await een.publish(eigen, body, headers=headers)
-        await een.publish(ander, body, headers={"Nats-Msg-Id": str(uuid.uuid4())})
-        await een.publish("dinet.evt.registratie.activiteit.gepland.v1", body, headers={"Nats-Msg-Id": str(uuid.uuid4())})
-        await een.flush()
+        await partner.publish(eigen, body, headers=headers)
+        await partner.publish(eigen, body, headers=headers)
+        await partner.publish(ander, body, headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        await partner.publish("dinet.evt.registratie.activiteit.gepland.v1", body, headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        await partner.subscribe("dinet.partner.>")
+        await partner.flush()
         await _eventually(lambda: sum("permissions violation for publish" in v for v in violations) >= 2)
-        assert any(ander.lower() in v for v in violations)
-
-        # A partner reads nothing: not the other partner's subjects, not the platform's.
-        await een.subscribe("dinet.partner.>")
-        await een.flush()
         await _eventually(lambda: any("permissions violation for subscription" in v for v in violations))
-
-        # Publishing lands in DINET_PARTNERS in the platform's account, once.
-        async def stored(subject: str) -> int:
-            info = await js.stream_info(PARTNERS.name, subjects_filter=subject)
-            return (info.state.subjects or {}).get(subject, 0)
-
+        assert any(ander.lower() in v for v in violations)
         for _ in range(50):
-            if await stored(eigen) == 1:
+            if await _count(op, PARTNERS.name, eigen) == 1:
                 break
             await asyncio.sleep(0.05)
-        assert await stored(eigen) == 1
-        assert await stored(ander) == 0
-        assert (await js.stream_info(PARTNERS.name)).state.messages == 1
-    finally:
-        await een.close()
-        await operator.close()
+        assert await _count(op, PARTNERS.name, eigen) == 1
+        assert await _count(op, PARTNERS.name, ander) == 0
+        assert (await op.js.stream_info(PARTNERS.name)).state.messages == before + 1
 
-
-async def test_a_partner_with_a_wrong_password_is_refused(partner_nats: PartnerNats):
+    began = time.monotonic()
+    await issuer.push(bus.url, {user.public_key: int(time.time())})
+    await asyncio.wait_for(closed.wait(), timeout=5)
+    assert time.monotonic() - began < 2
     with pytest.raises(Exception, match="(?i)authorization"):
-        await nats.connect(
-            partner_nats.url("partner-een", "fout-wachtwoord"), allow_reconnect=False, max_reconnect_attempts=0
-        )
+        await nats.connect(bus.url, user_credentials=str(creds), allow_reconnect=False, max_reconnect_attempts=1)
+    await issuer.push(bus.url, {})  # the module's other tests see a clean PARTNER account
+
+
+async def test_no_one_gets_in_without_credentials(bus: DeployedNats):
+    for url in (bus.url, f"nats://kpi:geheim@127.0.0.1:{bus.port}"):
+        with pytest.raises(Exception, match="(?i)authorization"):
+            await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=1, connect_timeout=2)
+
+
+def test_permissions_json_is_what_the_users_carry():
+    doc = json.loads((DEPLOY / "nats" / "permissions.json").read_text(encoding="utf-8"))
+    for service in SERVICES:
+        perms = service_permissions(service)
+        assert doc["DINET"][service] == {"publish": list(perms.publish), "subscribe": list(perms.subscribe)}

@@ -46,7 +46,7 @@ class RunningStack:
 def stack_env(tmp_path: Path) -> tuple[dict[str, str], Path, int]:
     data, port = tmp_path / "data", free_port()
     env = {**os.environ, "DINET_DATA_DIR": str(data), "DINET_PORT": str(port)}
-    for external in ("NATS_URL", "DATABASE_URL", "SMTP_URL", "DINET_DEMO"):
+    for external in ("NATS_URL", "NATS_CREDS", "DATABASE_URL", "SMTP_URL", "DINET_DEMO"):
         env.pop(external, None)  # embedded servers, whatever the test run itself uses
     return env, data, port
 

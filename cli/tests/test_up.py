@@ -8,6 +8,8 @@ import os
 import signal
 from pathlib import Path
 
+import nats
+import pytest
 from dinet_contracts.topology import CONSUMERS, SERVICES
 
 from dinet_chassis.testing import wait_until
@@ -60,6 +62,9 @@ async def test_dinet_up_runs_everything_restarts_a_killed_service_and_stops_clea
         assert all(part["werkt"] for part in report["onderdelen"])
         assert report["dead_letters"] == 0
         assert {c["consument"] for c in report["consumenten"]} == {c.durable for c in CONSUMERS}
+        # The services and `dinet status` got in with their own users; nobody gets in without one.
+        with pytest.raises(Exception, match="(?i)authorization violation"):
+            await nats.connect(state["nats"]["url"], allow_reconnect=False, max_reconnect_attempts=1)
 
         killed = state["services"]["registratie"]["pid"]
         os.kill(killed, signal.SIGKILL)

@@ -24,12 +24,19 @@ async def connect(
     name: str = "dinet",
     on_final_close: Callable[[], Awaitable[None]] | None = None,
     connect_timeout: float = 30.0,
+    creds: str | os.PathLike[str] | None = None,
 ) -> Client:
     """Reconnect for ever once connected (a NATS restart must lose nothing); keep trying the first
-    connect for `connect_timeout` seconds, since the server may still be starting."""
+    connect for `connect_timeout` seconds, since the server may still be starting.
+
+    `creds` is a NATS credentials file (user JWT and seed): the user the server knows us as."""
+
+    loop = asyncio.get_running_loop()
+    connected = False
+    refused: asyncio.Future[Exception] = loop.create_future()
 
     async def closed() -> None:
-        if on_final_close is not None:
+        if connected and on_final_close is not None:
             await on_final_close()
 
     async def disconnected() -> None:
@@ -40,37 +47,53 @@ async def connect(
 
     async def error(exc: Exception) -> None:
         log.debug("nats.fout", error=str(exc))
+        # nats-py keeps retrying a refused first connect for ever; wrong or missing credentials
+        # do not get better by waiting, so the first connect stops on them at once.
+        if not connected and "authorization violation" in str(exc).lower() and not refused.done():
+            refused.set_result(exc)
 
+    if creds and not os.path.isfile(creds):
+        raise FileNotFoundError(f"NATS-gebruiker niet gevonden: {os.fspath(creds)} (NATS_CREDS)")
     # With unlimited reconnects nats-py also retries the *first* connect for ever, inside
     # connect(): only a deadline around it ends that (a CLI must answer while NATS is down).
     nc = Client()
-    try:
-        await asyncio.wait_for(
-            nc.connect(
-                url,
-                name=name,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.25,
-                connect_timeout=min(2.0, connect_timeout),
-                closed_cb=closed,
-                disconnected_cb=disconnected,
-                reconnected_cb=reconnected,
-                error_cb=error,
-            ),
-            timeout=connect_timeout,
+    attempt = asyncio.ensure_future(
+        nc.connect(
+            url,
+            name=name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.25,
+            connect_timeout=min(2.0, connect_timeout),
+            closed_cb=closed,
+            disconnected_cb=disconnected,
+            reconnected_cb=reconnected,
+            error_cb=error,
+            user_credentials=os.fspath(creds) if creds else None,
         )
-    except BaseException as exc:
-        try:
-            await asyncio.wait_for(nc.close(), timeout=1)
-        except BaseException:
-            pass
-        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
-            cause = getattr(nc, "_err", None)
-            raise NatsUnavailable(
-                f"NATS op {url} antwoordt niet binnen {connect_timeout:g} s" + (f" ({_why(cause)})" if cause else "")
-            ) from exc
+    )
+    try:
+        done, _ = await asyncio.wait({attempt, refused}, timeout=connect_timeout, return_when=asyncio.FIRST_COMPLETED)
+        if attempt in done:
+            attempt.result()
+            connected = True
+            return nc
+        attempt.cancel()
+        await asyncio.gather(attempt, return_exceptions=True)
+        if refused.done():
+            who = f"de gebruiker uit {os.fspath(creds)}" if creds else "een verbinding zonder gebruiker (NATS_CREDS)"
+            raise PermissionError(f"NATS op {url} weigert {who}: {refused.result()}")
+        cause = getattr(nc, "_err", None)
+        raise NatsUnavailable(
+            f"NATS op {url} antwoordt niet binnen {connect_timeout:g} s" + (f" ({_why(cause)})" if cause else "")
+        )
+    except BaseException:
+        if not connected:
+            attempt.cancel()
+            try:
+                await asyncio.wait_for(nc.close(), timeout=1)
+            except BaseException:
+                pass
         raise
-    return nc
 
 
 class NatsUnavailable(ConnectionError):
@@ -83,7 +106,7 @@ def _why(cause: BaseException) -> str:
     if isinstance(cause, ConnectionRefusedError):
         return "verbinding geweigerd"
     if isinstance(cause, AuthorizationError):
-        return "niet toegelaten: controleer gebruiker en wachtwoord"
+        return "niet toegelaten: controleer de NATS-gebruiker (NATS_CREDS)"
     if isinstance(cause, OSError) and cause.strerror:
         return cause.strerror
     return type(cause).__name__

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from .natsauth import NatsAuth, server_conf_text
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
@@ -79,26 +81,40 @@ class EmbeddedNats:
 
     `sync_always` makes the server fsync each write before it acknowledges it, so an event that
     JetStream acknowledged survives a power cut (the default fsyncs every two minutes).
+
+    With `auth` (what `dinet up` always gives) the server knows only the accounts and users of
+    `dinet_chassis.natsauth`, the same as in production: no anonymous client, each service
+    limited to its subjects, partners to their own prefix. Without it the server is open; only
+    the chassis's own tests of bus mechanics start it that way.
     """
 
     store_dir: Path
     port: int = 0
     sync_always: bool = True
     http_port: int = 0
+    auth: NatsAuth | None = None
     process: subprocess.Popen | None = field(default=None, init=False)
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    def creds(self, user: str) -> Path:
+        """The credentials file of one of our users (a service, or `beheer` for the CLI)."""
+        assert self.auth is not None, "an open server has no users"
+        return self.auth.creds_path(user)
+
     def config_text(self) -> str:
         sync = "\n    sync_interval: always" if self.sync_always else ""
-        return (
+        text = (
             f"listen: 127.0.0.1:{self.port}\n"
             f"http: 127.0.0.1:{self.http_port}\n"
             f"server_name: dinet_embedded\n"
             f"jetstream {{\n    store_dir: \"{self.store_dir / 'jetstream'}\"{sync}\n}}\n"
         )
+        if self.auth is not None:
+            text += server_conf_text(self.auth, self.store_dir / "jwt")
+        return text
 
     def start(self, timeout: float = 15.0) -> "EmbeddedNats":
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +123,12 @@ class EmbeddedNats:
         if not self.http_port:
             self.http_port = free_port()
         conf = self.store_dir / "nats.conf"
-        conf.write_text(self.config_text())
+        if self.auth is not None:
+            self.auth.ensure()
+        # Owner only: with auth it holds the accounts' JWTs (public, but nobody else's business).
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.config_text())
         log = open(self.store_dir / "nats.log", "ab")
         self.process = subprocess.Popen(
             [nats_server_binary(), "-c", str(conf)],

@@ -81,7 +81,12 @@ class Runtime:
             log.error("nats.verbinding_definitief_gesloten")
             self.failed.set()
 
-        self.nc = await connect(self.settings.nats_url, name=f"dinet-{self.name}", on_final_close=final_close)
+        self.nc = await connect(
+            self.settings.nats_url,
+            name=f"dinet-{self.name}",
+            on_final_close=final_close,
+            creds=self.settings.nats_creds or None,
+        )
         self.js = self.nc.jetstream()
         await ensure_streams(self.js, streams_of(self.name))
         self.web = self.definition.create_app(self)

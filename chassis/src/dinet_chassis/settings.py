@@ -14,6 +14,12 @@ class Settings(BaseSettings):
 
     service: str
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url"))
+    # The service's NATS user: a credentials file (JWT and seed). Empty: connect without one.
+    nats_creds: str = Field("", validation_alias=AliasChoices("NATS_CREDS", "nats_creds"))
+    # Only for the service that issues partner NATS users (see dinet_chassis.natsauth).
+    nats_partner_issuer: str = Field(
+        "", validation_alias=AliasChoices("NATS_PARTNER_ISSUER", "nats_partner_issuer")
+    )
     database_url: str = Field(
         "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
         validation_alias=AliasChoices("DATABASE_URL", "database_url"),

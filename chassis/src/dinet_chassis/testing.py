@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from .db import asyncpg_connect_kwargs
 from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, wait_for_port
+from .natsauth import NatsAuth
 from .runtime import Runtime, ServiceDefinition
 from .settings import Settings
 
@@ -118,6 +119,8 @@ def _nats_container() -> Any:
 
 @pytest.fixture
 async def nats_server(tmp_path: Path, _nats_container: str | None) -> Any:
+    """An open server (no users) for tests of bus mechanics; `secured_nats` is the one `dinet up`
+    and production run, and the security tests use it."""
     external = os.environ.get("NATS_URL") or _nats_container
     if external:
         server = ExternalNats(external)
@@ -125,6 +128,17 @@ async def nats_server(tmp_path: Path, _nats_container: str | None) -> Any:
         yield server
         return
     server = EmbeddedNats(tmp_path / "nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def secured_nats(tmp_path: Path) -> Any:
+    """The embedded server exactly as `dinet up` runs it: the accounts and users of
+    `dinet_chassis.natsauth`, keys in a folder of their own. `secured_nats.creds(user)` is a
+    service's (or `beheer`'s) credentials file; `secured_nats.auth.partner_issuer()` issues and
+    revokes partner users. The security tests run on this one."""
+    server = EmbeddedNats(tmp_path / "nats-secured", auth=NatsAuth(tmp_path / "nats-auth")).start()
     yield server
     server.stop()
 

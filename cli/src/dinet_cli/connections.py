@@ -36,16 +36,27 @@ def nats_url(explicit: str | None = None) -> str:
     return url
 
 
+def nats_creds(state: dict[str, Any] | None = None) -> str | None:
+    """The operator CLI's NATS credentials: NATS_CREDS, else (for the server `dinet up` started,
+    not for one named in NATS_URL) the file in the state file."""
+    if os.environ.get("NATS_CREDS"):
+        return os.environ["NATS_CREDS"]
+    if os.environ.get("NATS_URL"):
+        return None
+    state = state if state is not None else paths.read_state(paths.data_dir())
+    return ((state or {}).get("nats") or {}).get("creds") or None
+
+
 @contextlib.asynccontextmanager
-async def jetstream(url: str) -> AsyncIterator[Any]:
+async def jetstream(url: str, creds: str | None = None) -> AsyncIterator[Any]:
     from dinet_chassis.bus import NatsUnavailable, connect
 
     _quiet_logs()
     try:
         # Seconds, not more: an operator asking what is down must get an answer while NATS is.
-        nc = await connect(url, name="dinet-cli", connect_timeout=CONNECT_TIMEOUT)
+        nc = await connect(url, name="dinet-cli", connect_timeout=CONNECT_TIMEOUT, creds=creds or nats_creds())
     except Exception as exc:
-        why = str(exc) if isinstance(exc, NatsUnavailable) else f"NATS op {url} antwoordt niet ({type(exc).__name__})"
+        why = str(exc) if isinstance(exc, (NatsUnavailable, PermissionError, FileNotFoundError)) else f"NATS op {url} antwoordt niet ({type(exc).__name__})"
         raise NotRunning(f"{why}. Draait `dinet up`?") from exc
     try:
         yield nc.jetstream()

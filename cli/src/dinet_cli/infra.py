@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dinet_chassis.embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, port_is_free
+from dinet_chassis.natsauth import ADMIN_USER, PARTNER_ISSUER, NatsAuth
 
 
 NATS_DEFAULT_PORT = 4222
@@ -47,7 +48,9 @@ class Infrastructure:
                 postgres = asyncio.create_task(asyncio.to_thread(self.postgres.start))
             if not self.nats_url:
                 port = NATS_DEFAULT_PORT if port_is_free(NATS_DEFAULT_PORT) else free_port()
-                self.nats = EmbeddedNats(self.data / "nats", port=port, sync_always=True)
+                # Keys and credentials are made once and kept in the data folder.
+                auth = NatsAuth(self.data / "nats-auth")
+                self.nats = EmbeddedNats(self.data / "nats", port=port, sync_always=True, auth=auth)
                 # Not in a thread: the child's parent-death signal fires when the forking thread ends.
                 self.nats.start()
             if postgres is not None:
@@ -80,6 +83,16 @@ class Infrastructure:
             except Exception as exc:  # one that fails to stop must not keep the others running
                 print(f"Stoppen van {type(what).__name__} mislukte: {exc}", flush=True)
 
+    def nats_env(self, service: str) -> dict[str, str]:
+        """A service's own NATS credentials on the embedded server (none for an external one:
+        NATS_CREDS and NATS_PARTNER_ISSUER then come from the environment)."""
+        if self.nats is None or self.nats.auth is None:
+            return {}
+        env = {"NATS_CREDS": str(self.nats.creds(service))}
+        if service == PARTNER_ISSUER:
+            env["NATS_PARTNER_ISSUER"] = str(self.nats.auth.partner_issuer_path)
+        return env
+
     def describe(self) -> dict[str, Any]:
         """For the state file."""
         postgres_pid = None
@@ -94,6 +107,8 @@ class Infrastructure:
                 "embedded": self.nats is not None,
                 "pid": self.nats.process.pid if self.nats is not None and self.nats.process else None,
                 "monitor_url": f"http://127.0.0.1:{self.nats.http_port}" if self.nats is not None else None,
+                # The operator CLI's user (`dinet status`, `dinet dlq`, ...).
+                "creds": str(self.nats.creds(ADMIN_USER)) if self.nats is not None and self.nats.auth else None,
             },
             "postgres": {"url": self.database_url, "embedded": self.postgres is not None, "pid": postgres_pid},
             "smtp": {

@@ -2,13 +2,15 @@
 
     python -m dinet_contracts.generate            # write everything
     python -m dinet_contracts.generate --check    # exit 1 when a checked-in file drifted
-    python -m dinet_contracts.generate --deploy   # only deploy/nats (streams, server config)
+    python -m dinet_contracts.generate --deploy   # only deploy/nats (streams, server config, permissions)
     python -m dinet_contracts.generate --contracts  # only contracts/schemas and asyncapi.yaml
 
 Contracts: one JSON Schema per event type (the whole CloudEvent with its typed `data`) in
 `contracts/schemas/<type>.json`, and `contracts/asyncapi.yaml` (AsyncAPI 3.0).
-Deploy: `deploy/nats/streams.json` and `deploy/nats/nats-server.conf`, whose per-service
-permissions follow from who publishes what (`PUBLISHED_BY`) and who consumes what (`CONSUMERS`).
+Deploy: `deploy/nats/streams.json`, `deploy/nats/nats-server.conf` and
+`deploy/nats/permissions.json`: the per-service permissions follow from who publishes what
+(`PUBLISHED_BY`) and who consumes what (`CONSUMERS`); `dinet_chassis.natsauth` signs them into
+each service's NATS user.
 
 A published schema is a promise: the generator refuses to overwrite a schema file with one that
 `check_compatible` rejects; the way out is a new type (`….v2`) beside the old one.
@@ -20,7 +22,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -659,12 +661,9 @@ def streams_document() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- deploy: NATS permissions
-
-OPERATOR_USER = "operator"
-
-
-def password_variable(user: str) -> str:
-    return f"NATS_{user.upper()}_PASSWORD"
+# Each service's NATS user is allowed exactly what follows from the topology. The users are
+# signed JWTs (dinet_chassis.natsauth puts these permissions in them), the same in production
+# and in the embedded server of `dinet up`.
 
 
 @dataclass(frozen=True)
@@ -680,6 +679,13 @@ def service_streams(service: str) -> list[str]:
 
 # Erasure (`lid.gewist`) purges a member's subjects from these streams; only registratie may.
 ERASES_FROM: dict[str, tuple[str, ...]] = {"registratie": (PERSOONSGEGEVENS.name, DEADLETTERS.name)}
+
+# registratie publishes what partners POST over HTTP, on their prefix.
+PARTNER_HTTP_GATEWAY = "registratie"
+
+
+def partner_gateway_publish(service: str) -> list[str]:
+    return [f"{PARTNER_PREFIX}.>"] if service == PARTNER_HTTP_GATEWAY else []
 
 
 def service_permissions(service: str) -> Permissions:
@@ -706,43 +712,42 @@ def service_permissions(service: str) -> Permissions:
     return Permissions(publish=tuple(publish), subscribe=("_INBOX.>",))
 
 
-def _conf_list(items: Iterable[str], indent: str) -> str:
-    return "\n".join(f'{indent}"{item}"' for item in items)
+def permissions_document() -> dict[str, Any]:
+    """What every NATS user may do, for people to review (the users themselves are JWTs)."""
+    return {
+        "$comment": (
+            f"Gegenereerd uit dinet_contracts.topology door `{REGENERATE} --deploy`; niet bewerken. "
+            "Zo staan de rechten in de NATS-gebruikers die `python -m dinet_chassis.natsauth` ondertekent."
+        ),
+        "DINET": {
+            **{
+                service: {"publish": list(p.publish), "subscribe": list(p.subscribe)}
+                for service, p in ((s, service_permissions(s)) for s in SERVICES)
+            },
+            "beheer": {"publish": [">"], "subscribe": [">"]},
+        },
+        "PARTNER": {
+            "partner-<naam>": {"publish": [f"{PARTNER_PREFIX}.<organisatie-id>.>"], "subscribe_deny": [">"]},
+        },
+    }
 
 
-def nats_server_conf(partners: Iterable[PartnerAccount] | None = None) -> str:
-    partner_conf = partner_accounts_conf(load_partner_accounts(repo_root()) if partners is None else partners)
-    users = []
-    for service in SERVICES:
-        perms = service_permissions(service)
-        users.append(
-            f"""      {{
-        user: {service}
-        password: ${password_variable(service)}
-        permissions: {{
-          publish: {{
-            allow: [
-{_conf_list(perms.publish, "              ")}
-            ]
-          }}
-          subscribe: {{
-            allow: [
-{_conf_list(perms.subscribe, "              ")}
-            ]
-          }}
-        }}
-      }}"""
-        )
-    users.append(
-        f"""      # The operator CLI (`dinet status`, `dinet dlq replay`): everything in this account.
-      {{ user: {OPERATOR_USER}, password: ${password_variable(OPERATOR_USER)} }}"""
-    )
-    users_text = "\n".join(users)
+def nats_server_conf() -> str:
     return f"""# NATS server for the DINET platform.
-# Generated from dinet_contracts (registry + topology) by `{REGENERATE} --deploy`;
-# do not edit by hand: change the contracts and regenerate.
-# Passwords come from the environment ($NATS_<USER>_PASSWORD); the server refuses to start
-# when one is missing.
+# Generated from dinet_contracts by `{REGENERATE} --deploy`; do not edit by hand.
+#
+# Who may connect is NATS decentralised authentication: an operator, the accounts DINET (the
+# services and the operator CLI, JetStream), PARTNER (partner organisations; what they publish on
+# {PARTNER_PREFIX}.> is imported into DINET, where the DINET_PARTNERS stream keeps it) and SYS,
+# and every user, are nkeys and signed JWTs. `python -m dinet_chassis.natsauth <folder>` makes
+# them once and keeps them there (the `nats-auth` service of docker-compose.yml runs it before
+# NATS starts); auth/auth.conf is its server part: the operator and the account JWTs, no
+# secrets. Each service's user carries the permissions of deploy/nats/permissions.json. Nobody
+# gets in without one of these users.
+#
+# Partner users are issued and revoked by registratie while everything runs: a new user is
+# valid at once; a revocation is pushed to the resolver below, which keeps it in /data/jwt,
+# refuses the user from then on and disconnects it. No file is edited, no server reloaded.
 
 server_name: dinet_nats
 listen: 0.0.0.0:4222
@@ -758,119 +763,14 @@ jetstream {{
     sync_interval: always
 }}
 
-accounts {{
-  DINET {{
-    jetstream: enabled
-    users: [
-{users_text}
-    ]
-{partner_conf.dinet_import}
-  }}
-{partner_conf.account}
+include "auth/auth.conf"
+
+resolver {{
+    type: full
+    dir: "/data/jwt"
+    allow_delete: false
 }}
 """
-
-
-# --------------------------------------------------------------------------- deploy: partner accounts
-# Partners publish their own activities straight onto NATS. Each gets a user in an account of its
-# own kind (PARTNER), isolated from DINET: it can publish only below its organisation's prefix
-# and subscribe to nothing, so it never sees another partner's or the platform's messages. The
-# PARTNER account exports `dinet.partner.>` and DINET imports it, where the DINET_PARTNERS stream
-# captures it. The list of partners is a checked-in file (deploy/nats/partners.json) that staff
-# extend from registratie's page; passwords appear there only as bcrypt hashes.
-
-PARTNER_ACCOUNT = "PARTNER"
-PARTNER_HTTP_GATEWAY = "registratie"  # publishes what partners POST over HTTP, on their prefix
-PARTNERS_FILE = ("deploy", "nats", "partners.json")
-_PARTNER_USER = re.compile(r"^partner-[a-z0-9-]{1,40}$")
-_BCRYPT = re.compile(r"^\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-@dataclass(frozen=True)
-class PartnerAccount:
-    organisatie_id: str
-    naam: str
-    gebruiker: str
-    wachtwoord_bcrypt: str
-
-    def __post_init__(self) -> None:
-        if not _UUID.match(self.organisatie_id):
-            raise ValueError(f"partners.json: organisatie_id {self.organisatie_id!r} is geen UUID (kleine letters)")
-        if not _PARTNER_USER.match(self.gebruiker):
-            raise ValueError(f"partners.json: gebruiker {self.gebruiker!r} moet 'partner-<naam>' zijn")
-        if not _BCRYPT.match(self.wachtwoord_bcrypt):
-            raise ValueError(f"partners.json: {self.gebruiker}: wachtwoord_bcrypt is geen bcrypt-hash")
-
-    @property
-    def publish(self) -> str:
-        from .topology import partner_subject_prefix
-
-        return f"{partner_subject_prefix(self.organisatie_id)}.>"
-
-
-def partner_gateway_publish(service: str) -> list[str]:
-    return [f"{PARTNER_PREFIX}.>"] if service == PARTNER_HTTP_GATEWAY else []
-
-
-def load_partner_accounts(root: Path) -> list[PartnerAccount]:
-    path = root.joinpath(*PARTNERS_FILE)
-    if not path.exists():
-        return []
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    accounts = [
-        PartnerAccount(
-            organisatie_id=str(p["organisatie_id"]),
-            naam=str(p["naam"]),
-            gebruiker=str(p["gebruiker"]),
-            wachtwoord_bcrypt=str(p["wachtwoord_bcrypt"]),
-        )
-        for p in doc.get("partners", [])
-    ]
-    users = [a.gebruiker for a in accounts]
-    if len(set(users)) != len(users):
-        raise ValueError("partners.json: een gebruiker staat er twee keer in")
-    return accounts
-
-
-@dataclass(frozen=True)
-class PartnerConf:
-    dinet_import: str
-    account: str
-
-
-def partner_accounts_conf(partners: Iterable[PartnerAccount]) -> PartnerConf:
-    users = []
-    for p in sorted(partners, key=lambda a: a.gebruiker):
-        naam = p.naam.replace("\n", " ").replace("\r", " ")
-        users.append(
-            f"""      # {naam}
-      {{
-        user: {p.gebruiker}
-        # bcrypt: quoted, so the leading $ is not read as a variable
-        password: "{p.wachtwoord_bcrypt}"
-        permissions: {{
-          publish: {{ allow: ["{p.publish}"] }}
-          subscribe: {{ deny: [">"] }}
-        }}
-      }}"""
-        )
-    users_text = "\n".join(users)
-    dinet_import = f"""    # What partners publish in their own account arrives here, in the DINET_PARTNERS stream.
-    imports: [
-      {{ stream: {{ account: {PARTNER_ACCOUNT}, subject: "{PARTNER_PREFIX}.>" }} }}
-    ]"""
-    account = f"""  # Partner organisations (from deploy/nats/partners.json): each publishes only on
-  # {PARTNER_PREFIX}.<organisatie-id>.> and reads nothing.
-  {PARTNER_ACCOUNT} {{
-    users: [
-{users_text}
-    ]
-    exports: [
-      {{ stream: "{PARTNER_PREFIX}.>" }}
-    ]
-  }}"""
-    return PartnerConf(dinet_import=dinet_import, account=account)
 
 
 # --------------------------------------------------------------------------- files
@@ -893,7 +793,8 @@ def contract_files(root: Path) -> dict[Path, str]:
 def deploy_files(root: Path) -> dict[Path, str]:
     return {
         root / "deploy" / "nats" / "streams.json": render_json(streams_document()),
-        root / "deploy" / "nats" / "nats-server.conf": nats_server_conf(load_partner_accounts(root)),
+        root / "deploy" / "nats" / "nats-server.conf": nats_server_conf(),
+        root / "deploy" / "nats" / "permissions.json": render_json(permissions_document()),
     }
 
 

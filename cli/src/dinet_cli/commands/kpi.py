@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from .. import paths
-from ..connections import hide_password, resolve
+from ..connections import hide_password, nats_creds, resolve
 from ..parsing import add_command
 
 
@@ -51,6 +51,9 @@ def rebuild(args) -> int:
         return 1
     print(f"Herbouw van de kerncijfers uit {nats_url} naar {hide_password(database_url)}", file=sys.stderr, flush=True)
     env = {**os.environ, "NATS_URL": nats_url, "DATABASE_URL": database_url}
+    creds = nats_creds(state)
+    if creds:
+        env["NATS_CREDS"] = creds
     env.setdefault("DINET_LOG_LEVEL", "WARNING")
     # stdout and stderr are inherited: the progress bar reaches the terminal as it is drawn.
     result = subprocess.run([sys.executable, "-m", "kpi", "rebuild", "--batch", str(args.batch)], env=env)

@@ -143,7 +143,7 @@ class Stack:
             ServiceSpec(
                 name=name,
                 argv=python_module(name),
-                env={**base, "DINET_HTTP_PORT": str(port)},
+                env={**base, **self.infra.nats_env(name), "DINET_HTTP_PORT": str(port)},
                 log_file=self.data / "logs" / f"{name}.log",
                 port=port,
             )

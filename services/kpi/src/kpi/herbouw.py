@@ -89,7 +89,7 @@ class Herbouw:
         live = Database(self.settings.database_url, SCHEMA, pool_size=1)
         # The copies are found through search_path, so projectie.py's unqualified names hit them.
         kopie = Database(self.settings.database_url, HERBOUW, pool_size=1)
-        nc = await connect(self.settings.nats_url, name="dinet-kpi-herbouw")
+        nc = await connect(self.settings.nats_url, name="dinet-kpi-herbouw", creds=self.settings.nats_creds or None)
         try:
             await migrate(live, Path(__file__).parent / "migrations")
             await self._lege_kopieen(live)

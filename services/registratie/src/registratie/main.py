@@ -10,6 +10,7 @@ from dinet_chassis.runtime import main as run
 
 from .activiteiten import handle_partner_event
 from .referentiedata import laad_referentiedata
+from .toegang.nats_toegang import PartnerNatsToegang
 from .web import create_app
 
 log = get_logger(__name__)
@@ -22,12 +23,25 @@ async def laad_organisaties(runtime: Runtime) -> None:
         log.info("referentiedata.geladen", bestanden=geladen)
 
 
+async def starten(runtime: Runtime) -> None:
+    await laad_organisaties(runtime)
+    toegang = runtime.state["partner_nats"] = PartnerNatsToegang(runtime)
+    await toegang.start()
+
+
+async def stoppen(runtime: Runtime) -> None:
+    toegang = runtime.state.get("partner_nats")
+    if toegang is not None:
+        await toegang.stop()
+
+
 DEFINITION = ServiceDefinition(
     name="registratie",
     package_dir=Path(__file__).parent,
     create_app=create_app,
     handlers={"registratie-partners": handle_partner_event},
-    on_start=laad_organisaties,
+    on_start=starten,
+    on_stop=stoppen,
 )
 
 

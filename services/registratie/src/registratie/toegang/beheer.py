@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from .. import opvragingen
 from ..domain import groepeer_per_type
 from . import opslag
+from .nats_toegang import PartnerNatsToegang
 
 log = get_logger(__name__)
 
@@ -30,8 +31,16 @@ ALLEEN_MEDEWERKERS = [vereist(Rol.MEDEWERKER)]
 _MELDINGEN = {
     "ingetrokken": "Het token is ingetrokken. Wie het nog gebruikt, krijgt voortaan 401.",
     "al_ingetrokken": "Dat token was al ingetrokken.",
-    "nats_ingetrokken": "De NATS-gebruiker is ingetrokken. Haal hem ook uit deploy/nats/partners.json (zie hieronder).",
+    "nats_ingetrokken": "De NATS-gebruiker is ingetrokken. De server weigert hem vanaf nu en verbreekt een open verbinding.",
+    "nats_ingetrokken_later": (
+        "De NATS-gebruiker is ingetrokken, maar de NATS-server was niet bereikbaar. Het platform probeert het"
+        " zelf opnieuw tot het lukt; vanaf dan weigert de server hem."
+    ),
     "nats_al_ingetrokken": "Die NATS-gebruiker was al ingetrokken.",
+    "nats_ingetrokken_geen_sleutel": (
+        "De NATS-gebruiker is ingetrokken in het register, maar deze installatie kan de NATS-server niet"
+        " bijwerken (NATS_PARTNER_ISSUER ontbreekt). Vraag het aan wie het platform beheert."
+    ),
 }
 
 
@@ -73,9 +82,18 @@ async def _pagina(
             "waarden": waarden or {},
             "melding": melding,
             "tijdstip": tijdstip,
+            "nats_beschikbaar": _nats_toegang(runtime).beschikbaar,
         },
         status_code=status,
     )
+
+
+def _nats_toegang(runtime: Any) -> PartnerNatsToegang:
+    """Made and started by the service's start hook; made here only if something bypassed it."""
+    toegang = runtime.state.get("partner_nats")
+    if toegang is None:
+        toegang = runtime.state["partner_nats"] = PartnerNatsToegang(runtime)
+    return toegang  # type: ignore[no-any-return]
 
 
 @get(PAD, guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
@@ -146,19 +164,30 @@ async def nats_uitgeven(
     if isinstance(organisatie, FieldError):
         return await _pagina(runtime, fouten=[organisatie], waarden=waarden, status=400)
     organisatie_id, naam = organisatie
+    toegang = _nats_toegang(runtime)
+    if toegang.uitgever is None:
+        fout = FieldError(
+            "nats_organisatie_id",
+            "nats_niet_ingesteld",
+            "Deze installatie kan geen NATS-gebruikers maken: de sleutel om ze te ondertekenen ontbreekt"
+            " (NATS_PARTNER_ISSUER). Vraag het aan wie het platform beheert.",
+        )
+        return await _pagina(runtime, fouten=[fout], waarden=waarden, status=503)
     try:
-        gebruiker, nieuw = await opslag.maak_nats_gebruiker(runtime.db, organisatie_id, naam, _door(request))
+        gebruiker, nieuw = await opslag.maak_nats_gebruiker(
+            runtime.db, organisatie_id, naam, _door(request), toegang.uitgever
+        )
     except opslag.NatsGebruikerBestaatAl as bestaand:
         fout = FieldError(
             "nats_organisatie_id",
             "bestaat_al",
-            f"Er is al een geldige NATS-gebruiker {bestaand}. Trek die eerst in als je een nieuw wachtwoord wil geven.",
+            f"Er is al een geldige NATS-gebruiker {bestaand}. Trek die eerst in als je een nieuwe sleutel wil geven.",
         )
         return await _pagina(runtime, fouten=[fout], waarden=waarden, status=400)
     log.info("partner.nats_uitgegeven", gebruiker=gebruiker.gebruiker, organisatie_id=str(organisatie_id))
     return Template(
         template_name="toegang/nats-nieuw.html",
-        context={"gebruiker": gebruiker, "wachtwoord": nieuw.wachtwoord},
+        context={"gebruiker": gebruiker, "creds": nieuw.creds},
         headers=GEEN_CACHE,
     )
 
@@ -168,9 +197,15 @@ async def nats_intrekken(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], gebruiker_id: FromPath[int]
 ) -> Redirect:
     gebruiker = await opslag.trek_nats_gebruiker_in(runtime.db, gebruiker_id, _door(request))
-    if gebruiker:
-        log.info("partner.nats_ingetrokken", gebruiker=gebruiker)
-    return Redirect(f"{PAD}?melding={'nats_ingetrokken' if gebruiker else 'nats_al_ingetrokken'}", status_code=303)
+    if not gebruiker:
+        return Redirect(f"{PAD}?melding=nats_al_ingetrokken", status_code=303)
+    log.info("partner.nats_ingetrokken", gebruiker=gebruiker)
+    toegang = _nats_toegang(runtime)
+    if not toegang.beschikbaar:
+        melding = "nats_ingetrokken_geen_sleutel"
+    else:
+        melding = "nats_ingetrokken" if await toegang.doorvoeren() else "nats_ingetrokken_later"
+    return Redirect(f"{PAD}?melding={melding}", status_code=303)
 
 
 ROUTES = [overzicht, sleutel_uitgeven, sleutel_intrekken, nats_uitgeven, nats_intrekken]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dinet_chassis.natsauth import PartnerIssuer, PartnerUser
 from sqlalchemy import text
 
 from . import sleutels
@@ -36,7 +38,7 @@ class NatsGebruiker:
     gebruiker: str
     organisatie_id: uuid.UUID
     organisatie_naam: str
-    wachtwoord_bcrypt: str
+    publieke_sleutel: str | None  # None: a user from the password era, never valid any more
     aangemaakt_op: datetime
     aangemaakt_door: str
     ingetrokken_op: datetime | None
@@ -45,12 +47,6 @@ class NatsGebruiker:
     @property
     def actief(self) -> bool:
         return self.ingetrokken_op is None
-
-    @property
-    def partners_json_item(self) -> str:
-        return sleutels.partners_json_item(
-            self.organisatie_id, self.organisatie_naam, self.gebruiker, self.wachtwoord_bcrypt
-        )
 
 
 async def organisatie_naam(db: Any, organisatie_id: uuid.UUID) -> str | None:
@@ -150,34 +146,43 @@ class NatsGebruikerBestaatAl(Exception):
     pass
 
 
+_NATS_KOLOMMEN = (
+    "g.id, g.gebruiker, g.organisatie_id, o.naam AS organisatie_naam, g.publieke_sleutel,"
+    " g.aangemaakt_op, g.aangemaakt_door, g.ingetrokken_op, g.ingetrokken_door"
+)
+
+
 async def maak_nats_gebruiker(
-    db: Any, organisatie_id: uuid.UUID, naam: str, door: str
-) -> tuple[NatsGebruiker, sleutels.NieuweNatsGebruiker]:
-    nieuw = sleutels.nieuwe_nats_gebruiker(naam)
+    db: Any, organisatie_id: uuid.UUID, naam: str, door: str, uitgever: PartnerIssuer
+) -> tuple[NatsGebruiker, PartnerUser]:
+    """Signs a new user for the organisation and registers its public key. The user is valid on
+    the server at once: the PARTNER account trusts everything its signing key signs."""
+    gebruikersnaam = sleutels.nats_gebruikersnaam(naam)
     async with db.transaction() as conn:
         bestaand = (
             await conn.execute(
                 text("SELECT 1 FROM partner_nats_gebruikers WHERE gebruiker = :g AND ingetrokken_op IS NULL"),
-                {"g": nieuw.gebruiker},
+                {"g": gebruikersnaam},
             )
         ).first()
         if bestaand is not None:
-            raise NatsGebruikerBestaatAl(nieuw.gebruiker)
+            raise NatsGebruikerBestaatAl(gebruikersnaam)
+        nieuw = uitgever.issue(gebruikersnaam, str(organisatie_id))
         rij = (
             await conn.execute(
                 text(
-                    "INSERT INTO partner_nats_gebruikers (gebruiker, organisatie_id, wachtwoord_bcrypt, aangemaakt_door)"
-                    " VALUES (:g, :org, :hash, :door) RETURNING id, aangemaakt_op"
+                    "INSERT INTO partner_nats_gebruikers (gebruiker, organisatie_id, publieke_sleutel, aangemaakt_door)"
+                    " VALUES (:g, :org, :sleutel, :door) RETURNING id, aangemaakt_op"
                 ),
-                {"g": nieuw.gebruiker, "org": organisatie_id, "hash": nieuw.wachtwoord_bcrypt, "door": door},
+                {"g": gebruikersnaam, "org": organisatie_id, "sleutel": nieuw.public_key, "door": door},
             )
         ).one()
     gebruiker = NatsGebruiker(
         id=rij.id,
-        gebruiker=nieuw.gebruiker,
+        gebruiker=gebruikersnaam,
         organisatie_id=organisatie_id,
         organisatie_naam=naam,
-        wachtwoord_bcrypt=nieuw.wachtwoord_bcrypt,
+        publieke_sleutel=nieuw.public_key,
         aangemaakt_op=rij.aangemaakt_op,
         aangemaakt_door=door,
         ingetrokken_op=None,
@@ -191,8 +196,7 @@ async def alle_nats_gebruikers(db: Any) -> list[NatsGebruiker]:
         rijen = (
             await conn.execute(
                 text(
-                    "SELECT g.id, g.gebruiker, g.organisatie_id, o.naam AS organisatie_naam, g.wachtwoord_bcrypt,"
-                    " g.aangemaakt_op, g.aangemaakt_door, g.ingetrokken_op, g.ingetrokken_door"
+                    f"SELECT {_NATS_KOLOMMEN}"
                     " FROM partner_nats_gebruikers g JOIN organisaties o ON o.id = g.organisatie_id"
                     " ORDER BY g.ingetrokken_op IS NOT NULL, g.gebruiker, g.aangemaakt_op DESC"
                 )
@@ -212,3 +216,17 @@ async def trek_nats_gebruiker_in(db: Any, gebruiker_id: int, door: str) -> str |
                 {"id": gebruiker_id, "door": door},
             )
         ).scalar_one_or_none()
+
+
+async def ingetrokken_nats_sleutels(conn: Any) -> dict[str, int]:
+    """The PARTNER account's revocation list: each revoked user's key, and from when (JWTs
+    issued up to that second are refused)."""
+    rijen = (
+        await conn.execute(
+            text(
+                "SELECT publieke_sleutel, ingetrokken_op FROM partner_nats_gebruikers"
+                " WHERE ingetrokken_op IS NOT NULL AND publieke_sleutel IS NOT NULL"
+            )
+        )
+    ).all()
+    return {r.publieke_sleutel: math.ceil(r.ingetrokken_op.timestamp()) for r in rijen}
