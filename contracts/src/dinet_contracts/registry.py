@@ -10,10 +10,15 @@ from pydantic import ValidationError
 from .envelope import CloudEvent, Event, RawCloudEvent
 from .events.activiteiten import (
     AanwezigheidGeregistreerd,
+    OPVOLGERS,
     ActiviteitAfgelopen,
+    ActiviteitAfgelopenV2,
     ActiviteitGeannuleerd,
+    ActiviteitGeannuleerdV2,
     ActiviteitGepland,
+    ActiviteitGeplandV2,
     ActiviteitGewijzigd,
+    ActiviteitGewijzigdV2,
     FeedbackOntvangen,
     InschrijvingGewijzigd,
 )
@@ -44,6 +49,10 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         ActiviteitGewijzigd,
         ActiviteitGeannuleerd,
         ActiviteitAfgelopen,
+        ActiviteitGeplandV2,
+        ActiviteitGewijzigdV2,
+        ActiviteitGeannuleerdV2,
+        ActiviteitAfgelopenV2,
         InschrijvingGewijzigd,
         AanwezigheidGeregistreerd,
         FeedbackOntvangen,
@@ -55,15 +64,46 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
 
 # What partner organisations may publish themselves, each on its own prefix; registratie checks
 # them and takes them over as its own events (see topology.PARTNERS).
-PARTNER_EVENTS: tuple[type[Event], ...] = (ActiviteitGepland, ActiviteitGewijzigd, ActiviteitGeannuleerd, ActiviteitAfgelopen)
+PARTNER_EVENTS: tuple[type[Event], ...] = (
+    ActiviteitGepland,
+    ActiviteitGewijzigd,
+    ActiviteitGeannuleerd,
+    ActiviteitAfgelopen,
+    ActiviteitGeplandV2,
+    ActiviteitGewijzigdV2,
+    ActiviteitGeannuleerdV2,
+    ActiviteitAfgelopenV2,
+)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls for classes in PUBLISHED_BY.values() for cls in classes
 }
 
 
+# An old version and the newest one it is read as (upcast on read): data of an old version is
+# valid data of the new one with the new, optional fields empty. Chains (v1 -> v2 -> v3) resolve.
+UPCASTS: dict[type[Event], type[Event]] = dict(OPVOLGERS)
+
+
 class UnknownEventType(ValueError):
     pass
+
+
+def newest(cls: type[Event]) -> type[Event]:
+    """The newest version an event type is read as."""
+    while cls in UPCASTS:
+        cls = UPCASTS[cls]
+    return cls
+
+
+def upcast(event: CloudEvent) -> CloudEvent:
+    """`event` with its data in the newest version of its type; the envelope (its `type`
+    included) stays what was sent, so what a consumer records about the message is true."""
+    target = newest(type(event.data))
+    if target is type(event.data):
+        return event
+    # Validated again as the new version (its own rules hold), the envelope only copied.
+    return event.model_copy(update={"data": target.model_validate(event.data.model_dump())})
 
 
 def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
@@ -72,6 +112,9 @@ def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
     Raises `pydantic.ValidationError` for a malformed envelope or data (for a known type, every
     wrong field of both at once) and `UnknownEventType` for a type nobody published; callers
     dead-letter both with the message as the reason.
+
+    The data comes back in the newest version of its type (`upcast`): a consumer reads one shape
+    whatever version was published, and `event.type` still says which one was.
     """
     if not isinstance(body, dict):
         try:
@@ -84,7 +127,7 @@ def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
     if cls is None:
         raw = RawCloudEvent.model_validate(body)
         raise UnknownEventType(f"onbekend gebeurtenistype {raw.type!r}")
-    return CloudEvent[cls].model_validate(body)  # type: ignore[valid-type]
+    return upcast(CloudEvent[cls].model_validate(body))  # type: ignore[valid-type]
 
 
 def describe_error(exc: Exception) -> str:

@@ -240,7 +240,7 @@ async def test_late_attendance_belongs_to_the_year_of_the_activity(start_service
             afgelopen = json.loads(
                 (
                     await conn.execute(
-                        text("SELECT body FROM outbox WHERE event_type = 'be.dinet.activiteit.afgelopen.v1' AND aggregate_id = :a"),
+                        text("SELECT body FROM outbox WHERE event_type = 'be.dinet.activiteit.afgelopen.v2' AND aggregate_id = :a"),
                         {"a": str(activiteit_id)},
                     )
                 ).scalar_one()

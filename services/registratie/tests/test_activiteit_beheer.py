@@ -103,9 +103,9 @@ async def test_plan_edit_move_and_cancel_with_their_events(start_service: Any, h
 
             gebeurd = await events(runtime, activiteit_id)
             assert [e["type"] for e in gebeurd] == [
-                "be.dinet.activiteit.gepland.v1",
-                "be.dinet.activiteit.gewijzigd.v1",
-                "be.dinet.activiteit.geannuleerd.v1",
+                "be.dinet.activiteit.gepland.v2",
+                "be.dinet.activiteit.gewijzigd.v2",
+                "be.dinet.activiteit.geannuleerd.v2",
             ]
             snapshots = [e["data"]["activiteit"] for e in gebeurd]
             assert [s["versie"] for s in snapshots] == [1, 2, 3]
@@ -113,8 +113,10 @@ async def test_plan_edit_move_and_cancel_with_their_events(start_service: Any, h
             assert {s["activiteit_id"] for s in snapshots} == {str(activiteit_id)}
             assert snapshots[1]["capaciteit"] == 40 and snapshots[1]["start"].startswith(later)
             assert snapshots[0]["duur_uren"] == "2.50" and snapshots[0]["organisator_id"] == str(VVSG)
-            # No personal data and nothing the KPIs do not need: no description, no place.
-            assert "omschrijving" not in snapshots[0] and "locatie" not in snapshots[0]
+            # Version 2: place and description travel with it (no personal data in either).
+            assert snapshots[0]["plaats"] == "VVSG, Bischoffsheimlaan 1-8, Brussel"
+            assert snapshots[0]["beschrijving"] == "Voor medewerkers van lokale besturen."
+            assert (snapshots[0]["pijlers"], snapshots[0]["elementen"]) == ([], [])
 
             # And they reach the bus.
             js = nc.jetstream()
@@ -149,7 +151,7 @@ async def test_mark_held_and_record_afterwards(start_service: Any, http: Any) ->
         assert r.status_code == 303, r.text
         advies = uuid.UUID(r.headers["location"].rsplit("/", 1)[1])
         (e,) = await events(runtime, advies)
-        assert e["type"] == "be.dinet.activiteit.afgelopen.v1"
+        assert e["type"] == "be.dinet.activiteit.afgelopen.v2"
         assert e["data"]["activiteit"]["lokaal_bestuur_id"] == str(GENT)
         assert e["data"]["activiteit"]["duur_uren"] == "1.50"
         assert "2025" in (await client.get(f"{BASIS}/{advies}")).text

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 from dinet_contracts.events.activiteiten import (
-    ActiviteitAfgelopen,
-    ActiviteitGeannuleerd,
-    ActiviteitGepland,
-    ActiviteitGewijzigd,
+    ActiviteitAfgelopenV2 as ActiviteitAfgelopen,
+    ActiviteitGeannuleerdV2 as ActiviteitGeannuleerd,
+    ActiviteitGeplandV2 as ActiviteitGepland,
+    ActiviteitGewijzigdV2 as ActiviteitGewijzigd,
 )
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus
 
@@ -211,3 +211,18 @@ def test_feedback_form() -> None:
     assert valideer_feedback({"score": "4"}) == (4, None)
     assert [f.code for f in valideer_feedback({"score": "6"})] == ["verplicht"]
     assert [f.code for f in valideer_feedback({"score": "3", "tekst": "x" * 2001})] == ["te_lang"]
+
+
+def test_the_form_reads_join_link_pillars_and_elements() -> None:
+    invoer = {
+        "soort": "infosessie", "titel": "Digitale drempels", "organisator_id": str(uuid.uuid4()), "trekker": "vvsg",
+        "vorm": "online", "start_datum": "2030-03-12", "start_tijd": "10:00", "einde_tijd": "12:00",
+        "deelnamelink": "https://meet.example/abc", "pijlers": ["DIE"], "elementen": ["DIE-01", "DIE-09"],
+    }
+    g = valideer_formulier(invoer)
+    assert not isinstance(g, list), g
+    assert (g.deelnamelink, g.pijlers, g.elementen) == ("https://meet.example/abc", ("DIE",), ("DIE-01", "DIE-09"))
+    fouten = valideer_formulier(invoer | {"deelnamelink": "meet.example", "pijlers": ["XXX"], "elementen": ["DIE-77"]})
+    assert {(f.veld, f.code) for f in fouten} >= {
+        ("deelnamelink", "ongeldige_url"), ("pijlers", "onbekende_pijler"), ("elementen", "onbekend_element")
+    }

@@ -181,7 +181,7 @@ async def test_a_thousand_activities_over_http_and_nats_exist_exactly_once(
             await sub.unsubscribe()
             versies = [(e["data"]["activiteit_id"], e["data"]["activiteit"]["versie"]) for e in canoniek]
             assert len(set(versies)) == len(versies) == AANTAL + 20
-            assert [e["type"] for e in canoniek].count("be.dinet.activiteit.gewijzigd.v1") == 20
+            assert [e["type"] for e in canoniek].count("be.dinet.activiteit.gewijzigd.v2") == 20
             assert {e["source"] for e in canoniek} == {"/dinet/registratie"}
 
             letters = await deadletter.list_dead_letters(js)

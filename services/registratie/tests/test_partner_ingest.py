@@ -133,8 +133,8 @@ async def test_a_thousand_partner_activities_with_duplicates_and_invalid_ones(st
             assert await tel(runtime, "SELECT count(*) FROM activiteiten WHERE titel = 'Oud'") == 0
             # One canonical event per accepted change, from registratie, with the partner's versie.
             soorten = [e["type"] for e in canoniek]
-            assert soorten.count("be.dinet.activiteit.gepland.v1") == 1000
-            assert soorten.count("be.dinet.activiteit.geannuleerd.v1") == 20 and len(soorten) == 1020
+            assert soorten.count("be.dinet.activiteit.gepland.v2") == 1000
+            assert soorten.count("be.dinet.activiteit.geannuleerd.v2") == 20 and len(soorten) == 1020
             assert {e["source"] for e in canoniek} == {"/dinet/registratie"}
             assert {e["data"]["activiteit"]["versie"] for e in canoniek if "geannuleerd" in e["type"]} == {2}
             letters = await deadletter.list_dead_letters(js)
@@ -195,7 +195,7 @@ async def test_a_partner_cannot_take_over_someone_elses_activity(start_service: 
                         text("SELECT event_type FROM outbox WHERE aggregate_id = :a ORDER BY seq"), {"a": str(eigen.activiteit_id)}
                     )
                 ).scalars().all()
-            assert types == ["be.dinet.activiteit.gepland.v1", "be.dinet.activiteit.afgelopen.v1"]
+            assert types == ["be.dinet.activiteit.gepland.v2", "be.dinet.activiteit.afgelopen.v2"]
             # Staff cannot change a partner's activity either: its versie is the partner's.
             try:
                 await levenscyclus.annuleer(runtime.db, eigen.activiteit_id, source=runtime.source)

@@ -4,14 +4,19 @@ No personal data: members appear only by their random `lid_id`, so the figures s
 Each activity event carries the whole activity as it is after the change (`activiteit`) with a
 `versie` that grows with every change, so a consumer can ignore an older snapshot that arrives
 late and needs no other event to know the activity's state.
+
+Version 2 (`….v2`) adds place, description, join link and the beleidstool pillars/elements the
+activity serves; registratie publishes v2, and `registry.parse` reads a v1 event as its v2 (the
+new fields empty), so consumers handle one shape.
 """
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ..beleidstool import ELEMENT_ID_PATTERN, bekende_element_ids
 from ..envelope import Event
 from ..types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Tijdstip, Trekker, Uren, Vorm
 
@@ -96,6 +101,89 @@ class ActiviteitAfgelopen(_ActiviteitEvent):
 
     event_type: ClassVar[str] = "be.dinet.activiteit.afgelopen.v1"
     subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.afgelopen.v1"
+
+
+# --- version 2: what people need to find and join an activity, and what it serves --------------
+
+PijlerCode = Literal["TOE", "VAA", "DIE", "REG"]
+ElementId = Annotated[str, StringConstraints(pattern=ELEMENT_ID_PATTERN)]
+
+
+class ActiviteitV2(Activiteit):
+    """Version 1 plus where it takes place, what it is about, how to join online, and which
+    pillars and policy elements of the beleidstool catalogue it serves (so a local government's
+    plan can show it). Every new field is optional: a version-1 activity reads as one without."""
+
+    plaats: str | None = Field(None, max_length=300, description="Address or venue, for people going there.")
+    beschrijving: str | None = Field(None, max_length=5000, description="Plain text: what the activity is about.")
+    deelnamelink: str | None = Field(
+        None, max_length=500, pattern=r"^https://\S+$", description="Online activities: where to join (https)."
+    )
+    pijlers: tuple[PijlerCode, ...] = Field((), description="Pillars of the beleidstool catalogue it serves.")
+    elementen: tuple[ElementId, ...] = Field(
+        (), description="Policy elements of the beleidstool catalogue it serves (ids of any published catalogue version)."
+    )
+
+    @field_validator("pijlers", "elementen")
+    @classmethod
+    def _geen_dubbels(cls, waarden: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(waarden)) != len(waarden):
+            raise PydanticCustomError("dubbel", "Elke waarde mag maar één keer voorkomen.")
+        return waarden
+
+    @field_validator("elementen")
+    @classmethod
+    def _in_catalogus(cls, waarden: tuple[str, ...]) -> tuple[str, ...]:
+        onbekend = [w for w in waarden if w not in bekende_element_ids()]
+        if onbekend:
+            raise PydanticCustomError(
+                "onbekend_element",
+                "Deze beleidselementen staan niet in de catalogus: {onbekend}.",
+                {"onbekend": ", ".join(onbekend)},
+            )
+        return waarden
+
+
+class ActiviteitGeplandV2(ActiviteitGepland):
+    event_type: ClassVar[str] = "be.dinet.activiteit.gepland.v2"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.gepland.v2"
+
+    activiteit: ActiviteitV2
+
+
+class ActiviteitGewijzigdV2(ActiviteitGewijzigd):
+    """Any change, including a move to another date (status `verplaatst` then `gepland` again)."""
+
+    event_type: ClassVar[str] = "be.dinet.activiteit.gewijzigd.v2"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.gewijzigd.v2"
+
+    activiteit: ActiviteitV2
+
+
+class ActiviteitGeannuleerdV2(ActiviteitGeannuleerd):
+    event_type: ClassVar[str] = "be.dinet.activiteit.geannuleerd.v2"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.geannuleerd.v2"
+
+    activiteit: ActiviteitV2
+
+
+class ActiviteitAfgelopenV2(ActiviteitAfgelopen):
+    """The activity was held: from now on it counts."""
+
+    event_type: ClassVar[str] = "be.dinet.activiteit.afgelopen.v2"
+    subject_template: ClassVar[str] = "dinet.evt.registratie.activiteit.afgelopen.v2"
+
+    activiteit: ActiviteitV2
+
+
+# Each version-1 activity event and the version it reads as (see `registry.parse`). A v2 event is
+# also an instance of its v1 class, so a consumer matching on the v1 class keeps working.
+OPVOLGERS: dict[type[Event], type[Event]] = {
+    ActiviteitGepland: ActiviteitGeplandV2,
+    ActiviteitGewijzigd: ActiviteitGewijzigdV2,
+    ActiviteitGeannuleerd: ActiviteitGeannuleerdV2,
+    ActiviteitAfgelopen: ActiviteitAfgelopenV2,
+}
 
 
 class InschrijvingGewijzigd(Event):

@@ -303,6 +303,10 @@ _EVENT_TYPES_PER_BRON: dict[Bron, tuple[str, ...]] = {
         "be.dinet.activiteit.gewijzigd.v1",
         "be.dinet.activiteit.geannuleerd.v1",
         "be.dinet.activiteit.afgelopen.v1",
+        "be.dinet.activiteit.gepland.v2",
+        "be.dinet.activiteit.gewijzigd.v2",
+        "be.dinet.activiteit.geannuleerd.v2",
+        "be.dinet.activiteit.afgelopen.v2",
     ),
 }
 _EVENT_TYPES_PER_BRON[Bron.BESTUREN] = _EVENT_TYPES_PER_BRON[Bron.LEDEN]

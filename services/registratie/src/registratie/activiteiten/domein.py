@@ -14,12 +14,14 @@ from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from dinet_contracts import beleidstool
 from dinet_contracts.events.activiteiten import (
     Activiteit,
-    ActiviteitAfgelopen,
-    ActiviteitGeannuleerd,
-    ActiviteitGepland,
-    ActiviteitGewijzigd,
+    ActiviteitAfgelopenV2,
+    ActiviteitGeannuleerdV2,
+    ActiviteitGeplandV2,
+    ActiviteitGewijzigdV2,
+    ActiviteitV2,
 )
 from dinet_contracts.tijd import BRUSSEL
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
@@ -75,11 +77,14 @@ class ActiviteitGegevens:
     ondersteuning: str | None = None
     methode: str | None = None
     url: str | None = None
+    deelnamelink: str | None = None  # online: where to join
+    pijlers: tuple[str, ...] = ()  # beleidstool pillar codes it serves
+    elementen: tuple[str, ...] = ()  # beleidstool element ids it serves
 
 
-def snapshot(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens) -> Activiteit:
-    """The activity as the events carry it: no description or location, which only pages need."""
-    return Activiteit(
+def snapshot(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens) -> ActiviteitV2:
+    """The activity as the events carry it (version 2: with place, description and what it serves)."""
+    return ActiviteitV2(
         activiteit_id=activiteit_id,
         versie=versie,
         soort=g.soort,
@@ -97,10 +102,16 @@ def snapshot(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g:
         ondersteuning=g.ondersteuning,
         methode=g.methode,
         url=g.url,
+        plaats=g.locatie,
+        beschrijving=g.omschrijving,
+        deelnamelink=g.deelnamelink,
+        pijlers=g.pijlers,
+        elementen=g.elementen,
     )
 
 
-def gegevens_uit_snapshot(a: Activiteit, *, omschrijving: str | None = None, locatie: str | None = None) -> ActiviteitGegevens:
+def gegevens_uit_snapshot(a: Activiteit) -> ActiviteitGegevens:
+    v2 = a if isinstance(a, ActiviteitV2) else None
     return ActiviteitGegevens(
         soort=a.soort,
         titel=a.titel,
@@ -111,13 +122,16 @@ def gegevens_uit_snapshot(a: Activiteit, *, omschrijving: str | None = None, loc
         einde=a.einde,
         duur_uren=a.duur_uren,
         capaciteit=a.capaciteit,
-        omschrijving=omschrijving,
-        locatie=locatie,
+        omschrijving=v2.beschrijving if v2 else None,
+        locatie=v2.plaats if v2 else None,
         vvsg_werkte_mee=a.vvsg_werkte_mee,
         lokaal_bestuur_id=a.lokaal_bestuur_id,
         ondersteuning=a.ondersteuning,
         methode=a.methode,
         url=a.url,
+        deelnamelink=v2.deelnamelink if v2 else None,
+        pijlers=tuple(v2.pijlers) if v2 else (),
+        elementen=tuple(v2.elementen) if v2 else (),
     )
 
 
@@ -132,12 +146,12 @@ def gebeurtenis_voor(oud: ActiviteitStatus | None, nieuw: ActiviteitStatus) -> t
     advice conversation yesterday) is born `ActiviteitAfgelopen`.
     """
     if nieuw is ActiviteitStatus.GEANNULEERD and oud is not ActiviteitStatus.GEANNULEERD:
-        return ActiviteitGeannuleerd
+        return ActiviteitGeannuleerdV2
     if nieuw is ActiviteitStatus.AFGELOPEN and oud is not ActiviteitStatus.AFGELOPEN:
-        return ActiviteitAfgelopen
+        return ActiviteitAfgelopenV2
     if oud is None:
-        return ActiviteitGepland
-    return ActiviteitGewijzigd
+        return ActiviteitGeplandV2
+    return ActiviteitGewijzigdV2
 
 
 def status_na_wijziging(huidig: ActiviteitStatus, oud: ActiviteitGegevens, nieuw: ActiviteitGegevens) -> ActiviteitStatus:
@@ -243,7 +257,10 @@ FORMULIER_VELDEN = (
     "ondersteuning",
     "methode",
     "url",
+    "deelnamelink",
 )
+# Several values each (checkboxes): read with `_lijst`.
+FORMULIER_LIJSTEN = ("pijlers", "elementen")
 
 
 def _tekst(invoer: Mapping[str, Any], veld: str) -> str:
@@ -251,6 +268,28 @@ def _tekst(invoer: Mapping[str, Any], veld: str) -> str:
     if waarde is None:
         return ""
     return str(waarde).strip()
+
+
+def _lijst(invoer: Mapping[str, Any], veld: str) -> list[str]:
+    waarde = invoer.get(veld)
+    if waarde is None:
+        return []
+    if isinstance(waarde, str):
+        waarde = [waarde]
+    return [str(w).strip() for w in waarde if str(w).strip()]
+
+
+def lees_beleidskeuze(invoer: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...], list[Fout]]:
+    """The pillars and policy elements an activity serves, checked against the catalogue. Ids of
+    an older catalogue version stay accepted, so editing an older activity never fails on them."""
+    fouten: list[Fout] = []
+    pijlers = tuple(dict.fromkeys(_lijst(invoer, "pijlers")))
+    elementen = tuple(dict.fromkeys(_lijst(invoer, "elementen")))
+    if any(p not in beleidstool.PIJLER_CODES for p in pijlers):
+        fouten.append(Fout("pijlers", "onbekende_pijler", "Kies de pijlers uit de lijst."))
+    if any(e not in beleidstool.bekende_element_ids() for e in elementen):
+        fouten.append(Fout("elementen", "onbekend_element", "Kies de beleidselementen uit de lijst."))
+    return pijlers, elementen, fouten
 
 
 def lees_decimaal(tekst: str) -> Decimal | None:
@@ -394,6 +433,13 @@ def valideer_formulier(invoer: Mapping[str, Any]) -> ActiviteitGegevens | list[F
     url = waarde["url"]
     if url and (len(url) > MAX_URL or not url.startswith(("https://", "http://"))):
         fouten.append(Fout("url", "ongeldige_url", "Geef een volledig webadres dat begint met https://."))
+    deelnamelink = waarde["deelnamelink"]
+    if deelnamelink and (len(deelnamelink) > MAX_URL or not re.fullmatch(r"https://\S+", deelnamelink)):
+        fouten.append(
+            Fout("deelnamelink", "ongeldige_url", "Geef de volledige link om deel te nemen; die begint met https://.")
+        )
+    pijlers, elementen, beleidsfouten = lees_beleidskeuze(invoer)
+    fouten += beleidsfouten
 
     lokaal_bestuur_id = None
     if waarde["lokaal_bestuur_id"]:
@@ -431,6 +477,9 @@ def valideer_formulier(invoer: Mapping[str, Any]) -> ActiviteitGegevens | list[F
         ondersteuning=waarde["ondersteuning"] or None,
         methode=waarde["methode"] or None,
         url=url or None,
+        deelnamelink=deelnamelink or None,
+        pijlers=pijlers,
+        elementen=elementen,
     )
     return zuiver(gegevens)
 
@@ -458,6 +507,9 @@ def formulier_waarden(g: ActiviteitGegevens) -> dict[str, Any]:
         "ondersteuning": g.ondersteuning or "",
         "methode": g.methode or "",
         "url": g.url or "",
+        "deelnamelink": g.deelnamelink or "",
+        "pijlers": list(g.pijlers),
+        "elementen": list(g.elementen),
     }
 
 

@@ -15,7 +15,7 @@ from .domein import ActiviteitGegevens
 
 KOLOMMEN = (
     "soort, titel, omschrijving, organisator_id, trekker, vorm, start, einde, duur_uren, capaciteit,"
-    " locatie, vvsg_werkte_mee, lokaal_bestuur_id, ondersteuning, methode, url"
+    " locatie, vvsg_werkte_mee, lokaal_bestuur_id, ondersteuning, methode, url, deelnamelink, pijlers, elementen"
 )
 
 
@@ -53,6 +53,9 @@ def rij_naar_activiteit(r: Any) -> ActiviteitRij:
             ondersteuning=r["ondersteuning"],
             methode=r["methode"],
             url=r["url"],
+            deelnamelink=r["deelnamelink"],
+            pijlers=tuple(r["pijlers"] or ()),
+            elementen=tuple(r["elementen"] or ()),
         ),
     )
 
@@ -86,6 +89,9 @@ def _parameters(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus,
         "ondersteuning": g.ondersteuning,
         "methode": g.methode,
         "url": g.url,
+        "deelnamelink": g.deelnamelink,
+        "pijlers": list(g.pijlers),
+        "elementen": list(g.elementen),
     }
 
 
@@ -96,7 +102,8 @@ async def voeg_toe(
         text(
             f"INSERT INTO activiteiten (id, versie, status, bron, {KOLOMMEN}) VALUES (:id, :versie, :status, :bron,"
             " :soort, :titel, :omschrijving, :organisator_id, :trekker, :vorm, :start, :einde, :duur_uren, :capaciteit,"
-            " :locatie, :vvsg_werkte_mee, :lokaal_bestuur_id, :ondersteuning, :methode, :url)"
+            " :locatie, :vvsg_werkte_mee, :lokaal_bestuur_id, :ondersteuning, :methode, :url, :deelnamelink,"
+            " :pijlers, :elementen)"
         ),
         _parameters(activiteit_id, versie, status, g) | {"bron": bron},
     )
@@ -111,7 +118,8 @@ async def werk_bij(
             " omschrijving = :omschrijving, organisator_id = :organisator_id, trekker = :trekker, vorm = :vorm,"
             " start = :start, einde = :einde, duur_uren = :duur_uren, capaciteit = :capaciteit, locatie = :locatie,"
             " vvsg_werkte_mee = :vvsg_werkte_mee, lokaal_bestuur_id = :lokaal_bestuur_id,"
-            " ondersteuning = :ondersteuning, methode = :methode, url = :url, gewijzigd_op = now()"
+            " ondersteuning = :ondersteuning, methode = :methode, url = :url, deelnamelink = :deelnamelink,"
+            " pijlers = :pijlers, elementen = :elementen, gewijzigd_op = now()"
             " WHERE id = :id"
         ),
         _parameters(activiteit_id, versie, status, g),

@@ -166,8 +166,10 @@ async def handle_partner_event(conn: AsyncConnection, event: CloudEvent, ctx: Ha
         await opslag.voeg_toe(conn, activiteit.activiteit_id, activiteit.versie, activiteit.status, gegevens, bron="partner")
         await publiceer(conn, activiteit.activiteit_id, activiteit.versie, None, activiteit.status, gegevens, source)
         return
-    # What only pages show (description, place) is not in the partner's event: keep ours.
-    gegevens = _met_paginavelden(gegevens, bestaand.gegevens)
+    if event.type != data.event_type:
+        # Sent as version 1 (read here as v2 with the new fields empty): it says nothing about
+        # place, description, join link or policy elements, so those stay as they were.
+        gegevens = _met_paginavelden(gegevens, bestaand.gegevens)
     await opslag.werk_bij(conn, activiteit.activiteit_id, activiteit.versie, activiteit.status, gegevens)
     await publiceer(conn, activiteit.activiteit_id, activiteit.versie, bestaand.status, activiteit.status, gegevens, source)
 
@@ -178,4 +180,11 @@ def _reden(fouten: Sequence[Fout]) -> str:
 
 
 def _met_paginavelden(nieuw: ActiviteitGegevens, oud: ActiviteitGegevens) -> ActiviteitGegevens:
-    return replace(nieuw, omschrijving=oud.omschrijving, locatie=oud.locatie)
+    return replace(
+        nieuw,
+        omschrijving=oud.omschrijving,
+        locatie=oud.locatie,
+        deelnamelink=oud.deelnamelink,
+        pijlers=oud.pijlers,
+        elementen=oud.elementen,
+    )

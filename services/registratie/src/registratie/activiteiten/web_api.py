@@ -48,6 +48,9 @@ class ActiviteitUit(BaseModel):
     status: ActiviteitStatus
     locatie: str | None
     url: str | None
+    deelnamelink: str | None = Field(None, description="Online: de link om deel te nemen.")
+    pijlers: list[str] = Field([], description="Pijlers van de beleidstool waar de activiteit bij helpt.")
+    elementen: list[str] = Field([], description="Beleidselementen van de beleidstool waar de activiteit bij helpt.")
     pagina: str = Field(description="De pagina van de activiteit, met het inschrijfformulier.")
 
     @classmethod
@@ -57,7 +60,7 @@ class ActiviteitUit(BaseModel):
             id=a.id, versie=a.versie, soort=g.soort, titel=g.titel, omschrijving=g.omschrijving,
             organisator_id=g.organisator_id, trekker=g.trekker, vorm=g.vorm, start=g.start, einde=g.einde,
             duur_uren=g.duur_uren, capaciteit=g.capaciteit, status=a.status, locatie=g.locatie, url=g.url,
-            pagina=pagina_pad(a.id),
+            deelnamelink=g.deelnamelink, pijlers=list(g.pijlers), elementen=list(g.elementen), pagina=pagina_pad(a.id),
         )
 
 

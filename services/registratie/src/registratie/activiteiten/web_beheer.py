@@ -22,6 +22,7 @@ from ..domain import Fout, groepeer_per_type, organisatie_id_voor_sleutel
 from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten
 from .domein import (
     FEEDBACK_DREMPEL,
+    FORMULIER_LIJSTEN,
     FORMULIER_VELDEN,
     OPEN_STATUSSEN,
     SOORTEN_PUBLICATIE,
@@ -36,7 +37,7 @@ from .domein import (
     valideer_formulier,
     valideer_uren,
 )
-from .web_gemeen import LABELS, alle, als_uuid, enkel, neem_melding, status_tag, veldfouten, zet_melding
+from .web_gemeen import LABELS, alle, beleidskeuzes, als_uuid, enkel, neem_melding, status_tag, veldfouten, zet_melding
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 BASIS = "/registratie/beheer/activiteiten"
@@ -120,6 +121,7 @@ async def _formulier(
                 (label, [(str(o.id), o.naam) for o in orgs]) for label, orgs in groepeer_per_type(organisaties)
             ],
             "besturen": [(str(o.id), o.naam) for o in sorted(besturen, key=lambda o: o.naam)],
+            **beleidskeuzes(),
         },
         status_code=status,
     )
@@ -127,6 +129,8 @@ async def _formulier(
 
 def _waarden(data: dict[str, Any]) -> dict[str, Any]:
     waarden: dict[str, Any] = {veld: enkel(data, veld) for veld in FORMULIER_VELDEN}
+    for veld in FORMULIER_LIJSTEN:
+        waarden[veld] = alle(data, veld)
     waarden["vvsg_werkte_mee"] = "vvsg_werkte_mee" in data
     waarden["al_afgelopen"] = "al_afgelopen" in data
     return waarden

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from dinet_chassis.web import TYPE_CONFLICT, TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, FieldError, problem_response
+from dinet_contracts import beleidstool
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitStatus
 from litestar import Request, Response
 
@@ -77,7 +78,19 @@ def iso_lokaal(moment: datetime) -> str:
     return moment.astimezone(BRUSSEL).isoformat(timespec="minutes")
 
 
+def beleidskeuzes() -> dict[str, Any]:
+    """The beleidstool's pillars and elements (current catalogue) as form choices, per pillar."""
+    c = beleidstool.huidige()
+    return {
+        "pijler_keuzes": [(p.code, p.naam) for p in c.pijlers],
+        "element_keuzes": [
+            (p.code, p.naam, [(e.id, f"{e.id}: {e.tekst}") for e in c.elementen_van(p.code)]) for p in c.pijlers
+        ],
+    }
+
+
 LABELS: dict[str, Any] = {
+    "catalogus": beleidstool.huidige(),
     "soort_labels": {s.value: label for s, label in ACTIVITEIT_SOORT_LABELS.items()},
     "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
     "trekker_labels": {t.value: label for t, label in TREKKER_LABELS.items()},
