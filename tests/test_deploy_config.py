@@ -14,7 +14,9 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
+import tempfile
 import tomllib
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -433,7 +435,10 @@ class DeployedPostgres:
 @pytest.fixture(scope="module")
 def deployed_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployedPostgres]:
     """A PostgreSQL of its own (roles are server-wide) with init.sql run as the image would."""
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("deploy-pg") / "pg").start()
+    # Not under pytest's own temporary folder: pytest makes that private again whenever a
+    # session starts, and the server runs as another user who must reach its data folder.
+    base = Path(tempfile.mkdtemp(prefix="dinet-deploy-pg-"))
+    server = EmbeddedPostgres(base / "pg").start()
     try:
         socket_dir = urlsplit(server.url("postgres").replace("postgresql+asyncpg", "postgresql")).query.removeprefix(
             "host="
@@ -446,6 +451,7 @@ def deployed_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Depl
         yield deployed
     finally:
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_init_sql_refuses_to_create_roles_without_passwords(deployed_postgres: DeployedPostgres):
