@@ -260,7 +260,8 @@ class ActieIn(BaseModel):
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    titel: str = Field(min_length=1, max_length=domain.TITEL_MAX)
+    # Checked by the domain with the rest, so every wrong field is reported at once.
+    titel: str = Field(max_length=1000)
     voorbereiding: Voorbereiding = Voorbereiding()
     elementen: list[PlanElementIn] = []
     acties: list[ActieIn] = []
