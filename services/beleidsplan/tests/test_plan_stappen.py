@@ -86,6 +86,8 @@ async def test_een_plan_doorloopt_de_zes_stappen(dienst: Any, http: Any) -> None
     assert r.status_code == 303
     r = await formulier(gent, f"{plan}/prioriteiten", {"prioriteit-TOE-04": "kort", "prioriteit-REG-09": "lang", "prioriteit-DIE-01": "niet_nu"})
     assert r.status_code == 303 and r.headers["location"].endswith("/acties")
+    assert "E-inclusie by design" in (await gent.get(f"{plan}/stand")).text  # the GzG compass helps to score
+    assert "Aantal uitgeleende toestellen" in (await gent.get(f"{plan}/acties/nieuw")).text  # example indicators
     acties = (await gent.get(f"{plan}/acties")).text
     assert "Nog zonder actie, terwijl ze prioriteit hebben" in acties and "TOE-04: actie toevoegen" in acties
 
