@@ -13,6 +13,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -135,6 +136,16 @@ _OMGEVING = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_au
 
 def als_html(g: dict[str, Any]) -> str:
     return _OMGEVING.get_template("beleidsplan/document.html").render(titel=g["plan"].titel, blokken=document(g))
+
+
+@cache
+def pdf_mogelijk() -> bool:
+    """WeasyPrint imports only when pango and friends are installed on the system."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
 
 
 def _pdf(html: str) -> bytes:

@@ -618,6 +618,9 @@ def _download(inhoud: bytes, media_type: str, naam: str) -> Response[bytes]:
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/export.pdf", guards=LEZERS, include_in_schema=False)
 async def export_pdf(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
     g = await _export_gegevens(request, runtime, beleidsplan_id)
+    if not export.pdf_mogelijk():
+        # Without the system's text libraries: the same document as a printable page.
+        return Response(export.als_html(g).encode(), media_type="text/html")
     return _download(await export.als_pdf(g, request), "application/pdf", _bestandsnaam(g["plan"], "pdf"))
 
 
