@@ -122,6 +122,13 @@ async def test_een_plan_doorloopt_de_zes_stappen(dienst: Any, http: Any) -> None
     assert "Geert Goossens" in geschiedenis and "Stand: Rood werd Oranje" in geschiedenis
     assert "TOE-04: stand (geen) werd Rood" in geschiedenis and "Actie toegevoegd bij TOE-04" in geschiedenis
 
+    # An element no longer chosen loses its score; its actions stay in the plan.
+    r = await formulier(gent, f"{plan}/kiezen", {"elementen": ["REG-09", "DIE-01"]})
+    assert r.status_code == 303
+    pagina = (await gent.get(plan)).text
+    assert "Acties bij elementen die niet meer gekozen zijn" in pagina and "Laptops uitlenen via de bib" in pagina
+    assert "TOE-04 niet meer gekozen" in (await gent.get(f"{plan}/opvolgen")).text
+
     r = await formulier(gent, plan, {}, naar=f"{plan}/publiceren")  # the plan page's publish form
     assert r.status_code == 303
     (gepubliceerd,) = await outbox(dienst, "be.dinet.beleidsplan.gepubliceerd.v1")

@@ -182,6 +182,7 @@ async def toon_plan(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: 
         vragen=vragen,
         nieuwere_catalogus=nieuwste.versie if nieuwste.versie != plan.catalogus_versie else None,
         acties_per_element={eid: [a for a in alles["acties"] if a.element_id == eid] for eid in elementen},
+        losse_acties=[a for a in alles["acties"] if a.element_id not in elementen],
     )
 
 
