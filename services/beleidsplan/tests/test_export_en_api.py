@@ -132,3 +132,13 @@ async def test_de_api_geeft_de_catalogus_en_de_eigen_plannen(gent: Any) -> None:
     schema = (await gent.get("/beleidsplan/schema/openapi.json")).json()
     for pad in ("/beleidsplan/api/v1/catalogus", "/beleidsplan/api/v1/plannen", "/beleidsplan/api/v1/plannen/{beleidsplan_id}", "/beleidsplan/api/v1/zelfevaluaties"):
         assert pad in schema["paths"], pad
+
+
+async def test_een_plan_aanmaken_met_idempotency_key_gebeurt_maar_een_keer(gent: Any) -> None:
+    sleutel = {"Idempotency-Key": str(uuid.uuid4())}
+    eerste = await gent.post("/beleidsplan/api/v1/plannen", json=plan_met_acties(3), headers=sleutel)
+    tweede = await gent.post("/beleidsplan/api/v1/plannen", json=plan_met_acties(3), headers=sleutel)
+    assert eerste.status_code == tweede.status_code == 201
+    assert tweede.headers.get("idempotent-replayed") == "true" and tweede.json()["id"] == eerste.json()["id"]
+    assert len(eerste.json()["acties"]) == 3
+    assert len((await gent.get("/beleidsplan/api/v1/plannen")).json()["plannen"]) == 1

@@ -24,6 +24,8 @@ def create_app(runtime: Runtime):
             "De beleidstool digitale inclusie voor lokale besturen: de catalogus van beleidselementen, "
             "de beleidsplannen van je eigen lokaal bestuur en de zelfevaluatie."
         ),
+        # A client that got no answer to "create this plan" may send it again with the same key.
+        idempotentie=True,
     )
 
 

@@ -198,10 +198,9 @@ async def api_plannen(request: Req, runtime: NamedDependency[Runtime]) -> Planne
     return PlannenUit(plannen=[PlanSamenvatting(**_samenvatting(p)) for p in plannen])
 
 
-async def _plan_uit(runtime: Runtime, plan: Beleidsplan) -> PlanUit:
-    async with runtime.db.engine.connect() as conn:
-        elementen = await store.elementen(conn, plan.beleidsplan_id)
-        acties = await store.acties(conn, plan.beleidsplan_id)
+async def _plan_uit(conn: Any, plan: Beleidsplan) -> PlanUit:
+    elementen = await store.elementen(conn, plan.beleidsplan_id)
+    acties = await store.acties(conn, plan.beleidsplan_id)
     catalogus = domain.catalogus_van(plan)
 
     def tekst(eid: str) -> str:
@@ -223,7 +222,8 @@ async def _plan_uit(runtime: Runtime, plan: Beleidsplan) -> PlanUit:
 async def api_plan(request: Req, runtime: NamedDependency[Runtime], beleidsplan_id: FromPath[uuid.UUID]) -> PlanUit:
     """Keuzes, scores, prioriteiten en acties. Een plan van een ander lokaal bestuur bestaat voor jou niet (404)."""
     plan, _ = await toegang.leesbaar(request, runtime, beleidsplan_id)
-    return await _plan_uit(runtime, plan)
+    async with runtime.db.engine.connect() as conn:
+        return await _plan_uit(conn, plan)
 
 
 class PlanElementIn(BaseModel):
@@ -310,9 +310,12 @@ async def api_plan_aanmaken(request: Req, runtime: NamedDependency[Runtime], dat
         for a in acties:
             await store.voeg_actie_toe(conn, plan.beleidsplan_id, a)
         await store.noteer(conn, plan.beleidsplan_id, naam, f"{len(gekozen)} elementen en {len(acties)} acties ingevoerd via de API")
+        # Read back in the same transaction: with an Idempotency-Key the request's answer is
+        # stored with its effect, before either is committed.
         opgeslagen = await store.plan(conn, plan.beleidsplan_id)
-    assert opgeslagen is not None
-    return Response((await _plan_uit(runtime, opgeslagen)).model_dump(mode="json"), status_code=201, headers={"Location": f"{API}/plannen/{plan.beleidsplan_id}"})
+        assert opgeslagen is not None
+        uit = await _plan_uit(conn, opgeslagen)
+    return Response(uit.model_dump(mode="json"), status_code=201, headers={"Location": f"{API}/plannen/{plan.beleidsplan_id}"})
 
 
 class ZelfevaluatieIn(BaseModel):
