@@ -120,6 +120,7 @@ async def _startpagina(request: Req, runtime: Runtime, *, fouten: list[Fout] | N
         status=status,
         wie=wie,
         bestuur=org is not None,
+        bestuur_zonder_organisatie=wie is not None and wie.heeft(Rol.BESTUUR) and org is None,
         medewerker=wie is not None and wie.heeft(Rol.MEDEWERKER),
         organisatie=profiel.naam if profiel else "je lokaal bestuur",
         plannen=plannen,
