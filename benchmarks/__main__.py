@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 BENCHMARKS = ("relay", "consumer", "latency", "partners", "inschrijvingen")
-# Opt-in (minutes each): `--only kpi-rebuild kpi-dashboard`, see README.md.
-OPT_IN = ("kpi-rebuild", "kpi-dashboard")
+# Opt-in (minutes each, or not about the bus): `--only kpi-rebuild kpi-dashboard beleidsplan`, see README.md.
+OPT_IN = ("kpi-rebuild", "kpi-dashboard", "beleidsplan")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,6 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kpi-events", type=int, default=1_000_000, help="kpi-rebuild: events in the generated history (1000000)")
     parser.add_argument("--kpi-leden", type=int, default=100_000, help="kpi-dashboard: members (100000)")
     parser.add_argument("--kpi-aanwezigheden", type=int, default=1_000_000, help="kpi-dashboard: attendances (1000000)")
+    parser.add_argument("--beleidsplan-acties", type=int, default=30, help="beleidsplan: actions in the exported plan (30)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     return parser.parse_args(argv)
 
@@ -80,6 +81,10 @@ async def run(args: argparse.Namespace) -> int:
             from .kpi_dashboard import bench_kpi_dashboard
 
             await bench_kpi_dashboard(servers, report, args.kpi_leden, args.kpi_aanwezigheden)
+        if "beleidsplan" in args.only:
+            from .beleidsplan_export import bench_beleidsplan_export
+
+            await bench_beleidsplan_export(servers, report, args.beleidsplan_acties)
         if "partners" in args.only:
             from .partners import bench_partners
 

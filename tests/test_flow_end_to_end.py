@@ -84,15 +84,18 @@ async def test_sign_up_reaches_kpi_mail_and_beleidsplan_counts(stack, csrf):
 
     await wait_until(newsletter_confirmed, timeout=15)
 
-    # 5. beleidsplan: a signed-in person of a local government starts a plan; kpi shows it.
+    # 5. beleidsplan: a person of a local government signs in once, on the platform, and starts
+    #    a plan in the beleidstool with that same cookie; kpi shows it.
     beleidsplan = stack.client("beleidsplan")
-    login_page = await beleidsplan.get("/beleidsplan/aanmelden")
-    signed_in = await beleidsplan.post(
-        "/beleidsplan/aanmelden",
-        data={"_csrf_token": csrf(login_page.text), "gebruikersnaam": "gent", "wachtwoord": "demo"},
+    login_page = await registratie.get("/registratie/inloggen")
+    signed_in = await registratie.post(
+        "/registratie/inloggen",
+        data={"_csrf_token": csrf(login_page.text), "gebruikersnaam": "gent", "wachtwoord": "demo", "volgende": "/beleidsplan/"},
     )
     assert signed_in.status_code == 303, signed_in.text
+    beleidsplan.cookies.set("dinet_sessie", signed_in.cookies["dinet_sessie"])  # one domain behind the gateway
     overview = await beleidsplan.get("/beleidsplan/")
+    assert "Je bent aangemeld voor" in overview.text
     started = await beleidsplan.post(
         "/beleidsplan/plannen",
         data={"_csrf_token": csrf(overview.text), "titel": "Digitaal Gent voor iedereen"},

@@ -23,9 +23,6 @@ ANONIEM = None
 TOKEN = "token"  # a partner's bearer token, not a role: every cookie gets 401
 
 PUBLIEK = "publiek"
-# Beleidsplan's plan pages: its own sign-in, or the shared identity of a local government. Anyone
-# else is sent to beleidsplan's own sign-in page (which may know them), not refused.
-BESTUUR_OF_EIGEN = "bestuur of eigen aanmelding"
 
 # (methods, path regex, expectation); the first match wins. Paths are Litestar's templates.
 BELEID: list[tuple[str, str, Any]] = [
@@ -49,8 +46,7 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET", r"/registratie/partners/handleiding", PUBLIEK),
     ("GET", r"/kpi/api/v1/kpis", PUBLIEK),  # the foundation's published aggregate figures
     ("GET", r"/beleidsplan/?", PUBLIEK),  # explains the tool; lists plans only for who is signed in
-    ("GET|POST", r"/beleidsplan/(aanmelden|afmelden)", PUBLIEK),
-    ("GET", r"/beleidsplan/api/v1/demo-accounts", PUBLIEK),  # demo mode only, where the passwords are public
+    ("GET", r"/beleidsplan/api/v1/catalogus", PUBLIEK),  # the beleidstool's card set is public
     # --- a partner's token, never a cookie -----------------------------------------------------
     ("POST", r"/registratie/api/v1/partner/gebeurtenissen", TOKEN),
     # --- fixed rules ---------------------------------------------------------------------------
@@ -63,7 +59,13 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET|POST", r"/kpi/(doelen|afsluiten|heropenen)", {Rol.MEDEWERKER}),  # changes the figures
     ("POST|PUT|PATCH|DELETE", r"/kpi/.*", {Rol.MEDEWERKER}),
     ("GET", r"/kpi(/.*)?", {Rol.MEDEWERKER, Rol.STUURGROEP}),  # read-only for the steering committee
-    (".*", r"/beleidsplan/plannen(/.*)?", BESTUUR_OF_EIGEN),
+    # The beleidstool: a local government works on its own plans (another's is a 404, see
+    # test_beleidsplan_alleen_eigen_organisatie); VVSG staff read every plan and its exports.
+    ("GET", r"/beleidsplan/plannen/\{beleidsplan_id:uuid\}(/export\.(pdf|odt)|/acties\.(csv|xlsx))?", {Rol.BESTUUR, Rol.MEDEWERKER}),
+    ("GET", r"/beleidsplan/api/v1/plannen(/\{beleidsplan_id:uuid\})?", {Rol.BESTUUR, Rol.MEDEWERKER}),
+    (".*", r"/beleidsplan/(plannen|zelfevaluatie)(/.*)?", {Rol.BESTUUR}),
+    ("POST", r"/beleidsplan/api/v1/.*", {Rol.BESTUUR}),
+    ("GET", r"/beleidsplan/overzicht", {Rol.MEDEWERKER}),  # across all plans, anonymised
 ]
 
 # Routes whose guard is known to be missing or wrong (reported to whoever owns them). The test
@@ -137,8 +139,6 @@ def uitkomst(e: Eindpunt, r: httpx.Response) -> str:
     """What happened: "aanmelden" (sent to sign in / 401), "geweigerd" (the guard's 403) or "toegelaten"."""
     if r.status_code == 303 and r.headers.get("location", "").startswith("/registratie/inloggen?volgende="):
         return "aanmelden"
-    if r.status_code == 303 and r.headers.get("location") == "/beleidsplan/aanmelden":
-        return "aanmelden"
     if r.status_code == 401:
         return "aanmelden"
     # The guard's 403 names the roles; a handler's own 403 (e.g. another member's data) is not a denial here.
@@ -152,8 +152,6 @@ def verwacht(e: Eindpunt, rol: Rol | None, regel: Any) -> str:
         return "toegelaten"
     if regel == TOKEN:
         return "aanmelden"
-    if regel == BESTUUR_OF_EIGEN:
-        return "toegelaten" if rol is Rol.BESTUUR else "aanmelden"
     if rol is None:
         return "aanmelden"
     return "toegelaten" if rol in regel else "geweigerd"
@@ -250,9 +248,33 @@ async def test_denials_look_right_for_pages_and_api(diensten: dict[str, Any], ht
     assert (await stuurgroep.get("/kpi/doelen")).status_code == 403
 
 
+async def test_beleidsplan_alleen_eigen_organisatie(diensten: dict[str, Any], http: Any) -> None:
+    """Within the role: a local government reads and changes only its own organisation's plans,
+    VVSG staff read every plan but change none."""
+    beleidsplan = diensten["beleidsplan"]
+    gent = await _client(beleidsplan, Rol.BESTUUR, http)
+    r = await gent.post("/beleidsplan/api/v1/plannen", json={"titel": "Plan van Gent", "elementen": [{"element_id": "REG-01"}]})
+    assert r.status_code == 201, r.text
+    plan = r.json()["pagina"]
+    leuven = http(beleidsplan, follow_redirects=False)
+    leuven.cookies.set(COOKIE, maak_cookie(
+        Identiteit("matrix:leuven", "Lies", frozenset({Rol.BESTUUR}), organisatie_id=uuid.uuid5(uuid.NAMESPACE_URL, "https://data.vlaanderen.be/id/gemeente/24062")),
+        beleidsplan.settings.secret_key,
+    ))
+    medewerker = await _client(beleidsplan, Rol.MEDEWERKER, http)
+    for pad in (plan, f"{plan}/export.pdf", f"{plan}/acties.csv", f"/beleidsplan/api/v1/plannen/{plan.rsplit('/', 1)[1]}"):
+        assert (await gent.get(pad)).status_code == 200, pad
+        assert (await medewerker.get(pad)).status_code == 200, pad
+        assert (await leuven.get(pad)).status_code == 404, pad
+    for pad in (f"{plan}/kiezen", f"{plan}/acties/nieuw"):
+        assert (await gent.get(pad)).status_code == 200, pad
+        assert (await leuven.get(pad)).status_code == 404, pad
+        assert (await medewerker.get(pad)).status_code == 403, pad
+
+
 def test_the_policy_has_no_dead_rules() -> None:
     """Every rule in BELEID is a regular expression that compiles and names known methods."""
     for methodes, patroon, verwachting in BELEID:
         re.compile(patroon)
         assert set(methodes.replace(".*", "GET").split("|")) <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-        assert verwachting in (PUBLIEK, TOKEN, BESTUUR_OF_EIGEN) or (isinstance(verwachting, set) and verwachting <= set(Rol))
+        assert verwachting in (PUBLIEK, TOKEN) or (isinstance(verwachting, set) and verwachting <= set(Rol))

@@ -3,6 +3,7 @@ reach the KPI figures through the bus."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date
@@ -20,6 +21,7 @@ async def test_dinet_seed_fills_a_running_stack_so_the_kpis_are_not_zero(dinet_u
         seed = stack.dinet("seed")
         assert seed.returncode == 0, seed.stdout + seed.stderr
         assert "Leden: 40 nieuw" in seed.stdout
+        assert "Beleidsplan van Gent: nieuw, met 8 elementen, 3 acties en een zelfevaluatie" in seed.stdout
 
         async def figures() -> dict[str, float]:
             answer = await stack.client.get("/kpi/api/v1/kpis", params={"jaar": date.today().year})
@@ -30,4 +32,20 @@ async def test_dinet_seed_fills_a_running_stack_so_the_kpis_are_not_zero(dinet_u
             return f["od11_leden"] >= 40 and any(f[k] > 0 for k in ACTIVITEIT_KPIS)
 
         await wait_until(counted, timeout=20)
+
+        # The demo local government's plan, with the network's offer for its red elements.
+        gent = subprocess.run([sys.executable, "-m", "dinet_cli", "seed"], env=dinet_up.env, capture_output=True, text=True, timeout=120)
+        assert gent.returncode == 0 and "Beleidsplan van Gent: bestond al" in gent.stdout, gent.stdout + gent.stderr
+        aanmelden = await stack.client.get("/registratie/inloggen")
+        token = re.search(r'name="_csrf_token"\s+value="([^"]+)"', aanmelden.text).group(1)
+        r = await stack.client.post("/registratie/inloggen", data={"gebruikersnaam": "gent", "wachtwoord": "demo", "_csrf_token": token, "volgende": "/beleidsplan/"})
+        assert r.status_code == 303
+        (plan,) = (await stack.client.get("/beleidsplan/api/v1/plannen")).json()["plannen"]
+
+        async def met_aanbod() -> bool:
+            return "Opleiding: digitale drempels in het sociaal huis" in (await stack.client.get(plan["pagina"])).text
+
+        await wait_until(met_aanbod, timeout=20)
+        assert "Een uitleensysteem voor laptops" in (await stack.client.get(plan["pagina"])).text
+        assert "Jullie, " in (await stack.client.get("/beleidsplan/zelfevaluatie")).text
     assert stack.exit_code == 0, stack.console.read_text()

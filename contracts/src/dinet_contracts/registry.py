@@ -22,7 +22,12 @@ from .events.activiteiten import (
     FeedbackOntvangen,
     InschrijvingGewijzigd,
 )
-from .events.beleidsplan import BeleidsplanAangemaakt, BeleidsplanGepubliceerd
+from .events.beleidsplan import (
+    BeleidsplanAangemaakt,
+    BeleidsplanGepubliceerd,
+    OndersteuningsnoodGesignaleerd,
+    ZelfevaluatieIngediend,
+)
 from .events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend
 from .events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd, NieuwsbriefVerzonden
 from .events.registratie import (
@@ -57,7 +62,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         AanwezigheidGeregistreerd,
         FeedbackOntvangen,
     ),
-    "beleidsplan": (BeleidsplanAangemaakt, BeleidsplanGepubliceerd),
+    "beleidsplan": (BeleidsplanAangemaakt, BeleidsplanGepubliceerd, ZelfevaluatieIngediend, OndersteuningsnoodGesignaleerd),
     "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden, NieuwsbriefVerzonden),
     "kpi": (KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend),
 }

@@ -103,6 +103,25 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
         description="Wist contactgegevens van wie gewist werd; stopt mails aan wie uitschreef.",
     ),
     ConsumerDef(
+        durable="registratie-ondersteuning",
+        service="registratie",
+        stream=EVENTS.name,
+        filter_subjects=(_subject("be.dinet.ondersteuningsnood.gesignaleerd.v1"),),
+        description="Zet vragen om ondersteuning op maat uit beleidsplannen op de lijst van VVSG.",
+    ),
+    ConsumerDef(
+        durable="beleidsplan-aanbod",
+        service="beleidsplan",
+        stream=EVENTS.name,
+        # Every version of the activity events (v1 ones are read as v2), and the organisations
+        # for a plan's municipality profile.
+        filter_subjects=(
+            "dinet.evt.registratie.activiteit.>",
+            _subject("be.dinet.organisatie.bijgewerkt.v1"),
+        ),
+        description="Houdt het komende aanbod van het netwerk per beleidselement en de gemeenteprofielen bij.",
+    ),
+    ConsumerDef(
         durable="registratie-partners",
         service="registratie",
         stream=PARTNERS.name,

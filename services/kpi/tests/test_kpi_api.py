@@ -10,7 +10,7 @@ import pytest
 
 from dinet_contracts import OrganisatieType, wrap
 from dinet_contracts.envelope import CONTENT_TYPE, CloudEvent, Event
-from dinet_contracts.events.beleidsplan import BeleidsplanAangemaakt
+from dinet_contracts.events.beleidsplan import BeleidsplanAangemaakt, ZelfevaluatieIngediend
 from dinet_contracts.events.meldingen import NieuwsbriefInschrijvingBevestigd
 from dinet_contracts.events.registratie import LidGeregistreerd
 from dinet_contracts.topology import EVENTS
@@ -147,6 +147,36 @@ async def test_beleidsplan_en_nieuwsbrief_als_contextcijfer(dienst):
     assert {"ctx_beleidsplannen_gestart", "ctx_nieuwsbrief_bevestigd"} <= set(ids)
     assert cijfers(body)["ctx_beleidsplannen_gestart"] == 2
     assert cijfers(body)["ctx_nieuwsbrief_bevestigd"] == 1
+
+
+def zelfevaluatie(
+    org: uuid.UUID, jaar: int, *, zelfevaluatie_id: uuid.UUID | None = None, op: datetime | None = None
+) -> ZelfevaluatieIngediend:
+    return ZelfevaluatieIngediend(
+        zelfevaluatie_id=zelfevaluatie_id or uuid.uuid4(),
+        organisatie_id=org,
+        jaar=jaar,
+        catalogus_versie="test",
+        aantal_wel={"VV": 3, "CC": 4, "PE": 2},
+        ingediend_op=op or datetime.now(UTC),
+    )
+
+
+async def test_lokale_besturen_met_een_zelfevaluatie_dit_jaar(dienst):
+    runtime, client, bus = dienst
+    gent, leuven = uuid.uuid4(), uuid.uuid4()
+    herzien = uuid.uuid4()
+    await bus.publiceer(zelfevaluatie(gent, JAAR, zelfevaluatie_id=herzien))
+    await bus.publiceer(zelfevaluatie(gent, JAAR, zelfevaluatie_id=herzien))  # revised: the same assessment
+    await bus.publiceer(zelfevaluatie(leuven, JAAR))
+    await bus.publiceer(zelfevaluatie(leuven, JAAR - 1, op=datetime(JAAR - 1, 11, 5, tzinfo=UTC)))  # counts in its own year
+    # About last year but sent only now, after that year's reference date: it does not change it.
+    await bus.publiceer(zelfevaluatie(uuid.uuid4(), JAAR - 1))
+    await bus.verwerkt()
+
+    assert cijfers((await client.get("/kpi/api/v1/kpis")).json())["ctx_zelfevaluaties"] == 2
+    assert cijfers((await client.get(f"/kpi/api/v1/kpis?jaar={JAAR - 1}")).json())["ctx_zelfevaluaties"] == 1
+    assert "Lokale besturen met een zelfevaluatie" in (await client.get("/kpi/api/v1/kpis")).text
 
 
 async def test_jaarfilter(dienst):

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from dinet_chassis.web.auth import Rol
+from dinet_contracts.events.activiteiten import ActiviteitAfgelopenV2, ActiviteitV2
 from dinet_contracts.types import ActiviteitSoort as S
 from dinet_contracts.types import Trekker, Vorm
 from kpi.herbouw import herbouw
@@ -116,7 +117,8 @@ async def test_doorklikken_opsplitsen_en_uitleggen(dienst, als, maak):
             maak.organisatie(gent, "Gent", provincie="Oost-Vlaanderen", inwoners=265_000),
             maak.organisatie(brugge, "Brugge", provincie="West-Vlaanderen", inwoners=119_000),
             maak.event(online),
-            maak.event(fysiek),
+            # Version 2 (registratie publishes it) counts and is explained like version 1.
+            ActiviteitAfgelopenV2(activiteit_id=fysiek.activiteit_id, activiteit=ActiviteitV2(**fysiek.model_dump(), elementen=("DIE-01",))),
             maak.aanwezig(online, organisatie_id=gent),
             maak.aanwezig(fysiek, organisatie_id=gent),
             maak.aanwezig(fysiek, organisatie_id=brugge, uren="1.5"),
@@ -144,7 +146,7 @@ async def test_doorklikken_opsplitsen_en_uitleggen(dienst, als, maak):
 
     uitleg = (await client.get("/kpi/api/v1/kpis/od12_deelnemersuren/uitleg?jaar=2025")).json()
     types = sorted(g["type"] for g in uitleg["gebeurtenissen"])
-    assert types == ["be.dinet.aanwezigheid.geregistreerd.v1"] * 3 + ["be.dinet.activiteit.afgelopen.v1"] * 2
+    assert types == ["be.dinet.aanwezigheid.geregistreerd.v1"] * 3 + ["be.dinet.activiteit.afgelopen.v1", "be.dinet.activiteit.afgelopen.v2"]
     pagina = await client.get("/kpi/kpi/od12_deelnemersuren/uitleg?jaar=2025")
     assert "AanwezigheidGeregistreerd" in pagina.text and "5 gebeurtenissen" in pagina.text
 

@@ -155,3 +155,21 @@ async def test_partners_publish_v2_and_a_later_v1_keeps_what_only_v2_says(start_
 async def _is_versie(rij: Any, versie: int) -> bool:
     r = await rij()
     return r is not None and r["versie"] == versie
+
+
+async def test_the_partner_http_door_accepts_v2_and_names_an_unknown_element(start_service: Any, http: Any) -> None:
+    from registratie.toegang import opslag as toegang_opslag
+
+    async with start_service(DEFINITION) as runtime:
+        _, nieuw = await toegang_opslag.maak_sleutel(runtime.db, MEDIAWIJS, "proef", "test")
+        headers = {"Content-Type": "application/cloudevents+json", "Authorization": f"Bearer {nieuw.token}"}
+        a = ActiviteitV2(**activiteit().model_dump(), elementen=("VAA-03",), deelnamelink="https://mediawijs.example/live")
+        client = http(runtime)
+        r = await client.post("/registratie/api/v1/partner/gebeurtenissen", content=bericht(ActiviteitGeplandV2, a), headers=headers)
+        assert r.status_code == 202, r.text
+        fout = json.loads(bericht(ActiviteitGeplandV2, a))
+        fout["data"]["activiteit"]["elementen"] = ["VAA-99"]
+        r = await client.post("/registratie/api/v1/partner/gebeurtenissen", content=json.dumps(fout), headers=headers)
+        assert r.status_code == 422, r.text
+        (e,) = r.json()["errors"]
+        assert e["veld"].startswith("data.activiteit.elementen") and "VAA-99" in e["melding"]

@@ -42,6 +42,14 @@ async def opzet(runtime: Any) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
             [{"id": i, "n": naam, "e": f"{i}@gent.be", "o": GENT} for i, naam in zip(leden, ["An", "Bart", "Cis"])]
             + [{"id": naamgenote, "n": "An", "e": f"{naamgenote}@antwerpen.be", "o": organisatie_id_voor_nis("11002")}],
         )
+        # An open request for tailored support from a local government's plan.
+        await conn.execute(
+            text(
+                "INSERT INTO ondersteuningsvragen (vraag_id, organisatie_id, beleidsplan_id, element_id, element_tekst, vraag,"
+                " gesignaleerd_op) VALUES (:v, :o, :p, 'REG-09', 'Inwoners betrekken', 'Hoe bereiken we adviesraden?', now())"
+            ),
+            {"v": uuid.uuid4(), "o": GENT, "p": uuid.uuid4()},
+        )
     komend = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)), source=runtime.source)
     voorbij = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)), source=runtime.source)
     await levenscyclus.markeer_afgelopen(runtime.db, voorbij, source=runtime.source)
@@ -113,6 +121,9 @@ async def test_activity_pages_pass_axe(start_service: Any) -> None:
                 ):
                     await staf.goto(b + pad)
                     assert await axe_violations(staf) == [], pad
+                await staf.goto(f"{basis}/registratie/beheer/ondersteuningsvragen")
+                assert "Hoe bereiken we adviesraden?" in await staf.content()
+                assert await axe_violations(staf) == []
                 await staf.goto(f"{b}/nieuw")
                 await staf.fill("#titel", "")
                 await staf.click("form[action$='/nieuw'] button[type=submit]")

@@ -25,6 +25,8 @@ from ..parsing import add_command
 
 TIMEOUT = 15.0
 MEDEWERKER, WACHTWOORD = "medewerker", "demo"
+BESTUUR = "gent"  # the demo local government: its plan shows a fresh `dinet up` a real beleidsplan
+BELEIDSPLAN_API = "/beleidsplan/api/v1"
 INLOGGEN = "/registratie/inloggen"
 LEDEN_API = "/registratie/api/v1/leden"
 ACTIVITEITEN_API = "/registratie/api/v1/activiteiten"
@@ -57,6 +59,7 @@ class Plan:
     trekker: str = "vvsg"
     lokaal_bestuur: bool = False  # adviesgesprek: for one local government
     capaciteit: int | None = None
+    elementen: tuple[str, ...] = ()  # beleidstool elements it serves: a local plan shows it there
 
 
 PLANNEN = (
@@ -68,9 +71,9 @@ PLANNEN = (
     Plan("adviesgesprek", "Adviesgesprek lokaal actieplan digitale inclusie", -45, (14, 15), lokaal_bestuur=True),
     Plan("netwerk_specifiek", "Netwerkmoment digicoaches", -30, (13, 15), vorm="online"),
     Plan("infosessie", "Infosessie: phishing herkennen met kwetsbare burgers", -14, (19, 21), vorm="online"),
-    Plan("netwerk_algemeen", "Netwerkdag digitale inclusie (najaar)", 10, (9, 16), capaciteit=120),
-    Plan("thematische_opleiding", "Opleiding: digitale drempels in het sociaal huis", 20, (9, 12), capaciteit=25),
-    Plan("infosessie", "Infosessie: e-ID en itsme voor loketmedewerkers", 25, (10, 12), vorm="online"),
+    Plan("netwerk_algemeen", "Netwerkdag digitale inclusie (najaar)", 10, (9, 16), capaciteit=120, elementen=("REG-03", "REG-11")),
+    Plan("thematische_opleiding", "Opleiding: digitale drempels in het sociaal huis", 20, (9, 12), capaciteit=25, elementen=("DIE-01", "DIE-09")),
+    Plan("infosessie", "Infosessie: e-ID en itsme voor loketmedewerkers", 25, (10, 12), vorm="online", elementen=("DIE-03", "VAA-07")),
     Plan("adviesgesprek", "Adviesgesprek digitale dienstverlening", 30, (10, 11), lokaal_bestuur=True),
 )
 
@@ -152,8 +155,10 @@ class Zaaier:
             raise SeedFout("de organisatie VVSG staat niet in de lijst van organisaties.")
         for plan in PLANNEN:
             self.activiteit(plan, leden, vvsg, besturen)
+        plan_regel = Beleidsplanner(self.client.base_url).zaai()
         t = self.teller
         return [
+            plan_regel,
             f"Leden: {t['nieuwe_leden']} nieuw, {t['bestaande_leden']} bestonden al",
             f"Activiteiten: {t['nieuwe_activiteiten']} nieuw, {t['bestaande_activiteiten']} bestonden al",
             f"Nieuwe inschrijvingen: {t['inschrijvingen']}",
@@ -288,6 +293,8 @@ class Zaaier:
             "ondersteuning": "",
             "methode": "",
             "url": "",
+            "elementen": list(plan.elementen),
+            "pijlers": sorted({e[:3] for e in plan.elementen}),
         }
         antwoord = self.formulier(f"{BEHEER}/nieuw", velden)
         gevonden = re.search(rf"{BEHEER}/([0-9a-f-]{{36}})", antwoord.headers.get("location", ""))
@@ -334,6 +341,84 @@ class Zaaier:
             _zeg("  als afgelopen gemarkeerd")
         elif antwoord.status_code != 409:  # already held: a second run
             raise SeedFout(f"‘{titel}’ als afgelopen markeren gaf {antwoord.status_code}.")
+
+
+DEMO_PLAN_TITEL = "Digitaal mee in Gent 2026-2031"
+DEMO_PLAN: dict[str, Any] = {
+    "titel": DEMO_PLAN_TITEL,
+    "voorbereiding": {
+        "risicogroepen": "Alleenwonende ouderen, nieuwkomers die Nederlands leren, gezinnen in armoede zonder laptop.",
+        "bestaande_acties": "Digipunten in de bibliotheek en drie dienstencentra; een digibank via het OCMW.",
+        "partners": "Bibliotheek, OCMW, dienstencentra, Link in de Kabel, vrijwillige digibuddies.",
+        "meerjarenplan": "Digitale inclusie staat bij de beleidsdoelstelling sociale inclusie, nog zonder eigen budget.",
+    },
+    "elementen": [
+        {"element_id": "TOE-01", "score": "groen", "notitie": "Openbare computers in alle bibfilialen.", "prioriteit": "niet_nu"},
+        {"element_id": "TOE-04", "score": "rood", "notitie": "Nog geen uitleensysteem voor laptops.", "prioriteit": "kort"},
+        {"element_id": "VAA-03", "score": "oranje", "notitie": "Workshops alleen in het centrum.", "prioriteit": "lang"},
+        {"element_id": "VAA-05", "score": "oranje", "notitie": "Twaalf digibuddies, te weinig.", "prioriteit": "kort"},
+        {"element_id": "DIE-01", "score": "rood", "notitie": "Loketmedewerkers herkennen digitale kwetsbaarheid niet.", "prioriteit": "kort"},
+        {"element_id": "DIE-02", "score": "groen", "notitie": "Gratis nummer en loketten blijven.", "prioriteit": "niet_nu"},
+        {"element_id": "REG-01", "score": "oranje", "notitie": "Coördinator voor halftijds.", "prioriteit": "lang"},
+        {"element_id": "REG-09", "score": "rood", "notitie": "Inwoners nog niet betrokken.", "prioriteit": "lang"},
+    ],
+    "acties": [
+        {"element_id": "TOE-04", "wat": "Een uitleensysteem voor laptops en tablets via de bibliotheek opzetten", "eigenaar": "Dienst welzijn",
+         "betrokken": "Bibliotheek, OCMW, digibank", "start": "2026-09-01", "einde": "2027-06-30", "budget": "25000", "bbc_code": "0909",
+         "doelgroep": "Gezinnen met een leefloon", "indicator": "Uitgeleende toestellen per jaar", "baseline": "0", "streefwaarde": "300",
+         "bron": "Uitleenregister bibliotheek", "status": "oranje", "evaluatiedatum": "2027-03-31",
+         "beleidsdoelstelling": "BD3 Iedereen kan mee in de digitale samenleving", "actieplan": "AP3.2 Toegang tot toestellen"},
+        {"element_id": "VAA-05", "wat": "Twintig nieuwe digibuddies werven en vormen", "eigenaar": "Vrijwilligerspunt",
+         "betrokken": "Dienstencentra, Link in de Kabel", "start": "2026-10-01", "einde": "2027-12-31", "budget": "6000", "bbc_code": "0950",
+         "doelgroep": "Vrijwilligers", "indicator": "Actieve digibuddies", "baseline": "12", "streefwaarde": "32",
+         "bron": "Vrijwilligersregistratie", "status": "rood", "evaluatiedatum": "2027-06-30",
+         "beleidsdoelstelling": "BD3 Iedereen kan mee in de digitale samenleving", "actieplan": "AP3.1 Digitale vaardigheden"},
+        {"element_id": "DIE-01", "wat": "Alle loketmedewerkers volgen de opleiding digitale drempels herkennen", "eigenaar": "Dienst HR",
+         "betrokken": "Klantencontact, OCMW", "start": "2027-01-15", "einde": "2027-05-31", "budget": "4500", "bbc_code": "0119",
+         "doelgroep": "Loketmedewerkers", "indicator": "Aandeel opgeleide loketmedewerkers", "baseline": "10%", "streefwaarde": "90%",
+         "bron": "Opleidingsregister", "status": "rood", "evaluatiedatum": "2027-06-30",
+         "beleidsdoelstelling": "BD1 Een klantvriendelijke dienstverlening", "actieplan": "AP1.4 Inclusieve loketten"},
+    ],
+}
+ZELFEVALUATIE_WEL = frozenset({"VV-2", "VV-3", "VV-4", "CC-1", "CC-2", "CC-3", "CC-5", "PE-1", "PE-2"})
+
+
+class Beleidsplanner:
+    """The demo local government's plan and self-assessment, through the beleidstool's API while
+    signed in as the demo account `gent` (a session of its own, beside the staff one)."""
+
+    def __init__(self, base_url: Any) -> None:
+        self.base_url = base_url
+
+    def zaai(self) -> str:
+        with httpx.Client(base_url=self.base_url, timeout=TIMEOUT, trust_env=False) as client:
+            pagina = client.get(INLOGGEN)
+            token = re.search(r'name="_csrf_token"\s+value="([^"]+)"', pagina.text)
+            if token is None:
+                raise SeedFout(f"het formulier op {INLOGGEN} heeft geen CSRF-token.")
+            antwoord = client.post(
+                INLOGGEN,
+                data={"gebruikersnaam": BESTUUR, "wachtwoord": WACHTWOORD, "volgende": "/beleidsplan/", "_csrf_token": html.unescape(token.group(1))},
+            )
+            if antwoord.status_code != 303:
+                raise SeedFout(f"aanmelden als {BESTUUR} lukt niet (antwoord {antwoord.status_code}).")
+            bestaand = client.get(f"{BELEIDSPLAN_API}/plannen")
+            bestaand.raise_for_status()
+            if any(p["titel"] == DEMO_PLAN_TITEL for p in bestaand.json()["plannen"]):
+                _zeg(f"Beleidsplan bestaat al: {DEMO_PLAN_TITEL}")
+                return "Beleidsplan van Gent: bestond al"
+            antwoord = client.post(f"{BELEIDSPLAN_API}/plannen", json=DEMO_PLAN)
+            if antwoord.status_code != 201:
+                raise SeedFout(f"het demobeleidsplan aanmaken gaf {antwoord.status_code}: {antwoord.text[:300]}")
+            catalogus = client.get(f"{BELEIDSPLAN_API}/catalogus").json()
+            acties = [a["id"] for f in catalogus["beleidsfasen"] for a in f["beleidsacties"]]
+            antwoorden = {a: ("wel" if a in ZELFEVALUATIE_WEL else "eerder_niet") for a in acties}
+            zelfevaluatie = client.post(f"{BELEIDSPLAN_API}/zelfevaluaties", json={"antwoorden": antwoorden})
+            if zelfevaluatie.status_code != 201:
+                raise SeedFout(f"de demozelfevaluatie indienen gaf {zelfevaluatie.status_code}.")
+            pad = antwoord.json()["pagina"]
+            _zeg(f"Beleidsplan aangemaakt voor Gent: {DEMO_PLAN_TITEL} ({pad})")
+            return f"Beleidsplan van Gent: nieuw, met {len(DEMO_PLAN['elementen'])} elementen, {len(DEMO_PLAN['acties'])} acties en een zelfevaluatie ({pad})"
 
 
 def _email(voornaam: str, achternaam: str, n: int) -> str:

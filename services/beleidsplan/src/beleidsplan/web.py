@@ -1,31 +1,43 @@
-"""HTTP: sign in with an account of a local government, start a policy plan, read it back."""
+"""The beleidstool's pages: the plans of your own local government, step by step.
+
+Every form carries the plan's `versie`; saving claims it (`store.wijzig`), so when a colleague
+saved in between, the form comes back with a clear message and the person's own input, never a
+silent overwrite. Staff of VVSG read every plan (overview and exports) but change none.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from dinet_chassis.runtime import Runtime
-from dinet_chassis.web import FieldError, errors_by_field, problemen
-from dinet_chassis.web.auth import Rol, identiteit, meld_af
+from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.web.auth import Rol, identiteit
+from dinet_contracts import beleidstool
 from dinet_contracts.tijd import lokaal
 
-from . import store
-from .accounts import Account, Accounts
-from .catalogus import Catalogus
-from .domain import Fout, OngeldigPlan, start_plan
+from . import domain, export, store, toegang
+from .domain import Actie, Beleidsplan, Fout, OngeldigPlan, PlanElement, start_plan
+from .toegang import BESTUUR, LEZERS, MEDEWERKER
 
-SESSIE_SLEUTEL = "gebruiker"
-
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 Req = Request[Any, Any, Any]
+Formulier = Annotated[dict[str, Any], FORM]
+
+CONFLICT = Fout(
+    "versie",
+    "versie_conflict",
+    "Een collega heeft dit plan intussen gewijzigd. Je eigen invoer staat hieronder nog: kijk ze na en bewaar opnieuw "
+    "om ze over die van je collega te zetten, of bekijk eerst het plan.",
+)
 
 
 def tijdstip(moment: datetime) -> str:
@@ -33,204 +45,658 @@ def tijdstip(moment: datetime) -> str:
     return f"{belgisch:%d/%m/%Y} om {belgisch:%H.%M} uur"
 
 
-@dataclass(frozen=True)
-class GedeeldeAanmelding:
-    """Someone of a local government signed in with the platform's shared identity."""
-
-    organisatie: str
-    organisatie_id: uuid.UUID
-
-
-def _aangemeld(request: Req, accounts: Accounts) -> Account | GedeeldeAanmelding | None:
-    naam = (request.session or {}).get(SESSIE_SLEUTEL)
-    account = accounts.zoek(naam) if isinstance(naam, str) else None
-    if account is not None:
-        return account
-    wie = identiteit(request)
-    if wie is None or not wie.heeft(Rol.BESTUUR) or wie.organisatie_id is None:
-        return None
-    # The shared identity names a person, not the organisation; a known account may name it.
-    bekend = next((a.organisatie for a in accounts if a.organisatie_id == wie.organisatie_id), None)
-    return GedeeldeAanmelding(bekend or "je lokaal bestuur", wie.organisatie_id)
+HELPERS: dict[str, Any] = {
+    "tijdstip": tijdstip,
+    "scores": domain.SCORES,
+    "score_kort": domain.SCORE_KORT,
+    "prioriteiten": domain.PRIORITEITEN,
+    "antwoorden": domain.ANTWOORDEN,
+    "stappen": domain.STAPPEN,
+    "bedrag": domain.bedrag,
+    "datum_kort": domain.datum,
+    "actie_labels": domain.ACTIE_LABELS,
+}
 
 
 def _veldfouten(fouten: list[Fout]) -> list[FieldError]:
     return [FieldError(f.veld, f.code, f.melding) for f in fouten]
 
 
-def _naar_aanmelden() -> Redirect:
-    return Redirect("/beleidsplan/aanmelden", status_code=303)
-
-
-async def _startpagina(
-    runtime: Runtime,
-    account: Account | GedeeldeAanmelding | None,
-    catalogus: Catalogus,
-    *,
-    fouten: list[FieldError] | None = None,
-    titel: str = "",
-    status_code: int = 200,
-) -> Template:
-    plannen = []
-    if account is not None:
-        async with runtime.db.engine.connect() as conn:
-            plannen = await store.plannen_van(conn, account.organisatie_id)
+def _pagina(naam: str, *, fouten: list[Fout] | None = None, status: int = 200, **context: Any) -> Template:
+    veldfouten = _veldfouten(fouten or [])
     return Template(
-        template_name="beleidsplan/start.html",
-        context={
-            "account": account,
-            "plannen": plannen,
-            "catalogus": catalogus,
-            "fouten": fouten or [],
-            "fout": errors_by_field(fouten or []),
-            "titel": titel,
-            "tijdstip": tijdstip,
-        },
-        status_code=status_code,
+        template_name=f"beleidsplan/{naam}.html",
+        context={**HELPERS, **context, "fouten": veldfouten, "fout": errors_by_field(veldfouten)},
+        status_code=status,
+    )
+
+
+def _versie(data: dict[str, Any]) -> int:
+    tekst = str(data.get("versie") or "")
+    return int(tekst) if tekst.isdigit() else -1
+
+
+def _pad(plan: Beleidsplan, *rest: str) -> str:
+    return "/".join([f"/beleidsplan/plannen/{plan.beleidsplan_id}", *rest])
+
+
+async def _alles(runtime: Runtime, plan: Beleidsplan) -> dict[str, Any]:
+    """What most pages of a plan show: its elements, actions and the catalogue it is built on."""
+    async with runtime.db.engine.connect() as conn:
+        elementen = await store.elementen(conn, plan.beleidsplan_id)
+        acties = await store.acties(conn, plan.beleidsplan_id)
+        profiel = await store.organisatie(conn, plan.organisatie_id)
+    catalogus = domain.catalogus_van(plan)
+    return {
+        "plan": plan,
+        "catalogus": catalogus,
+        "elementen": elementen,
+        "acties": acties,
+        "profiel": profiel,
+        "organisatie": profiel.naam if profiel else "je lokaal bestuur",
+        "element": lambda eid: domain.element(eid, catalogus),
+        "per_pijler": {p.code: [e for e in elementen.values() if e.element_id.startswith(p.code + "-")] for p in catalogus.pijlers},
+    }
+
+
+# --- start ------------------------------------------------------------------------------------
+
+
+async def _startpagina(request: Req, runtime: Runtime, *, fouten: list[Fout] | None = None, titel: str = "", status: int = 200) -> Template:
+    wie = identiteit(request)
+    org = toegang.eigen_organisatie(wie)
+    plannen: list[Beleidsplan] = []
+    alle: list[store.PlanRegel] = []
+    profiel = None
+    async with runtime.db.engine.connect() as conn:
+        if org is not None:
+            plannen = await store.plannen_van(conn, org)
+            profiel = await store.organisatie(conn, org)
+        if wie is not None and wie.heeft(Rol.MEDEWERKER):
+            alle = await store.alle_plannen(conn)
+    return _pagina(
+        "start",
+        fouten=fouten,
+        status=status,
+        wie=wie,
+        bestuur=org is not None,
+        bestuur_zonder_organisatie=wie is not None and wie.heeft(Rol.BESTUUR) and org is None,
+        medewerker=wie is not None and wie.heeft(Rol.MEDEWERKER),
+        organisatie=profiel.naam if profiel else "je lokaal bestuur",
+        plannen=plannen,
+        alle_plannen=alle,
+        catalogus=beleidstool.huidige(),
+        titel=titel,
+        inloggen="/registratie/inloggen?volgende=%2Fbeleidsplan%2F",
     )
 
 
 @get("/beleidsplan/", include_in_schema=False)
-async def start(
-    request: Req, runtime: NamedDependency[Runtime], accounts: NamedDependency[Accounts], catalogus: NamedDependency[Catalogus]
-) -> Template:
-    return await _startpagina(runtime, _aangemeld(request, accounts), catalogus)
+async def start(request: Req, runtime: NamedDependency[Runtime]) -> Template:
+    return await _startpagina(request, runtime)
 
 
-def _aanmeldpagina(
-    runtime: Runtime, accounts: Accounts, *, fouten: list[FieldError] | None = None, gebruikersnaam: str = "", status_code: int = 200
-) -> Template:
-    return Template(
-        template_name="beleidsplan/aanmelden.html",
-        context={
-            "fouten": fouten or [],
-            "fout": errors_by_field(fouten or []),
-            "gebruikersnaam": gebruikersnaam,
-            "demo_accounts": list(accounts) if runtime.settings.demo else [],
-            "kan_aanmelden": len(accounts) > 0,
-        },
-        status_code=status_code,
-    )
-
-
-@get("/beleidsplan/aanmelden", include_in_schema=False)
-async def aanmeldformulier(runtime: NamedDependency[Runtime], accounts: NamedDependency[Accounts]) -> Template:
-    return _aanmeldpagina(runtime, accounts)
-
-
-@post("/beleidsplan/aanmelden", include_in_schema=False)
-async def aanmelden(
-    request: Req, runtime: NamedDependency[Runtime], accounts: NamedDependency[Accounts]
-) -> Template | Redirect:
-    form = await request.form()
-    gebruikersnaam = str(form.get("gebruikersnaam") or "").strip()
-    wachtwoord = str(form.get("wachtwoord") or "")
-    fouten = []
-    if not gebruikersnaam:
-        fouten.append(FieldError("gebruikersnaam", "verplicht", "Vul je gebruikersnaam in."))
-    if not wachtwoord:
-        fouten.append(FieldError("wachtwoord", "verplicht", "Vul je wachtwoord in."))
-    account = accounts.aanmelden(gebruikersnaam, wachtwoord) if not fouten else None
-    if not fouten and account is None:
-        # One message for both cases: which of the two was wrong is nobody's business.
-        fouten.append(
-            FieldError("gebruikersnaam", "onbekend", "De gebruikersnaam of het wachtwoord klopt niet. Probeer het opnieuw.")
-        )
-    if fouten:
-        return _aanmeldpagina(runtime, accounts, fouten=fouten, gebruikersnaam=gebruikersnaam, status_code=400)
-    assert account is not None
-    # A fresh session on sign-in: nothing from before carries over.
-    request.clear_session()
-    request.set_session({SESSIE_SLEUTEL: account.gebruikersnaam})
-    return Redirect("/beleidsplan/", status_code=303)
-
-
-@post("/beleidsplan/afmelden", include_in_schema=False)
-async def afmelden(request: Req) -> Redirect:
-    request.clear_session()
-    # Otherwise the shared identity would sign the person straight back in.
-    naar_start = Redirect("/beleidsplan/", status_code=303)
-    meld_af(naar_start)
-    return naar_start
-
-
-@post("/beleidsplan/plannen", include_in_schema=False)
-async def nieuw_plan(
-    request: Req,
-    runtime: NamedDependency[Runtime],
-    accounts: NamedDependency[Accounts],
-    catalogus: NamedDependency[Catalogus],
-) -> Template | Redirect:
-    account = _aangemeld(request, accounts)
-    if account is None:
-        return _naar_aanmelden()
-    form = await request.form()
-    titel = str(form.get("titel") or "")
-    try:
-        plan = start_plan(
-            titel=titel, organisatie_id=account.organisatie_id, catalogus_versie=catalogus.versie, nu=datetime.now(UTC)
-        )
-    except OngeldigPlan as fout:
+@post("/beleidsplan/plannen", guards=BESTUUR, include_in_schema=False)
+async def nieuw_plan(request: Req, runtime: NamedDependency[Runtime], data: Formulier) -> Template | Redirect:
+    wie = identiteit(request)
+    org = toegang.eigen_organisatie(wie)
+    titel = str(data.get("titel") or "")
+    if org is None:
         return await _startpagina(
-            runtime, account, catalogus, fouten=_veldfouten(fout.fouten), titel=titel, status_code=400
+            request, runtime, status=400, titel=titel,
+            fouten=[Fout("titel", "geen_organisatie", "Je account hoort bij geen lokaal bestuur. Bel ons, dan koppelen we het.")],
         )
+    try:
+        plan = start_plan(titel=titel, organisatie_id=org, catalogus_versie=beleidstool.huidige().versie, nu=datetime.now(UTC))
+    except OngeldigPlan as fout:
+        return await _startpagina(request, runtime, fouten=fout.fouten, titel=titel, status=400)
     async with runtime.db.transaction() as conn:
-        await store.bewaar_nieuw(conn, plan, source=runtime.source)
-    return Redirect(f"/beleidsplan/plannen/{plan.beleidsplan_id}", status_code=303)
+        await store.bewaar_nieuw(conn, plan, source=runtime.source, wie=toegang.naam(wie))
+    return Redirect(_pad(plan), status_code=303)
 
 
-@get("/beleidsplan/plannen/{beleidsplan_id:uuid}", include_in_schema=False)
-async def toon_plan(
-    request: Req,
-    beleidsplan_id: FromPath[uuid.UUID],
-    runtime: NamedDependency[Runtime],
-    accounts: NamedDependency[Accounts],
-    catalogus: NamedDependency[Catalogus],
-) -> Template | Redirect:
-    account = _aangemeld(request, accounts)
-    if account is None:
-        return _naar_aanmelden()
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}", guards=LEZERS, include_in_schema=False)
+async def toon_plan(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan, schrijven = await toegang.leesbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    elementen: dict[str, PlanElement] = alles["elementen"]
+    nodig = [e for e in elementen.values() if domain.vraagt_aanbod(e)]
     async with runtime.db.engine.connect() as conn:
-        plan = await store.plan(conn, beleidsplan_id, account.organisatie_id)
-    if plan is None:
-        raise NotFoundException()
-    return Template(
-        template_name="beleidsplan/plan.html",
-        context={"account": account, "plan": plan, "catalogus": catalogus, "tijdstip": tijdstip},
+        aanbod = await store.aanbod_voor(
+            conn, [e.element_id for e in nodig], sorted({e.element_id[:3] for e in nodig}), datetime.now(UTC)
+        )
+        historiek = await store.historiek(conn, plan.beleidsplan_id, limiet=10)
+        vragen = await store.ondersteuningsvragen(conn, plan.beleidsplan_id)
+    aanbod_per_element = {
+        e.element_id: [a for a in aanbod if e.element_id in a.elementen or e.element_id[:3] in a.pijlers] for e in nodig
+    }
+    nieuwste = beleidstool.huidige()
+    return _pagina(
+        "plan",
+        **alles,
+        schrijven=schrijven,
+        aanbod=aanbod_per_element,
+        historiek=historiek,
+        vragen=vragen,
+        nieuwere_catalogus=nieuwste.versie if nieuwste.versie != plan.catalogus_versie else None,
+        acties_per_element={eid: [a for a in alles["acties"] if a.element_id == eid] for eid in elementen},
+        losse_acties=[a for a in alles["acties"] if a.element_id not in elementen],
     )
 
 
-@dataclass
-class DemoAccount:
-    gebruikersnaam: str
-    wachtwoord: str
-    organisatie: str
+# --- step 0: preparation ----------------------------------------------------------------------
 
 
-@dataclass
-class DemoAccounts:
-    accounts: list[DemoAccount]
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/voorbereiding", guards=BESTUUR, include_in_schema=False)
+async def voorbereiding(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    waarden = {veld: getattr(plan, veld) for veld in domain.VOORBEREIDING_VELDEN}
+    return _pagina("voorbereiding", **await _alles(runtime, plan), waarden=waarden, versie=plan.versie)
 
 
-@get(
-    "/beleidsplan/api/v1/demo-accounts",
-    summary="Demo-accounts (alleen in de demomodus)",
-    responses=problemen({404: "Er zijn geen demo-accounts: de dienst draait niet in de demomodus."}),
-)
-async def demo_accounts(
-    runtime: NamedDependency[Runtime], accounts: NamedDependency[Accounts]
-) -> Response[DemoAccounts]:
-    """The accounts to try the beleidstool with; only in demo mode, where the passwords are public."""
-    if not runtime.settings.demo:
-        raise NotFoundException()
-    return Response(
-        {
-            "accounts": [
-                {"gebruikersnaam": a.gebruikersnaam, "wachtwoord": a.demo_wachtwoord, "organisatie": a.organisatie}
-                for a in accounts
-            ]
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/voorbereiding", guards=BESTUUR, include_in_schema=False)
+async def voorbereiding_bewaren(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    resultaat = domain.lees_voorbereiding(data)
+    waarden = {veld: str(data.get(veld) or "") for veld in domain.VOORBEREIDING_VELDEN}
+    if isinstance(resultaat, list):
+        return _pagina("voorbereiding", **await _alles(runtime, plan), waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+    gewijzigd = [domain.VOORBEREIDING_VELDEN[v] for v, w in resultaat.items() if getattr(plan, v) != w]
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(
+                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
+                [f"Voorbereiding: {', '.join(gewijzigd).lower()} aangepast"] if gewijzigd else [],
+            )
+            await store.zet_voorbereiding(conn, plan.beleidsplan_id, resultaat)
+    except store.VersieConflict as c:
+        return _pagina("voorbereiding", **await _alles(runtime, plan), waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan) + "#stap-voorbereiding", status_code=303)
+
+
+# --- steps 1-3: choose, score, prioritise -----------------------------------------------------
+
+
+async def _bewaar_elementen(
+    request: Req, runtime: Runtime, plan: Beleidsplan, data: dict[str, Any], nieuw: dict[str, PlanElement], oud: dict[str, PlanElement]
+) -> None:
+    async with runtime.db.transaction() as conn:
+        await store.wijzig(
+            conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)), domain.element_wijzigingen(oud, nieuw)
+        )
+        await store.zet_elementen(conn, plan.beleidsplan_id, nieuw)
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/kiezen", guards=BESTUUR, include_in_schema=False)
+async def kiezen(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    return _pagina("kiezen", **alles, gekozen=list(alles["elementen"]), versie=plan.versie)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/kiezen", guards=BESTUUR, include_in_schema=False)
+async def kiezen_bewaren(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    oud: dict[str, PlanElement] = alles["elementen"]
+    resultaat = domain.lees_keuze(data, alles["catalogus"], oud)
+    if resultaat and isinstance(resultaat[0], Fout):
+        return _pagina("kiezen", **alles, gekozen=[], versie=_versie(data), fouten=resultaat, status=400)  # type: ignore[arg-type]
+    gekozen: list[str] = resultaat  # type: ignore[assignment]
+    nieuw = {eid: oud.get(eid, PlanElement(eid)) for eid in gekozen}
+    try:
+        await _bewaar_elementen(request, runtime, plan, data, nieuw, oud)
+    except store.VersieConflict as c:
+        return _pagina("kiezen", **alles, gekozen=gekozen, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan, "stand"), status_code=303)
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/stand", guards=BESTUUR, include_in_schema=False)
+async def stand(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    waarden = {f"score-{e.element_id}": e.score or "" for e in alles["elementen"].values()}
+    waarden |= {f"notitie-{e.element_id}": e.notitie for e in alles["elementen"].values()}
+    return _pagina("stand", **alles, waarden=waarden, versie=plan.versie)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/stand", guards=BESTUUR, include_in_schema=False)
+async def stand_bewaren(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    oud: dict[str, PlanElement] = alles["elementen"]
+    waarden = {k: str(v) for k, v in data.items()}
+    resultaat = domain.lees_scores(data, oud)
+    if isinstance(resultaat, list):
+        return _pagina("stand", **alles, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+    nieuw = {eid: PlanElement(eid, s, n, oud[eid].prioriteit) for eid, (s, n) in resultaat.items()}
+    try:
+        await _bewaar_elementen(request, runtime, plan, data, nieuw, oud)
+    except store.VersieConflict as c:
+        return _pagina("stand", **alles, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan, "prioriteiten"), status_code=303)
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/prioriteiten", guards=BESTUUR, include_in_schema=False)
+async def prioriteiten(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    waarden = {f"prioriteit-{e.element_id}": e.prioriteit or "" for e in alles["elementen"].values()}
+    return _pagina("prioriteiten", **alles, waarden=waarden, versie=plan.versie)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/prioriteiten", guards=BESTUUR, include_in_schema=False)
+async def prioriteiten_bewaren(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    oud: dict[str, PlanElement] = alles["elementen"]
+    waarden = {k: str(v) for k, v in data.items()}
+    resultaat = domain.lees_prioriteiten(data, oud)
+    if isinstance(resultaat, list):
+        return _pagina("prioriteiten", **alles, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+    nieuw = {eid: PlanElement(eid, oud[eid].score, oud[eid].notitie, p) for eid, p in resultaat.items()}
+    try:
+        await _bewaar_elementen(request, runtime, plan, data, nieuw, oud)
+    except store.VersieConflict as c:
+        return _pagina("prioriteiten", **alles, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan, "acties"), status_code=303)
+
+
+# --- step 4: actions (with step 5's anchoring and step 6's follow-up fields) ------------------
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties", guards=BESTUUR, include_in_schema=False)
+async def acties(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    geprioriteerd = [e for e in alles["elementen"].values() if e.prioriteit in ("kort", "lang")]
+    return _pagina("acties", **alles, geprioriteerd=geprioriteerd)
+
+
+def _actie_context(alles: dict[str, Any]) -> dict[str, Any]:
+    elementen: dict[str, PlanElement] = alles["elementen"]
+    # Prioritised elements first: those are the ones to concretise.
+    volgorde = sorted(elementen.values(), key=lambda e: (e.prioriteit not in ("kort", "lang"), e.element_id))
+    return {"element_keuzes": [(e.element_id, f"{e.element_id}: {_tekst(alles, e.element_id)}") for e in volgorde]}
+
+
+def _tekst(alles: dict[str, Any], eid: str) -> str:
+    el = alles["element"](eid)
+    return el.tekst if el else eid
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/nieuw", guards=BESTUUR, include_in_schema=False)
+async def actie_nieuw(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], element: FromQuery[str | None] = None
+) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    return _pagina("actie", **alles, **_actie_context(alles), actie=None, waarden={"element_id": element or "", "status": "rood"}, versie=plan.versie)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/nieuw", guards=BESTUUR, include_in_schema=False)
+async def actie_toevoegen(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    waarden = {k: str(v) for k, v in data.items()}
+    resultaat = domain.lees_actie(data, alles["elementen"])
+    if isinstance(resultaat, list):
+        return _pagina("actie", **alles, **_actie_context(alles), actie=None, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(
+                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
+                [f"Actie toegevoegd bij {resultaat.element_id}: ‘{resultaat.wat[:80]}’"],
+            )
+            await store.voeg_actie_toe(conn, plan.beleidsplan_id, resultaat)
+    except store.VersieConflict as c:
+        return _pagina("actie", **alles, **_actie_context(alles), actie=None, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan, "acties") + f"#actie-{resultaat.actie_id}", status_code=303)
+
+
+async def _actie_of_404(runtime: Runtime, plan: Beleidsplan, actie_id: uuid.UUID) -> Actie:
+    async with runtime.db.engine.connect() as conn:
+        gevonden = await store.actie(conn, plan.beleidsplan_id, actie_id)
+    if gevonden is None:
+        raise NotFoundException("Deze actie bestaat niet (meer).")
+    return gevonden
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}", guards=BESTUUR, include_in_schema=False)
+async def actie_bewerken(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
+) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    a = await _actie_of_404(runtime, plan, actie_id)
+    alles = await _alles(runtime, plan)
+    return _pagina("actie", **alles, **_actie_context(alles), actie=a, waarden=domain.actie_waarden(a), versie=plan.versie)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}", guards=BESTUUR, include_in_schema=False)
+async def actie_bijwerken(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    oud = await _actie_of_404(runtime, plan, actie_id)
+    alles = await _alles(runtime, plan)
+    waarden = {k: str(v) for k, v in data.items()}
+    # An action may stay on an element no longer chosen; it then still shows in the plan.
+    resultaat = domain.lees_actie(data, [*alles["elementen"], oud.element_id], actie_id=oud.actie_id)
+    if isinstance(resultaat, list):
+        return _pagina("actie", **alles, **_actie_context(alles), actie=oud, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+    wijzigingen = domain.actie_wijzigingen(oud, resultaat)
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(
+                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
+                [f"Actie ‘{oud.wat[:60]}’: {w}" for w in wijzigingen],
+            )
+            await store.werk_actie_bij(conn, plan.beleidsplan_id, resultaat)
+    except store.VersieConflict as c:
+        return _pagina("actie", **alles, **_actie_context(alles), actie=oud, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan, "acties") + f"#actie-{actie_id}", status_code=303)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}/verwijderen", guards=BESTUUR, include_in_schema=False)
+async def actie_verwijderen(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    a = await _actie_of_404(runtime, plan, actie_id)
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)), [f"Actie verwijderd: ‘{a.wat[:80]}’"])
+            await store.verwijder_actie(conn, plan.beleidsplan_id, actie_id)
+    except store.VersieConflict as c:
+        alles = await _alles(runtime, plan)
+        return _pagina("actie", **alles, **_actie_context(alles), actie=a, waarden=domain.actie_waarden(a), versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan, "acties"), status_code=303)
+
+
+# --- steps 5 and 6: anchoring and follow-up, for all actions at once --------------------------
+
+
+_BULK = {
+    "verankeren": ("beleidsdoelstelling", "actieplan"),
+    "opvolgen": ("status", "evaluatiedatum"),
+}
+
+
+async def _bulk_pagina(request: Req, runtime: Runtime, plan: Beleidsplan, stap: str, **extra: Any) -> Template:
+    alles = await _alles(runtime, plan)
+    async with runtime.db.engine.connect() as conn:
+        historiek = await store.historiek(conn, plan.beleidsplan_id)
+    if "waarden" not in extra:
+        extra["waarden"] = {
+            f"{veld}-{a.actie_id}": domain.actie_waarden(a)[veld] for a in alles["acties"] for veld in _BULK[stap]
         }
+    extra.setdefault("versie", plan.versie)
+    return _pagina(stap, **alles, historiek=historiek, **extra)
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/verankeren", guards=BESTUUR, include_in_schema=False)
+async def verankeren(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    return await _bulk_pagina(request, runtime, plan, "verankeren")
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/opvolgen", guards=BESTUUR, include_in_schema=False)
+async def opvolgen(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    return await _bulk_pagina(request, runtime, plan, "opvolgen")
+
+
+async def _bulk_bewaren(request: Req, runtime: Runtime, plan: Beleidsplan, stap: str, data: dict[str, Any]) -> Template | Redirect:
+    alles = await _alles(runtime, plan)
+    waarden = {k: str(v) for k, v in data.items()}
+    nieuwe: list[Actie] = []
+    fouten: list[Fout] = []
+    for a in alles["acties"]:
+        invoer = domain.actie_waarden(a) | {veld: str(data.get(f"{veld}-{a.actie_id}") or "") for veld in _BULK[stap]}
+        r = domain.lees_actie(invoer, [a.element_id], actie_id=a.actie_id)
+        if isinstance(r, list):
+            fouten += [Fout(f"{f.veld}-{a.actie_id}", f.code, f"{a.wat[:40]}: {f.melding}") for f in r]
+        else:
+            nieuwe.append(r)
+    if fouten:
+        return await _bulk_pagina(request, runtime, plan, stap, waarden=waarden, versie=_versie(data), fouten=fouten, status=400)
+    oud = {a.actie_id: a for a in alles["acties"]}
+    gewijzigd = [(n, domain.actie_wijzigingen(oud[n.actie_id], n)) for n in nieuwe]
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(
+                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
+                [f"Actie ‘{n.wat[:60]}’: {w}" for n, ws in gewijzigd for w in ws],
+            )
+            for n, ws in gewijzigd:
+                if ws:
+                    await store.werk_actie_bij(conn, plan.beleidsplan_id, n)
+    except store.VersieConflict as c:
+        return await _bulk_pagina(request, runtime, plan, stap, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan) + f"#stap-{stap}", status_code=303)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/verankeren", guards=BESTUUR, include_in_schema=False)
+async def verankeren_bewaren(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    return await _bulk_bewaren(request, runtime, plan, "verankeren", data)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/opvolgen", guards=BESTUUR, include_in_schema=False)
+async def opvolgen_bewaren(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    return await _bulk_bewaren(request, runtime, plan, "opvolgen", data)
+
+
+# --- catalogue version, publishing, support ---------------------------------------------------
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/catalogus", guards=BESTUUR, include_in_schema=False)
+async def catalogus_verschillen(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    return await _catalogus_pagina(runtime, plan)
+
+
+async def _catalogus_pagina(runtime: Runtime, plan: Beleidsplan, **extra: Any) -> Template:
+    alles = await _alles(runtime, plan)
+    nieuw = beleidstool.huidige()
+    return _pagina(
+        "catalogus",
+        **alles,
+        nieuw=nieuw,
+        verschillen=beleidstool.verschillen(alles["catalogus"], nieuw),
+        versie=extra.pop("versie", plan.versie),
+        **extra,
     )
 
 
-ROUTES = [start, aanmeldformulier, aanmelden, afmelden, nieuw_plan, toon_plan, demo_accounts]
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/catalogus", guards=BESTUUR, include_in_schema=False)
+async def catalogus_verhuizen(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    """Move the plan to the newest catalogue. Chosen elements the new version dropped stay in the
+    plan (with their text of the old version): nothing the local government wrote disappears."""
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    nieuw = beleidstool.huidige()
+    if str(data.get("naar") or "") != nieuw.versie or plan.catalogus_versie == nieuw.versie:
+        return Redirect(_pad(plan), status_code=303)
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(
+                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
+                [f"Verhuisd van catalogusversie {plan.catalogus_versie} naar {nieuw.versie}"],
+            )
+            await store.zet_catalogus(conn, plan.beleidsplan_id, nieuw.versie)
+    except store.VersieConflict as c:
+        return await _catalogus_pagina(runtime, plan, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+    return Redirect(_pad(plan), status_code=303)
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/publiceren", guards=BESTUUR, include_in_schema=False)
+async def publiceren(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier) -> Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(
+                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
+                ["Plan gepubliceerd" if plan.gepubliceerd_op is None else "Plan opnieuw gepubliceerd"],
+            )
+            await store.publiceer(conn, plan, datetime.now(UTC), source=runtime.source)
+    except store.VersieConflict:
+        pass  # the plan page shows its state; publishing again is harmless
+    return Redirect(_pad(plan) + "#publiceren", status_code=303)
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/ondersteuning", guards=BESTUUR, include_in_schema=False)
+async def ondersteuning(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], element: FromQuery[str | None] = None
+) -> Template:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    return _pagina("ondersteuning", **alles, waarden={"element_id": element or "", "vraag": ""}, **_actie_context(alles))
+
+
+@post("/beleidsplan/plannen/{beleidsplan_id:uuid}/ondersteuning", guards=BESTUUR, include_in_schema=False)
+async def ondersteuning_vragen(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
+    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    alles = await _alles(runtime, plan)
+    element_id = str(data.get("element_id") or "").strip()
+    vraag = str(data.get("vraag") or "").strip()
+    fouten = []
+    if element_id not in alles["elementen"]:
+        fouten.append(Fout("element_id", "onbekend_element", "Kies een van de beleidselementen van je plan."))
+    if not vraag:
+        fouten.append(Fout("vraag", "verplicht", "Beschrijf waarbij je ondersteuning zoekt."))
+    elif len(vraag) > 2000:
+        fouten.append(Fout("vraag", "te_lang", "Gebruik hoogstens 2000 tekens."))
+    if fouten:
+        return _pagina("ondersteuning", **alles, **_actie_context(alles), waarden={"element_id": element_id, "vraag": vraag}, fouten=fouten, status=400)
+    wie = identiteit(request)
+    async with runtime.db.transaction() as conn:
+        await store.vraag_ondersteuning(
+            conn, plan, element_id, _tekst(alles, element_id), vraag, toegang.naam(wie), datetime.now(UTC), source=runtime.source
+        )
+        # A request changes nothing in the plan (no new version), but belongs in its history.
+        await store.noteer(conn, plan.beleidsplan_id, toegang.naam(wie), f"Ondersteuning op maat gevraagd bij {element_id}")
+    return Redirect(_pad(plan) + "#ondersteuning", status_code=303)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+async def _export_gegevens(request: Req, runtime: Runtime, beleidsplan_id: uuid.UUID) -> dict[str, Any]:
+    plan, _ = await toegang.leesbaar(request, runtime, beleidsplan_id)
+    return await _alles(runtime, plan)
+
+
+def _bestandsnaam(plan: Beleidsplan, extensie: str) -> str:
+    kort = "".join(c if c.isalnum() else "-" for c in plan.titel.lower()).strip("-")[:60] or "beleidsplan"
+    return f"{kort}.{extensie}"
+
+
+def _download(inhoud: bytes, media_type: str, naam: str) -> Response[bytes]:
+    return Response(inhoud, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{naam}"'})
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/export.pdf", guards=LEZERS, include_in_schema=False)
+async def export_pdf(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
+    g = await _export_gegevens(request, runtime, beleidsplan_id)
+    if not export.pdf_mogelijk():
+        # Without the system's text libraries: the same document as a printable page.
+        return Response(export.als_html(g).encode(), media_type="text/html")
+    return _download(await export.als_pdf(g, request), "application/pdf", _bestandsnaam(g["plan"], "pdf"))
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/export.odt", guards=LEZERS, include_in_schema=False)
+async def export_odt(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
+    g = await _export_gegevens(request, runtime, beleidsplan_id)
+    return _download(export.als_odt(g), export.ODT_MEDIA_TYPE, _bestandsnaam(g["plan"], "odt"))
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties.csv", guards=LEZERS, include_in_schema=False)
+async def export_csv(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
+    g = await _export_gegevens(request, runtime, beleidsplan_id)
+    return _download(export.acties_csv(g), export.CSV_MEDIA_TYPE, _bestandsnaam(g["plan"], "csv"))
+
+
+@get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties.xlsx", guards=LEZERS, include_in_schema=False)
+async def export_xlsx(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
+    g = await _export_gegevens(request, runtime, beleidsplan_id)
+    return _download(export.acties_xlsx(g), export.XLSX_MEDIA_TYPE, _bestandsnaam(g["plan"], "xlsx"))
+
+
+# --- across all plans, for VVSG ---------------------------------------------------------------
+
+
+@get("/beleidsplan/overzicht", guards=MEDEWERKER, include_in_schema=False)
+async def overzicht(runtime: NamedDependency[Runtime]) -> Template:
+    async with runtime.db.engine.connect() as conn:
+        alle = await store.elementen_van_alle_plannen(conn)
+    catalogus = beleidstool.huidige()
+    return _pagina(
+        "overzicht",
+        aantal_plannen=len(alle),
+        rijen=domain.overzicht_over_plannen(alle),
+        drempel=domain.ANONIEM_VANAF,
+        element=lambda eid: domain.element(eid, catalogus),
+        catalogus=catalogus,
+    )
+
+
+from .web_zelfevaluatie import ROUTES as _ZELFEVALUATIE  # noqa: E402
+from .web_api import ROUTES as _API  # noqa: E402
+
+ROUTES = [
+    start,
+    nieuw_plan,
+    toon_plan,
+    voorbereiding,
+    voorbereiding_bewaren,
+    kiezen,
+    kiezen_bewaren,
+    stand,
+    stand_bewaren,
+    prioriteiten,
+    prioriteiten_bewaren,
+    acties,
+    actie_nieuw,
+    actie_toevoegen,
+    actie_bewerken,
+    actie_bijwerken,
+    actie_verwijderen,
+    verankeren,
+    verankeren_bewaren,
+    opvolgen,
+    opvolgen_bewaren,
+    catalogus_verschillen,
+    catalogus_verhuizen,
+    publiceren,
+    ondersteuning,
+    ondersteuning_vragen,
+    export_pdf,
+    export_odt,
+    export_csv,
+    export_xlsx,
+    overzicht,
+    *_ZELFEVALUATIE,
+    *_API,
+]

@@ -51,6 +51,7 @@ PROJECTIES: tuple[str, ...] = (
     "nieuwsbrief_bevestiging",
     "beleidsplan",
     "beleidsplan_publicatie",
+    "zelfevaluatie",
     "kpi_doel",
     "jaar_afsluiting",
     "bron_event",

@@ -48,6 +48,7 @@ async def contextcijfers(conn: AsyncConnection, p: domain.Periode) -> tuple[stor
     cijfers = [
         ContextCijfer("ctx_beleidsplannen_gestart", "Gestarte lokale beleidsplannen digitale inclusie", ctx.beleidsplannen_gestart),
         ContextCijfer("ctx_beleidsplannen_gepubliceerd", "Gepubliceerde lokale beleidsplannen digitale inclusie", ctx.beleidsplannen_gepubliceerd),
+        ContextCijfer("ctx_zelfevaluaties", "Lokale besturen met een zelfevaluatie van hun digitale-inclusiebeleid", ctx.zelfevaluaties),
         ContextCijfer("ctx_nieuwsbrief_bevestigd", "Bevestigde inschrijvingen op de nieuwsbrief", ctx.nieuwsbrief_bevestigd),
         ContextCijfer("ctx_nieuwsbrief_bereik", "Bereik van de nieuwsbrieven (som van de ontvangers)", ctx.nieuwsbrief_bereik),
         ContextCijfer("ctx_gemeenten_vertegenwoordigd", f"Vertegenwoordigde gemeenten (van de {VLAAMSE_GEMEENTEN})", vertegenwoordigd),

@@ -30,7 +30,7 @@ from dinet_contracts.events.activiteiten import (
     AanwezigheidGeregistreerd,
     FeedbackOntvangen,
 )
-from dinet_contracts.events.beleidsplan import BeleidsplanAangemaakt, BeleidsplanGepubliceerd
+from dinet_contracts.events.beleidsplan import BeleidsplanAangemaakt, BeleidsplanGepubliceerd, ZelfevaluatieIngediend
 from dinet_contracts.events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend
 from dinet_contracts.events.meldingen import NieuwsbriefInschrijvingBevestigd, NieuwsbriefVerzonden
 from dinet_contracts.events.registratie import (
@@ -126,6 +126,11 @@ _PUBLICATIE = text(
     " VALUES (:beleidsplan_id, :organisatie_id, :gepubliceerd_op)"
     " ON CONFLICT (beleidsplan_id) DO UPDATE"
     " SET gepubliceerd_op = LEAST(beleidsplan_publicatie.gepubliceerd_op, EXCLUDED.gepubliceerd_op)"
+)
+_ZELFEVALUATIE = text(
+    "INSERT INTO zelfevaluatie (zelfevaluatie_id, organisatie_id, jaar, ingediend_op)"
+    " VALUES (:zelfevaluatie_id, :organisatie_id, :jaar, :ingediend_op)"
+    " ON CONFLICT (zelfevaluatie_id) DO UPDATE SET ingediend_op = GREATEST(zelfevaluatie.ingediend_op, EXCLUDED.ingediend_op)"
 )
 # A member who confirms again (a second click on the link) was confirmed on the first date.
 _BEVESTIGING = text(
@@ -309,6 +314,12 @@ def vertaal(event: CloudEvent, w: Schrijfopdrachten) -> None:
                 {"beleidsplan_id": e.beleidsplan_id, "organisatie_id": e.organisatie_id, "gepubliceerd_op": e.gepubliceerd_op},
             )
             _bron(w, event, e.beleidsplan_id)
+        case ZelfevaluatieIngediend() as e:
+            w.voeg_toe(
+                _ZELFEVALUATIE,
+                {"zelfevaluatie_id": e.zelfevaluatie_id, "organisatie_id": e.organisatie_id, "jaar": e.jaar, "ingediend_op": e.ingediend_op},
+            )
+            _bron(w, event, e.zelfevaluatie_id)
         case KpiDoelGewijzigd() as e:
             w.voeg_toe(
                 _DOEL,

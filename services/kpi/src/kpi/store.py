@@ -415,6 +415,7 @@ async def afsluitingshistoriek(conn: AsyncConnection, jaar: int) -> list[Afsluit
 class Context:
     beleidsplannen_gestart: int
     beleidsplannen_gepubliceerd: int
+    zelfevaluaties: int  # local governments with a self-assessment for the year
     nieuwsbrief_bevestigd: int
     nieuwsbrief_bereik: int
     feedback: list[tuple[str, int, Decimal]]  # (kind of activity, number of scores, average)
@@ -436,6 +437,9 @@ async def context(conn: AsyncConnection, p: domain.Periode, gemeenten: dict[str,
             text(
                 f"SELECT (SELECT count(*) FROM beleidsplan WHERE {binnen('aangemaakt_op')}) AS gestart,"
                 f" (SELECT count(*) FROM beleidsplan_publicatie WHERE {binnen('gepubliceerd_op')}) AS gepubliceerd,"
+                # The year the assessment is about; submitted after the reference date it does not count yet.
+                f" (SELECT count(DISTINCT organisatie_id) FROM zelfevaluatie WHERE jaar = :jaar"
+                f" AND (ingediend_op {brussel})::date <= :peil) AS zelfevaluaties,"
                 f" (SELECT count(*) FROM nieuwsbrief_bevestiging WHERE {binnen('bevestigd_op')}) AS bevestigd,"
                 f" (SELECT COALESCE(sum(aantal_ontvangers), 0) FROM nieuwsbrief WHERE {binnen('verzonden_op')}) AS bereik"
             ),
@@ -465,6 +469,7 @@ async def context(conn: AsyncConnection, p: domain.Periode, gemeenten: dict[str,
     return Context(
         beleidsplannen_gestart=int(rij.gestart),
         beleidsplannen_gepubliceerd=int(rij.gepubliceerd),
+        zelfevaluaties=int(rij.zelfevaluaties),
         nieuwsbrief_bevestigd=int(rij.bevestigd),
         nieuwsbrief_bereik=int(rij.bereik),
         feedback=[(s, int(n), gem) for s, n, gem in feedback.all()],

@@ -12,7 +12,7 @@ from dinet_contracts.types import ActiviteitStatus, OrganisatieType
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain import Fout
-from . import inschrijvingen, opslag
+from . import inschrijvingen, ondersteuningsvragen, opslag
 from .domein import (
     OPEN_STATUSSEN,
     ActiviteitGegevens,
@@ -84,14 +84,19 @@ async def plan(
     source: str,
     al_afgelopen: bool = False,
     activiteit_id: uuid.UUID | None = None,
+    vraag_id: uuid.UUID | None = None,
+    door: str = "",
 ) -> uuid.UUID:
-    """A new activity by staff. `al_afgelopen`: it was held already (recorded afterwards)."""
+    """A new activity by staff. `al_afgelopen`: it was held already (recorded afterwards).
+    `vraag_id`: made from a request for tailored support, which is linked to it at once."""
     activiteit_id = activiteit_id or uuid.uuid4()
     status = ActiviteitStatus.AFGELOPEN if al_afgelopen else ActiviteitStatus.GEPLAND
     async with db.transaction() as conn:
         await controleer_organisaties(conn, g)
         await opslag.voeg_toe(conn, activiteit_id, 1, status, g, bron="beheer")
         await publiceer(conn, activiteit_id, 1, None, status, g, source)
+        if vraag_id is not None:
+            await ondersteuningsvragen.koppel(conn, vraag_id, activiteit_id, door)
     return activiteit_id
 
 

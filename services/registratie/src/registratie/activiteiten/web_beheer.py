@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from .. import opvragingen
 from ..domain import Fout, groepeer_per_type, organisatie_id_voor_sleutel
-from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten
+from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten, ondersteuningsvragen
 from .domein import (
     FEEDBACK_DREMPEL,
     FORMULIER_LIJSTEN,
@@ -137,10 +137,15 @@ def _waarden(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @get(f"{BASIS}/nieuw", guards=MEDEWERKER, include_in_schema=False)
-async def nieuw(runtime: NamedDependency[Any]) -> Template:
-    return await _formulier(
-        runtime, waarden={"organisator_id": str(VVSG), "trekker": Trekker.VVSG.value, "vorm": "fysiek"}, fouten=[]
-    )
+async def nieuw(runtime: NamedDependency[Any], vraag: FromQuery[str | None] = None) -> Template:
+    waarden: dict[str, Any] = {"organisator_id": str(VVSG), "trekker": Trekker.VVSG.value, "vorm": "fysiek"}
+    vraag_id = als_uuid(vraag) if vraag else None
+    if vraag_id is not None:
+        async with runtime.db.engine.connect() as conn:
+            gevonden = await ondersteuningsvragen.lees(conn, vraag_id)
+        if gevonden is not None and gevonden.activiteit_id is None:
+            waarden |= ondersteuningsvragen.formulier_uit_vraag(gevonden)
+    return await _formulier(runtime, waarden=waarden, fouten=[])
 
 
 @post(f"{BASIS}/nieuw", guards=MEDEWERKER, include_in_schema=False)
@@ -148,12 +153,19 @@ async def nieuw_bewaren(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Annotated[dict[str, Any], FORM]
 ) -> Response[Any]:
     waarden = _waarden(data)
+    waarden["vraag_id"] = enkel(data, "vraag_id")
     resultaat = valideer_formulier(waarden)
     if isinstance(resultaat, list):
         return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), status=400)
+    wie = identiteit(request)
     try:
         activiteit_id = await levenscyclus.plan(
-            runtime.db, resultaat, source=runtime.source, al_afgelopen=waarden["al_afgelopen"]
+            runtime.db,
+            resultaat,
+            source=runtime.source,
+            al_afgelopen=waarden["al_afgelopen"],
+            vraag_id=als_uuid(waarden["vraag_id"]) if waarden["vraag_id"] else None,
+            door=wie.sub if wie else "",
         )
     except levenscyclus.OngeldigeActiviteit as fout:
         return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), status=400)

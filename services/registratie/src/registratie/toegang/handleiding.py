@@ -10,7 +10,7 @@ from typing import Any
 
 from dinet_chassis.web.auth import Rol, identiteit
 from dinet_contracts import wrap
-from dinet_contracts.events.activiteiten import Activiteit, ActiviteitGepland
+from dinet_contracts.events.activiteiten import Activiteit, ActiviteitGepland, ActiviteitV2
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitStatus, Trekker, Vorm
 from litestar import Request, get
 from litestar.di import NamedDependency
@@ -41,6 +41,11 @@ VELDEN: dict[str, str] = {
     "ondersteuning": "Bij ondersteuning op maat: welke ondersteuning (hoogstens 2000 tekens); anders null.",
     "methode": "Bij ondersteuning op maat: hoe (hoogstens 500 tekens); anders null.",
     "url": "Bij een artikel of goede praktijk: waar het gepubliceerd is; anders null.",
+    "plaats": "Alleen in versie 2: adres of zaal (hoogstens 300 tekens), of null.",
+    "beschrijving": "Alleen in versie 2: waarover de activiteit gaat, gewone tekst (hoogstens 5000 tekens), of null.",
+    "deelnamelink": "Alleen in versie 2: bij een online activiteit de link om deel te nemen (https://), of null.",
+    "pijlers": "Alleen in versie 2: de pijlers van de beleidstool waarbij de activiteit helpt (TOE, VAA, DIE, REG), of [].",
+    "elementen": "Alleen in versie 2: de beleidselementen van de beleidstool (bv. \"DIE-01\", zie /beleidsplan/api/v1/catalogus), of [].",
 }
 
 TYPES = [
@@ -48,6 +53,10 @@ TYPES = [
     ("be.dinet.activiteit.gewijzigd.v1", "Iets veranderde (ook een nieuwe datum)."),
     ("be.dinet.activiteit.geannuleerd.v1", "De activiteit gaat niet door."),
     ("be.dinet.activiteit.afgelopen.v1", "De activiteit vond plaats; vanaf nu telt ze mee."),
+    ("be.dinet.activiteit.gepland.v2", "Versie 2 van elk type: ook plaats, beschrijving, deelnamelink en beleidselementen."),
+    ("be.dinet.activiteit.gewijzigd.v2", "Stuur je later versie 1, dan blijven die velden zoals ze waren."),
+    ("be.dinet.activiteit.geannuleerd.v2", "De activiteit gaat niet door (versie 2)."),
+    ("be.dinet.activiteit.afgelopen.v2", "De activiteit vond plaats (versie 2)."),
 ]
 
 VOORBEELD_ACTIVITEIT = uuid.UUID("3f1c2a9e-5b7d-4e8f-9a10-2b3c4d5e6f70")
@@ -114,7 +123,7 @@ async def handleiding(request: Request[Any, Any, Any], runtime: NamedDependency[
             "voorbeeld_data_json": json.dumps(event["data"], indent=2, ensure_ascii=False),
             "voorbeeld": event,
             "subject": partner_subject(organisatie_id, event["type"]),
-            "velden": [(naam, VELDEN[naam]) for naam in Activiteit.model_fields],
+            "velden": [(naam, VELDEN[naam]) for naam in ActiviteitV2.model_fields],
             "verplicht": {n for n, f in Activiteit.model_fields.items() if f.is_required()},
             "types": TYPES,
             "soorten": [(s.value, label) for s, label in ACTIVITEIT_SOORT_LABELS.items()],
