@@ -244,7 +244,9 @@ class ActieIn(BaseModel):
     betrokken: str = ""
     start: date | None = None
     einde: date | None = None
-    budget: Decimal | None = Field(None, ge=0, le=domain.BUDGET_MAX)
+    # A float bound: OpenAPI wants a number, and a Decimal bound is written as a string. The domain
+    # checks the exact bound.
+    budget: Decimal | None = Field(None, ge=0, le=float(domain.BUDGET_MAX))
     bbc_code: str = ""
     doelgroep: str = ""
     indicator: str = ""
