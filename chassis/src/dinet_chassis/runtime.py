@@ -81,7 +81,7 @@ class Runtime:
 
         self.nc = await connect(self.settings.nats_url, name=f"dinet-{self.name}", on_final_close=final_close)
         self.js = self.nc.jetstream()
-        await ensure_streams(self.js, streams_of(self.name))
+        await ensure_streams(self.js, streams_of(self.name), replicas=self.settings.stream_replicas)
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
         self.app = OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health")
