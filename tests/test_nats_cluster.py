@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import secrets
 import signal
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -18,8 +22,11 @@ from dinet_contracts.topology import STREAMS
 from nats.js.api import StreamConfig
 
 from dinet_chassis.bus import connect
-from dinet_chassis.embedded import EmbeddedNatsCluster, read_mails
+from dinet_chassis.embedded import EmbeddedNatsCluster, _die_with_parent, free_port, nats_server_binary, read_mails, wait_for_port
 from dinet_chassis.testing import wait_until
+from dinet_contracts.generate import CLUSTER_NODES, CLUSTER_REPLICAS, OPERATOR_USER, password_variable, repo_root
+
+ROOT = repo_root()
 
 SIGN_UPS = 120
 KILL_AFTER = 40
@@ -135,3 +142,66 @@ async def test_a_node_killed_under_load_loses_nothing_and_counts_nothing_twice(
         info = await js.stream_info("DINET_EVENTS")
         assert info.cluster.leader and info.cluster.leader != leader
         assert meldingen.failed.is_set() is False and registratie.failed.is_set() is False
+
+
+async def test_the_deploy_cluster_configuration_forms_a_cluster_that_keeps_every_stream_three_times(tmp_path):
+    """deploy/nats/cluster as shipped, on three loopback nodes: the addresses are given on the
+    command line (they win over the file) and each node gets its own store folder; streams.json
+    beside it creates every stream."""
+    deploy = ROOT / "deploy" / "nats"
+    conf = deploy / "cluster" / "nats-server.conf"
+    passwords = {password_variable(u): secrets.token_hex(8) for u in ("registratie", "kpi", "meldingen", "beleidsplan", OPERATOR_USER)}
+    ports = {node: (free_port(), free_port(), free_port()) for node in CLUSTER_NODES}  # client, http, route
+    routes = ",".join(f"nats-route://127.0.0.1:{route}" for _, _, route in ports.values())
+    processes = []
+    try:
+        for node, (client, monitor, route) in ports.items():
+            # The same two files, the store folder (which no flag may override) made the node's own.
+            single = (deploy / "nats-server.conf").read_text(encoding="utf-8")
+            own = re.sub(r'^(\s*)store_dir: .*$', rf'\g<1>store_dir: "{tmp_path / node / "js"}"', single, flags=re.M)
+            (tmp_path / node / "cluster").mkdir(parents=True)
+            (tmp_path / node / "nats-server.conf").write_text(own, encoding="utf-8")
+            (tmp_path / node / "cluster" / "nats-server.conf").write_text(conf.read_text(encoding="utf-8"), encoding="utf-8")
+            processes.append(
+                subprocess.Popen(
+                    [nats_server_binary(), "-c", str(tmp_path / node / "cluster" / "nats-server.conf"), "-a", "127.0.0.1",
+                     "-p", str(client), "-m", str(monitor), "--cluster", f"nats://127.0.0.1:{route}", "--routes", routes],
+                    env={**os.environ, **passwords, "NATS_SERVER_NAME": node},
+                    stdout=open(tmp_path / f"{node}.log", "wb"), stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+                )
+            )
+        for client, _, _ in ports.values():
+            wait_for_port(client)
+        operator = passwords[password_variable(OPERATOR_USER)]
+        nc = await connect(",".join(f"nats://{OPERATOR_USER}:{operator}@127.0.0.1:{c}" for c, _, _ in ports.values()))
+        try:
+            doc = json.loads((conf.parent / "streams.json").read_text(encoding="utf-8"))
+
+            async def create(config: dict) -> dict:
+                reply = await nc.request(f"$JS.API.STREAM.CREATE.{config['name']}", json.dumps(config).encode(), timeout=5)
+                return json.loads(reply.data)
+
+            first = doc["streams"][0]
+            # Until the three have found each other and chosen a meta leader, creating fails.
+            await wait_until(lambda: _no_error(create(first)), timeout=30, interval=0.3)
+            for config in doc["streams"][1:]:
+                assert "error" not in await create(config)
+            js = nc.jetstream()
+            for config in doc["streams"]:
+                info = await js.stream_info(config["name"])
+                assert info.config.num_replicas == CLUSTER_REPLICAS
+                names = {info.cluster.leader, *(r.name for r in info.cluster.replicas)}
+                assert names == set(CLUSTER_NODES), info.cluster
+        finally:
+            await nc.close()
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+
+
+async def _no_error(reply) -> bool:
+    try:
+        return "error" not in await reply
+    except Exception:
+        return False
