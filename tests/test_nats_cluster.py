@@ -21,7 +21,7 @@ import pytest
 from dinet_contracts.topology import STREAMS
 from nats.js.api import StreamConfig
 
-from dinet_chassis.bus import connect
+from dinet_chassis.bus import connect, ensure_streams
 from dinet_chassis.embedded import EmbeddedNatsCluster, _die_with_parent, free_port, nats_server_binary, read_mails, wait_for_port
 from dinet_chassis.testing import wait_until
 from dinet_contracts.generate import CLUSTER_NODES, CLUSTER_REPLICAS, OPERATOR_USER, password_variable, repo_root
@@ -74,6 +74,8 @@ async def test_a_node_killed_under_load_loses_nothing_and_counts_nothing_twice(
         start_service(MELDINGEN, **settings) as meldingen,
     ):
         js = registratie.js
+        # One instance (or a tool) started without the setting must not take copies away.
+        await ensure_streams(js)
         for stream in STREAMS:
             info = await js.stream_info(stream.name)
             assert info.config.num_replicas == 3, stream.name
