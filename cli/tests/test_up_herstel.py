@@ -86,6 +86,11 @@ async def _stream(client, gent: str, run: str, numbers: range, kill_at: int, kil
     return results
 
 
+async def _missing(client, data: Path, run: str) -> dict:
+    count, _ = _mails_per_person(data)
+    return {"KPI": await _leden(client), "mails": sum(count.values())}
+
+
 async def _arrived(client, data: Path, accepted: set[str]) -> bool:
     count, _ = _mails_per_person(data)
     return await _leden(client) == len(accepted) and all(count[e] >= 1 for e in accepted)
@@ -97,62 +102,74 @@ async def test_killed_nats_and_postgres_come_back_and_every_sign_up_arrives_once
     dinet_up.env.update({"DINET_DEMO": "0", "DINET_ACK_WAIT": "2"})
     run = uuid.uuid4().hex[:8]
     async with dinet_up() as stack:
-        client, data = stack.client, stack.data
-        organisaties = (await client.get("/registratie/api/v1/organisaties")).json()["organisaties"]
-        gent = next(o for o in organisaties if o["naam"] == "Gent")["id"]
-        state = _state(data)
-        nats_pid, pg_pid = state["nats"]["pid"], state["postgres"]["pid"]
-
-        # 1. A steady stream of sign-ups; nats-server is killed with SIGKILL in the middle of it.
-        began = time.monotonic()
-        nats_phase = await _stream(client, gent, run, range(0, 60), kill_at=20, kill_pid=nats_pid)
-        await wait_until(lambda: _state(data)["nats"]["pid"] not in (None, nats_pid), timeout=30)
-        assert _state(data)["nats"]["restarts"] == 1 and not pid_alive(nats_pid)
-        nats_phase += await _stream(client, gent, run, range(60, 80), kill_at=-1, kill_pid=0)
-        accepted = {email for email, status in nats_phase if status == 201}
-        await wait_until(lambda: _arrived(client, data, accepted), timeout=60, interval=0.25)
-        nats_took = time.monotonic() - began
-        count, _ = _mails_per_person(data)
-        nats_figures = {
-            "verstuurd": len(nats_phase),
-            "aanvaard": len(accepted),
-            "geteld in KPI": await _leden(client),
-            "welkomstmails": sum(count.values()),
-            "dubbel": sum(n - 1 for n in count.values() if n > 1),
-            "verloren": sum(1 for e in accepted if count[e] == 0),
-            "alles aangekomen na (s)": round(nats_took, 1),
-        }
-        print("NATS kill -9:", json.dumps(nats_figures, ensure_ascii=False))
-        # Nobody's sign-up is refused while NATS is away: the outbox keeps it until it is back.
-        assert nats_figures == {**nats_figures, "verstuurd": 80, "aanvaard": 80, "geteld in KPI": 80,
-                                "welkomstmails": 80, "dubbel": 0, "verloren": 0}, nats_figures
-
-        # 2. PostgreSQL killed in a stream of sign-ups: refused while it is away, accepted after.
-        began = time.monotonic()
-        pg_phase = await _stream(client, gent, run, range(80, 110), kill_at=85, kill_pid=pg_pid)
-        await wait_until(lambda: _state(data)["postgres"]["pid"] not in (None, pg_pid), timeout=60)
-        assert _state(data)["postgres"]["restarts"] == 1 and not pid_alive(pg_pid)
-        assert all(status == 201 or status < 0 for _, status in pg_phase), pg_phase
-        accepted |= {email for email, _ in pg_phase}
-        await wait_until(lambda: _arrived(client, data, accepted), timeout=60, interval=0.25)
-        count, ids = _mails_per_person(data)
-        pg_figures = {
-            "verstuurd": len(pg_phase),
-            "eerst geweigerd, later aanvaard": sum(1 for _, status in pg_phase if status < 0),
-            "geteld in KPI": await _leden(client) - len(nats_phase),
-            "welkomstmails": sum(count[e] for e, _ in pg_phase),
-            "zelfde mail opnieuw (zelfde Message-ID)": sum(count[e] - len(ids[e]) for e in accepted),
-            "dubbel (verschillende mails)": sum(len(ids[e]) - 1 for e in accepted if len(ids[e]) > 1),
-            "verloren": sum(1 for e in accepted if count[e] == 0),
-            "alles aangekomen na (s)": round(time.monotonic() - began, 1),
-        }
-        print("PostgreSQL kill -9:", json.dumps(pg_figures, ensure_ascii=False))
-        assert pg_figures["geteld in KPI"] == 30 and pg_figures["verloren"] == 0, pg_figures
-        # A mail handed to SMTP just before the database died is sent again after the restart,
-        # under the same Message-ID (see meldingen/bezorging.py); a second, different mail never.
-        assert pg_figures["dubbel (verschillende mails)"] == 0, pg_figures
-        out = stack.console.read_text()
-        assert "NATS is gestopt (signaal SIGKILL); opnieuw starten." in out
-        assert "PostgreSQL is gestopt (signaal SIGKILL); opnieuw starten." in out
-        assert await stack.healthy("/registratie/health")
+        try:
+            await _scenario(stack, run)
+        except BaseException:
+            # What dinet up and the services said, for whoever reads the failure.
+            print(stack.console.read_text())
+            for log in sorted((stack.data / "logs").glob("*.log")):
+                print(f"--- {log.name}", *[line for line in log.read_text().splitlines() if '"info"' not in line][-40:], sep="\n")
+            print("--- ontbrekend:", await _missing(stack.client, stack.data, run))
+            raise
     assert stack.exit_code == 0, stack.console.read_text()
+
+
+async def _scenario(stack, run: str) -> None:
+    client, data = stack.client, stack.data
+    organisaties = (await client.get("/registratie/api/v1/organisaties")).json()["organisaties"]
+    gent = next(o for o in organisaties if o["naam"] == "Gent")["id"]
+    state = _state(data)
+    nats_pid, pg_pid = state["nats"]["pid"], state["postgres"]["pid"]
+
+    # 1. A steady stream of sign-ups; nats-server is killed with SIGKILL in the middle of it.
+    began = time.monotonic()
+    nats_phase = await _stream(client, gent, run, range(0, 60), kill_at=20, kill_pid=nats_pid)
+    await wait_until(lambda: _state(data)["nats"]["pid"] not in (None, nats_pid), timeout=30)
+    assert _state(data)["nats"]["restarts"] == 1 and not pid_alive(nats_pid)
+    nats_phase += await _stream(client, gent, run, range(60, 80), kill_at=-1, kill_pid=0)
+    accepted = {email for email, status in nats_phase if status == 201}
+    await wait_until(lambda: _arrived(client, data, accepted), timeout=60, interval=0.25)
+    nats_took = time.monotonic() - began
+    count, _ = _mails_per_person(data)
+    nats_figures = {
+        "verstuurd": len(nats_phase),
+        "aanvaard": len(accepted),
+        "geteld in KPI": await _leden(client),
+        "welkomstmails": sum(count.values()),
+        "dubbel": sum(n - 1 for n in count.values() if n > 1),
+        "verloren": sum(1 for e in accepted if count[e] == 0),
+        "alles aangekomen na (s)": round(nats_took, 1),
+    }
+    print("NATS kill -9:", json.dumps(nats_figures, ensure_ascii=False))
+    # Nobody's sign-up is refused while NATS is away: the outbox keeps it until it is back.
+    assert nats_figures == {**nats_figures, "verstuurd": 80, "aanvaard": 80, "geteld in KPI": 80,
+                            "welkomstmails": 80, "dubbel": 0, "verloren": 0}, nats_figures
+
+    # 2. PostgreSQL killed in a stream of sign-ups: refused while it is away, accepted after.
+    began = time.monotonic()
+    pg_phase = await _stream(client, gent, run, range(80, 110), kill_at=85, kill_pid=pg_pid)
+    await wait_until(lambda: _state(data)["postgres"]["pid"] not in (None, pg_pid), timeout=60)
+    assert _state(data)["postgres"]["restarts"] == 1 and not pid_alive(pg_pid)
+    assert all(status == 201 or status < 0 for _, status in pg_phase), pg_phase
+    accepted |= {email for email, _ in pg_phase}
+    await wait_until(lambda: _arrived(client, data, accepted), timeout=60, interval=0.25)
+    count, ids = _mails_per_person(data)
+    pg_figures = {
+        "verstuurd": len(pg_phase),
+        "eerst geweigerd, later aanvaard": sum(1 for _, status in pg_phase if status < 0),
+        "geteld in KPI": await _leden(client) - len(nats_phase),
+        "welkomstmails": sum(count[e] for e, _ in pg_phase),
+        "zelfde mail opnieuw (zelfde Message-ID)": sum(count[e] - len(ids[e]) for e in accepted),
+        "dubbel (verschillende mails)": sum(len(ids[e]) - 1 for e in accepted if len(ids[e]) > 1),
+        "verloren": sum(1 for e in accepted if count[e] == 0),
+        "alles aangekomen na (s)": round(time.monotonic() - began, 1),
+    }
+    print("PostgreSQL kill -9:", json.dumps(pg_figures, ensure_ascii=False))
+    assert pg_figures["geteld in KPI"] == 30 and pg_figures["verloren"] == 0, pg_figures
+    # A mail handed to SMTP just before the database died is sent again after the restart,
+    # under the same Message-ID (see meldingen/bezorging.py); a second, different mail never.
+    assert pg_figures["dubbel (verschillende mails)"] == 0, pg_figures
+    out = stack.console.read_text()
+    assert "NATS is gestopt (signaal SIGKILL); opnieuw starten." in out
+    assert "PostgreSQL is gestopt (signaal SIGKILL); opnieuw starten." in out
+    assert await stack.healthy("/registratie/health")
