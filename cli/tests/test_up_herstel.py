@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from dinet_chassis.embedded import read_mails
+from dinet_chassis.embedded import free_port, read_mails
 from dinet_chassis.testing import wait_until
 from dinet_cli.paths import pid_alive
 
@@ -99,7 +99,8 @@ async def _arrived(client, data: Path, accepted: set[str]) -> bool:
 async def test_killed_nats_and_postgres_come_back_and_every_sign_up_arrives_once(dinet_up):
     # No demo members, so the KPI counts only ours; a short ack wait, so acks lost with the
     # server are redelivered (and absorbed by the inbox) within seconds.
-    dinet_up.env.update({"DINET_DEMO": "0", "DINET_ACK_WAIT": "2"})
+    # Its own NATS port: no other stack on this machine may take 4222 over while ours is down.
+    dinet_up.env.update({"DINET_DEMO": "0", "DINET_ACK_WAIT": "2", "DINET_NATS_PORT": str(free_port())})
     run = uuid.uuid4().hex[:8]
     async with dinet_up() as stack:
         try:

@@ -51,7 +51,9 @@ class Infrastructure:
                 # initdb runs in a thread while NATS starts.
                 preparing = asyncio.create_task(asyncio.to_thread(self.postgres.prepare))
             if not self.nats_url:
-                port = NATS_DEFAULT_PORT if port_is_free(NATS_DEFAULT_PORT) else free_port()
+                # After a crash NATS comes back on this same port, so the services find it again.
+                wanted = int(os.environ.get("DINET_NATS_PORT") or NATS_DEFAULT_PORT)
+                port = wanted if port_is_free(wanted) else free_port()
                 self.nats = EmbeddedNats(self.data / "nats", port=port, sync_always=True)
                 # Not in a thread: the child's parent-death signal fires when the forking thread ends.
                 self.nats.launch()
