@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Awaitable, Callable
 
 from nats.aio.client import Client

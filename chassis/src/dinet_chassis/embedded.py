@@ -217,22 +217,30 @@ class EmbeddedNats:
 @dataclass
 class EmbeddedNatsCluster:
     """Several nats-server processes on loopback ports forming one JetStream cluster (for the
-    tests of what production runs: deploy/nats/cluster/). `url` lists every node."""
+    tests of what production runs: deploy/nats/cluster/). `url` lists every node.
+
+    With `auth` every node trusts the same operator and accounts and keeps its own full
+    resolver, as the nodes of deploy/nats/cluster/ do."""
 
     base_dir: Path
     size: int = 3
     name: str = "dinet"
+    auth: NatsAuth | None = None
     nodes: list[EmbeddedNats] = field(default_factory=list, init=False)
 
     @property
     def url(self) -> str:
         return ",".join(node.url for node in self.nodes)
 
+    def creds(self, user: str) -> Path:
+        assert self.auth is not None, "an open cluster has no users"
+        return self.auth.creds_path(user)
+
     def start(self, timeout: float = 15.0) -> "EmbeddedNatsCluster":
         ports = [free_port() for _ in range(self.size)]
         names = [f"{self.name}-{i + 1}" for i in range(self.size)]
         self.nodes = [
-            EmbeddedNats(self.base_dir / name, cluster=self.name, node_name=name, cluster_port=port)
+            EmbeddedNats(self.base_dir / name, auth=self.auth, cluster=self.name, node_name=name, cluster_port=port)
             for name, port in zip(names, ports)
         ]
         for node in self.nodes:
