@@ -67,11 +67,11 @@ async def test_a_node_killed_under_load_loses_nothing_and_counts_nothing_twice(
     settings = {"nats_url": nats_cluster.url, "stream_replicas": 3, "ack_wait": 2, "smtp_url": mail_sink.url}
     async with (
         start_service(
-            REGISTRATIE, **settings, nats_creds=nats_cluster.creds("registratie"),
+            REGISTRATIE, **settings, nats_creds=str(nats_cluster.creds("registratie")),
             nats_partner_issuer=str(nats_cluster.auth.partner_issuer_path),
         ) as registratie,
-        start_service(KPI, **settings, nats_creds=nats_cluster.creds("kpi")) as kpi,
-        start_service(MELDINGEN, **settings, nats_creds=nats_cluster.creds("meldingen")) as meldingen,
+        start_service(KPI, **settings, nats_creds=str(nats_cluster.creds("kpi"))) as kpi,
+        start_service(MELDINGEN, **settings, nats_creds=str(nats_cluster.creds("meldingen"))) as meldingen,
     ):
         js = registratie.js
         # One instance (or a tool) started without the setting must not take copies away.
