@@ -1,6 +1,7 @@
 """`dinet up` starts its embedded NATS and PostgreSQL again when they die (kill -9), and the
 services recover by themselves: every sign-up that was accepted arrives in the KPIs and gets its
-welcome mail, exactly once."""
+welcome mail, exactly once. NATS comes back as secured as it was: same config, same keys, the
+services reconnect with their own credentials and an anonymous client is refused."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import httpx
+import nats
+import pytest
+from dinet_contracts.topology import SERVICES
 
 from dinet_chassis.embedded import free_port, read_mails
 from dinet_chassis.testing import wait_until
@@ -115,6 +119,24 @@ async def test_killed_nats_and_postgres_come_back_and_every_sign_up_arrives_once
     assert stack.exit_code == 0, stack.console.read_text()
 
 
+async def _still_secured(nats_state: dict) -> None:
+    """The restarted NATS has the same config and keys: nobody gets in without a user, and every
+    client it has is one of ours (the services came back with their own credentials)."""
+    url = nats_state["url"]
+    with pytest.raises(Exception, match="(?i)authorization"):
+        await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=1, connect_timeout=2)
+    nc = await nats.connect(url, user_credentials=nats_state["creds"], allow_reconnect=False, connect_timeout=2)
+    await nc.close()
+
+    async def services_back_as_themselves() -> bool:
+        async with httpx.AsyncClient() as monitor:
+            connz = (await monitor.get(f"{nats_state['monitor_url']}/connz", params={"auth": "true"})).json()
+        users = [c.get("authorized_user") for c in connz.get("connections", [])]
+        return len(users) >= len(SERVICES) and all(users)
+
+    await wait_until(services_back_as_themselves, timeout=30, interval=0.25)
+
+
 async def _scenario(stack, run: str) -> None:
     client, data = stack.client, stack.data
     organisaties = (await client.get("/registratie/api/v1/organisaties")).json()["organisaties"]
@@ -127,6 +149,7 @@ async def _scenario(stack, run: str) -> None:
     nats_phase = await _stream(client, gent, run, range(0, 60), kill_at=20, kill_pid=nats_pid)
     await wait_until(lambda: _state(data)["nats"]["pid"] not in (None, nats_pid), timeout=30)
     assert _state(data)["nats"]["restarts"] == 1 and not pid_alive(nats_pid)
+    await _still_secured(_state(data)["nats"])
     nats_phase += await _stream(client, gent, run, range(60, 80), kill_at=-1, kill_pid=0)
     accepted = {email for email, status in nats_phase if status == 201}
     await wait_until(lambda: _arrived(client, data, accepted), timeout=60, interval=0.25)
