@@ -259,6 +259,29 @@ def test_the_cluster_configuration_names_no_user_or_password():
     assert cluster_client_url() in text
 
 
+def test_the_single_servers_include_of_auth_is_read_beside_the_single_servers_config(tmp_path: Path):
+    """NATS resolves an include relative to the file that holds it: the cluster file includes
+    ../nats-server.conf, whose `include "auth/auth.conf"` must find auth/ beside itself, not
+    beside the cluster file."""
+    deploy = ROOT / "deploy" / "nats"
+    auth = NatsAuth(tmp_path / "secrets").ensure()
+    (tmp_path / "etc" / "cluster").mkdir(parents=True)
+    (tmp_path / "etc" / "nats-server.conf").write_text((deploy / "nats-server.conf").read_text(encoding="utf-8"))
+    cluster = tmp_path / "etc" / "cluster" / "nats-server.conf"
+    cluster.write_text((deploy / "cluster" / "nats-server.conf").read_text(encoding="utf-8"))
+    env = {**os.environ, "NATS_SERVER_NAME": "nats-1"}
+
+    def check() -> subprocess.CompletedProcess:
+        return subprocess.run([nats_server_binary(), "-c", str(cluster), "-t"], capture_output=True, text=True, env=env)
+
+    (tmp_path / "etc" / "cluster" / "auth").symlink_to(auth.server_conf.parent, target_is_directory=True)
+    wrong = check()
+    assert wrong.returncode != 0 and "auth.conf" in wrong.stderr + wrong.stdout
+    (tmp_path / "etc" / "auth").symlink_to(auth.server_conf.parent, target_is_directory=True)
+    right = check()
+    assert right.returncode == 0, right.stderr + right.stdout
+
+
 async def test_the_deploy_cluster_configuration_forms_a_cluster_that_keeps_every_stream_three_times(
     deploy_cluster: DeployCluster,
 ):
