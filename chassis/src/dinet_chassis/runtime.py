@@ -88,7 +88,7 @@ class Runtime:
             creds=self.settings.nats_creds or None,
         )
         self.js = self.nc.jetstream()
-        await ensure_streams(self.js, streams_of(self.name))
+        await ensure_streams(self.js, streams_of(self.name), replicas=self.settings.stream_replicas)
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
         self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)

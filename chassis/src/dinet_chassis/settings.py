@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     )
     consumer_batch: int = Field(256, validation_alias=AliasChoices("DINET_CONSUMER_BATCH", "consumer_batch"))
     db_pool_size: int = Field(10, validation_alias=AliasChoices("DINET_DB_POOL_SIZE", "db_pool_size"))
+    # Copies of every stream: 1 on one server (embedded), 3 on a three-node NATS cluster.
+    stream_replicas: int = Field(1, ge=1, le=5, validation_alias=AliasChoices("DINET_STREAM_REPLICAS", "stream_replicas"))
 
     @property
     def schema_name(self) -> str:

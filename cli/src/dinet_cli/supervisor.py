@@ -1,5 +1,6 @@
 """Runs each service as a child process, restarts one that stops with backoff, and stops them
-all in order. A child dies with the supervisor, even when the supervisor is SIGKILLed."""
+all in order. A child dies with the supervisor, even when the supervisor is SIGKILLed.
+The embedded servers (NATS, PostgreSQL) are watched the same way by a ServerWatch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from dinet_chassis.embedded import _die_with_parent
 
@@ -140,6 +142,73 @@ class Supervisor:
 
     def pids(self) -> dict[str, int | None]:
         return {name: s.pid for name, s in self.services.items()}
+
+
+class Server(Protocol):
+    """An embedded server that a ServerWatch can restart (EmbeddedNats, PostgresProcess)."""
+
+    def exit_code(self) -> int | None: ...
+    def launch(self) -> None: ...
+    def wait_ready(self, timeout: float) -> None: ...
+    def kill(self) -> None: ...
+
+
+@dataclass
+class ServerWatch:
+    """Starts an embedded server again when it dies, on the same port or socket, so the services
+    (which reconnect for ever) find it where they left it. Data survives: NATS fsyncs every write
+    before acknowledging it and PostgreSQL recovers from its write-ahead log."""
+
+    label: str
+    server: Server
+    backoff_start: float = 0.5
+    backoff_max: float = 10.0
+    ready_timeout: float = 60.0
+    interval: float = 0.1
+    on_change: Callable[[], None] | None = None
+    restarts: int = field(default=0, init=False)
+    _stopping: bool = field(default=False, init=False)
+    _task: asyncio.Task | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"bewaking {self.label}")
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            code = self.server.exit_code()
+            if code is None:
+                await asyncio.sleep(self.interval)
+                continue
+            say(f"{self.label} is gestopt ({describe_exit(code)}); opnieuw starten.")
+            await self._restart()
+
+    async def _restart(self) -> None:
+        delay = self.backoff_start
+        began = time.monotonic()
+        while not self._stopping:
+            try:
+                # In this thread: the server's parent-death signal is tied to the forking thread.
+                self.server.launch()
+                await asyncio.to_thread(self.server.wait_ready, self.ready_timeout)
+            except Exception as exc:
+                self.server.kill()  # one that hangs while starting must not run beside the next
+                if self._stopping:
+                    return
+                say(f"{self.label} start nog niet ({exc}); nieuwe poging over {seconds(delay)}.")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.backoff_max)
+                continue
+            self.restarts += 1
+            say(f"{self.label} draait weer ({seconds(time.monotonic() - began)}).")
+            if self.on_change is not None:
+                self.on_change()
+            return
+
+    def stop(self) -> None:
+        """Before the server itself is stopped, or the watch would start it again."""
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
 
 
 def signal_process(pid: int, sig: int) -> None:

@@ -1,5 +1,6 @@
 """`dinet up`: NATS, PostgreSQL and a mail sink (unless their URLs are set), the four services as
-child processes under a supervisor, and the gateway on one port; Ctrl-C stops all of it."""
+child processes under a supervisor, and the gateway on one port; Ctrl-C stops all of it. A service,
+NATS or PostgreSQL that dies is started again."""
 
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ class Stack:
                 say(f"De toegangspoort kon niet starten: {exc}")
                 return 1
             self.supervisor.start()
+            self.infra.watch(on_change=self.write_state)
             self.write_state()
             await self._announce_when_ready(began)
             stopped = asyncio.create_task(self.stop_requested.wait())

@@ -95,7 +95,7 @@ class Herbouw:
             await migrate(live, Path(__file__).parent / "migrations")
             await self._lege_kopieen(live)
             js = nc.jetstream()
-            await ensure_streams(js, (EVENTS,))
+            await ensure_streams(js, (EVENTS,), replicas=self.settings.stream_replicas)
             info = await js.stream_info(EVENTS.name)
             eerste, laatste = info.state.first_seq, info.state.last_seq
             totaal = max(laatste - eerste + 1, 0) if info.state.messages else 0

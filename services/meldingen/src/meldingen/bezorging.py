@@ -41,6 +41,7 @@ class Bezorger:
         self.smtp = SmtpConfig.from_url(runtime.settings.smtp_url)
         self.wachttijden = wachttijden
         self.poll_interval = poll_interval
+        self.verzonden = 0  # by this instance; with several instances each sends a share
         self._wakker = asyncio.Event()
         self._stoppen = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -120,6 +121,7 @@ class Bezorger:
                     ),
                     source=self.runtime.source,
                 )
+        self.verzonden += 1
         log.info("bezorging.verzonden", melding_id=str(melding.id), lid_id=str(melding.lid_id), soort=melding.soort.value)
         return True
 
