@@ -76,5 +76,5 @@ async def test_twee_instanties_nemen_elke_partneractiviteit_een_keer_over(start_
         assert len(per_activiteit) == ACTIVITEITEN
         assert gepubliceerd == len(aangekondigd)  # and each published exactly once
         assert dode == 0
-        verwerkt = [rt.consumers[0].processed for rt in (een, twee)]
+        verwerkt = [next(c for c in rt.consumers if c.definition.stream == PARTNERS.name).processed for rt in (een, twee)]
         assert all(verwerkt), verwerkt
