@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -277,14 +278,37 @@ def start_service(nats_server: Any, database_url: str, tmp_path: Path):
     return _start
 
 
+def asgi_client(app: Any, **kwargs: Any) -> httpx.AsyncClient:
+    """An HTTP client on the app itself, in-process: no port, no server."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", **kwargs)
+
+
+@dataclass
+class WebSettings:
+    """The settings the web layer reads, to test it on its own."""
+
+    service: str = "proef"
+    secret_key: str = "een-geheim-voor-de-test"
+    demo: bool = False
+    public_url: str = "http://testserver"
+    fault: str = ""
+
+
+@dataclass
+class WebRuntime:
+    """What `create_web_app` and handlers need of a Runtime (settings, a database or none), without
+    starting a service: for tests of the web layer alone."""
+
+    db: Any = None
+    settings: WebSettings = field(default_factory=WebSettings)
+
+
 @pytest.fixture
 async def http():
     clients: list[httpx.AsyncClient] = []
 
     def _client(runtime: Runtime, **kwargs: Any) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=runtime.app), base_url="http://testserver", **kwargs
-        )
+        client = asgi_client(runtime.app, **kwargs)
         clients.append(client)
         return client
 
