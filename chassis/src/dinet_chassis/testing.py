@@ -14,8 +14,11 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -25,7 +28,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from .db import asyncpg_connect_kwargs
-from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, wait_for_port
+from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, read_mails, wait_for_port
 from .natsauth import NatsAuth
 from .runtime import Runtime, ServiceDefinition
 from .settings import Settings
@@ -239,6 +242,20 @@ def stoppable_postgres() -> Any:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def mails_per_address(mail_dir: Path) -> Counter[str]:
+    """How many mails the mail sink holds for each recipient."""
+    return Counter(parseaddr(m["to"])[1] for m in read_mails(mail_dir))
+
+
+def mail_tally(per_address: Counter[str], accepted: Iterable[str]) -> dict[str, int]:
+    """What a recovery test reports of the mail: how many, how many too many, how many lost."""
+    return {
+        "mails": sum(per_address.values()),
+        "dubbel": sum(n - 1 for n in per_address.values() if n > 1),
+        "verloren": sum(1 for a in accepted if not per_address[a]),
+    }
 
 
 @pytest.fixture
