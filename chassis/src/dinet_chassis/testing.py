@@ -11,6 +11,8 @@ import asyncio
 import inspect
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -242,6 +244,24 @@ def stoppable_postgres() -> Any:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def start_process(
+    module: str, nats_url: str, database_url: str, port: int, data_dir: Path, *, fault: str = "", **env: str
+) -> subprocess.Popen:
+    """A service in a process of its own (`python -m <module>`), to kill for real; `fault` injects a
+    crash (Settings.fault). Its log: `<data_dir>/<module><fault>.log`."""
+    env = {
+        **os.environ,
+        "NATS_URL": nats_url,
+        "DATABASE_URL": database_url,
+        "DINET_HTTP_PORT": str(port),
+        "DINET_DATA_DIR": str(data_dir),
+        "DINET_FAULT": fault,
+        **env,
+    }
+    log = open(data_dir / f"{module}{fault}.log", "wb")
+    return subprocess.Popen([sys.executable, "-m", module], env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def mails_per_address(mail_dir: Path) -> Counter[str]:
