@@ -16,8 +16,6 @@ Each is asked once to warm up, then `ROUNDS` times; p50 and max are reported.
 
 from __future__ import annotations
 
-import statistics
-import time
 import uuid
 from typing import Any
 
@@ -26,7 +24,7 @@ from dinet_chassis.db import Database
 from dinet_chassis.migrations import migrate
 from dinet_chassis.settings import Settings
 
-from .common import log
+from .common import log, timed_get
 from .report import Report, Row
 from .servers import Servers, checkpoint, fresh_database
 
@@ -49,18 +47,6 @@ def plan(acties: int) -> dict[str, Any]:
             for i in range(acties)
         ],
     }  # fmt: skip
-
-
-async def timed(client: httpx.AsyncClient, path: str) -> tuple[float, float, int]:
-    first = await client.get(path)
-    first.raise_for_status()
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        response = await client.get(path)
-        times.append(time.perf_counter() - start)
-        response.raise_for_status()
-    return statistics.median(times) * 1000, max(times) * 1000, len(first.content)
 
 
 async def bench_beleidsplan_export(servers: Servers, report: Report, acties: int) -> None:
@@ -90,7 +76,7 @@ async def bench_beleidsplan_export(servers: Servers, report: Report, acties: int
                     ("XLSX acties", f"{pad}/acties.xlsx"),
                     ("CSV acties", f"{pad}/acties.csv"),
                 ):
-                    p50, hoogst, grootte = await timed(client, path)
+                    p50, hoogst, grootte = await timed_get(client, path, ROUNDS)
                     report.add(
                         Row(
                             f"beleidsplan {label}, {acties} acties (ms)", p50, "ms p50",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 import uuid
 from collections.abc import Callable
 from datetime import date
 
+import httpx
 from dinet_contracts.events.registratie import LidGeregistreerd
 
 SOURCE = "/dinet/bench"
@@ -35,3 +37,17 @@ async def wait_for(predicate: Callable[[], bool], *, timeout: float, interval: f
 
 def log(message: str) -> None:
     print(f"  .. {message}", flush=True)
+
+
+async def timed_get(client: httpx.AsyncClient, path: str, rounds: int) -> tuple[float, float, int]:
+    """Median and slowest (ms) of `rounds` GETs after a first one that warms caches, and the size
+    (bytes) of the answer."""
+    first = await client.get(path)
+    first.raise_for_status()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = await client.get(path)
+        times.append(time.perf_counter() - start)
+        response.raise_for_status()
+    return statistics.median(times) * 1000, max(times) * 1000, len(first.content)

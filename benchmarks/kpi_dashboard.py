@@ -16,7 +16,6 @@ Each is asked once to warm up, then `ROUNDS` times; p50 and max are reported.
 from __future__ import annotations
 
 import random
-import statistics
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +27,7 @@ from dinet_chassis.db import Database, asyncpg_connect_kwargs
 from dinet_chassis.migrations import migrate
 from dinet_chassis.settings import Settings
 
-from .common import log
+from .common import log, timed_get
 from .report import Report, Row
 from .servers import Servers, checkpoint, fresh_database
 
@@ -92,18 +91,6 @@ async def fill(database_url: str, leden: int, aanwezigheden: int) -> None:
         await conn.close()
 
 
-async def timed(client: httpx.AsyncClient, path: str) -> tuple[float, float]:
-    first = await client.get(path)
-    first.raise_for_status()
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        response = await client.get(path)
-        times.append(time.perf_counter() - start)
-        response.raise_for_status()
-    return statistics.median(times) * 1000, max(times) * 1000
-
-
 async def bench_kpi_dashboard(servers: Servers, report: Report, leden: int, aanwezigheden: int) -> None:
     from dinet_chassis.runtime import Runtime
     from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
@@ -126,7 +113,7 @@ async def bench_kpi_dashboard(servers: Servers, report: Report, leden: int, aanw
                     ("kpi API één jaar", "/kpi/api/v1/kpis?jaar=2026"),
                     ("kpi doorklikken deelnemersuren", "/kpi/kpi/od12_deelnemersuren?jaar=2026"),
                 ):
-                    p50, hoogst = await timed(client, path)
+                    p50, hoogst, _ = await timed_get(client, path, ROUNDS)
                     report.add(Row(f"{label} (ms)", p50, "ms p50", detail=f"{path}: p50 {p50:.0f} ms, max {hoogst:.0f} ms over {ROUNDS} keer; {leden} leden, {aanwezigheden} aanwezigheden"))
         finally:
             await runtime.db.dispose()

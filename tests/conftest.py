@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
+from dinet_contracts.events.registratie import LidGeregistreerd
 
 
 @dataclass
@@ -55,3 +59,39 @@ def csrf_token(html: str) -> str:
 @pytest.fixture
 def csrf():
     return csrf_token
+
+
+def lid_geregistreerd(**overrides: Any) -> LidGeregistreerd:
+    """A new member of this year, as registratie announces one."""
+    values: dict[str, Any] = {
+        "lid_id": uuid.uuid4(),
+        "organisatie_id": uuid.uuid4(),
+        "organisatie_type": "lokaal_bestuur",
+        "lid_sinds": date.today(),
+        "nieuwsbrief": False,
+    }
+    return LidGeregistreerd(**(values | overrides))
+
+
+async def kpi_leden(client: httpx.AsyncClient) -> int:
+    """This year's member count as the KPI API reports it."""
+    answer = await client.get("/kpi/api/v1/kpis", params={"jaar": date.today().year})
+    return next(k["waarde"] for k in answer.json()["kpis"] if k["id"] == "od11_leden")
+
+
+async def gelijk(waarde: Awaitable[Any], verwacht: Any) -> bool:
+    """For `wait_until`: an awaited value equal to what is expected."""
+    return (await waarde) == verwacht
+
+
+class Hulp:
+    """The helpers above, handed to tests as a fixture (test modules cannot import conftest)."""
+
+    lid = staticmethod(lid_geregistreerd)
+    leden = staticmethod(kpi_leden)
+    gelijk = staticmethod(gelijk)
+
+
+@pytest.fixture
+def hulp() -> type[Hulp]:
+    return Hulp

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import uuid
+from functools import partial
 from datetime import date
 
 import httpx
@@ -16,20 +14,10 @@ from dinet_contracts.events.registratie import LidGeregistreerd
 
 from dinet_chassis.bus import connect, ensure_streams
 from dinet_chassis.embedded import free_port, wait_for_port
-from dinet_chassis.testing import wait_until
+from dinet_chassis.testing import start_process, wait_until
 
 
-def start_kpi(nats_url: str, database_url: str, port: int, tmp_path, fault: str = "") -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "NATS_URL": nats_url,
-        "DATABASE_URL": database_url,
-        "DINET_HTTP_PORT": str(port),
-        "DINET_DATA_DIR": str(tmp_path),
-        "DINET_ACK_WAIT": "2",
-        "DINET_FAULT": fault,
-    }
-    return subprocess.Popen([sys.executable, "-m", "kpi"], env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"kpi{fault}.log", "wb"))
+start_kpi = partial(start_process, "kpi", DINET_ACK_WAIT="2")
 
 
 async def test_sigkill_between_commit_and_ack_counts_once(nats_server, database_url, tmp_path):

@@ -5,36 +5,27 @@ same member) instead of 409 "already a member"."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import uuid
+from functools import partial
 
 import asyncpg
 import httpx
 
 from dinet_chassis.db import asyncpg_connect_kwargs
 from dinet_chassis.embedded import free_port, wait_for_port
+from dinet_chassis.testing import start_process
 from dinet_cli.gateway import Gateway, serve
 from registratie.domain import organisatie_id_voor_nis
 
 GENT = str(organisatie_id_voor_nis("44021"))
 
 
-def start_registratie(nats_url: str, database_url: str, port: int, tmp_path, fault: str = "") -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "NATS_URL": nats_url,
-        "DATABASE_URL": database_url,
-        "DINET_HTTP_PORT": str(port),
-        "DINET_DATA_DIR": str(tmp_path),
-        "DINET_SECRET_KEY": "test-secret-" + "x" * 32,
-        "SMTP_URL": f"smtp://127.0.0.1:{free_port()}",
-        "DINET_FAULT": fault,
-    }
-    log = open(tmp_path / f"registratie{fault}.log", "wb")
-    return subprocess.Popen([sys.executable, "-m", "registratie"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+# Its own process, so it can die between the commit and the answer.
+start_registratie = partial(
+    start_process, "registratie", DINET_SECRET_KEY="test-secret-" + "x" * 32, SMTP_URL=f"smtp://127.0.0.1:{free_port()}"
+)
 
 
 async def test_a_sign_up_killed_before_its_answer_is_retried_safely(nats_server, database_url, tmp_path):

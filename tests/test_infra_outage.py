@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from datetime import date
 
 from dinet_contracts import wrap
-from dinet_contracts.events.registratie import LidGeregistreerd
 
 from dinet_chassis import deadletter
 from dinet_chassis.testing import wait_until
 
 
-def lid() -> LidGeregistreerd:
-    return LidGeregistreerd(
-        lid_id=uuid.uuid4(),
-        organisatie_id=uuid.uuid4(),
-        organisatie_type="lokaal_bestuur",
-        lid_sinds=date.today(),
-        nieuwsbrief=False,
-    )
-
-
 async def test_postgres_down_longer_than_the_retry_budget_loses_no_event_to_the_dead_letters(
-    start_service, http, stoppable_postgres
+    start_service, http, stoppable_postgres, hulp
 ):
     from kpi.main import DEFINITION
 
@@ -40,17 +27,13 @@ async def test_postgres_down_longer_than_the_retry_budget_loses_no_event_to_the_
         client = http(kpi)
         consumer = next(c for c in kpi.consumers if c.definition.durable == "kpi-projectie")
 
-        async def leden() -> int:
-            body = (await client.get("/kpi/api/v1/kpis", params={"jaar": date.today().year})).json()
-            return next(k["waarde"] for k in body["kpis"] if k["id"] == "od11_leden")
-
         ready = await client.get("/kpi/health/ready")
         assert ready.status_code == 200 and ready.json()["controles"]["database"] == {"werkt": True}
 
         stoppable_postgres.stop()
         down_at = time.monotonic()
         for _ in range(20):
-            envelope = wrap(lid(), source="/dinet/registratie")
+            envelope = wrap(hulp.lid(), source="/dinet/registratie")
             event = envelope.data
             await js.publish(
                 event.nats_subject(), envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": envelope.id}
@@ -73,7 +56,7 @@ async def test_postgres_down_longer_than_the_retry_budget_loses_no_event_to_the_
 
         await asyncio.sleep(max(0.0, 4.0 - (time.monotonic() - down_at)))
         stoppable_postgres.start()
-        await wait_until(lambda: _eq(leden(), 20), timeout=20)
+        await wait_until(lambda: hulp.gelijk(hulp.leden(client), 20), timeout=20)
         assert consumer.dead_lettered == 0
         assert await deadletter.list_dead_letters(js) == []
         assert (await client.get("/kpi/health/ready")).status_code == 200
@@ -103,10 +86,6 @@ async def test_readiness_names_nats_when_it_is_down_and_recovers(start_service, 
         finally:
             nats_server.start()
         await wait_until(lambda: _status(client.get("/kpi/health/ready"), 200), timeout=15)
-
-
-async def _eq(value, expected) -> bool:
-    return (await value) == expected
 
 
 async def _status(response, expected: int):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -18,22 +17,8 @@ from sqlalchemy import text
 
 from dinet_chassis.db import Database
 from dinet_chassis.migrations import migrate
+from dinet_chassis.testing import WebRuntime, asgi_client
 from dinet_chassis.web import create_web_app
-
-
-@dataclass
-class _Settings:
-    service: str = "proef"
-    secret_key: str = "een-geheim-voor-de-test"
-    demo: bool = False
-    public_url: str = "http://testserver"
-    fault: str = ""
-
-
-@dataclass
-class _Runtime:
-    db: Database
-    settings: _Settings = field(default_factory=_Settings)
 
 
 @post("/proef/api/v1/dingen")
@@ -81,7 +66,7 @@ async def app(database_url, tmp_path):
     await migrate(db, None)
     async with db.transaction() as conn:
         await conn.execute(text("CREATE TABLE dingen (id uuid PRIMARY KEY, naam text NOT NULL)"))
-    runtime = _Runtime(db=db)
+    runtime = WebRuntime(db=db)
     app = create_web_app(runtime, [maak_ding, dubbel, zonder, lijst], template_dir=tmp_path, idempotentie=True)
     app.state.test_runtime = runtime
     yield app
@@ -90,7 +75,7 @@ async def app(database_url, tmp_path):
 
 @pytest.fixture
 async def client(app):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+    async with asgi_client(app) as c:
         yield c
 
 

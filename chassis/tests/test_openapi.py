@@ -7,32 +7,18 @@ services on real NATS and PostgreSQL.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from litestar import delete, get, post
 from litestar.params import FromPath, JSONBody
 from openapi_spec_validator import validate
 from pydantic import BaseModel, ConfigDict
 
+from dinet_chassis.testing import WebRuntime, asgi_client
 from dinet_chassis.web import AANVRAAG, create_web_app, problemen
 from dinet_chassis.web.auth import Rol, vereist
-
-
-@dataclass
-class _Settings:
-    service: str = "proef"
-    secret_key: str = "een-geheim-voor-de-test"
-    demo: bool = False
-    public_url: str = "http://testserver"
-
-
-@dataclass
-class _Runtime:
-    settings: _Settings = field(default_factory=_Settings)
-    db: Any = None
 
 
 class Streng(BaseModel):
@@ -80,7 +66,7 @@ def weg(id: FromPath[uuid.UUID]) -> dict[str, str]:
 
 
 def app() -> Any:
-    return create_web_app(_Runtime(), [cijfer, streng, los, ding, weg], template_dir=Path(__file__).parent)
+    return create_web_app(WebRuntime(), [cijfer, streng, los, ding, weg], template_dir=Path(__file__).parent)
 
 
 def test_document_is_valid_and_names_what_the_chassis_answers() -> None:
@@ -117,7 +103,7 @@ def test_document_is_valid_and_names_what_the_chassis_answers() -> None:
 
 
 async def test_401_415_400_and_options() -> None:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app()), base_url="http://testserver") as client:
+    async with asgi_client(app()) as client:
         r = await client.post("/proef/api/v1/streng", json={"aantal": 1})
         assert r.status_code == 401
         assert r.headers["www-authenticate"].startswith('Cookie realm="dinet"')

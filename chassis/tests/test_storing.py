@@ -5,11 +5,9 @@ reconnected through a relay."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from litestar import get, post
 from litestar.di import NamedDependency
@@ -17,21 +15,8 @@ from litestar.response import Template
 from sqlalchemy import text
 
 from dinet_chassis.db import Database, is_outage
+from dinet_chassis.testing import WebRuntime, asgi_client
 from dinet_chassis.web import create_web_app
-
-
-@dataclass
-class _Settings:
-    service: str = "proef"
-    secret_key: str = "een-geheim-voor-de-test"
-    demo: bool = False
-    public_url: str = "http://testserver"
-
-
-@dataclass
-class _Runtime:
-    db: Database
-    settings: _Settings = field(default_factory=_Settings)
 
 
 @get("/proef/api/v1/getal")
@@ -62,7 +47,7 @@ def api_bestand() -> dict[str, str]:
 async def app(database_switch, tmp_path):
     db = Database(database_switch.url, "proef", pool_size=2)
     yield create_web_app(
-        _Runtime(db=db), [api_getal, api_nieuw_getal, pagina, api_bestand], template_dir=tmp_path, idempotentie=True
+        WebRuntime(db=db), [api_getal, api_nieuw_getal, pagina, api_bestand], template_dir=tmp_path, idempotentie=True
     )
     await db.dispose()
 
@@ -73,7 +58,7 @@ def _outage_logs(caplog) -> list[logging.LogRecord]:
 
 async def test_outage_answers_503_and_logs_once_per_change(app, database_switch, caplog):
     caplog.set_level(logging.INFO)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+    async with asgi_client(app) as client:
         assert (await client.get("/proef/api/v1/getal")).json() == {"getal": 42}
 
         await database_switch.off()
@@ -111,7 +96,7 @@ async def test_outage_answers_503_and_logs_once_per_change(app, database_switch,
 
 
 async def test_a_file_error_of_a_handler_is_still_a_500_with_its_traceback(app, caplog):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+    async with asgi_client(app) as client:
         answer = await client.get("/proef/api/v1/bestand")
     assert answer.status_code == 500
     assert not is_outage(FileNotFoundError("/bestaat/niet"))

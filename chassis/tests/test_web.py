@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import pytest
 from litestar import Request, get, post
 from litestar.di import NamedDependency
@@ -16,21 +14,8 @@ from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, EmailStr, Field
 
+from dinet_chassis.testing import WebRuntime, asgi_client
 from dinet_chassis.web import FieldError, create_web_app, problem_response
-
-
-@dataclass
-class _Settings:
-    service: str = "proef"
-    secret_key: str = "een-geheim-voor-de-test"
-    demo: bool = False
-    public_url: str = "http://testserver"
-
-
-@dataclass
-class _Runtime:
-    settings: _Settings = field(default_factory=_Settings)
-    db: Any = None
 
 
 class Aanvraag(BaseModel):
@@ -63,12 +48,12 @@ def api_conflict() -> Any:
 
 
 @get("/proef/api/v1/runtime", sync_to_thread=False)
-def api_runtime(request: Request, runtime: NamedDependency[_Runtime]) -> dict[str, bool]:
+def api_runtime(request: Request, runtime: NamedDependency[WebRuntime]) -> dict[str, bool]:
     return {"zelfde": runtime is request.app.state.runtime}
 
 
 @pytest.fixture
-def app_en_runtime(tmp_path: Path) -> tuple[Any, _Runtime]:
+def app_en_runtime(tmp_path: Path) -> tuple[Any, WebRuntime]:
     (tmp_path / "formulier.html").write_text(
         """{% extends "dinet_base.html" %}{% import "dinet_macros.html" as m %}
 {% block title %}Proef{% endblock %}
@@ -80,20 +65,16 @@ def app_en_runtime(tmp_path: Path) -> tuple[Any, _Runtime]:
 {{ m.button("Verstuur") }}</form>{% endblock %}""",
         encoding="utf-8",
     )
-    runtime = _Runtime()
+    runtime = WebRuntime()
     app = create_web_app(
         runtime, [formulier, verstuur, api_aanvraag, api_conflict, api_runtime], template_dir=tmp_path
     )
     return app, runtime
 
 
-def _client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-
-
 async def test_health_and_openapi(app_en_runtime: Any) -> None:
     app, _ = app_en_runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         assert (await c.get("/proef/health")).json() == {"status": "ok", "service": "proef"}
         schema = (await c.get("/proef/schema/openapi.json")).json()
         assert "/proef/api/v1/aanvragen" in schema["paths"]
@@ -101,7 +82,7 @@ async def test_health_and_openapi(app_en_runtime: Any) -> None:
 
 async def test_page_is_dutch_and_accessible_shell(app_en_runtime: Any) -> None:
     app, _ = app_en_runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         r = await c.get("/proef/formulier")
     assert r.status_code == 200
     html = r.text
@@ -116,7 +97,7 @@ async def test_page_is_dutch_and_accessible_shell(app_en_runtime: Any) -> None:
 
 async def test_static_css_served(app_en_runtime: Any) -> None:
     app, _ = app_en_runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         r = await c.get("/proef/static/dinet.css")
     assert r.status_code == 200
     assert "text/css" in r.headers["content-type"]
@@ -125,7 +106,7 @@ async def test_static_css_served(app_en_runtime: Any) -> None:
 
 async def test_form_post_without_csrf_token_is_refused(app_en_runtime: Any) -> None:
     app, _ = app_en_runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         await c.get("/proef/formulier")  # sets the CSRF cookie, but the token is not sent back
         r = await c.post("/proef/formulier", data={"naam": "An"})
     assert r.status_code == 403
@@ -134,7 +115,7 @@ async def test_form_post_without_csrf_token_is_refused(app_en_runtime: Any) -> N
 
 async def test_form_post_with_csrf_token(app_en_runtime: Any) -> None:
     app, _ = app_en_runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         pagina = await c.get("/proef/formulier")
         token = re.search(r'name="_csrf_token" value="([^"]+)"', pagina.text).group(1)
         fout = await c.post("/proef/formulier", data={"_csrf_token": token, "naam": "", "email": "a@b.be"})
@@ -149,7 +130,7 @@ async def test_form_post_with_csrf_token(app_en_runtime: Any) -> None:
 
 async def test_api_is_exempt_from_csrf_and_validation_is_problem_json(app_en_runtime: Any) -> None:
     app, _ = app_en_runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         r = await c.post("/proef/api/v1/aanvragen", json={"naam": "x" * 11, "email": "geen-mail", "aantal": "veel"})
         ok = await c.post("/proef/api/v1/aanvragen", json={"naam": "An", "email": "an@gemeente.be", "aantal": 1})
         leeg = await c.post("/proef/api/v1/aanvragen", json={})
@@ -170,7 +151,7 @@ async def test_api_is_exempt_from_csrf_and_validation_is_problem_json(app_en_run
 
 async def test_problem_response_shape_and_api_404(app_en_runtime: Any) -> None:
     app, _ = app_en_runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         conflict = await c.post("/proef/api/v1/conflict")
         onbekend = await c.get("/proef/api/v1/bestaat-niet")
         kapot = await c.post(
@@ -191,5 +172,5 @@ async def test_problem_response_shape_and_api_404(app_en_runtime: Any) -> None:
 async def test_runtime_reachable_in_handlers(app_en_runtime: Any) -> None:
     app, runtime = app_en_runtime
     assert app.state.runtime is runtime
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         assert (await c.get("/proef/api/v1/runtime")).json() == {"zelfde": True}

@@ -11,10 +11,16 @@ import asyncio
 import inspect
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -24,7 +30,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from .db import asyncpg_connect_kwargs
-from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, wait_for_port
+from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, read_mails, wait_for_port
 from .natsauth import NatsAuth
 from .runtime import Runtime, ServiceDefinition
 from .settings import Settings
@@ -240,6 +246,38 @@ def stoppable_postgres() -> Any:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def start_process(
+    module: str, nats_url: str, database_url: str, port: int, data_dir: Path, *, fault: str = "", **env: str
+) -> subprocess.Popen:
+    """A service in a process of its own (`python -m <module>`), to kill for real; `fault` injects a
+    crash (Settings.fault). Its log: `<data_dir>/<module><fault>.log`."""
+    env = {
+        **os.environ,
+        "NATS_URL": nats_url,
+        "DATABASE_URL": database_url,
+        "DINET_HTTP_PORT": str(port),
+        "DINET_DATA_DIR": str(data_dir),
+        "DINET_FAULT": fault,
+        **env,
+    }
+    log = open(data_dir / f"{module}{fault}.log", "wb")
+    return subprocess.Popen([sys.executable, "-m", module], env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+
+def mails_per_address(mail_dir: Path) -> Counter[str]:
+    """How many mails the mail sink holds for each recipient."""
+    return Counter(parseaddr(m["to"])[1] for m in read_mails(mail_dir))
+
+
+def mail_tally(per_address: Counter[str], accepted: Iterable[str]) -> dict[str, int]:
+    """What a recovery test reports of the mail: how many, how many too many, how many lost."""
+    return {
+        "mails": sum(per_address.values()),
+        "dubbel": sum(n - 1 for n in per_address.values() if n > 1),
+        "verloren": sum(1 for a in accepted if not per_address[a]),
+    }
+
+
 @pytest.fixture
 def mail_sink(tmp_path: Path) -> Any:
     sink = MailSink(tmp_path / "mail").start()
@@ -277,14 +315,37 @@ def start_service(nats_server: Any, database_url: str, tmp_path: Path):
     return _start
 
 
+def asgi_client(app: Any, **kwargs: Any) -> httpx.AsyncClient:
+    """An HTTP client on the app itself, in-process: no port, no server."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", **kwargs)
+
+
+@dataclass
+class WebSettings:
+    """The settings the web layer reads, to test it on its own."""
+
+    service: str = "proef"
+    secret_key: str = "een-geheim-voor-de-test"
+    demo: bool = False
+    public_url: str = "http://testserver"
+    fault: str = ""
+
+
+@dataclass
+class WebRuntime:
+    """What `create_web_app` and handlers need of a Runtime (settings, a database or none), without
+    starting a service: for tests of the web layer alone."""
+
+    db: Any = None
+    settings: WebSettings = field(default_factory=WebSettings)
+
+
 @pytest.fixture
 async def http():
     clients: list[httpx.AsyncClient] = []
 
     def _client(runtime: Runtime, **kwargs: Any) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=runtime.app), base_url="http://testserver", **kwargs
-        )
+        client = asgi_client(runtime.app, **kwargs)
         clients.append(client)
         return client
 

@@ -411,6 +411,18 @@ def _consumer_extension(consumer: ConsumerDef) -> dict[str, Any]:
     }
 
 
+def _receive_operation(consumer: ConsumerDef, cid: str, event_type: str, title: str) -> dict[str, Any]:
+    return {
+        "action": "receive",
+        "title": title,
+        "summary": consumer.description,
+        "channel": {"$ref": f"#/channels/{cid}"},
+        "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
+        "x-service": consumer.service,
+        "x-jetstream-consumer": _consumer_extension(consumer),
+    }
+
+
 def _contracts_version() -> str:
     try:
         from importlib.metadata import version
@@ -487,15 +499,9 @@ def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
     for consumer in CONSUMERS:
         for event_type in consumed_types(consumer):
             cid = channel_of[event_type]
-            operations[f"{consumer.durable}.receive.{event_type}"] = {
-                "action": "receive",
-                "title": f"{consumer.service} ontvangt {EVENT_TYPES[event_type].__name__} ({consumer.durable})",
-                "summary": consumer.description,
-                "channel": {"$ref": f"#/channels/{cid}"},
-                "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
-                "x-service": consumer.service,
-                "x-jetstream-consumer": _consumer_extension(consumer),
-            }
+            operations[f"{consumer.durable}.receive.{event_type}"] = _receive_operation(
+                consumer, cid, event_type, f"{consumer.service} ontvangt {EVENT_TYPES[event_type].__name__} ({consumer.durable})"
+            )
 
     _partner_channels(channels, operations)
 
@@ -595,15 +601,9 @@ def _partner_channels(channels: dict[str, Any], operations: dict[str, Any]) -> N
             "security": [{"$ref": "#/components/securitySchemes/gebruikerPerPartner"}],
             "x-service": "partner",
         }
-        operations[f"{ingest.durable}.receive.{event_type}"] = {
-            "action": "receive",
-            "title": f"{ingest.service} ontvangt {cls.__name__} van partners ({ingest.durable})",
-            "summary": ingest.description,
-            "channel": {"$ref": f"#/channels/{cid}"},
-            "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
-            "x-service": ingest.service,
-            "x-jetstream-consumer": _consumer_extension(ingest),
-        }
+        operations[f"{ingest.durable}.receive.{event_type}"] = _receive_operation(
+            ingest, cid, event_type, f"{ingest.service} ontvangt {cls.__name__} van partners ({ingest.durable})"
+        )
 
 
 def render_yaml(obj: Any) -> str:

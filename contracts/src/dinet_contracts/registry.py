@@ -8,20 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .envelope import CloudEvent, Event, RawCloudEvent
-from .events.activiteiten import (
-    AanwezigheidGeregistreerd,
-    OPVOLGERS,
-    ActiviteitAfgelopen,
-    ActiviteitAfgelopenV2,
-    ActiviteitGeannuleerd,
-    ActiviteitGeannuleerdV2,
-    ActiviteitGepland,
-    ActiviteitGeplandV2,
-    ActiviteitGewijzigd,
-    ActiviteitGewijzigdV2,
-    FeedbackOntvangen,
-    InschrijvingGewijzigd,
-)
+from .events.activiteiten import OPVOLGERS, AanwezigheidGeregistreerd, FeedbackOntvangen, InschrijvingGewijzigd
 from .events.beleidsplan import (
     BeleidsplanAangemaakt,
     BeleidsplanGepubliceerd,
@@ -40,6 +27,10 @@ from .events.registratie import (
     OrganisatieBijgewerkt,
 )
 
+# The activity events, version 1 and its successors: registratie publishes them, and partner
+# organisations may publish them too.
+_ACTIVITEIT_EVENTS: tuple[type[Event], ...] = (*OPVOLGERS, *OPVOLGERS.values())
+
 # The service that owns (publishes) each event; deploy permissions are derived from this.
 PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
     "registratie": (
@@ -50,14 +41,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         LidKennisdelingGewijzigd,
         LidGewist,
         OrganisatieBijgewerkt,
-        ActiviteitGepland,
-        ActiviteitGewijzigd,
-        ActiviteitGeannuleerd,
-        ActiviteitAfgelopen,
-        ActiviteitGeplandV2,
-        ActiviteitGewijzigdV2,
-        ActiviteitGeannuleerdV2,
-        ActiviteitAfgelopenV2,
+        *_ACTIVITEIT_EVENTS,
         InschrijvingGewijzigd,
         AanwezigheidGeregistreerd,
         FeedbackOntvangen,
@@ -69,16 +53,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
 
 # What partner organisations may publish themselves, each on its own prefix; registratie checks
 # them and takes them over as its own events (see topology.PARTNERS).
-PARTNER_EVENTS: tuple[type[Event], ...] = (
-    ActiviteitGepland,
-    ActiviteitGewijzigd,
-    ActiviteitGeannuleerd,
-    ActiviteitAfgelopen,
-    ActiviteitGeplandV2,
-    ActiviteitGewijzigdV2,
-    ActiviteitGeannuleerdV2,
-    ActiviteitAfgelopenV2,
-)
+PARTNER_EVENTS: tuple[type[Event], ...] = _ACTIVITEIT_EVENTS
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls for classes in PUBLISHED_BY.values() for cls in classes

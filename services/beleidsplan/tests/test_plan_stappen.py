@@ -225,3 +225,46 @@ async def test_fouten_komen_per_veld_terug_met_de_invoer(dienst: Any, http: Any)
     assert 'value="Bib"' in r.text
     r = await formulier(gent, "/beleidsplan/", {"titel": ""}, naar="/beleidsplan/plannen")
     assert r.status_code == 400 and "Geef je beleidsplan een titel." in r.text
+
+
+async def test_elk_formulier_van_het_plan_weigert_een_verouderde_versie(dienst: Any, http: Any) -> None:
+    """Every form that changes the plan claims the version it was built on: a stale one comes back
+    as 409 with the person's own input, and nothing is written."""
+    gent = als(http, dienst, GEERT)
+    plan = await nieuw_plan(gent)
+    await formulier(gent, f"{plan}/kiezen", {"elementen": ["TOE-04"]})
+    await formulier(gent, f"{plan}/prioriteiten", {"prioriteit-TOE-04": "kort"})
+    await formulier(gent, f"{plan}/acties/nieuw", {"element_id": "TOE-04", "wat": "Digipunt openen", "status": "rood"})
+    actie = re.search(r"/acties/([0-9a-f-]{36})", (await gent.get(f"{plan}/acties")).text).group(1)
+    async with dienst.db.engine.connect() as conn:
+        voor = (await conn.execute(text("SELECT versie FROM beleidsplan"))).scalar_one()
+    oud = str(voor - 1)
+    formulieren = {
+        "voorbereiding": {"risicogroepen": "Eigen invoer 1"},
+        "kiezen": {"elementen": ["TOE-04"]},
+        "stand": {"score-TOE-04": "oranje", "notitie-TOE-04": "Eigen invoer 2"},
+        "prioriteiten": {"prioriteit-TOE-04": "lang"},
+        "acties/nieuw": {"element_id": "TOE-04", "wat": "Eigen invoer 3", "status": "rood"},
+        f"acties/{actie}": {"element_id": "TOE-04", "wat": "Eigen invoer 4", "status": "groen"},
+        f"acties/{actie}/verwijderen": {},
+        "verankeren": {f"beleidsdoelstelling-{actie}": "Eigen invoer 5"},
+        "opvolgen": {f"status-{actie}": "oranje"},
+    }
+    for pad, velden in formulieren.items():
+        pagina = (await gent.get(f"{plan}/{pad.removesuffix('/verwijderen')}")).text
+        r = await gent.post(f"{plan}/{pad}", data={"_csrf_token": csrf(pagina), "versie": oud, **velden})
+        assert r.status_code == 409, (pad, r.status_code)
+        assert "Een collega heeft dit plan intussen gewijzigd" in r.text, pad
+        assert versie(r.text) == str(voor), pad  # the conflict page offers the current version
+        for waarde in velden.values():
+            if isinstance(waarde, str) and waarde.startswith("Eigen invoer"):
+                assert waarde in r.text, pad
+    async with dienst.db.transaction() as conn:  # a plan on an older catalogue, to move
+        await conn.execute(text("UPDATE beleidsplan SET catalogus_versie = '2026.1-afgeleid'"))
+    r = await gent.post(f"{plan}/catalogus", data={"_csrf_token": csrf(pagina), "versie": oud, "naar": "2026.2-afgeleid"})
+    assert r.status_code == 409 and "Een collega heeft dit plan intussen gewijzigd" in r.text and versie(r.text) == str(voor)
+    r = await gent.post(f"{plan}/publiceren", data={"_csrf_token": csrf(pagina), "versie": oud})
+    assert r.status_code == 303 and r.headers["location"].endswith("#publiceren")  # publishing again is harmless
+    async with dienst.db.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT versie FROM beleidsplan"))).scalar_one() == voor
+    assert await outbox(dienst, "be.dinet.beleidsplan.gepubliceerd.v1") == []

@@ -9,11 +9,9 @@ headings, paragraphs and tables, so the two never drift apart.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,14 +20,14 @@ from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from dinet_chassis.web.downloads import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bestand, pdf_mogelijk, xlsx_bestand
 from dinet_contracts.tijd import lokaal
 
 from . import domain
 
-CSV_MEDIA_TYPE = "text/csv"
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT_MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
 TEMPLATES = Path(__file__).parent / "templates"
+__all__ = ["CSV_MEDIA_TYPE", "ODT_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "acties_csv", "acties_xlsx", "als_html", "als_odt", "als_pdf", "pdf_mogelijk"]
 
 ACTIE_KOLOMMEN = (
     "element_id", "wat", "eigenaar", "betrokken", "start", "einde", "budget", "bbc_code", "doelgroep", "indicator",
@@ -136,16 +134,6 @@ _OMGEVING = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_au
 
 def als_html(g: dict[str, Any]) -> str:
     return _OMGEVING.get_template("beleidsplan/document.html").render(titel=g["plan"].titel, blokken=document(g))
-
-
-@cache
-def pdf_mogelijk() -> bool:
-    """WeasyPrint imports only when pango and friends are installed on the system."""
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        return False
-    return True
 
 
 def _pdf(html: str) -> bytes:
@@ -268,43 +256,12 @@ def _csv_waarde(waarde: Any) -> str:
 
 def acties_csv(g: dict[str, Any]) -> bytes:
     kop, rijen = _acties_rijen(g)
-    uit = io.StringIO()
-    w = csv.writer(uit, delimiter=";", lineterminator="\r\n")
-    w.writerow(kop)
-    for rij in rijen:
-        w.writerow([_csv_waarde(v) for v in rij])
-    return "\ufeff".encode() + uit.getvalue().encode("utf-8")
+    return csv_bestand(kop, rijen, _csv_waarde)
 
 
 def acties_xlsx(g: dict[str, Any]) -> bytes:
-    import xlsxwriter
-
     kop, rijen = _acties_rijen(g)
-    uit = io.BytesIO()
-    boek = xlsxwriter.Workbook(uit, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    blad = boek.add_worksheet("Acties")
-    datumformaat = boek.add_format({"num_format": "dd/mm/yyyy"})
-    euro = boek.add_format({"num_format": "#,##0.00 [$€-813]"})
-    for r, rij in enumerate(rijen, start=1):
-        for c, waarde in enumerate(rij):
-            if isinstance(waarde, date):
-                blad.write_datetime(r, c, _als_datetime(waarde), datumformaat)
-            elif isinstance(waarde, Decimal):
-                blad.write_number(r, c, float(waarde), euro)
-            elif waarde is None or waarde == "":
-                blad.write_blank(r, c, None)
-            else:
-                blad.write_string(r, c, str(waarde))
-    # An Excel table: its headers are real headers, which screen readers in Excel announce.
-    blad.add_table(0, 0, max(len(rijen), 1), len(kop) - 1, {"columns": [{"header": k} for k in kop], "style": "Table Style Light 9"})
-    for c, k in enumerate(kop):
-        blad.set_column(c, c, min(max(len(k) + 2, 12), 50))
-    boek.set_properties({"title": f"Acties: {g['plan'].titel}", "language": "nl-BE"})
-    boek.close()
-    return uit.getvalue()
-
-
-def _als_datetime(d: date) -> Any:
-    from datetime import datetime
-
-    return datetime(d.year, d.month, d.day)
+    return xlsx_bestand(
+        kop, rijen, blad="Acties", titel=f"Acties: {g['plan'].titel}", breedtes=[min(max(len(k) + 2, 12), 50) for k in kop],
+        bedragformaat="#,##0.00 [$€-813]", leeg_is_blanco=True,
+    )

@@ -7,8 +7,11 @@ silent overwrite. Staff of VVSG read every plan (overview and exports) but chang
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -17,6 +20,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dinet_chassis.runtime import Runtime
 from dinet_chassis.web import FieldError, errors_by_field
@@ -78,6 +82,31 @@ def _versie(data: dict[str, Any]) -> int:
 
 def _pad(plan: Beleidsplan, *rest: str) -> str:
     return "/".join([f"/beleidsplan/plannen/{plan.beleidsplan_id}", *rest])
+
+
+async def _bewaar(
+    request: Req,
+    runtime: Runtime,
+    plan: Beleidsplan,
+    data: dict[str, Any],
+    wijzigingen: list[str],
+    schrijf: Callable[[AsyncConnection], Awaitable[Any]],
+    *,
+    toon: Callable[..., Template | Awaitable[Template]] | None,
+    verder: str,
+) -> Template | Redirect:
+    """Claim the version the form was built on, then write. When a colleague saved in between,
+    `toon` shows the form again with the person's own input and the current version; without
+    `toon` (a form whose repetition is harmless) the conflict just leads on."""
+    try:
+        async with runtime.db.transaction() as conn:
+            await store.wijzig(conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)), wijzigingen)
+            await schrijf(conn)
+    except store.VersieConflict as c:
+        if toon is not None:
+            pagina = toon(versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+            return await pagina if inspect.isawaitable(pagina) else pagina
+    return Redirect(verder, status_code=303)
 
 
 async def _alles(runtime: Runtime, plan: Beleidsplan) -> dict[str, Any]:
@@ -204,32 +233,36 @@ async def voorbereiding_bewaren(
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     resultaat = domain.lees_voorbereiding(data)
     waarden = {veld: str(data.get(veld) or "") for veld in domain.VOORBEREIDING_VELDEN}
+    toon = partial(_pagina, "voorbereiding", **await _alles(runtime, plan), waarden=waarden)
     if isinstance(resultaat, list):
-        return _pagina("voorbereiding", **await _alles(runtime, plan), waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+        return toon(versie=_versie(data), fouten=resultaat, status=400)
     gewijzigd = [domain.VOORBEREIDING_VELDEN[v] for v, w in resultaat.items() if getattr(plan, v) != w]
-    try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(
-                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
-                [f"Voorbereiding: {', '.join(gewijzigd).lower()} aangepast"] if gewijzigd else [],
-            )
-            await store.zet_voorbereiding(conn, plan.beleidsplan_id, resultaat)
-    except store.VersieConflict as c:
-        return _pagina("voorbereiding", **await _alles(runtime, plan), waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan) + "#stap-voorbereiding", status_code=303)
+    return await _bewaar(
+        request, runtime, plan, data,
+        [f"Voorbereiding: {', '.join(gewijzigd).lower()} aangepast"] if gewijzigd else [],
+        lambda conn: store.zet_voorbereiding(conn, plan.beleidsplan_id, resultaat),
+        toon=toon, verder=_pad(plan) + "#stap-voorbereiding",
+    )
 
 
 # --- steps 1-3: choose, score, prioritise -----------------------------------------------------
 
 
 async def _bewaar_elementen(
-    request: Req, runtime: Runtime, plan: Beleidsplan, data: dict[str, Any], nieuw: dict[str, PlanElement], oud: dict[str, PlanElement]
-) -> None:
-    async with runtime.db.transaction() as conn:
-        await store.wijzig(
-            conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)), domain.element_wijzigingen(oud, nieuw)
-        )
-        await store.zet_elementen(conn, plan.beleidsplan_id, nieuw)
+    request: Req,
+    runtime: Runtime,
+    plan: Beleidsplan,
+    data: dict[str, Any],
+    nieuw: dict[str, PlanElement],
+    oud: dict[str, PlanElement],
+    toon: Callable[..., Template],
+    volgende: str,
+) -> Template | Redirect:
+    return await _bewaar(
+        request, runtime, plan, data, domain.element_wijzigingen(oud, nieuw),
+        lambda conn: store.zet_elementen(conn, plan.beleidsplan_id, nieuw),
+        toon=toon, verder=_pad(plan, volgende),
+    )
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/kiezen", guards=BESTUUR, include_in_schema=False)
@@ -251,11 +284,7 @@ async def kiezen_bewaren(
         return _pagina("kiezen", **alles, gekozen=[], versie=_versie(data), fouten=resultaat, status=400)  # type: ignore[arg-type]
     gekozen: list[str] = resultaat  # type: ignore[assignment]
     nieuw = {eid: oud.get(eid, PlanElement(eid)) for eid in gekozen}
-    try:
-        await _bewaar_elementen(request, runtime, plan, data, nieuw, oud)
-    except store.VersieConflict as c:
-        return _pagina("kiezen", **alles, gekozen=gekozen, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan, "stand"), status_code=303)
+    return await _bewaar_elementen(request, runtime, plan, data, nieuw, oud, partial(_pagina, "kiezen", **alles, gekozen=gekozen), "stand")
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/stand", guards=BESTUUR, include_in_schema=False)
@@ -274,16 +303,12 @@ async def stand_bewaren(
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     alles = await _alles(runtime, plan)
     oud: dict[str, PlanElement] = alles["elementen"]
-    waarden = {k: str(v) for k, v in data.items()}
+    toon = partial(_pagina, "stand", **alles, waarden={k: str(v) for k, v in data.items()})
     resultaat = domain.lees_scores(data, oud)
     if isinstance(resultaat, list):
-        return _pagina("stand", **alles, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+        return toon(versie=_versie(data), fouten=resultaat, status=400)
     nieuw = {eid: PlanElement(eid, s, n, oud[eid].prioriteit) for eid, (s, n) in resultaat.items()}
-    try:
-        await _bewaar_elementen(request, runtime, plan, data, nieuw, oud)
-    except store.VersieConflict as c:
-        return _pagina("stand", **alles, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan, "prioriteiten"), status_code=303)
+    return await _bewaar_elementen(request, runtime, plan, data, nieuw, oud, toon, "prioriteiten")
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/prioriteiten", guards=BESTUUR, include_in_schema=False)
@@ -301,16 +326,12 @@ async def prioriteiten_bewaren(
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     alles = await _alles(runtime, plan)
     oud: dict[str, PlanElement] = alles["elementen"]
-    waarden = {k: str(v) for k, v in data.items()}
+    toon = partial(_pagina, "prioriteiten", **alles, waarden={k: str(v) for k, v in data.items()})
     resultaat = domain.lees_prioriteiten(data, oud)
     if isinstance(resultaat, list):
-        return _pagina("prioriteiten", **alles, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
+        return toon(versie=_versie(data), fouten=resultaat, status=400)
     nieuw = {eid: PlanElement(eid, oud[eid].score, oud[eid].notitie, p) for eid, p in resultaat.items()}
-    try:
-        await _bewaar_elementen(request, runtime, plan, data, nieuw, oud)
-    except store.VersieConflict as c:
-        return _pagina("prioriteiten", **alles, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan, "acties"), status_code=303)
+    return await _bewaar_elementen(request, runtime, plan, data, nieuw, oud, toon, "acties")
 
 
 # --- step 4: actions (with step 5's anchoring and step 6's follow-up fields) ------------------
@@ -331,6 +352,10 @@ def _actie_context(alles: dict[str, Any]) -> dict[str, Any]:
     return {"element_keuzes": [(e.element_id, f"{e.element_id}: {_tekst(alles, e.element_id)}") for e in volgorde]}
 
 
+def _actie_pagina(alles: dict[str, Any], actie: Actie | None, waarden: dict[str, str]) -> Callable[..., Template]:
+    return partial(_pagina, "actie", **alles, **_actie_context(alles), actie=actie, waarden=waarden)
+
+
 def _tekst(alles: dict[str, Any], eid: str) -> str:
     el = alles["element"](eid)
     return el.tekst if el else eid
@@ -342,7 +367,7 @@ async def actie_nieuw(
 ) -> Template:
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     alles = await _alles(runtime, plan)
-    return _pagina("actie", **alles, **_actie_context(alles), actie=None, waarden={"element_id": element or "", "status": "rood"}, versie=plan.versie)
+    return _actie_pagina(alles, None, {"element_id": element or "", "status": "rood"})(versie=plan.versie)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/nieuw", guards=BESTUUR, include_in_schema=False)
@@ -351,20 +376,15 @@ async def actie_toevoegen(
 ) -> Template | Redirect:
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     alles = await _alles(runtime, plan)
-    waarden = {k: str(v) for k, v in data.items()}
+    toon = _actie_pagina(alles, None, {k: str(v) for k, v in data.items()})
     resultaat = domain.lees_actie(data, alles["elementen"])
     if isinstance(resultaat, list):
-        return _pagina("actie", **alles, **_actie_context(alles), actie=None, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
-    try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(
-                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
-                [f"Actie toegevoegd bij {resultaat.element_id}: ‘{resultaat.wat[:80]}’"],
-            )
-            await store.voeg_actie_toe(conn, plan.beleidsplan_id, resultaat)
-    except store.VersieConflict as c:
-        return _pagina("actie", **alles, **_actie_context(alles), actie=None, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan, "acties") + f"#actie-{resultaat.actie_id}", status_code=303)
+        return toon(versie=_versie(data), fouten=resultaat, status=400)
+    return await _bewaar(
+        request, runtime, plan, data, [f"Actie toegevoegd bij {resultaat.element_id}: ‘{resultaat.wat[:80]}’"],
+        lambda conn: store.voeg_actie_toe(conn, plan.beleidsplan_id, resultaat),
+        toon=toon, verder=_pad(plan, "acties") + f"#actie-{resultaat.actie_id}",
+    )
 
 
 async def _actie_of_404(runtime: Runtime, plan: Beleidsplan, actie_id: uuid.UUID) -> Actie:
@@ -382,7 +402,7 @@ async def actie_bewerken(
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     a = await _actie_of_404(runtime, plan, actie_id)
     alles = await _alles(runtime, plan)
-    return _pagina("actie", **alles, **_actie_context(alles), actie=a, waarden=domain.actie_waarden(a), versie=plan.versie)
+    return _actie_pagina(alles, a, domain.actie_waarden(a))(versie=plan.versie)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}", guards=BESTUUR, include_in_schema=False)
@@ -392,22 +412,16 @@ async def actie_bijwerken(
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     oud = await _actie_of_404(runtime, plan, actie_id)
     alles = await _alles(runtime, plan)
-    waarden = {k: str(v) for k, v in data.items()}
+    toon = _actie_pagina(alles, oud, {k: str(v) for k, v in data.items()})
     # An action may stay on an element no longer chosen; it then still shows in the plan.
     resultaat = domain.lees_actie(data, [*alles["elementen"], oud.element_id], actie_id=oud.actie_id)
     if isinstance(resultaat, list):
-        return _pagina("actie", **alles, **_actie_context(alles), actie=oud, waarden=waarden, versie=_versie(data), fouten=resultaat, status=400)
-    wijzigingen = domain.actie_wijzigingen(oud, resultaat)
-    try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(
-                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
-                [f"Actie ‘{oud.wat[:60]}’: {w}" for w in wijzigingen],
-            )
-            await store.werk_actie_bij(conn, plan.beleidsplan_id, resultaat)
-    except store.VersieConflict as c:
-        return _pagina("actie", **alles, **_actie_context(alles), actie=oud, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan, "acties") + f"#actie-{actie_id}", status_code=303)
+        return toon(versie=_versie(data), fouten=resultaat, status=400)
+    return await _bewaar(
+        request, runtime, plan, data, [f"Actie ‘{oud.wat[:60]}’: {w}" for w in domain.actie_wijzigingen(oud, resultaat)],
+        lambda conn: store.werk_actie_bij(conn, plan.beleidsplan_id, resultaat),
+        toon=toon, verder=_pad(plan, "acties") + f"#actie-{actie_id}",
+    )
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}/verwijderen", guards=BESTUUR, include_in_schema=False)
@@ -416,14 +430,15 @@ async def actie_verwijderen(
 ) -> Template | Redirect:
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
     a = await _actie_of_404(runtime, plan, actie_id)
-    try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)), [f"Actie verwijderd: ‘{a.wat[:80]}’"])
-            await store.verwijder_actie(conn, plan.beleidsplan_id, actie_id)
-    except store.VersieConflict as c:
-        alles = await _alles(runtime, plan)
-        return _pagina("actie", **alles, **_actie_context(alles), actie=a, waarden=domain.actie_waarden(a), versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan, "acties"), status_code=303)
+
+    async def toon(**kw: Any) -> Template:
+        return _actie_pagina(await _alles(runtime, plan), a, domain.actie_waarden(a))(**kw)
+
+    return await _bewaar(
+        request, runtime, plan, data, [f"Actie verwijderd: ‘{a.wat[:80]}’"],
+        lambda conn: store.verwijder_actie(conn, plan.beleidsplan_id, actie_id),
+        toon=toon, verder=_pad(plan, "acties"),
+    )
 
 
 # --- steps 5 and 6: anchoring and follow-up, for all actions at once --------------------------
@@ -475,18 +490,16 @@ async def _bulk_bewaren(request: Req, runtime: Runtime, plan: Beleidsplan, stap:
         return await _bulk_pagina(request, runtime, plan, stap, waarden=waarden, versie=_versie(data), fouten=fouten, status=400)
     oud = {a.actie_id: a for a in alles["acties"]}
     gewijzigd = [(n, domain.actie_wijzigingen(oud[n.actie_id], n)) for n in nieuwe]
-    try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(
-                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
-                [f"Actie ‘{n.wat[:60]}’: {w}" for n, ws in gewijzigd for w in ws],
-            )
-            for n, ws in gewijzigd:
-                if ws:
-                    await store.werk_actie_bij(conn, plan.beleidsplan_id, n)
-    except store.VersieConflict as c:
-        return await _bulk_pagina(request, runtime, plan, stap, waarden=waarden, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan) + f"#stap-{stap}", status_code=303)
+
+    async def schrijf(conn: AsyncConnection) -> None:
+        for n, ws in gewijzigd:
+            if ws:
+                await store.werk_actie_bij(conn, plan.beleidsplan_id, n)
+
+    return await _bewaar(
+        request, runtime, plan, data, [f"Actie ‘{n.wat[:60]}’: {w}" for n, ws in gewijzigd for w in ws], schrijf,
+        toon=partial(_bulk_pagina, request, runtime, plan, stap, waarden=waarden), verder=_pad(plan) + f"#stap-{stap}",
+    )
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/verankeren", guards=BESTUUR, include_in_schema=False)
@@ -537,31 +550,24 @@ async def catalogus_verhuizen(
     nieuw = beleidstool.huidige()
     if str(data.get("naar") or "") != nieuw.versie or plan.catalogus_versie == nieuw.versie:
         return Redirect(_pad(plan), status_code=303)
-    try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(
-                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
-                [f"Verhuisd van catalogusversie {plan.catalogus_versie} naar {nieuw.versie}"],
-            )
-            await store.zet_catalogus(conn, plan.beleidsplan_id, nieuw.versie)
-    except store.VersieConflict as c:
-        return await _catalogus_pagina(runtime, plan, versie=c.huidige_versie, fouten=[CONFLICT], status=409)
-    return Redirect(_pad(plan), status_code=303)
+    return await _bewaar(
+        request, runtime, plan, data, [f"Verhuisd van catalogusversie {plan.catalogus_versie} naar {nieuw.versie}"],
+        lambda conn: store.zet_catalogus(conn, plan.beleidsplan_id, nieuw.versie),
+        toon=partial(_catalogus_pagina, runtime, plan), verder=_pad(plan),
+    )
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/publiceren", guards=BESTUUR, include_in_schema=False)
-async def publiceren(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier) -> Redirect:
+async def publiceren(
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+) -> Template | Redirect:
     plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(
-                conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)),
-                ["Plan gepubliceerd" if plan.gepubliceerd_op is None else "Plan opnieuw gepubliceerd"],
-            )
-            await store.publiceer(conn, plan, datetime.now(UTC), source=runtime.source)
-    except store.VersieConflict:
-        pass  # the plan page shows its state; publishing again is harmless
-    return Redirect(_pad(plan) + "#publiceren", status_code=303)
+    # No form to show again on a conflict: the plan page shows its state; publishing again is harmless.
+    return await _bewaar(
+        request, runtime, plan, data, ["Plan gepubliceerd" if plan.gepubliceerd_op is None else "Plan opnieuw gepubliceerd"],
+        lambda conn: store.publiceer(conn, plan, datetime.now(UTC), source=runtime.source),
+        toon=None, verder=_pad(plan) + "#publiceren",
+    )
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/ondersteuning", guards=BESTUUR, include_in_schema=False)

@@ -3,20 +3,17 @@ as PDF when WeasyPrint and its system libraries (pango) are there."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from dinet_contracts.tijd import iso, lokaal
+from dinet_chassis.web.downloads import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bestand, pdf_mogelijk, xlsx_bestand
+from dinet_contracts.tijd import iso
 
 from .tabellen import Tabel
 
-# Litestar adds "; charset=utf-8" to every text/* type itself: naming it here would send it twice.
-CSV_MEDIA_TYPE = "text/csv"
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The files are written by the chassis; what a cell of the committee's tables shows is decided here.
+__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "als_csv", "als_pdf", "als_xlsx", "pdf_mogelijk"]
 
 
 def _csv_waarde(waarde: Any) -> str:
@@ -44,59 +41,19 @@ def _is_getal(tekst: str) -> bool:
 
 
 def als_csv(tabel: Tabel) -> bytes:
-    uit = io.StringIO()
-    w = csv.writer(uit, delimiter=";", lineterminator="\r\n")
-    w.writerow([k.kop for k in tabel.kolommen])
-    for rij in tabel.waarden():
-        w.writerow([_csv_waarde(v) for v in rij])
-    return "\ufeff".encode() + uit.getvalue().encode("utf-8")
+    return csv_bestand([k.kop for k in tabel.kolommen], tabel.waarden(), _csv_waarde)
 
 
 def als_xlsx(tabel: Tabel) -> bytes:
-    import xlsxwriter
-
-    uit = io.BytesIO()
-    boek = xlsxwriter.Workbook(uit, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    blad = boek.add_worksheet(tabel.titel[:31].replace("/", "-").replace(":", "") or "Tabel")
-    datum = boek.add_format({"num_format": "dd/mm/yyyy"})
-    tijd = boek.add_format({"num_format": "dd/mm/yyyy hh:mm"})
     rijen = tabel.waarden()
-    for r, rij in enumerate(rijen, start=1):
-        for c, waarde in enumerate(rij):
-            if isinstance(waarde, datetime):
-                # A spreadsheet cell has no time zone: it shows what it holds, so hold Belgian time.
-                blad.write_datetime(r, c, lokaal(waarde).replace(tzinfo=None), tijd)
-            elif isinstance(waarde, date):
-                blad.write_datetime(r, c, datetime(waarde.year, waarde.month, waarde.day), datum)
-            elif isinstance(waarde, Decimal):
-                blad.write_number(r, c, float(waarde))
-            elif isinstance(waarde, bool):
-                blad.write_string(r, c, "ja" if waarde else "nee")
-            elif isinstance(waarde, (int, float)):
-                blad.write_number(r, c, waarde)
-            elif waarde is None:
-                blad.write_blank(r, c, None)
-            else:
-                blad.write_string(r, c, str(waarde))
-    kolommen = [{"header": k.kop} for k in tabel.kolommen]
-    # An Excel table: headers are real headers, so screen readers in Excel announce them.
-    blad.add_table(0, 0, max(len(rijen), 1), len(kolommen) - 1, {"columns": kolommen, "style": "Table Style Light 9"})
-    for c, k in enumerate(tabel.kolommen):
-        breedte = max([len(k.kop), *(len(str(rij[c])) for rij in rijen[:200] if rij[c] is not None)])
-        blad.set_column(c, c, min(max(breedte + 2, 10), 60))
-    boek.set_properties({"title": tabel.titel, "language": "nl-BE"})
-    boek.close()
-    return uit.getvalue()
-
-
-@cache
-def pdf_mogelijk() -> bool:
-    """WeasyPrint imports only when pango and friends are installed on the system."""
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        return False
-    return True
+    breedtes = [
+        min(max(max([len(k.kop), *(len(str(rij[c])) for rij in rijen[:200] if rij[c] is not None)]) + 2, 10), 60)
+        for c, k in enumerate(tabel.kolommen)
+    ]
+    return xlsx_bestand(
+        [k.kop for k in tabel.kolommen], rijen,
+        blad=tabel.titel[:31].replace("/", "-").replace(":", "") or "Tabel", titel=tabel.titel, breedtes=breedtes,
+    )
 
 
 def als_pdf(html: str, basis_url: str | None = None) -> bytes:
