@@ -45,6 +45,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .deadletter import send_to_dead_letters
+from .handlers import Handler, HandlerContext, HandlerSpec, as_handler
 from .db import Database, is_outage
 from .logging import get_logger
 from .tracing import context_from_headers, tracer
@@ -61,16 +62,6 @@ class Onverwerkbaar(Exception):
     with this exception's message as the reason; nothing of its transaction is kept, and the
     other messages of its batch are processed as usual."""
 
-
-@dataclass
-class HandlerContext:
-    runtime: "Runtime | None"
-    subject: str
-    num_delivered: int
-    consumer: str
-
-
-Handler = Callable[[AsyncConnection, CloudEvent, HandlerContext], Awaitable[None]]
 
 _CLAIM = text(
     "INSERT INTO inbox (consumer, event_id, event_type)"
@@ -151,7 +142,7 @@ class EventConsumer:
     def __init__(
         self,
         definition: ConsumerDef,
-        handler: Handler,
+        handler: HandlerSpec,
         *,
         db: Database,
         js: JetStreamContext,
@@ -163,7 +154,7 @@ class EventConsumer:
         dead_letter_max_delay: float = 60.0,
     ) -> None:
         self.definition = definition
-        self.handler = handler
+        self.handler: Handler = as_handler(handler)
         self.db = db
         self.js = js
         self.runtime = runtime
@@ -382,7 +373,9 @@ class EventConsumer:
                 if item.event.id not in new_ids:
                     continue  # processed before: the effect is already committed
                 meta = item.msg.metadata
-                ctx = HandlerContext(self.runtime, item.msg.subject, meta.num_delivered, self.definition.durable)
+                ctx = HandlerContext(
+                    self.runtime, item.msg.subject, meta.num_delivered, self.definition.durable, item.event
+                )
                 with tracer().start_as_current_span(
                     f"{self.definition.durable} process {item.event.type}",
                     context=context_from_headers(item.msg.headers),

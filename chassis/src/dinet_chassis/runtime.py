@@ -17,7 +17,8 @@ from dinet_contracts.topology import consumers_of, streams_of
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
 from .bus import connect, ensure_streams
-from .consumer import EventConsumer, Handler
+from .consumer import EventConsumer
+from .handlers import HandlerSpec
 from .db import Database
 from .logging import configure_logging, get_logger
 from .migrations import migrate
@@ -35,7 +36,8 @@ class ServiceDefinition:
     name: str
     package_dir: Path
     create_app: Callable[["Runtime"], Any]
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    # per durable consumer: `{ContractModel: op}` (see handlers.py), in one place per service
+    handlers: dict[str, HandlerSpec] = field(default_factory=dict)
     on_start: Hook | None = None
     on_stop: Hook | None = None
 

@@ -3,11 +3,11 @@ partner ingest (see README.md in this folder)."""
 
 from __future__ import annotations
 
-from .partners import handle_partner_event
+from .partners import op_geen_activiteit, op_partner_activiteit
 from .web_api import ROUTES as _API
 from .web_beheer import ROUTES as _BEHEER
 from .web_publiek import ROUTES as _PUBLIEK
 
 ROUTES = [*_PUBLIEK, *_BEHEER, *_API]
 
-__all__ = ["ROUTES", "handle_partner_event"]
+__all__ = ["ROUTES", "op_geen_activiteit", "op_partner_activiteit"]
