@@ -8,9 +8,10 @@ from typing import Awaitable, Callable
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from dinet_contracts.generate import stream_config as contract_stream_config
 from dinet_contracts.topology import STREAMS, StreamDef
 
 from .logging import get_logger
@@ -113,19 +114,11 @@ def _why(cause: BaseException) -> str:
 
 
 def stream_config(stream: StreamDef) -> StreamConfig:
-    replicas = int(os.environ.get("DINET_STREAM_REPLICAS", "1"))
-    return StreamConfig(
-        name=stream.name,
-        description=stream.description,
-        subjects=list(stream.subjects),
-        retention=RetentionPolicy.LIMITS,
-        storage=StorageType.FILE,
-        discard=DiscardPolicy.OLD,
-        max_age=stream.max_age_seconds or None,
-        duplicate_window=stream.duplicate_window_seconds,
-        num_replicas=replicas,
-        allow_direct=True,
-    )
+    """The stream as the contracts define it (the same dict deploy/ is generated from); only the
+    number of replicas depends on where it runs."""
+    config = StreamConfig.from_response(contract_stream_config(stream))
+    config.num_replicas = int(os.environ.get("DINET_STREAM_REPLICAS", "1"))
+    return config
 
 
 async def ensure_streams(js: JetStreamContext, streams: tuple[StreamDef, ...] = STREAMS) -> None:

@@ -35,12 +35,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from dinet_contracts import CloudEvent, describe_error, parse
+from dinet_contracts.generate import consumer_config as contract_consumer_config
 from dinet_contracts.topology import ConsumerDef
 from faststream import AckPolicy as FastStreamAck
 from faststream.nats import JStream, NatsBroker, PullSub
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
 from opentelemetry.metrics import Meter
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -120,17 +121,9 @@ class _PendingDeadLetter:
 
 
 def consumer_config(definition: ConsumerDef) -> ConsumerConfig:
-    return ConsumerConfig(
-        durable_name=definition.durable,
-        description=definition.description or None,
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=definition.ack_wait_seconds,
-        # The chassis counts attempts itself and dead-letters; the server must keep delivering.
-        max_deliver=-1,
-        max_ack_pending=10_000,
-        filter_subjects=list(definition.filter_subjects),
-    )
+    """The durable consumer as the contracts define it (the same dict deploy/ is generated from).
+    The chassis counts attempts itself and dead-letters, so the server keeps delivering."""
+    return ConsumerConfig.from_response(contract_consumer_config(definition))
 
 
 async def ensure_consumer(js: JetStreamContext, definition: ConsumerDef) -> None:

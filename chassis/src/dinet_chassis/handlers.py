@@ -53,7 +53,9 @@ class Handlers:
                 raise TypeError(f"handlers: {model!r} -> {op!r} is no (contract model, async function) pair")
 
     def op_for(self, data: Any) -> Op | None:
-        cls = type(data)
+        return self.op_for_type(type(data))
+
+    def op_for_type(self, cls: type) -> Op | None:
         if cls not in self._cache:
             self._cache[cls] = next((self.ops[c] for c in cls.__mro__ if c in self.ops), None)
         return self._cache[cls]

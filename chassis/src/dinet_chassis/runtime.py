@@ -18,9 +18,10 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from sqlalchemy import text
 
 from .bus import connect, ensure_streams
+from .asyncapi import asyncapi_html, declare_publishers, service_asyncapi
 from .broker import ChassisBroker
 from .consumer import EventConsumer, ensure_consumer
-from .handlers import HandlerSpec
+from .handlers import HandlerSpec, as_handler
 from .db import Database
 from .logging import configure_logging, get_logger
 from .metrics import CONTENT_TYPE, Metrics
@@ -65,6 +66,7 @@ class Runtime:
         self.consumers: list[EventConsumer] = []
         self.broker: ChassisBroker | None = None
         self.metrics = Metrics(definition.name)
+        self._asyncapi: dict[str, Any] | None = None
         self.outbox_backlog: int | None = None  # unpublished outbox rows, at the last refresh
         self.state: dict[str, Any] = {}  # for a service's own long-lived objects (workers, caches)
         self._tasks: list[asyncio.Task] = []
@@ -99,6 +101,7 @@ class Runtime:
         await ensure_streams(self.js, streams_of(self.name))
         # FastStream carries the consumers, on this connection.
         self.broker = ChassisBroker(self.nc)
+        declare_publishers(self.broker, self.name)
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
         self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)
@@ -148,6 +151,27 @@ class Runtime:
             self._spawn(self._server.serve(), "http")
         log.info("dienst.gestart", http_port=self.settings.http_port if serve_http else None)
         return self
+
+    def asyncapi(self) -> dict[str, Any]:
+        """This service's AsyncAPI document (built once: the broker does not change)."""
+        if self._asyncapi is None:
+            broker = self.broker
+            if broker is None or not self.consumers:  # no workers here: describe them all the same
+                broker = ChassisBroker()
+                declare_publishers(broker, self.name)
+                for definition in consumers_of(self.name):
+                    spec = self.definition.handlers.get(definition.durable)
+                    if spec is not None:
+                        EventConsumer(definition, spec, db=self.db, js=None).subscribe(broker)  # type: ignore[arg-type]
+            handlers = {d.durable: as_handler(h) for d, h in self._handler_specs()}
+            self._asyncapi = service_asyncapi(broker, self.name, handlers)
+        return self._asyncapi
+
+    def _handler_specs(self):
+        for definition in consumers_of(self.name):
+            spec = self.definition.handlers.get(definition.durable)
+            if spec is not None:
+                yield definition, spec
 
     def _observe(self) -> None:
         def per_consumer(attribute: str):
@@ -289,6 +313,8 @@ class HealthEndpoints:
         self.live = f"/{runtime.name}/health/live"
         self.ready = f"/{runtime.name}/health/ready"
         self.metrics = f"/{runtime.name}/metrics"
+        self.asyncapi_json = f"/{runtime.name}/asyncapi.json"
+        self.asyncapi_html = f"/{runtime.name}/asyncapi"
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path") if scope["type"] == "http" else None
@@ -310,6 +336,15 @@ class HealthEndpoints:
                     **body,
                 }
                 await _json(send, 503, problem, "application/problem+json", {"retry-after": "5"})
+        elif path == self.asyncapi_json:
+            await _json(send, 200, self.runtime.asyncapi())
+        elif path == self.asyncapi_html:
+            page = asyncapi_html(self.runtime.asyncapi(), self.runtime.name).encode()
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(page)).encode()),
+            ]})
+            await send({"type": "http.response.body", "body": page})
         elif path == self.metrics:
             await self.runtime.refresh_metrics()
             payload = self.runtime.metrics.prometheus_text().encode()
