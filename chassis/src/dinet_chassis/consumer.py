@@ -31,6 +31,7 @@ import asyncio
 import os
 import signal
 import time
+from functools import partial
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -149,7 +150,7 @@ class EventConsumer:
         after_commit: Callable[[], Any] | None = None,
         outage_max_delay: float = 5.0,
         dead_letter_max_delay: float = 60.0,
-        fetch_wait: float = 0.1,
+        fetch_wait: float = 1.0,
         meter: Meter | None = None,
     ) -> None:
         self.definition = definition
@@ -198,7 +199,7 @@ class EventConsumer:
         """Register this consumer on `broker`: a FastStream pull subscriber bound to the durable
         consumer of the topology, fetching in batches, acknowledging by hand (after the commit)."""
         d = self.definition
-        broker.subscriber(
+        subscriber = broker.subscriber(
             d.filter_subjects[0],
             stream=JStream(d.stream, declare=False),
             durable=d.durable,
@@ -210,7 +211,28 @@ class EventConsumer:
             decoder=_raw_messages,
             title=d.durable,
             description=d.description or None,
-        )(self.handle_batch)
+        )
+        subscriber(self.handle_batch)
+        subscriber._consume_pull = partial(self._pull_loop, subscriber)  # type: ignore[attr-defined]
+
+    async def _pull_loop(self, subscriber: Any) -> None:
+        """Replaces FastStream 0.7.8's pull loop, which waits up to its timeout to fill a batch
+        (latency for every lone event) and, on a closed connection, retries without ever
+        yielding to the event loop (the process hangs instead of exiting). The batch still goes
+        through FastStream's `consume`: its context, and the lock its graceful stop waits on."""
+        while subscriber.running:
+            try:
+                msgs = await subscriber.subscription.fetch(self.batch_size, timeout=self.fetch_wait)
+            except (TimeoutError, asyncio.TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS reconnecting, or gone: wait, then fetch again
+                log.warning("consumer.fetch_mislukt", consumer=self.definition.durable, error=repr(exc))
+                await asyncio.sleep(0.5)
+                continue
+            if msgs and subscriber.running:
+                await subscriber.consume(msgs)
 
     async def run(self) -> None:
         """Consume on a broker of its own until `stop()` (the runtime shares one broker instead)."""
@@ -222,7 +244,10 @@ class EventConsumer:
             await self._stopping.wait()
         finally:
             self._stopping.set()
-            await broker.stop()
+            try:
+                await broker.stop()
+            except Exception as exc:  # e.g. unsubscribing on a connection that is gone
+                log.debug("consumer.stoppen_onvolledig", consumer=self.definition.durable, error=repr(exc))
 
     async def handle_batch(self, msgs: Any) -> None:
         """One fetched batch. During an outage the batch is held here: FastStream fetches no
