@@ -44,6 +44,7 @@ class Metrics:
 
             readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
         resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", f"dinet-{service}")})
+        self.readers = readers
         self.provider = MeterProvider(metric_readers=readers, resource=resource)
         self.meter: Meter = self.provider.get_meter("dinet")
 
