@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
+
 from dinet_contracts.topology import consumer
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "schemas"
+# The official AsyncAPI 3.0.0 JSON Schema, vendored for the contracts' own document.
+ASYNCAPI_SCHEMA = Path(__file__).resolve().parents[3] / "contracts" / "tests" / "vendor" / "asyncapi-3.0.0.json"
 
 
 async def test_asyncapi_describes_the_consumer_its_handlers_and_what_kpi_publishes(dienst):
@@ -17,6 +21,8 @@ async def test_asyncapi_describes_the_consumer_its_handlers_and_what_kpi_publish
     assert response.status_code == 200
     doc = response.json()
     assert doc["asyncapi"] == "3.0.0"
+    validator = jsonschema.Draft7Validator(json.loads(ASYNCAPI_SCHEMA.read_text(encoding="utf-8")))
+    assert [e.message[:200] for e in validator.iter_errors(doc)] == []
 
     ontvang = doc["operations"]["kpi-projectie"]
     assert ontvang["action"] == "receive"
