@@ -73,10 +73,14 @@ def _message(cls: type[Event]) -> dict[str, Any]:
 
 
 def _handled_types(handler: Handler | None) -> list[type[Event]]:
-    """The event types a consumer's table reads (a base-class key: every type it covers)."""
+    """The event types a consumer's table has an op for. A catch-all key (`Event`) that refuses
+    every other type is not a message the consumer reads: it is shown as `x-otherwise`."""
     if not isinstance(handler, Handlers):
         return []
-    return sorted((cls for cls in EVENT_TYPES.values() if handler.op_for_type(cls) is not None), key=lambda c: c.event_type)
+    keys = [k for k in handler.ops if k is not Event]
+    return sorted(
+        (cls for cls in EVENT_TYPES.values() if any(issubclass(cls, k) for k in keys)), key=lambda c: c.event_type
+    )
 
 
 def service_asyncapi(broker: NatsBroker, service: str, handlers: Mapping[str, Handler]) -> dict[str, Any]:
@@ -138,6 +142,8 @@ def service_asyncapi(broker: NatsBroker, service: str, handlers: Mapping[str, Ha
             operation["x-handlers"] = {
                 cls.event_type: getattr(table.op_for_type(cls), "__name__", "?") for cls in read
             }
+            if Event in table.ops:
+                operation["x-otherwise"] = getattr(table.ops[Event], "__name__", "?")
     for operation in doc.get("operations", {}).values():
         if operation.get("action") == "send":
             operation["summary"] = "Via de transactionele outbox: pas na de commit, met Nats-Msg-Id = id."
