@@ -113,11 +113,11 @@ def _why(cause: BaseException) -> str:
     return type(cause).__name__
 
 
-def stream_config(stream: StreamDef) -> StreamConfig:
+def stream_config(stream: StreamDef, replicas: int | None = None) -> StreamConfig:
     """The stream as the contracts define it (the same dict deploy/ is generated from); only the
     number of replicas depends on where it runs."""
     config = StreamConfig.from_response(contract_stream_config(stream))
-    config.num_replicas = int(os.environ.get("DINET_STREAM_REPLICAS", "1"))
+    config.num_replicas = replicas if replicas is not None else int(os.environ.get("DINET_STREAM_REPLICAS", "1"))
     return config
 
 
