@@ -16,7 +16,7 @@ from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd
 from dinet_contracts.events.registratie import LidContactgegevens
 from dinet_contracts.topology import EVENTS, PERSOONSGEGEVENS
-from meldingen.contactgegevens import op_lid_contactgegevens
+from meldingen.contactgegevens import handle_contactgegevens
 from meldingen.main import DEFINITION
 from meldingen.mails import message_id
 from sqlalchemy import text
@@ -138,8 +138,8 @@ async def test_planning_is_idempotent_ook_zonder_inbox(start_service):
         event = contactgegevens(nieuwsbrief=True)
         for _ in range(2):
             async with runtime.db.transaction() as conn:
-                ctx = HandlerContext(runtime, event.data.nats_subject(), 1, "meldingen-contact", event)
-                await op_lid_contactgegevens(event.data, conn, ctx)
+                ctx = HandlerContext(runtime, event.data.nats_subject(), 1, "meldingen-contact")
+                await handle_contactgegevens(conn, event, ctx)
         rows = await meldingen_in_db(runtime)
         assert sorted(r["soort"] for r in rows) == ["nieuwsbrief_bevestiging", "welkom"]
         async with runtime.db.engine.connect() as conn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dinet_chassis.consumer import HandlerContext
+from dinet_contracts import CloudEvent
 from dinet_contracts.events.registratie import LidContactgegevens
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,9 +17,12 @@ from . import store
 from .domain import TOKEN_GELDIGHEID, NieuweGegevens, Soort, nieuw_token, token_hash, verwerk_contactgegevens
 
 
-async def op_lid_contactgegevens(e: LidContactgegevens, conn: AsyncConnection, ctx: HandlerContext) -> None:
-    assert ctx.event is not None
-    await _verwerk(conn, ctx.event.id, ctx.event.time, e)
+async def handle_contactgegevens(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
+    match event.data:
+        case LidContactgegevens() as e:
+            await _verwerk(conn, event.id, event.time, e)
+        case _:
+            return  # another type on our subjects (a later version, say) is not ours to act on
 
 
 async def _verwerk(conn: AsyncConnection, event_id: str, tijd: datetime, e: LidContactgegevens) -> None:

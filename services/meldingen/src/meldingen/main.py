@@ -8,8 +8,9 @@ from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 
 from .bezorging import Bezorger
-from .handlers import HANDLERS
+from .contactgegevens import handle_contactgegevens
 from .web import create_app
+from .wissen import handle_gebeurtenis
 
 BEZORGER = "bezorger"
 
@@ -42,7 +43,7 @@ DEFINITION = ServiceDefinition(
     name="meldingen",
     package_dir=Path(__file__).parent,
     create_app=create_app,
-    handlers=HANDLERS,
+    handlers={"meldingen-contact": handle_contactgegevens, "meldingen-gebeurtenissen": handle_gebeurtenis},
     on_start=start_bezorger,
     on_stop=stop_bezorger,
 )
