@@ -51,4 +51,6 @@ def test_service_asyncapi_agrees_with_the_contracts(definition, contract):
         assert theirs, f"{op_id} is no consumer in the contracts"
         assert op["x-jetstream-consumer"] == theirs[0]["x-jetstream-consumer"]
         received = {o["messages"][0]["$ref"].rsplit("/", 1)[1] for o in theirs}
-        assert set(op["x-handlers"]) <= received, f"{op_id} handles types the contracts do not route to it"
+        messages = {m["$ref"].rsplit("/", 1)[1] for m in op["messages"]}
+        assert messages and messages <= received, f"{op_id} reads types the contracts do not route to it"
+        assert set(op.get("x-handlers", messages)) == messages

@@ -24,6 +24,7 @@ from dinet_contracts.generate import (
     _contracts_version,
     _first_line,
     _stream_extension,
+    consumed_types,
     event_schema,
     stream_for,
     subject_pattern,
@@ -128,7 +129,13 @@ def service_asyncapi(broker: NatsBroker, service: str, handlers: Mapping[str, Ha
         operation = doc.get("operations", {}).get(cid)
         if channel is None or operation is None:
             continue
-        read = _handled_types(handlers.get(cid))
+        table = handlers.get(cid)
+        # A consumer given as one function (no table) reads what its subjects carry.
+        read = (
+            _handled_types(table)
+            if isinstance(table, Handlers)
+            else [EVENT_TYPES[t] for t in consumed_types(definition)]
+        )
         for cls in read:
             messages.setdefault(cls.event_type, _message(cls))
         channel["messages"] = {cls.event_type: {"$ref": f"#/components/messages/{cls.event_type}"} for cls in read}
@@ -137,7 +144,6 @@ def service_asyncapi(broker: NatsBroker, service: str, handlers: Mapping[str, Ha
         operation["summary"] = definition.description
         operation["messages"] = [{"$ref": f"#/channels/{cid}/messages/{cls.event_type}"} for cls in read]
         operation["x-jetstream-consumer"] = _consumer_extension(definition)
-        table = handlers.get(cid)
         if isinstance(table, Handlers):
             operation["x-handlers"] = {
                 cls.event_type: getattr(table.op_for_type(cls), "__name__", "?") for cls in read
