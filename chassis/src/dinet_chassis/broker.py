@@ -29,6 +29,13 @@ class ChassisBroker(NatsBroker):
         self.config.connect(self._shared)
         return self._shared
 
+    def abort(self) -> None:
+        """Cancel the batches in hand instead of waiting for them (stop() waits up to the
+        graceful timeout): what a killed process would do, nothing acked."""
+        for subscriber in self.subscribers:
+            for task in getattr(subscriber, "tasks", ()):
+                task.cancel()
+
     async def stop(self, *args: Any, **kwargs: Any) -> None:
         if self._shared is not None:
             self._connection = None  # not ours to drain

@@ -242,6 +242,9 @@ class EventConsumer:
         await broker.start()
         try:
             await self._stopping.wait()
+        except asyncio.CancelledError:
+            broker.abort()  # cancelled is killed: no graceful wait for a batch in hand
+            raise
         finally:
             self._stopping.set()
             try:
