@@ -1,5 +1,12 @@
 """Idempotent event consumers on durable JetStream pull consumers.
 
+Each consumer is a FastStream NATS subscriber (`subscribe`: the one subscriber factory every
+service shares), bound to the durable consumer of the topology, pulling batches with manual
+acknowledgement; FastStream creates and binds the subscription, runs each batch through its
+consume pipeline and waits for the batch in hand on a graceful stop, and describes the consumer
+for AsyncAPI. What follows is the chassis's own, since FastStream has no such guarantees (its
+default policy would terminate a message that fails).
+
 Per fetched batch: invalid messages go to the dead letters; the valid ones are processed in ONE
 database transaction that also records their ids in the inbox, and are acked only after it
 commits. A duplicate of any age finds its id in the inbox and changes nothing. If a handler
