@@ -4,13 +4,15 @@ test_regels.py and test_herbouw.py check the same rules on the real servers."""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 
 from faststream.nats import NatsBroker, TestNatsBroker
 
 from dinet_chassis.fakes import InMemoryConsumer
 from dinet_contracts import wrap
 from dinet_contracts.events import activiteiten as act
+from dinet_contracts.events.beleidsplan import ZelfevaluatieIngediend
 from dinet_contracts.topology import consumer
 from kpi import projectie
 from kpi.handlers import HANDLERS
@@ -54,3 +56,22 @@ async def test_an_old_activity_version_reaches_the_op_of_the_newest(maak):
         await bus.publish(wrap(v1, source="/dinet/test").model_dump_json(), v1.nats_subject())
     assert kpi.skipped == []
     assert [r["activiteit_id"] for r in geschreven(w, projectie._ACTIVITEIT)] == [sessie.activiteit_id]
+
+
+async def test_a_self_assessment_becomes_its_row_and_its_source():
+    """The beleidstool's self-assessment has its own op (it counts local governments per year)."""
+    w = projectie.Schrijfopdrachten()
+    broker = NatsBroker()
+    kpi = InMemoryConsumer(broker, consumer("kpi-projectie"), HANDLERS["kpi-projectie"], w)
+    ingediend = ZelfevaluatieIngediend(
+        zelfevaluatie_id=uuid.uuid4(), organisatie_id=uuid.uuid4(), jaar=2025, catalogus_versie="test",
+        aantal_wel={"VV": 3, "CC": 4, "PE": 2}, ingediend_op=datetime(2025, 11, 5, tzinfo=UTC),
+    )
+    async with TestNatsBroker(broker) as bus:
+        await bus.publish(wrap(ingediend, source="/dinet/test").model_dump_json(), ingediend.nats_subject())
+    assert kpi.skipped == [] and len(kpi.handled) == 1
+    (rij,) = geschreven(w, projectie._ZELFEVALUATIE)
+    assert (rij["zelfevaluatie_id"], rij["organisatie_id"], rij["jaar"]) == (
+        ingediend.zelfevaluatie_id, ingediend.organisatie_id, 2025,
+    )
+    assert len(geschreven(w, projectie._BRON)) == 1
