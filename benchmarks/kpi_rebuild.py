@@ -7,7 +7,7 @@ newsletters, plans, targets, about 2 % duplicates) is published with raw pipelin
 when the run started one, for speed: publishing is setup here, not what is measured.
 
 - rebuild: `kpi.herbouw.herbouw` end to end (migrations, fresh copies of the projection tables,
-  an ordered consumer from the first message, `projectie.vertaal`, batched upserts, the swap).
+  an ordered consumer from the first message, `handlers.vertaal`, batched upserts, the swap).
 - baseline: an ordered consumer with nats-py reading every message of the stream, nothing else.
 """
 

@@ -99,3 +99,16 @@ async def test_status_shows_a_dead_letter_that_cannot_be_stored(start_service, n
         assert part.werkt  # it serves requests; the problem is named, not hidden
         assert "kpi-projectie: 1 bericht(en) konden niet naar de dead letters" in part.detail
         assert status.consumer_problems(part.consumenten)
+
+
+async def test_status_shows_each_consumers_figures_and_the_outbox_backlog(start_service, nats_server):
+    from kpi.main import DEFINITION
+
+    async with start_service(DEFINITION, serve_http=True) as kpi:
+        health = f"http://127.0.0.1:{kpi.settings.http_port}/kpi/health"
+        await kpi.js.publish("dinet.evt.registratie.lid.geregistreerd.v1", b"not json", headers={"Nats-Msg-Id": "kapot"})
+        await wait_until(lambda: kpi.consumers[0].dead_lettered == 1)
+        async with httpx.AsyncClient(timeout=status.TIMEOUT + 2, trust_env=False) as client:
+            part = await status.check_service(client, "kpi", health, {})
+    (rij,) = status.service_figures([{"naam": "kpi", "consumenten": part.consumenten, "relay": part.relay}])
+    assert rij == ("kpi", "kpi-projectie", "0", "0", "1", "-", "0")

@@ -8,9 +8,10 @@ from typing import Awaitable, Callable
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from dinet_contracts.generate import stream_config as contract_stream_config
 from dinet_contracts.topology import STREAMS, StreamDef
 
 from .logging import get_logger
@@ -114,18 +115,9 @@ def _why(cause: BaseException) -> str:
 
 
 def stream_config(stream: StreamDef, replicas: int = 1) -> StreamConfig:
-    return StreamConfig(
-        name=stream.name,
-        description=stream.description,
-        subjects=list(stream.subjects),
-        retention=RetentionPolicy.LIMITS,
-        storage=StorageType.FILE,
-        discard=DiscardPolicy.OLD,
-        max_age=stream.max_age_seconds or None,
-        duplicate_window=stream.duplicate_window_seconds,
-        num_replicas=replicas,
-        allow_direct=True,
-    )
+    """The stream as the contracts define it (the same dict deploy/ is generated from); only the
+    number of replicas depends on where it runs (Settings.stream_replicas)."""
+    return StreamConfig.from_response(contract_stream_config(stream, replicas))
 
 
 async def ensure_streams(js: JetStreamContext, streams: tuple[StreamDef, ...] = STREAMS, *, replicas: int = 1) -> None:

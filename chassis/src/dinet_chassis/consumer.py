@@ -1,5 +1,12 @@
 """Idempotent event consumers on durable JetStream pull consumers.
 
+Each consumer is a FastStream NATS subscriber (`subscribe`: the one subscriber factory every
+service shares), bound to the durable consumer of the topology, pulling batches with manual
+acknowledgement; FastStream creates and binds the subscription, runs each batch through its
+consume pipeline and waits for the batch in hand on a graceful stop, and describes the consumer
+for AsyncAPI. What follows is the chassis's own, since FastStream has no such guarantees (its
+default policy would terminate a message that fails).
+
 Per fetched batch: invalid messages go to the dead letters; the valid ones are processed in ONE
 database transaction that also records their ids in the inbox, and are acked only after it
 commits. A duplicate of any age finds its id in the inbox and changes nothing. If a handler
@@ -31,20 +38,27 @@ import asyncio
 import os
 import signal
 import time
+from functools import partial
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from dinet_contracts import CloudEvent, describe_error, parse
+from dinet_contracts.generate import consumer_config as contract_consumer_config
 from dinet_contracts.topology import ConsumerDef
+from faststream import AckPolicy as FastStreamAck
+from faststream.nats import JStream, NatsBroker, PullSub
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
+from opentelemetry.metrics import Meter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .broker import ChassisBroker
 from .deadletter import send_to_dead_letters
+from .handlers import Handler, HandlerContext, HandlerSpec, as_handler
 from .db import Database, is_outage
 from .logging import get_logger
 from .tracing import context_from_headers, tracer
@@ -61,16 +75,6 @@ class Onverwerkbaar(Exception):
     with this exception's message as the reason; nothing of its transaction is kept, and the
     other messages of its batch are processed as usual."""
 
-
-@dataclass
-class HandlerContext:
-    runtime: "Runtime | None"
-    subject: str
-    num_delivered: int
-    consumer: str
-
-
-Handler = Callable[[AsyncConnection, CloudEvent, HandlerContext], Awaitable[None]]
 
 _CLAIM = text(
     "INSERT INTO inbox (consumer, event_id, event_type)"
@@ -125,17 +129,9 @@ class _PendingDeadLetter:
 
 
 def consumer_config(definition: ConsumerDef) -> ConsumerConfig:
-    return ConsumerConfig(
-        durable_name=definition.durable,
-        description=definition.description or None,
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=definition.ack_wait_seconds,
-        # The chassis counts attempts itself and dead-letters; the server must keep delivering.
-        max_deliver=-1,
-        max_ack_pending=10_000,
-        filter_subjects=list(definition.filter_subjects),
-    )
+    """The durable consumer as the contracts define it (the same dict deploy/ is generated from).
+    The chassis counts attempts itself and dead-letters, so the server keeps delivering."""
+    return ConsumerConfig.from_response(contract_consumer_config(definition))
 
 
 async def ensure_consumer(js: JetStreamContext, definition: ConsumerDef) -> None:
@@ -151,7 +147,7 @@ class EventConsumer:
     def __init__(
         self,
         definition: ConsumerDef,
-        handler: Handler,
+        handler: HandlerSpec,
         *,
         db: Database,
         js: JetStreamContext,
@@ -161,9 +157,11 @@ class EventConsumer:
         after_commit: Callable[[], Any] | None = None,
         outage_max_delay: float = 5.0,
         dead_letter_max_delay: float = 60.0,
+        fetch_wait: float = 1.0,
+        meter: Meter | None = None,
     ) -> None:
         self.definition = definition
-        self.handler = handler
+        self.handler: Handler = as_handler(handler)
         self.db = db
         self.js = js
         self.runtime = runtime
@@ -186,56 +184,104 @@ class EventConsumer:
         self._pending_dead_letters: dict[int, _PendingDeadLetter] = {}
         self._outage_delay = 0.0
         self._stopping = asyncio.Event()
+        self.fetch_wait = fetch_wait
+        self.failures = 0  # failed attempts (each retried or dead-lettered)
+        self.lag: int | None = None  # messages the server still has to deliver; set by the runtime
+        self.processing_seconds = 0.0  # over all committed batches, for the average in status()
+        self.batches = 0
+        self._duration = (
+            meter.create_histogram(
+                "dinet_consumer_batch_duration_seconds",
+                unit="s",
+                description="Time from the start of a batch's transaction to its acks",
+            )
+            if meter is not None
+            else None
+        )
 
     def stop(self) -> None:
         self._stopping.set()
 
-    async def run(self) -> None:
-        await ensure_consumer(self.js, self.definition)
-        sub = await self.js.pull_subscribe_bind(durable=self.definition.durable, stream=self.definition.stream)
-        held: list[Msg] = []
-        try:
-            while not self._stopping.is_set():
-                if held:
-                    msgs = await self._wait_out_outage(held)
-                    if self._stopping.is_set():
-                        held = msgs
-                        break
-                    held = []
-                    if not msgs:
-                        continue
-                else:
-                    try:
-                        msgs = await sub.fetch(self.batch_size, timeout=1.0)
-                    except (TimeoutError, asyncio.TimeoutError):
-                        continue
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:  # NATS reconnecting: wait and fetch again
-                        log.warning("consumer.fetch_mislukt", consumer=self.definition.durable, error=repr(exc))
-                        await asyncio.sleep(0.5)
-                        continue
-                    if not msgs:
-                        continue
-                try:
-                    await self.process(msgs)
-                except _Outage as outage:
-                    held = outage.msgs
-                    self._pause(outage.reason)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    # Unacked messages come back after ack_wait; the inbox makes that harmless.
-                    log.warning("consumer.batch_onderbroken", consumer=self.definition.durable, error=repr(exc))
-                    await asyncio.sleep(0.5)
-            for msg in held:  # stopping during an outage: let another instance have them
-                self._not_an_attempt(msg)
-                await _quietly(msg.nak())
-        finally:
+    def subscribe(self, broker: NatsBroker) -> None:
+        """Register this consumer on `broker`: a FastStream pull subscriber bound to the durable
+        consumer of the topology, fetching in batches, acknowledging by hand (after the commit)."""
+        d = self.definition
+        subscriber = broker.subscriber(
+            d.filter_subjects[0],
+            stream=JStream(d.stream, declare=False),
+            durable=d.durable,
+            config=consumer_config(d),
+            pull_sub=PullSub(batch_size=self.batch_size, batch=True, timeout=self.fetch_wait),
+            # FastStream's default would terminate a message on an exception: the chassis decides.
+            ack_policy=FastStreamAck.MANUAL,
+            # Each message is parsed and validated here, so that an invalid one is dead-lettered alone.
+            decoder=_raw_messages,
+            title=d.durable,
+            description=d.description or None,
+        )
+        subscriber(self.handle_batch)
+        subscriber._consume_pull = partial(self._pull_loop, subscriber)  # type: ignore[attr-defined]
+
+    async def _pull_loop(self, subscriber: Any) -> None:
+        """Replaces FastStream 0.7.8's pull loop, which waits up to its timeout to fill a batch
+        (latency for every lone event) and, on a closed connection, retries without ever
+        yielding to the event loop (the process hangs instead of exiting). The batch still goes
+        through FastStream's `consume`: its context, and the lock its graceful stop waits on."""
+        while subscriber.running:
             try:
-                await sub.unsubscribe()
-            except Exception:
-                pass
+                msgs = await subscriber.subscription.fetch(self.batch_size, timeout=self.fetch_wait)
+            except (TimeoutError, asyncio.TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS reconnecting, or gone: wait, then fetch again
+                log.warning("consumer.fetch_mislukt", consumer=self.definition.durable, error=repr(exc))
+                await asyncio.sleep(0.5)
+                continue
+            if msgs and subscriber.running:
+                await subscriber.consume(msgs)
+
+    async def run(self) -> None:
+        """Consume on a broker of its own until `stop()` (the runtime shares one broker instead)."""
+        await ensure_consumer(self.js, self.definition)
+        broker = ChassisBroker(self.js._nc)
+        self.subscribe(broker)
+        await broker.start()
+        try:
+            await self._stopping.wait()
+        except asyncio.CancelledError:
+            broker.abort()  # cancelled is killed: no graceful wait for a batch in hand
+            raise
+        finally:
+            self._stopping.set()
+            try:
+                await broker.stop()
+            except Exception as exc:  # e.g. unsubscribing on a connection that is gone
+                log.debug("consumer.stoppen_onvolledig", consumer=self.definition.durable, error=repr(exc))
+
+    async def handle_batch(self, msgs: Any) -> None:
+        """One fetched batch. During an outage the batch is held here: FastStream fetches no
+        more until this returns."""
+        held: list[Msg] = list(msgs)
+        while held:
+            try:
+                await self.process(held)
+                return
+            except _Outage as outage:
+                self._pause(outage.reason)
+                held = await self._wait_out_outage(outage.msgs)
+                if self._stopping.is_set():
+                    for msg in held:  # stopping during an outage: let another instance have them
+                        self._not_an_attempt(msg)
+                        await _quietly(msg.nak())
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Unacked messages come back after ack_wait; the inbox makes that harmless.
+                log.warning("consumer.batch_onderbroken", consumer=self.definition.durable, error=repr(exc))
+                await asyncio.sleep(0.5)
+                return
 
     async def process(self, msgs: list[Msg]) -> None:
         items: list[_Item] = []
@@ -362,6 +408,7 @@ class EventConsumer:
             raise _Outage([i.msg for i in items], f"{reason} (database: {describe_error(probe)})") from exc
 
     async def _commit(self, items: list[_Item]) -> None:
+        started = time.perf_counter()
         async with self.db.transaction() as conn:
             retried = [i.msg.metadata.sequence.stream for i in items if i.msg.metadata.num_delivered > 1]
             if retried:  # its attempts are done with, together with its effect
@@ -382,7 +429,9 @@ class EventConsumer:
                 if item.event.id not in new_ids:
                     continue  # processed before: the effect is already committed
                 meta = item.msg.metadata
-                ctx = HandlerContext(self.runtime, item.msg.subject, meta.num_delivered, self.definition.durable)
+                ctx = HandlerContext(
+                    self.runtime, item.msg.subject, meta.num_delivered, self.definition.durable, item.event
+                )
                 with tracer().start_as_current_span(
                     f"{self.definition.durable} process {item.event.type}",
                     context=context_from_headers(item.msg.headers),
@@ -404,10 +453,16 @@ class EventConsumer:
         self._outage_delay = 0.0
         for item in items:
             await item.msg.ack()
+        took = time.perf_counter() - started
+        self.processing_seconds += took
+        self.batches += 1
+        if self._duration is not None:
+            self._duration.record(took, {"consumer": self.definition.durable})
         if self.after_commit is not None:
             self.after_commit()
 
     async def _failed(self, item: _Item, exc: BaseException, reason: str) -> None:
+        self.failures += 1
         if isinstance(exc, Onverwerkbaar):
             await self._dead_letter(item.msg, f"onverwerkbaar: {exc}")
             return
@@ -545,6 +600,9 @@ class EventConsumer:
         return {
             "consument": self.definition.durable,
             "verwerkt": self.processed,
+            "mislukt": self.failures,
+            "achterstand": self.lag,
+            "verwerkingstijd_ms": round(1000 * self.processing_seconds / self.batches, 1) if self.batches else None,
             "dead_letters": self.dead_lettered,
             "gepauzeerd": self.paused_since is not None,
             "gepauzeerd_sinds": self.paused_since,
@@ -556,6 +614,10 @@ class EventConsumer:
             ],
             "wacht_op_dead_letter_aantal": len(pending),
         }
+
+
+def _raw_messages(message: Any) -> list[Msg]:
+    return message.raw_message
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

@@ -15,11 +15,16 @@ from typing import Any, Awaitable, Callable
 from dinet_contracts import describe_error
 from dinet_contracts.topology import consumers_of, streams_of
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from sqlalchemy import text
 
 from .bus import connect, ensure_streams
-from .consumer import EventConsumer, Handler
+from .asyncapi import asyncapi_html, declare_publishers, service_asyncapi
+from .broker import ChassisBroker
+from .consumer import EventConsumer, ensure_consumer
+from .handlers import HandlerSpec, as_handler
 from .db import Database
 from .logging import configure_logging, get_logger
+from .metrics import CONTENT_TYPE, Metrics
 from .migrations import migrate
 from .relay import OutboxRelay
 from .settings import Settings
@@ -35,7 +40,8 @@ class ServiceDefinition:
     name: str
     package_dir: Path
     create_app: Callable[["Runtime"], Any]
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    # per durable consumer: `{ContractModel: op}` (see handlers.py), in one place per service
+    handlers: dict[str, HandlerSpec] = field(default_factory=dict)
     on_start: Hook | None = None
     on_stop: Hook | None = None
 
@@ -58,6 +64,10 @@ class Runtime:
         self.web: Any = None  # the service's own app object (e.g. Litestar)
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
+        self.broker: ChassisBroker | None = None
+        self.metrics = Metrics(definition.name)
+        self._asyncapi: dict[str, Any] | None = None
+        self.outbox_backlog: int | None = None  # unpublished outbox rows, at the last refresh
         self.state: dict[str, Any] = {}  # for a service's own long-lived objects (workers, caches)
         self._tasks: list[asyncio.Task] = []
         self._server = None
@@ -89,6 +99,9 @@ class Runtime:
         )
         self.js = self.nc.jetstream()
         await ensure_streams(self.js, streams_of(self.name), replicas=self.settings.stream_replicas)
+        # FastStream carries the consumers, on this connection.
+        self.broker = ChassisBroker(self.nc)
+        declare_publishers(self.broker, self.name)
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
         self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)
@@ -109,12 +122,17 @@ class Runtime:
                     db=self.db,
                     js=self.js,
                     runtime=self,
+                    meter=self.metrics.meter,
                     batch_size=self.settings.consumer_batch,
                     fault=self.settings.fault,
                     # A handler may write to the outbox; the relay's NOTIFY covers that too.
                 )
+                await ensure_consumer(self.js, definition)
+                consumer.subscribe(self.broker)
                 self.consumers.append(consumer)
-                self._spawn(consumer.run(), f"consumer {definition.durable}")
+            if self.consumers:
+                await self.broker.start()
+        self._observe()
         if self.definition.on_start is not None:
             await self.definition.on_start(self)
         if serve_http:
@@ -133,6 +151,72 @@ class Runtime:
             self._spawn(self._server.serve(), "http")
         log.info("dienst.gestart", http_port=self.settings.http_port if serve_http else None)
         return self
+
+    def asyncapi(self) -> dict[str, Any]:
+        """This service's AsyncAPI document (built once: the broker does not change)."""
+        if self._asyncapi is None:
+            broker = self.broker
+            if broker is None or not self.consumers:  # no workers here: describe them all the same
+                broker = ChassisBroker()
+                declare_publishers(broker, self.name)
+                for definition in consumers_of(self.name):
+                    spec = self.definition.handlers.get(definition.durable)
+                    if spec is not None:
+                        EventConsumer(definition, spec, db=self.db, js=None).subscribe(broker)  # type: ignore[arg-type]
+            handlers = {d.durable: as_handler(h) for d, h in self._handler_specs()}
+            self._asyncapi = service_asyncapi(broker, self.name, handlers)
+        return self._asyncapi
+
+    def _handler_specs(self):
+        for definition in consumers_of(self.name):
+            spec = self.definition.handlers.get(definition.durable)
+            if spec is not None:
+                yield definition, spec
+
+    def _observe(self) -> None:
+        def per_consumer(attribute: str):
+            def read():
+                return [
+                    (getattr(c, attribute), {"consumer": c.definition.durable})
+                    for c in self.consumers
+                    if getattr(c, attribute) is not None
+                ]
+
+            return read
+
+        m = self.metrics
+        m.observe("dinet_consumer_events_processed", "counter", "Events processed (effect committed)", "1", per_consumer("processed"))
+        m.observe("dinet_consumer_failures", "counter", "Failed attempts (retried or dead-lettered)", "1", per_consumer("failures"))
+        m.observe("dinet_consumer_dead_letters", "counter", "Messages stored as dead letters", "1", per_consumer("dead_lettered"))
+        m.observe("dinet_consumer_lag", "gauge", "Messages the server has not yet delivered to the consumer", "1", per_consumer("lag"))
+        m.observe("dinet_consumer_paused", "gauge", "1 while the consumer waits out an outage", "1",
+                  lambda: [(int(c.paused_since is not None), {"consumer": c.definition.durable}) for c in self.consumers])
+        m.observe("dinet_relay_events_published", "counter", "Outbox events published to JetStream", "1",
+                  lambda: [(self.relay.published, {})] if self.relay is not None else [])
+        m.observe("dinet_relay_backlog", "gauge", "Outbox events not yet published", "1",
+                  lambda: [(self.outbox_backlog, {})] if self.outbox_backlog is not None else [])
+
+    async def refresh_metrics(self, timeout: float = 2.0) -> None:
+        """The figures only the servers know: each consumer's lag and the outbox backlog."""
+
+        async def lag(consumer: EventConsumer) -> None:
+            d = consumer.definition
+            try:
+                info = await self.js.consumer_info(d.stream, d.durable, timeout=timeout)  # type: ignore[union-attr]
+                consumer.lag = info.num_pending
+            except Exception:
+                consumer.lag = None
+
+        async def backlog() -> None:
+            try:
+                async with asyncio.timeout(timeout), self.db.engine.connect() as conn:
+                    self.outbox_backlog = (
+                        await conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+                    ).scalar_one()
+            except Exception:
+                self.outbox_backlog = None
+
+        await asyncio.gather(backlog(), *(lag(c) for c in self.consumers))
 
     async def readiness(self, timeout: float = 2.0) -> tuple[bool, dict[str, Any]]:
         """Ready means the database and NATS answer now, each within `timeout` seconds. The
@@ -158,12 +242,16 @@ class Runtime:
                 return {"werkt": False, "fout": describe_error(exc)}
             return {"werkt": True}
 
-        db_check, nats_check = await asyncio.gather(database(), nats())
+        db_check, nats_check, _ = await asyncio.gather(database(), nats(), self.refresh_metrics(timeout))
         checks = {"database": db_check, "nats": nats_check}
         body = {
             "dienst": self.name,
             "controles": checks,
             "consumenten": [c.status() for c in self.consumers],
+            "relay": {
+                "gepubliceerd": self.relay.published if self.relay is not None else None,
+                "achterstand": self.outbox_backlog,
+            },
         }
         return all(c["werkt"] for c in checks.values()), body
 
@@ -186,13 +274,18 @@ class Runtime:
         if self.relay is not None:
             self.relay.stop()
         for consumer in self.consumers:
-            consumer.stop()
+            consumer.stop()  # a batch held through an outage is handed back at once
         if self.definition.on_stop is not None:
             try:
                 await self.definition.on_stop(self)
             except Exception:
                 log.exception("dienst.on_stop_mislukt")
         # Let in-flight batches finish (they commit, then ack) before cancelling what is left.
+        if self.broker is not None and self.consumers:
+            try:
+                await self.broker.stop()
+            except Exception:
+                log.exception("broker.stoppen_mislukt")
         if self._tasks:
             done, pending = await asyncio.wait(self._tasks, timeout=10)
             for task in pending:
@@ -204,6 +297,7 @@ class Runtime:
             except Exception:
                 await self.nc.close()
         await self.db.dispose()
+        self.metrics.shutdown()
         log.info("dienst.gestopt")
 
 
@@ -218,6 +312,9 @@ class HealthEndpoints:
         self.runtime = runtime
         self.live = f"/{runtime.name}/health/live"
         self.ready = f"/{runtime.name}/health/ready"
+        self.metrics = f"/{runtime.name}/metrics"
+        self.asyncapi_json = f"/{runtime.name}/asyncapi.json"
+        self.asyncapi_html = f"/{runtime.name}/asyncapi"
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path") if scope["type"] == "http" else None
@@ -239,6 +336,24 @@ class HealthEndpoints:
                     **body,
                 }
                 await _json(send, 503, problem, "application/problem+json", {"retry-after": "5"})
+        elif path == self.asyncapi_json:
+            await _json(send, 200, self.runtime.asyncapi())
+        elif path == self.asyncapi_html:
+            page = asyncapi_html(self.runtime.asyncapi(), self.runtime.name).encode()
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(page)).encode()),
+            ]})
+            await send({"type": "http.response.body", "body": page})
+        elif path == self.metrics:
+            await self.runtime.refresh_metrics()
+            payload = self.runtime.metrics.prometheus_text().encode()
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", CONTENT_TYPE.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                (b"cache-control", b"no-store"),
+            ]})
+            await send({"type": "http.response.body", "body": payload})
         else:
             await self.app(scope, receive, send)
 

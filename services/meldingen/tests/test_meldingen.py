@@ -9,6 +9,7 @@ import uuid
 import nats
 from aiosmtpd.controller import Controller
 from dinet_chassis.consumer import HandlerContext
+from dinet_chassis.handlers import dispatch
 from dinet_chassis.embedded import free_port, read_mails, wait_for_mails
 from dinet_chassis.testing import wait_until
 from dinet_contracts import CloudEvent, parse, wrap
@@ -16,7 +17,7 @@ from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd
 from dinet_contracts.events.registratie import LidContactgegevens
 from dinet_contracts.topology import EVENTS, PERSOONSGEGEVENS
-from meldingen.contactgegevens import handle_contactgegevens
+from meldingen.handlers import HANDLERS
 from meldingen.main import DEFINITION
 from meldingen.mails import message_id
 from sqlalchemy import text
@@ -139,7 +140,7 @@ async def test_planning_is_idempotent_ook_zonder_inbox(start_service):
         for _ in range(2):
             async with runtime.db.transaction() as conn:
                 ctx = HandlerContext(runtime, event.data.nats_subject(), 1, "meldingen-contact")
-                await handle_contactgegevens(conn, event, ctx)
+                await dispatch(HANDLERS["meldingen-contact"], conn, event, ctx)
         rows = await meldingen_in_db(runtime)
         assert sorted(r["soort"] for r in rows) == ["nieuwsbrief_bevestiging", "welkom"]
         async with runtime.db.engine.connect() as conn:

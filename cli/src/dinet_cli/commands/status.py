@@ -47,6 +47,7 @@ class Part:
     pid: int | None = None
     detail: str = ""
     consumenten: list[dict[str, Any]] = field(default_factory=list)
+    relay: dict[str, Any] = field(default_factory=dict)
 
 
 def consumer_problems(consumers: list[dict[str, Any]]) -> list[str]:
@@ -185,6 +186,7 @@ async def check_service(client: httpx.AsyncClient, name: str, health_url: str, k
             down = [f"antwoordt {answer.status_code}"]
         part.detail = "; ".join(down + consumer_problems(body.get("consumenten") or []))
         part.consumenten = body.get("consumenten") or []
+        part.relay = body.get("relay") if isinstance(body.get("relay"), dict) else {}
     restarts = known.get("restarts")
     if restarts:
         part.detail = (part.detail + "; " if part.detail else "") + f"{restarts} keer herstart"
@@ -238,6 +240,25 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
+def service_figures(parts: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """Per service the figures its readiness reports: what each consumer did, and the outbox."""
+
+    def show(value: Any) -> str:
+        return "-" if value is None else str(value)
+
+    rows = []
+    for p in parts:
+        relay = p.get("relay") or {}
+        backlog = show(relay.get("achterstand")) if relay else "-"
+        for c in p.get("consumenten") or []:
+            if isinstance(c, dict):
+                rows.append((p["naam"], str(c.get("consument", "?")), show(c.get("verwerkt")), show(c.get("mislukt")),
+                             show(c.get("dead_letters")), show(c.get("verwerkingstijd_ms")), backlog))
+        if relay and not p.get("consumenten"):
+            rows.append((p["naam"], "-", "-", "-", "-", "-", backlog))
+    return rows
+
+
 def render(report: dict[str, Any]) -> str:
     lines = []
     up = report["dinet_up"]
@@ -258,6 +279,11 @@ def render(report: dict[str, Any]) -> str:
             for c in report["consumenten"]
         ]
         lines.append(table(("Consument", "Dienst", "Stroom", "Wachtend"), rows))
+    figures = service_figures(report["onderdelen"])
+    if figures:
+        lines.append("")
+        lines.append("Sinds de start van elke dienst (ook te lezen als Prometheus-tekst op /<dienst>/metrics):")
+        lines.append(table(("Dienst", "Consument", "Verwerkt", "Mislukt", "Dead letters", "ms per batch", "Outbox wachtend"), figures))
     if report["dead_letters"] is not None:
         lines.append("")
         hint = "  (bekijk ze met: dinet dlq list)" if report["dead_letters"] else ""

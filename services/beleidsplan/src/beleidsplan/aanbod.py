@@ -2,8 +2,8 @@
 profile and the peer groups of the self-assessment) and the network's activities with the
 beleidstool pillars/elements they serve (for "plan and network meet").
 
-One small handler per event type; `handle` only dispatches. Activity events of version 1 arrive
-read as version 2 (contracts' upcast), with no pillars or elements: they match no plan.
+One op per event type (the table is in `handlers.py`). Activity events of version 1 arrive read as
+version 2 (contracts' upcast), with no pillars or elements: they match no plan.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dinet_chassis.consumer import HandlerContext
-from dinet_contracts import CloudEvent
-from dinet_contracts.events.activiteiten import ActiviteitGepland, ActiviteitGewijzigd, ActiviteitGeannuleerd, ActiviteitAfgelopen, ActiviteitV2
+from dinet_contracts.events.activiteiten import ActiviteitV2, _ActiviteitEvent
 from dinet_contracts.events.registratie import OrganisatieBijgewerkt
 
 from . import store
 
 
-async def organisatie_bijgewerkt(conn: AsyncConnection, e: OrganisatieBijgewerkt) -> None:
+async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, conn: AsyncConnection, ctx: HandlerContext) -> None:
     await store.bewaar_organisatie(
         conn,
         {
@@ -34,7 +33,8 @@ async def organisatie_bijgewerkt(conn: AsyncConnection, e: OrganisatieBijgewerkt
     )
 
 
-async def activiteit(conn: AsyncConnection, a: ActiviteitV2) -> None:
+async def op_activiteit(e: _ActiviteitEvent, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    a: ActiviteitV2 = e.activiteit  # type: ignore[assignment]  # always v2 after the upcast
     await store.bewaar_aanbod(
         conn,
         {
@@ -53,10 +53,3 @@ async def activiteit(conn: AsyncConnection, a: ActiviteitV2) -> None:
         },
     )
 
-
-async def handle(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
-    match event.data:
-        case OrganisatieBijgewerkt() as e:
-            await organisatie_bijgewerkt(conn, e)
-        case ActiviteitGepland() | ActiviteitGewijzigd() | ActiviteitGeannuleerd() | ActiviteitAfgelopen() as e:
-            await activiteit(conn, e.activiteit)  # type: ignore[arg-type]  # always v2 after the upcast

@@ -8,7 +8,7 @@ from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 from dinet_chassis.web import create_web_app
 
-from . import aanbod
+from .handlers import HANDLERS
 from .web import ROUTES
 
 PACKAGE_DIR = Path(__file__).parent
@@ -33,7 +33,7 @@ DEFINITION = ServiceDefinition(
     name="beleidsplan",
     package_dir=PACKAGE_DIR,
     create_app=create_app,
-    handlers={"beleidsplan-aanbod": aanbod.handle},
+    handlers=HANDLERS,
 )
 
 

@@ -3,7 +3,7 @@
 1. Fresh, empty copies of the projection tables in a schema of their own (`kpi_herbouw`), made
    with `CREATE TABLE .. (LIKE kpi.x INCLUDING ALL)`, so they always match the migrations.
 2. An ordered (ephemeral) consumer reads `DINET_EVENTS` from the first message; the very same
-   `projectie.vertaal` fills the copies, thousands of events per transaction. Duplicates (the
+   `handlers.vertaal` fills the copies, thousands of events per transaction. Duplicates (the
    same event id twice in the stream) are skipped as the inbox would skip them.
 3. At the end of the stream, in ONE transaction: lock the live tables (the live consumer waits),
    read what arrived meanwhile, then drop the live tables and move the copies into `kpi`.
@@ -33,7 +33,7 @@ from dinet_chassis.settings import Settings
 from dinet_contracts import parse
 from dinet_contracts.topology import EVENTS, EVENTS_SUBJECTS
 
-from . import projectie
+from . import handlers, projectie
 
 SCHEMA = "kpi"
 HERBOUW = "kpi_herbouw"
@@ -118,7 +118,7 @@ class Herbouw:
                     while seq < nu:
                         msg = await sub.next_msg(timeout=10)
                         seq = msg.metadata.sequence.stream
-                        self._lees(msg, w)
+                        await self._lees(msg, w)
                     await w.uitvoeren(conn)
                     await self._wissel(conn)
                 self.voortgang(max(totaal, seq - eerste + 1), max(totaal, seq - eerste + 1))
@@ -138,7 +138,7 @@ class Herbouw:
             for tabel in PROJECTIES:
                 await conn.execute(text(f'CREATE TABLE "{HERBOUW}"."{tabel}" (LIKE "{SCHEMA}"."{tabel}" INCLUDING ALL)'))
 
-    def _lees(self, msg, w: projectie.Schrijfopdrachten) -> None:
+    async def _lees(self, msg, w: projectie.Schrijfopdrachten) -> None:
         self.resultaat.berichten += 1
         try:
             event = parse(msg.data)
@@ -151,7 +151,7 @@ class Herbouw:
             return
         self.gezien.add(event.id)
         self.resultaat.events += 1
-        projectie.vertaal(event, w)
+        await handlers.vertaal(event, w)
 
     async def _lees_tot(self, sub, kopie: Database, laatste: int, eerste: int, totaal: int) -> int:
         """Read one batch (up to `self.batch` messages, not beyond `laatste`) into the copies."""
@@ -160,7 +160,7 @@ class Herbouw:
         for _ in range(self.batch):
             msg = await sub.next_msg(timeout=30)
             seq = msg.metadata.sequence.stream
-            self._lees(msg, w)
+            await self._lees(msg, w)
             if seq >= laatste:
                 break
         async with kopie.transaction() as conn:

@@ -12,7 +12,7 @@ from dinet_chassis.runtime import main as run
 from dinet_chassis.web import FieldError, create_web_app, is_api_path, validation_problem
 
 from . import api, domain, web
-from .projectie import handle_event
+from .handlers import HANDLERS
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -42,7 +42,7 @@ DEFINITION = ServiceDefinition(
     name="kpi",
     package_dir=PACKAGE_DIR,
     create_app=create_app,
-    handlers={"kpi-projectie": handle_event},
+    handlers=HANDLERS,
 )
 
 

@@ -20,7 +20,7 @@ from dinet_contracts import wrap
 from dinet_contracts.envelope import Event
 from dinet_contracts.events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend, KpiWaarde
 
-from . import domain, overzicht, projectie, store
+from . import domain, handlers, overzicht, projectie, store
 from .catalogus import KPIS, PLANJAREN
 
 
@@ -28,7 +28,7 @@ async def _publiceer(conn: AsyncConnection, event: Event, source: str) -> str:
     envelope = wrap(event, source=source)
     await outbox.add(conn, event, source=source, event_id=envelope.id)
     w = projectie.Schrijfopdrachten()
-    projectie.vertaal(envelope, w)
+    await handlers.vertaal(envelope, w)
     await w.uitvoeren(conn)
     return envelope.id
 

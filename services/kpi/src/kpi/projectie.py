@@ -1,8 +1,8 @@
 """What happens when an event arrives: rows upserted in the projection tables.
 
-`vertaal` turns one event into write operations; `Schrijfopdrachten` runs them grouped per
-statement (one executemany each), so the live consumer (one event at a time, inside the chassis's
-inbox transaction) and the rebuild (thousands per transaction) share every line of this file.
+One op per event type (the table in `handlers.py`) turns an event into write operations; `Schrijfopdrachten` runs them
+grouped per statement (one executemany each), so the live consumer (one event at a time, inside the
+chassis's inbox transaction) and the rebuild (thousands per transaction) share every line of this file.
 
 Every statement is idempotent and order-independent: a newer `versie` or a later timestamp
 wins, and a column filled by one event is never cleared by another. So the same fact under a new
@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
+from dinet_chassis.handlers import HandlerContext
 from dinet_contracts import CloudEvent
 from dinet_contracts.events.activiteiten import (
     ActiviteitAfgelopen,
@@ -44,8 +46,6 @@ from dinet_contracts.events.registratie import (
 
 from . import domain
 
-if TYPE_CHECKING:
-    from dinet_chassis.consumer import HandlerContext
 
 _BRON = text(
     "INSERT INTO bron_event (event_id, type, tijd, sleutel, onderwerp)"
@@ -177,184 +177,234 @@ def _bron(w: Schrijfopdrachten, event: CloudEvent, sleutel: Any, *, tijd: dateti
     )
 
 
-def vertaal(event: CloudEvent, w: Schrijfopdrachten) -> None:
-    """The write operations one event causes (none for events the KPIs do not use)."""
-    match event.data:
-        case LidGeregistreerd() as e:
-            w.voeg_toe(
-                _LIDMAATSCHAP,
-                {
-                    "lid_id": e.lid_id,
-                    "organisatie_id": e.organisatie_id,
-                    "organisatie_type": e.organisatie_type.value,
-                    "lid_sinds": e.lid_sinds,
-                },
-            )
-            w.voeg_toe(
-                _ORGANISATIE_BIJ_REGISTRATIE,
-                {
-                    "lid_id": e.lid_id,
-                    "vanaf": e.lid_sinds,
-                    "organisatie_id": e.organisatie_id,
-                    "organisatie_type": e.organisatie_type.value,
-                },
-            )
-            _bron(w, event, e.lid_id)
-        case LidOrganisatieGewijzigd() as e:
-            w.voeg_toe(
-                _ORGANISATIE_GEWIJZIGD,
-                {
-                    "lid_id": e.lid_id,
-                    "vanaf": e.vanaf,
-                    "organisatie_id": e.organisatie_id,
-                    "organisatie_type": e.organisatie_type.value,
-                },
-            )
-            _bron(w, event, e.lid_id)
-        case LidUitgeschreven() as e:
-            w.voeg_toe(_UITGESCHREVEN, {"lid_id": e.lid_id, "tot": e.lid_tot})
-            _bron(w, event, e.lid_id)
-        case LidGewist() as e:
-            w.voeg_toe(_GEWIST, {"lid_id": e.lid_id, "tot": e.laatste_lidmaatschapsdag})
-            _bron(w, event, e.lid_id)
-        case LidKennisdelingGewijzigd() as e:
-            w.voeg_toe(_KENNISDELING, {"lid_id": e.lid_id, "datum": e.datum, "lid": e.lid})
-            _bron(w, event, e.lid_id)
-        case OrganisatieBijgewerkt() as e:
-            klasse = domain.grootteklasse(e.grootteklasse, e.inwoners) if e.type.value == "lokaal_bestuur" else e.grootteklasse
-            w.voeg_toe(
-                _ORGANISATIE,
-                {
-                    "organisatie_id": e.organisatie_id,
-                    "versie": e.versie,
-                    "naam": e.naam,
-                    "type": e.type.value,
-                    "provincie": e.provincie,
-                    "grootteklasse": klasse,
-                    "nis_code": e.nis_code,
-                },
-            )
-            _bron(w, event, e.organisatie_id)
-        case ActiviteitGepland() | ActiviteitGewijzigd() | ActiviteitGeannuleerd() | ActiviteitAfgelopen() as e:
-            a = e.activiteit
-            w.voeg_toe(
-                _ACTIVITEIT,
-                {
-                    "activiteit_id": a.activiteit_id,
-                    "versie": a.versie,
-                    "soort": a.soort.value,
-                    "titel": a.titel,
-                    "organisator_id": a.organisator_id,
-                    "trekker": a.trekker.value,
-                    "vorm": a.vorm.value,
-                    "start": a.start,
-                    "einde": a.einde,
-                    "duur_uren": a.duur_uren,
-                    "status": a.status.value,
-                    "vvsg_werkte_mee": a.vvsg_werkte_mee,
-                    "lokaal_bestuur_id": a.lokaal_bestuur_id,
-                    "ondersteuning": a.ondersteuning,
-                    "methode": a.methode,
-                    "url": a.url,
-                    "jaar": domain.activiteit_jaar(a.start),
-                    "telt": domain.activiteit_telt(a.status.value),
-                },
-            )
-            _bron(w, event, a.activiteit_id)
-        case AanwezigheidGeregistreerd() as e:
-            w.voeg_toe(
-                _AANWEZIGHEID,
-                {
-                    "activiteit_id": e.activiteit_id,
-                    "lid_id": e.lid_id,
-                    "versie": e.versie,
-                    "organisatie_id": e.organisatie_id,
-                    "organisatie_type": e.organisatie_type.value,
-                    "aanwezig": e.aanwezig,
-                    "uren": e.uren,
-                },
-            )
-            _bron(w, event, e.activiteit_id)
-        case FeedbackOntvangen() as e:
-            w.voeg_toe(
-                _FEEDBACK,
-                {
-                    "feedback_id": e.feedback_id,
-                    "activiteit_id": e.activiteit_id,
-                    "soort": e.activiteit_soort.value,
-                    "score": e.score,
-                    "ontvangen_op": e.ontvangen_op,
-                },
-            )
-            _bron(w, event, e.activiteit_id)
-        case NieuwsbriefVerzonden() as e:
-            w.voeg_toe(
-                _NIEUWSBRIEF,
-                {
-                    "nieuwsbrief_id": e.nieuwsbrief_id,
-                    "titel": e.titel,
-                    "verzonden_op": e.verzonden_op,
-                    "aantal_ontvangers": e.aantal_ontvangers,
-                    "jaar": domain.lokaal_jaar(e.verzonden_op),
-                },
-            )
-            _bron(w, event, e.nieuwsbrief_id)
-        case NieuwsbriefInschrijvingBevestigd() as e:
-            w.voeg_toe(_BEVESTIGING, {"lid_id": e.lid_id, "bevestigd_op": e.bevestigd_op})
-            _bron(w, event, e.lid_id)
-        case BeleidsplanAangemaakt() as e:
-            w.voeg_toe(
-                _BELEIDSPLAN,
-                {"beleidsplan_id": e.beleidsplan_id, "organisatie_id": e.organisatie_id, "aangemaakt_op": e.aangemaakt_op},
-            )
-            _bron(w, event, e.beleidsplan_id)
-        case BeleidsplanGepubliceerd() as e:
-            w.voeg_toe(
-                _PUBLICATIE,
-                {"beleidsplan_id": e.beleidsplan_id, "organisatie_id": e.organisatie_id, "gepubliceerd_op": e.gepubliceerd_op},
-            )
-            _bron(w, event, e.beleidsplan_id)
-        case ZelfevaluatieIngediend() as e:
-            w.voeg_toe(
-                _ZELFEVALUATIE,
-                {"zelfevaluatie_id": e.zelfevaluatie_id, "organisatie_id": e.organisatie_id, "jaar": e.jaar, "ingediend_op": e.ingediend_op},
-            )
-            _bron(w, event, e.zelfevaluatie_id)
-        case KpiDoelGewijzigd() as e:
-            w.voeg_toe(
-                _DOEL,
-                {"kpi_id": e.kpi_id, "jaar": e.jaar, "doel": e.doel, "gewijzigd_op": e.gewijzigd_op, "event_id": event.id},
-            )
-            # Our own events carry their moment in `data`: the same in the page's transaction,
-            # where they are applied at once, and when they come back from the stream.
-            _bron(w, event, None, tijd=e.gewijzigd_op, onderwerp=f"{e.kpi_id}/{e.jaar}")
-        case KpiJaarAfgesloten() as e:
-            cijfers = [c.model_dump(mode="json") for c in e.cijfers]
-            w.voeg_toe(
-                _AFSLUITING,
-                {
-                    "event_id": event.id,
-                    "jaar": e.jaar,
-                    "actie": "afgesloten",
-                    "op": e.afgesloten_op,
-                    "reden": None,
-                    "cijfers": json.dumps(cijfers),
-                },
-            )
-            _bron(w, event, None, tijd=e.afgesloten_op, onderwerp=str(e.jaar))
-        case KpiJaarHeropend() as e:
-            w.voeg_toe(
-                _AFSLUITING,
-                {"event_id": event.id, "jaar": e.jaar, "actie": "heropend", "op": e.heropend_op, "reden": e.reden, "cijfers": "[]"},
-            )
-            _bron(w, event, None, tijd=e.heropend_op, onderwerp=str(e.jaar))
-        case _:
-            # Registrations, mails sent and events this service does not know: no figure uses them.
-            return
+def _envelope(ctx: HandlerContext) -> CloudEvent:
+    assert ctx.event is not None, "the chassis passes the envelope along"
+    return ctx.event
 
 
-async def handle_event(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext | None = None) -> None:
+async def op_lid_geregistreerd(e: LidGeregistreerd, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _LIDMAATSCHAP,
+        {
+            "lid_id": e.lid_id,
+            "organisatie_id": e.organisatie_id,
+            "organisatie_type": e.organisatie_type.value,
+            "lid_sinds": e.lid_sinds,
+        },
+    )
+    w.voeg_toe(
+        _ORGANISATIE_BIJ_REGISTRATIE,
+        {
+            "lid_id": e.lid_id,
+            "vanaf": e.lid_sinds,
+            "organisatie_id": e.organisatie_id,
+            "organisatie_type": e.organisatie_type.value,
+        },
+    )
+    _bron(w, event, e.lid_id)
+
+
+async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _ORGANISATIE_GEWIJZIGD,
+        {
+            "lid_id": e.lid_id,
+            "vanaf": e.vanaf,
+            "organisatie_id": e.organisatie_id,
+            "organisatie_type": e.organisatie_type.value,
+        },
+    )
+    _bron(w, event, e.lid_id)
+
+
+async def op_lid_uitgeschreven(e: LidUitgeschreven, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(_UITGESCHREVEN, {"lid_id": e.lid_id, "tot": e.lid_tot})
+    _bron(w, event, e.lid_id)
+
+
+async def op_lid_gewist(e: LidGewist, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(_GEWIST, {"lid_id": e.lid_id, "tot": e.laatste_lidmaatschapsdag})
+    _bron(w, event, e.lid_id)
+
+
+async def op_lid_kennisdeling_gewijzigd(e: LidKennisdelingGewijzigd, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(_KENNISDELING, {"lid_id": e.lid_id, "datum": e.datum, "lid": e.lid})
+    _bron(w, event, e.lid_id)
+
+
+async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    klasse = domain.grootteklasse(e.grootteklasse, e.inwoners) if e.type.value == "lokaal_bestuur" else e.grootteklasse
+    w.voeg_toe(
+        _ORGANISATIE,
+        {
+            "organisatie_id": e.organisatie_id,
+            "versie": e.versie,
+            "naam": e.naam,
+            "type": e.type.value,
+            "provincie": e.provincie,
+            "grootteklasse": klasse,
+            "nis_code": e.nis_code,
+        },
+    )
+    _bron(w, event, e.organisatie_id)
+
+
+async def op_activiteit(e: ActiviteitGepland | ActiviteitGewijzigd | ActiviteitGeannuleerd | ActiviteitAfgelopen, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    a = e.activiteit
+    w.voeg_toe(
+        _ACTIVITEIT,
+        {
+            "activiteit_id": a.activiteit_id,
+            "versie": a.versie,
+            "soort": a.soort.value,
+            "titel": a.titel,
+            "organisator_id": a.organisator_id,
+            "trekker": a.trekker.value,
+            "vorm": a.vorm.value,
+            "start": a.start,
+            "einde": a.einde,
+            "duur_uren": a.duur_uren,
+            "status": a.status.value,
+            "vvsg_werkte_mee": a.vvsg_werkte_mee,
+            "lokaal_bestuur_id": a.lokaal_bestuur_id,
+            "ondersteuning": a.ondersteuning,
+            "methode": a.methode,
+            "url": a.url,
+            "jaar": domain.activiteit_jaar(a.start),
+            "telt": domain.activiteit_telt(a.status.value),
+        },
+    )
+    _bron(w, event, a.activiteit_id)
+
+
+async def op_aanwezigheid_geregistreerd(e: AanwezigheidGeregistreerd, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _AANWEZIGHEID,
+        {
+            "activiteit_id": e.activiteit_id,
+            "lid_id": e.lid_id,
+            "versie": e.versie,
+            "organisatie_id": e.organisatie_id,
+            "organisatie_type": e.organisatie_type.value,
+            "aanwezig": e.aanwezig,
+            "uren": e.uren,
+        },
+    )
+    _bron(w, event, e.activiteit_id)
+
+
+async def op_feedback_ontvangen(e: FeedbackOntvangen, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _FEEDBACK,
+        {
+            "feedback_id": e.feedback_id,
+            "activiteit_id": e.activiteit_id,
+            "soort": e.activiteit_soort.value,
+            "score": e.score,
+            "ontvangen_op": e.ontvangen_op,
+        },
+    )
+    _bron(w, event, e.activiteit_id)
+
+
+async def op_nieuwsbrief_verzonden(e: NieuwsbriefVerzonden, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _NIEUWSBRIEF,
+        {
+            "nieuwsbrief_id": e.nieuwsbrief_id,
+            "titel": e.titel,
+            "verzonden_op": e.verzonden_op,
+            "aantal_ontvangers": e.aantal_ontvangers,
+            "jaar": domain.lokaal_jaar(e.verzonden_op),
+        },
+    )
+    _bron(w, event, e.nieuwsbrief_id)
+
+
+async def op_nieuwsbrief_inschrijving_bevestigd(e: NieuwsbriefInschrijvingBevestigd, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(_BEVESTIGING, {"lid_id": e.lid_id, "bevestigd_op": e.bevestigd_op})
+    _bron(w, event, e.lid_id)
+
+
+async def op_beleidsplan_aangemaakt(e: BeleidsplanAangemaakt, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _BELEIDSPLAN,
+        {"beleidsplan_id": e.beleidsplan_id, "organisatie_id": e.organisatie_id, "aangemaakt_op": e.aangemaakt_op},
+    )
+    _bron(w, event, e.beleidsplan_id)
+
+
+async def op_beleidsplan_gepubliceerd(e: BeleidsplanGepubliceerd, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _PUBLICATIE,
+        {"beleidsplan_id": e.beleidsplan_id, "organisatie_id": e.organisatie_id, "gepubliceerd_op": e.gepubliceerd_op},
+    )
+    _bron(w, event, e.beleidsplan_id)
+
+
+async def op_zelfevaluatie_ingediend(e: ZelfevaluatieIngediend, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _ZELFEVALUATIE,
+        {"zelfevaluatie_id": e.zelfevaluatie_id, "organisatie_id": e.organisatie_id, "jaar": e.jaar, "ingediend_op": e.ingediend_op},
+    )
+    _bron(w, event, e.zelfevaluatie_id)
+
+
+async def op_kpi_doel_gewijzigd(e: KpiDoelGewijzigd, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _DOEL,
+        {"kpi_id": e.kpi_id, "jaar": e.jaar, "doel": e.doel, "gewijzigd_op": e.gewijzigd_op, "event_id": event.id},
+    )
+    # Our own events carry their moment in `data`: the same in the page's transaction,
+    # where they are applied at once, and when they come back from the stream.
+    _bron(w, event, None, tijd=e.gewijzigd_op, onderwerp=f"{e.kpi_id}/{e.jaar}")
+
+
+async def op_kpi_jaar_afgesloten(e: KpiJaarAfgesloten, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    cijfers = [c.model_dump(mode="json") for c in e.cijfers]
+    w.voeg_toe(
+        _AFSLUITING,
+        {
+            "event_id": event.id,
+            "jaar": e.jaar,
+            "actie": "afgesloten",
+            "op": e.afgesloten_op,
+            "reden": None,
+            "cijfers": json.dumps(cijfers),
+        },
+    )
+    _bron(w, event, None, tijd=e.afgesloten_op, onderwerp=str(e.jaar))
+
+
+async def op_kpi_jaar_heropend(e: KpiJaarHeropend, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
+    event = _envelope(ctx)
+    w.voeg_toe(
+        _AFSLUITING,
+        {"event_id": event.id, "jaar": e.jaar, "actie": "heropend", "op": e.heropend_op, "reden": e.reden, "cijfers": "[]"},
+    )
+    _bron(w, event, None, tijd=e.heropend_op, onderwerp=str(e.jaar))
+
+
+@asynccontextmanager
+async def schrijfopdrachten(conn: AsyncConnection) -> AsyncIterator[Schrijfopdrachten]:
+    """The unit of work of the live consumer: one event's writes, run when its op is done."""
     w = Schrijfopdrachten()
-    vertaal(event, w)
+    yield w
     if w.aantal:
         await w.uitvoeren(conn)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dinet_chassis.consumer import HandlerContext
-from dinet_contracts import CloudEvent
 from dinet_contracts.events.registratie import LidContactgegevens
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,12 +16,10 @@ from . import store
 from .domain import TOKEN_GELDIGHEID, NieuweGegevens, Soort, nieuw_token, token_hash, verwerk_contactgegevens
 
 
-async def handle_contactgegevens(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
-    match event.data:
-        case LidContactgegevens() as e:
-            await _verwerk(conn, event.id, event.time, e)
-        case _:
-            return  # another type on our subjects (a later version, say) is not ours to act on
+async def op_lid_contactgegevens(e: LidContactgegevens, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    event = ctx.event
+    assert event is not None, "the chassis passes the envelope along"
+    await _verwerk(conn, event.id, event.time, e)
 
 
 async def _verwerk(conn: AsyncConnection, event_id: str, tijd: datetime, e: LidContactgegevens) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from dinet_chassis.consumer import HandlerContext
-from dinet_contracts import CloudEvent
 from dinet_contracts.events.registratie import LidGewist, LidUitgeschreven
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,14 +23,12 @@ REDEN_GEWIST = "lid gewist"
 REDEN_UITGESCHREVEN = "lid uitgeschreven"
 
 
-async def handle_gebeurtenis(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
-    match event.data:
-        case LidGewist() as e:
-            await wis_lid(conn, e.lid_id, e.gewist_op)
-        case LidUitgeschreven() as e:
-            await stop_mails(conn, e.lid_id, REDEN_UITGESCHREVEN)
-        case _:
-            return  # another type on our subjects (a later version, say) is not ours to act on
+async def op_lid_gewist(e: LidGewist, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await wis_lid(conn, e.lid_id, e.gewist_op)
+
+
+async def op_lid_uitgeschreven(e: LidUitgeschreven, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await stop_mails(conn, e.lid_id, REDEN_UITGESCHREVEN)
 
 
 async def wis_lid(conn: AsyncConnection, lid_id: UUID, gewist_op: object) -> None:

@@ -8,7 +8,7 @@ from dinet_chassis.logging import get_logger
 from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 
-from .activiteiten import handle_ondersteuningsnood, handle_partner_event
+from .handlers import HANDLERS
 from .referentiedata import laad_referentiedata
 from .toegang.nats_toegang import PartnerNatsToegang
 from .web import create_app
@@ -39,7 +39,7 @@ DEFINITION = ServiceDefinition(
     name="registratie",
     package_dir=Path(__file__).parent,
     create_app=create_app,
-    handlers={"registratie-partners": handle_partner_event, "registratie-ondersteuning": handle_ondersteuningsnood},
+    handlers=HANDLERS,
     on_start=starten,
     on_stop=stoppen,
 )

@@ -1,7 +1,7 @@
 """Requests for tailored support from local governments' policy plans, and turning one into a
 tailored-support activity (the kind that counts for od33_op_maat).
 
-beleidsplan publishes `ondersteuningsnood.gesignaleerd`; the consumer below keeps each request
+beleidsplan publishes `ondersteuningsnood.gesignaleerd`; the op below keeps each request
 once (the inbox drops a redelivery, the primary key a republish). Staff see the list at
 `/registratie/beheer/ondersteuningsvragen`; "Maak er een traject van" opens the activity form
 filled in from the request, and saving it links the request to the new activity in the same
@@ -17,7 +17,6 @@ from typing import Any
 
 from dinet_chassis.consumer import HandlerContext
 from dinet_chassis.web.auth import Rol, vereist
-from dinet_contracts import CloudEvent
 from dinet_contracts.events.beleidsplan import OndersteuningsnoodGesignaleerd
 from litestar import Request, get
 from litestar.di import NamedDependency
@@ -43,10 +42,9 @@ class Vraag:
     omgezet_op: datetime | None
 
 
-async def handle_ondersteuningsnood(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
-    e = event.data
-    if not isinstance(e, OndersteuningsnoodGesignaleerd):
-        return  # the consumer's filter lets nothing else through; a stray type is no harm
+async def op_ondersteuningsnood_gesignaleerd(
+    e: OndersteuningsnoodGesignaleerd, conn: AsyncConnection, ctx: HandlerContext
+) -> None:
     await conn.execute(
         text(
             "INSERT INTO ondersteuningsvragen (vraag_id, organisatie_id, beleidsplan_id, element_id, element_tekst,"

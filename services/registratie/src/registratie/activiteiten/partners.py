@@ -31,9 +31,8 @@ from dataclasses import dataclass, replace
 
 from dinet_chassis.consumer import HandlerContext, Onverwerkbaar
 from dinet_chassis.logging import get_logger
-from dinet_contracts import CloudEvent
-from dinet_contracts.events.activiteiten import Activiteit
-from dinet_contracts.registry import PARTNER_EVENTS
+from dinet_contracts.envelope import Event
+from dinet_contracts.events.activiteiten import Activiteit, _ActiviteitEvent
 from dinet_contracts.topology import PARTNER_PREFIX
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -124,10 +123,15 @@ def organisatie_uit_subject(subject: str) -> uuid.UUID | None:
         return None
 
 
-async def handle_partner_event(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
-    data = event.data
-    if not isinstance(data, PARTNER_EVENTS):
-        raise OngeldigePartnerActiviteit(f"partners publiceren alleen activiteiten, geen {event.type}")
+async def op_geen_activiteit(data: Event, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    """Any other type on a partner's subjects: refused for good."""
+    soort = ctx.event.type if ctx.event is not None else type(data).__name__
+    raise OngeldigePartnerActiviteit(f"partners publiceren alleen activiteiten, geen {soort}")
+
+
+async def op_partner_activiteit(data: _ActiviteitEvent, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    event = ctx.event
+    assert event is not None
     organisatie_id = organisatie_uit_subject(ctx.subject)
     if organisatie_id is None:
         raise BuitenScope(f"subject {ctx.subject!r} noemt geen organisatie-id na {PARTNER_PREFIX}.")
