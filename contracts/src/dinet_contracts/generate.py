@@ -3,10 +3,12 @@
     python -m dinet_contracts.generate            # write everything
     python -m dinet_contracts.generate --check    # exit 1 when a checked-in file drifted
     python -m dinet_contracts.generate --deploy   # only deploy/nats (streams, server config, permissions)
-    python -m dinet_contracts.generate --contracts  # only contracts/schemas and asyncapi.yaml
+    python -m dinet_contracts.generate --contracts  # only contracts/schemas
 
 Contracts: one JSON Schema per event type (the whole CloudEvent with its typed `data`) in
-`contracts/schemas/<type>.json`, and `contracts/asyncapi.yaml` (AsyncAPI 3.0).
+`contracts/schemas/<type>.json`. The AsyncAPI document `contracts/asyncapi.yaml` is not made
+here: it is FastStream's description of the services' real subscribers and publishers, which
+only a package above the services may gather (`dinet asyncapi`).
 Deploy: `deploy/nats/streams.json`, `deploy/nats/nats-server.conf` and
 `deploy/nats/permissions.json`: the per-service permissions follow from who publishes what
 (`PUBLISHED_BY`) and who consumes what (`CONSUMERS`); `dinet_chassis.natsauth` signs them into
@@ -28,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .envelope import CONTENT_TYPE, SCHEMA_BASE, CloudEvent, Event
-from .registry import EVENT_TYPES, PARTNER_EVENTS, PUBLISHED_BY
+from .envelope import SCHEMA_BASE, CloudEvent, Event
+from .registry import EVENT_TYPES, PUBLISHED_BY
 from .types import RFC3339_PATTERN, UREN_PATTERN
 from .topology import (
     PERSOONSGEGEVENS,
@@ -37,16 +39,13 @@ from .topology import (
     CONSUMERS,
     DEADLETTERS,
     DLQ_PREFIX,
-    PARTNERS,
     SERVICES,
     STREAMS,
     ConsumerDef,
     StreamDef,
     consumers_of,
-    partner_subject_template,
     streams_of,
 )
-from .topology import consumer as consumer_def
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REGENERATE = "uv run python -m dinet_contracts.generate"
@@ -353,265 +352,6 @@ def _compare_bounds(old: Mapping[str, Any], new: Mapping[str, Any], where: str) 
     return problems
 
 
-# --------------------------------------------------------------------------- AsyncAPI
-
-
-_NATS_HEADERS = {
-    "type": "object",
-    "properties": {
-        "Nats-Msg-Id": {
-            "type": "string",
-            "description": "Gelijk aan de `id` van de CloudEvent: JetStream ontdubbelt hierop binnen het "
-            "duplicate window, de inbox van elke consument daarna.",
-        },
-        "traceparent": {
-            "type": "string",
-            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
-            "description": "W3C Trace Context van het verzoek dat de gebeurtenis veroorzaakte "
-            "(vastgelegd bij het schrijven in de outbox).",
-        },
-        "tracestate": {"type": "string", "description": "W3C Trace Context, leveranciersspecifiek deel."},
-    },
-    "required": ["Nats-Msg-Id"],
-}
-
-
-def _channel_id(template: str) -> str:
-    return _PLACEHOLDER.sub(r"\1", template)
-
-
-def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().split("\n\n")[0].replace("\n", " ")
-
-
-def _stream_extension(stream: StreamDef) -> dict[str, Any]:
-    return {
-        "stream": stream.name,
-        "streamSubjects": list(stream.subjects),
-        "storage": "file",
-        "retention": "limits",
-        "maxAgeSeconds": stream.max_age_seconds,
-        "duplicateWindowSeconds": stream.duplicate_window_seconds,
-        "description": stream.description,
-    }
-
-
-def _consumer_extension(consumer: ConsumerDef) -> dict[str, Any]:
-    return {
-        "durable": consumer.durable,
-        "stream": consumer.stream,
-        "filterSubjects": list(consumer.filter_subjects),
-        "ackPolicy": "explicit",
-        "deliverPolicy": "all",
-        # Retries are the chassis's: it counts attempts, naks with these delays, then dead-letters.
-        "maxAttempts": consumer.max_attempts,
-        "backoffSeconds": list(consumer.backoff_seconds),
-        "ackWaitSeconds": consumer.ack_wait_seconds,
-        "deadLetterSubject": f"{DLQ_PREFIX}.{consumer.durable}.<oorspronkelijk subject>",
-    }
-
-
-def _receive_operation(consumer: ConsumerDef, cid: str, event_type: str, title: str) -> dict[str, Any]:
-    return {
-        "action": "receive",
-        "title": title,
-        "summary": consumer.description,
-        "channel": {"$ref": f"#/channels/{cid}"},
-        "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
-        "x-service": consumer.service,
-        "x-jetstream-consumer": _consumer_extension(consumer),
-    }
-
-
-def _contracts_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("dinet-contracts")
-    except Exception:  # noqa: BLE001 (a source checkout without metadata still documents)
-        return "0.0.0"
-
-
-def asyncapi_document(examples_dir: Path | None = None) -> dict[str, Any]:
-    """The AsyncAPI 3.0 document; the hand-written examples in `examples_dir` are shown per message."""
-    channels: dict[str, Any] = {}
-    operations: dict[str, Any] = {}
-    messages: dict[str, Any] = {}
-    channel_of: dict[str, str] = {}
-
-    for event_type, cls in sorted(EVENT_TYPES.items()):
-        template = cls.subject_template
-        cid = _channel_id(template)
-        channel_of[event_type] = cid
-        messages[event_type] = {
-            "name": cls.__name__,
-            "title": event_type,
-            "summary": _first_line(cls.__doc__),
-            "contentType": CONTENT_TYPE,
-            "headers": {"$ref": "#/components/schemas/NatsHeaders"},
-            "payload": {
-                "schemaFormat": "application/schema+json;version=draft-2020-12",
-                "schema": {"$ref": f"schemas/{event_type}.json"},
-            },
-            "x-dinet": {
-                "publishedBy": publisher_of(event_type),
-                "partnersMayPublish": cls in PARTNER_EVENTS,
-                "containsPersonalData": cls.contains_personal_data,
-                "aggregateField": cls.aggregate_field,
-                "dataschema": SCHEMA_BASE + event_type,
-            },
-        }
-        example = examples_dir / f"{event_type}.json" if examples_dir is not None else None
-        if example is not None and example.exists():
-            body = json.loads(example.read_text(encoding="utf-8"))
-            messages[event_type]["examples"] = [
-                {"name": "voorbeeld", "headers": {"Nats-Msg-Id": body["id"]}, "payload": body}
-            ]
-        channel = channels.setdefault(
-            cid,
-            {
-                "address": template,
-                "title": template,
-                "messages": {},
-                "x-jetstream": _stream_extension(stream_for(subject_pattern(template))),
-            },
-        )
-        channel["messages"][event_type] = {"$ref": f"#/components/messages/{event_type}"}
-        params = subject_parameters(template)
-        if params:
-            channel["parameters"] = {
-                p: {
-                    "description": f"Het veld `{p}` van de gebeurtenis; abonneer met `*` op deze plaats.",
-                    "location": f"$message.payload#/data/{p}",
-                }
-                for p in params
-            }
-        service = publisher_of(event_type)
-        operations[f"{service}.send.{event_type}"] = {
-            "action": "send",
-            "title": f"{service} publiceert {cls.__name__}",
-            "summary": "Via de transactionele outbox: pas na de commit, met Nats-Msg-Id = id.",
-            "channel": {"$ref": f"#/channels/{cid}"},
-            "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
-            "x-service": service,
-        }
-
-    for consumer in CONSUMERS:
-        for event_type in consumed_types(consumer):
-            cid = channel_of[event_type]
-            operations[f"{consumer.durable}.receive.{event_type}"] = _receive_operation(
-                consumer, cid, event_type, f"{consumer.service} ontvangt {EVENT_TYPES[event_type].__name__} ({consumer.durable})"
-            )
-
-    _partner_channels(channels, operations)
-
-    dlq = f"{DLQ_PREFIX}.{{durable}}.{{subject}}"
-    channels[_channel_id(dlq)] = {
-        "address": dlq,
-        "title": "Dode brieven",
-        "description": "Berichten die een consument niet kon verwerken, met reden, origineel en "
-        "headers; het oorspronkelijke subject blijft achteraan staan zodat wissen per lid ook hier werkt.",
-        "parameters": {
-            "durable": {
-                "description": "De duurzame consument die opgaf.",
-                "enum": sorted(c.durable for c in CONSUMERS),
-            },
-            "subject": {"description": "Het oorspronkelijke subject (meerdere tokens)."},
-        },
-        "x-jetstream": _stream_extension(DEADLETTERS),
-    }
-
-    return {
-        "asyncapi": "3.0.0",
-        "info": {
-            "title": "Netwerk digitale inclusie: gebeurtenissen",
-            "version": _contracts_version(),
-            "description": "De gebeurtenissen die de diensten registratie, kpi, meldingen en beleidsplan "
-            "uitwisselen over NATS JetStream, en de activiteiten die partnerorganisaties zelf publiceren op "
-            f"{PARTNER_PREFIX}.<organisatie-id>.…. Gegenereerd uit dinet_contracts; niet met de hand "
-            f"bewerken, maar `{REGENERATE}` draaien.",
-        },
-        "defaultContentType": CONTENT_TYPE,
-        "servers": {
-            "nats": {
-                "host": "nats:4222",
-                "protocol": "nats",
-                "description": "NATS met JetStream (docker-compose); in de ingebedde modus 127.0.0.1:4222.",
-                "security": [
-                    {"$ref": "#/components/securitySchemes/gebruikerPerDienst"},
-                    {"$ref": "#/components/securitySchemes/gebruikerPerPartner"},
-                ],
-            }
-        },
-        "channels": channels,
-        "operations": operations,
-        "components": {
-            "messages": messages,
-            "schemas": {"NatsHeaders": _NATS_HEADERS},
-            "securitySchemes": {
-                "gebruikerPerDienst": {
-                    "type": "userPassword",
-                    "description": "Elke dienst heeft een eigen NATS-gebruiker die enkel mag publiceren en "
-                    "consumeren wat deze AsyncAPI hem toeschrijft (deploy/nats/nats-server.conf).",
-                },
-                "gebruikerPerPartner": {
-                    "type": "userPassword",
-                    "description": "Elke partnerorganisatie heeft een eigen NATS-gebruiker (aan te vragen bij VVSG) "
-                    f"die alleen mag publiceren op {PARTNER_PREFIX}.<organisatie-id>.> en niets mag lezen.",
-                },
-            },
-        },
-    }
-
-
-PARTNER_HTTP_PATH = "/registratie/api/v1/partner/gebeurtenissen"
-
-
-def _partner_channels(channels: dict[str, Any], operations: dict[str, Any]) -> None:
-    """What partner organisations publish themselves, one channel per type they may publish."""
-    ingest = consumer_def("registratie-partners")
-    for cls in PARTNER_EVENTS:
-        event_type = cls.event_type
-        template = partner_subject_template(event_type)
-        cid = _channel_id(template)
-        channels[cid] = {
-            "address": template,
-            "title": f"Partners publiceren {cls.__name__}",
-            "description": "Een partnerorganisatie publiceert hier haar eigen activiteiten, met haar eigen "
-            f"NATS-gebruiker of via HTTP ({PARTNER_HTTP_PATH}, dat op hetzelfde subject publiceert). "
-            f"{ingest.service} controleert ze en neemt ze over als eigen gebeurtenis op de dinet.evt-subjects. "
-            "Wat geweigerd wordt (ongeldig, voor een andere organisatie, een activiteit van een ander) gaat "
-            "meteen naar de dode brieven, met de reden.",
-            "messages": {event_type: {"$ref": f"#/components/messages/{event_type}"}},
-            "parameters": {
-                "organisatie_id": {
-                    "description": "Het id van de eigen organisatie; gelijk aan data.activiteit.organisator_id. "
-                    "De NATS-gebruiker van een partner mag op geen ander id publiceren.",
-                    "location": "$message.payload#/data/activiteit/organisator_id",
-                }
-            },
-            "x-jetstream": _stream_extension(PARTNERS),
-        }
-        operations[f"partner.send.{event_type}"] = {
-            "action": "send",
-            "title": f"Een partnerorganisatie publiceert {cls.__name__}",
-            "summary": "Met Nats-Msg-Id = id: een herhaling telt maar één keer.",
-            "channel": {"$ref": f"#/channels/{cid}"},
-            "messages": [{"$ref": f"#/channels/{cid}/messages/{event_type}"}],
-            "security": [{"$ref": "#/components/securitySchemes/gebruikerPerPartner"}],
-            "x-service": "partner",
-        }
-        operations[f"{ingest.durable}.receive.{event_type}"] = _receive_operation(
-            ingest, cid, event_type, f"{ingest.service} ontvangt {cls.__name__} van partners ({ingest.durable})"
-        )
-
-
-def render_yaml(obj: Any) -> str:
-    import yaml  # a dev-time dependency only: services never generate
-
-    return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
-
-
 # --------------------------------------------------------------------------- deploy: streams
 
 
@@ -845,7 +585,6 @@ def repo_root() -> Path:
 
 def contract_files(root: Path) -> dict[Path, str]:
     files = {root / "contracts" / "schemas" / f"{t}.json": render_json(s) for t, s in all_schemas().items()}
-    files[root / "contracts" / "asyncapi.yaml"] = render_yaml(asyncapi_document(root / "contracts" / "examples"))
     return files
 
 
@@ -905,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dinet_contracts.generate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="niets schrijven; exit 1 bij afwijking")
     parser.add_argument("--deploy", action="store_true", help="alleen deploy/nats")
-    parser.add_argument("--contracts", action="store_true", help="alleen contracts/schemas en asyncapi.yaml")
+    parser.add_argument("--contracts", action="store_true", help="alleen contracts/schemas")
     parser.add_argument("--root", type=Path, default=None, help="de werkruimte (standaard: afgeleid)")
     args = parser.parse_args(argv)
     root = (args.root or repo_root()).resolve()
