@@ -14,6 +14,7 @@ handler or an event type; the drift test fails until the result is checked in.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 from pathlib import Path
@@ -51,6 +52,12 @@ def render(doc: dict[str, Any]) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 
+@functools.cache
+def rendered() -> str:
+    """The document as checked in; the services' brokers do not change within one process."""
+    return render(document())
+
+
 def repo_root() -> Path:
     from dinet_contracts.generate import repo_root as root
 
@@ -59,7 +66,7 @@ def repo_root() -> Path:
 
 def run(check: bool, root: Path | None = None) -> int:
     target = (root or repo_root()) / PATH
-    text = render(document())
+    text = rendered()
     current = target.read_text(encoding="utf-8") if target.exists() else None
     if check:
         if current != text:
