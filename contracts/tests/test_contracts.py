@@ -10,9 +10,7 @@ from pathlib import Path
 import jsonschema
 import pydantic
 import pytest
-import yaml
 from dinet_contracts import EVENT_TYPES, UnknownEventType, parse
-from dinet_contracts.registry import PARTNER_EVENTS
 from dinet_contracts.generate import (
     REGENERATE,
     all_schemas,
@@ -37,7 +35,7 @@ EXAMPLES = ROOT / "contracts" / "examples"
 # --------------------------------------------------------------------------- drift
 
 
-def test_checked_in_schemas_and_asyncapi_are_generated_from_the_models():
+def test_checked_in_schemas_are_generated_from_the_models():
     files = contract_files(ROOT)
     stale = [str(p.relative_to(ROOT)) for p in drifted(files)]
     assert not stale, f"verouderd: {stale}; genereer opnieuw met `{REGENERATE}` en check het resultaat in"
@@ -198,7 +196,6 @@ def test_the_generator_refuses_to_overwrite_a_published_schema_incompatibly(tmp_
     err = capsys.readouterr().err
     assert "gemeente" in err and ".v2" in err
     assert (schemas / "be.dinet.lid.geregistreerd.v1.json").read_text(encoding="utf-8") == before
-    assert not (tmp_path / "contracts" / "asyncapi.yaml").exists()
 
 
 def test_the_generator_writes_then_finds_nothing_to_do(tmp_path: Path):
@@ -244,74 +241,6 @@ def test_the_schema_rejects_what_the_model_rejects(event_type: str):
         assert list(validator.iter_errors(bad)), bad
         with pytest.raises((pydantic.ValidationError, UnknownEventType)):
             parse(bad)
-
-
-# --------------------------------------------------------------------------- AsyncAPI
-
-
-def _asyncapi() -> dict:
-    return yaml.safe_load((ROOT / "contracts" / "asyncapi.yaml").read_text(encoding="utf-8"))
-
-
-def _resolve(doc: dict, ref: str):
-    assert ref.startswith("#/"), ref
-    node = doc
-    for part in ref[2:].split("/"):
-        node = node[part]
-    return node
-
-
-def test_asyncapi_references_resolve_and_cover_every_event():
-    doc = _asyncapi()
-    assert doc["asyncapi"] == "3.0.0"
-    assert doc["defaultContentType"] == "application/cloudevents+json"
-    assert set(doc["components"]["messages"]) == set(EVENT_TYPES)
-
-    def walk(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "$ref":
-                    if v.startswith("#/"):
-                        _resolve(doc, v)
-                    else:
-                        assert (ROOT / "contracts" / v).exists(), v
-                else:
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(doc)
-    for event_type, message in doc["components"]["messages"].items():
-        headers = _resolve(doc, message["headers"]["$ref"])
-        assert {"Nats-Msg-Id", "traceparent"} <= set(headers["properties"])
-        assert message["payload"]["schema"]["$ref"] == f"schemas/{event_type}.json"
-
-
-def test_asyncapi_operations_follow_publishers_and_consumers():
-    from dinet_contracts.registry import PUBLISHED_BY
-
-    doc = _asyncapi()
-    sends = {
-        (op["x-service"], op["messages"][0]["$ref"].rsplit("/", 1)[1])
-        for op in doc["operations"].values()
-        if op["action"] == "send"
-    }
-    assert sends == {(svc, cls.event_type) for svc, classes in PUBLISHED_BY.items() for cls in classes} | {
-        ("partner", cls.event_type) for cls in PARTNER_EVENTS
-    }
-    receives = {
-        (op["x-jetstream-consumer"]["durable"], op["messages"][0]["$ref"].rsplit("/", 1)[1])
-        for op in doc["operations"].values()
-        if op["action"] == "receive"
-    }
-    assert ("kpi-projectie", "be.dinet.lid.geregistreerd.v1") in receives
-    assert ("meldingen-contact", "be.dinet.lid.contactgegevens.v1") in receives
-    assert {d for d, _ in receives} == {c.durable for c in CONSUMERS}
-    pii = doc["channels"]["dinet.pii.lid.lid_id.contactgegevens.v1"]
-    assert pii["address"] == "dinet.pii.lid.{lid_id}.contactgegevens.v1"
-    assert set(pii["parameters"]) == {"lid_id"}
-    assert pii["x-jetstream"]["stream"] == PERSOONSGEGEVENS.name
 
 
 # --------------------------------------------------------------------------- topology

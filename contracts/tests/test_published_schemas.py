@@ -1,6 +1,6 @@
-"""The published JSON Schemas and the AsyncAPI document tell the truth: what they refuse, the
-models refuse (and the other way round, where JSON Schema can say it), and both are valid
-documents of their own standard."""
+"""The published JSON Schemas tell the truth: what they refuse, the models refuse (and the other
+way round, where JSON Schema can say it). The AsyncAPI document that points at them is generated
+above the services, and checked against the AsyncAPI 3.0 schema there (cli/tests/test_asyncapi.py)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,21 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jsonschema
 import pydantic
 import pytest
-import yaml
 from dinet_contracts import EVENT_TYPES, parse, wrap
 from dinet_contracts.events.activiteiten import Activiteit, ActiviteitGepland
-from dinet_contracts.generate import check_compatible, repo_root, subject_within
+from dinet_contracts.generate import check_compatible, repo_root
 from dinet_contracts.registry import PARTNER_EVENTS
-from dinet_contracts.topology import PARTNERS, consumer, partner_subject
 from dinet_contracts.types import RFC3339_PATTERN, ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 
 ROOT = repo_root()
 SCHEMAS = ROOT / "contracts" / "schemas"
 EXAMPLES = ROOT / "contracts" / "examples"
-# The official AsyncAPI 3.0.0 JSON Schema (asyncapi/spec-json-schemas, schemas/3.0.0-without-$id.json,
-# Apache-2.0), vendored: no package on PyPI validates AsyncAPI 3 documents.
-ASYNCAPI_SCHEMA = Path(__file__).parent / "vendor" / "asyncapi-3.0.0.json"
 
 
 def _niet_voor(validator: Any, regels: dict[str, str], instance: Any, schema: dict[str, Any]) -> Any:
@@ -224,55 +218,3 @@ def test_spelling_out_rfc3339_is_compatible_but_another_pattern_is_not():
     met = copy.deepcopy(geen_tijd)
     met["properties"]["t"]["pattern"] = RFC3339_PATTERN
     assert any("pattern" in p for p in check_compatible(geen_tijd, met))
-
-
-# --------------------------------------------------------------------------- AsyncAPI
-
-
-def _asyncapi() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "contracts" / "asyncapi.yaml").read_text(encoding="utf-8"))
-
-
-def test_the_asyncapi_document_is_valid_against_the_official_asyncapi_3_schema():
-    schema = json.loads(ASYNCAPI_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator.check_schema(schema)
-    validator = jsonschema.Draft7Validator(schema)
-    doc = _asyncapi()
-    fouten = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(doc)]
-    assert not fouten, fouten
-    # The check has teeth: a 2.x-style action and a channel without its required shape are refused.
-    kapot = copy.deepcopy(doc)
-    kapot["operations"]["partner.send.be.dinet.activiteit.gepland.v1"]["action"] = "publish"
-    assert list(validator.iter_errors(kapot))
-    kapot = copy.deepcopy(doc)
-    kapot["channels"]["dinet.partner.organisatie_id.activiteit.gepland.v1"]["address"] = 42
-    assert list(validator.iter_errors(kapot))
-
-
-def test_the_asyncapi_document_has_the_partner_channel_of_every_type_partners_publish():
-    doc = _asyncapi()
-    ingest = consumer("registratie-partners")
-    partner_types = {cls.event_type for cls in PARTNER_EVENTS}
-    assert partner_types == {t for t in EVENT_TYPES if t.startswith("be.dinet.activiteit.")}
-    gevonden = set()
-    for cid, channel in doc["channels"].items():
-        if not channel["address"].startswith("dinet.partner."):
-            continue
-        (event_type,) = channel["messages"]
-        gevonden.add(event_type)
-        # What the partner guide and the HTTP gateway use, and what the stream and consumer read.
-        assert channel["address"].format(organisatie_id="ORG") == partner_subject("ORG", event_type)
-        assert channel["address"] == f"dinet.partner.{{organisatie_id}}.{event_type.removeprefix('be.dinet.')}"
-        concreet = partner_subject("3f1c2a9e-5b7d-4e8f-9a10-2b3c4d5e6f70", event_type)
-        assert any(subject_within(concreet, p) for p in PARTNERS.subjects)
-        assert any(subject_within(concreet, f) for f in ingest.filter_subjects)
-        assert channel["x-jetstream"]["stream"] == PARTNERS.name
-        assert set(channel["parameters"]) == {"organisatie_id"}
-        assert channel["messages"][event_type] == {"$ref": f"#/components/messages/{event_type}"}
-        ops = {
-            op["action"]: op for op in doc["operations"].values() if op["channel"] == {"$ref": f"#/channels/{cid}"}
-        }
-        assert ops["send"]["x-service"] == "partner"
-        assert ops["send"]["security"] == [{"$ref": "#/components/securitySchemes/gebruikerPerPartner"}]
-        assert ops["receive"]["x-jetstream-consumer"]["durable"] == ingest.durable
-    assert gevonden == partner_types
