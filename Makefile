@@ -7,7 +7,7 @@
 PYTHON ?= python3
 UV := .tools/bin/uv
 
-.PHONY: up test bench sync
+.PHONY: up test bench sync generate
 
 up: sync
 	.venv/bin/dinet up
@@ -17,6 +17,11 @@ test: sync
 
 bench: sync
 	.venv/bin/python -m benchmarks
+
+# After changing an event, a consumer or a handler: the schemas, deploy/nats and the AsyncAPI.
+generate: sync
+	.venv/bin/python -m dinet_contracts.generate
+	.venv/bin/dinet asyncapi
 
 sync: $(UV)
 	$(UV) sync --frozen

@@ -16,7 +16,7 @@ import yaml
 from dinet_chassis.asyncapi import Conflict, bus_asyncapi
 from dinet_cli.asyncapi import PATH, REGENERATE, main, rendered, service_document
 from dinet_contracts import EVENT_TYPES
-from dinet_contracts.generate import all_schemas, repo_root, subject_within
+from dinet_contracts.generate import PARTNER_HTTP_PATH, all_schemas, repo_root, subject_within
 from dinet_contracts.registry import PARTNER_EVENTS, PUBLISHED_BY
 from dinet_contracts.topology import CONSUMERS, PARTNERS, PERSOONSGEGEVENS, consumer, partner_subject
 
@@ -155,7 +155,12 @@ def test_the_document_has_the_partner_channel_of_every_type_partners_publish(doc
         assert send["security"] == [{"$ref": "#/components/securitySchemes/gebruikerPerPartner"}]
         # The real subscriber that takes them in reads this very message.
         assert event_type in leest
+        # The HTTP way in that the channel names is the one registratie serves.
+        assert PARTNER_HTTP_PATH in channel["description"]
     assert gevonden == partner_types
+    from registratie.toegang.publiceren import PAD
+
+    assert PAD == PARTNER_HTTP_PATH
 
 
 # --------------------------------------------------------------------------- joining, with fakes

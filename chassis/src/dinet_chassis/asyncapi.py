@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from dinet_contracts import CloudEvent
 from dinet_contracts.envelope import CONTENT_TYPE, SCHEMA_BASE, Event
 from dinet_contracts.generate import (
+    PARTNER_HTTP_PATH,
     consumed_types,
     event_schema,
     publisher_of,
@@ -244,7 +245,6 @@ def service_asyncapi(broker: NatsBroker, service: str, handlers: Mapping[str, Ha
 
 # --------------------------------------------------------------------------- the whole bus
 
-PARTNER_HTTP_PATH = "/registratie/api/v1/partner/gebeurtenissen"
 SCHEMA_FORMAT = "application/schema+json;version=draft-2020-12"
 SECURITY_SCHEMES = {
     "gebruikerPerDienst": {

@@ -423,6 +423,7 @@ ERASES_FROM: dict[str, tuple[str, ...]] = {"registratie": (PERSOONSGEGEVENS.name
 
 # registratie publishes what partners POST over HTTP, on their prefix.
 PARTNER_HTTP_GATEWAY = "registratie"
+PARTNER_HTTP_PATH = "/registratie/api/v1/partner/gebeurtenissen"
 
 
 def partner_gateway_publish(service: str) -> list[str]:
