@@ -16,7 +16,7 @@ async def test_sign_up_page_passes_axe_and_works_without_javascript(start_servic
     from registratie.main import DEFINITION
 
     async with start_service(DEFINITION, serve_http=True) as registratie:
-        url = f"http://127.0.0.1:{registratie.settings.http_port}/registratie/aanmelden"
+        url = f"http://127.0.0.1:{registratie.settings.http_port}/registratie/lid-worden"
         async with async_playwright() as pw:
             browser = await launch(pw)
             try:
