@@ -148,6 +148,11 @@ def bedankt(request: Request[Any, Any, Any]) -> Template:
     return Template(template_name="bedankt.html", context={"email": email})
 
 
+@get(paginas.TOEGANKELIJKHEID, include_in_schema=False, sync_to_thread=False)
+def toegankelijkheid() -> Template:
+    return Template(template_name="toegankelijkheid.html")
+
+
 @get([OUD_LID_WORDEN, f"{OUD_LID_WORDEN}/{{rest:path}}"], include_in_schema=False, sync_to_thread=False)
 def oud_lid_worden(request: Request[Any, Any, Any]) -> Redirect:
     # Old links in mails and on paper keep working: 301 for a page, the query kept.
@@ -292,7 +297,7 @@ async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromP
 def create_app(runtime: Any) -> Any:
     return create_web_app(
         runtime,
-        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen,
+        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen, toegankelijkheid,
          api_organisaties, api_lid_aanmelden, api_lid,
          *ACTIVITEITEN_ROUTES,
          *LEDEN_ROUTES,
