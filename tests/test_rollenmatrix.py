@@ -52,6 +52,9 @@ BELEID: list[tuple[str, str, Any]] = [
     # --- a partner's token, never a cookie -----------------------------------------------------
     ("POST", r"/registratie/api/v1/partner/gebeurtenissen", TOKEN),
     # --- fixed rules ---------------------------------------------------------------------------
+    # A partner editor plans, changes and cancels its own organisation's activities with the staff
+    # forms (another organisation's is a 404, see test_partner_beheer); the rest stays with VVSG.
+    ("GET|POST", r"/registratie/beheer/activiteiten(/nieuw|/\{activiteit_id:uuid\}(/bewerken|/annuleren)?)?", {Rol.MEDEWERKER, Rol.PARTNER}),
     (".*", r"/registratie/beheer/.*", {Rol.MEDEWERKER}),
     (".*", r"/registratie/(leden|organisaties)(/.*)?", {Rol.MEDEWERKER}),
     (".*", r"/registratie/api/v1/leden/.*", {Rol.MEDEWERKER, Rol.LID}),  # staff, or the member (own record only)
