@@ -13,6 +13,7 @@ One browser for all of it: starting Chromium is the slow part.
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import AsyncExitStack
 from datetime import date, timedelta
@@ -261,6 +262,9 @@ async def _elke_pagina(browser: Any, basis: str, bezocht: dict[str, Any]) -> Non
                     problemen.append((*waar, "geen uitloglink"))
                 if uitstekend := await overloopt(page):
                     problemen.append((*waar, "scrollt opzij", uitstekend))
+                if schermafdrukken := os.environ.get("DINET_SCHERMAFDRUKKEN"):  # to look at them, on request
+                    naam = f"{wie or 'anoniem'}-{breedte}-{pad.strip('/').replace('/', '_') or 'start'}.png"
+                    await page.screenshot(path=os.path.join(schermafdrukken, naam), full_page=True)
                 fouten = await axe_violations(page)
                 if fouten:
                     problemen.append((*waar, fouten))

@@ -148,7 +148,13 @@ async def test_doorklikken_opsplitsen_en_uitleggen(dienst, als, maak):
     types = sorted(g["type"] for g in uitleg["gebeurtenissen"])
     assert types == ["be.dinet.aanwezigheid.geregistreerd.v1"] * 3 + ["be.dinet.activiteit.afgelopen.v1", "be.dinet.activiteit.afgelopen.v2"]
     pagina = await client.get("/kpi/kpi/od12_deelnemersuren/uitleg?jaar=2025")
-    assert "AanwezigheidGeregistreerd" in pagina.text and "5 gebeurtenissen" in pagina.text
+    assert "5 gebeurtenissen" in pagina.text
+    # In the committee's words: what happened, to which activity (linked), when, by whom, hours.
+    assert "Aanwezigheden genoteerd" in pagina.text and "Activiteit vond plaats" in pagina.text
+    assert "AanwezigheidGeregistreerd" not in pagina.text and "be.dinet." not in pagina.text
+    assert f'href="/registratie/activiteiten/{fysiek.activiteit_id}">Inclusief digitaliseren</a>' in pagina.text
+    assert f">{fysiek.activiteit_id}<" not in pagina.text  # no bare ids
+    assert "03/04/2025" in pagina.text or "3 april 2025" in pagina.text
 
     assert (await client.get("/kpi/kpi/bestaat_niet?jaar=2025")).status_code == 404
 
