@@ -248,11 +248,17 @@ async def test_staff_register_someone_by_e_mail_and_cancel(start_service: Any, h
         onbekend = await client.post(f"{pad}/inschrijven", data={"_csrf_token": token, "email": "x@y.be"})
         assert onbekend.status_code == 400 and 'value="x@y.be"' in onbekend.text
         pagina = (await client.get(pad)).text
-        an_id = re.search(r'name="lid_id" value="([^"]+)">\s*<input type="hidden" name="naam" value="An"', pagina).group(1)
+        # Removing someone is asked once more, and says who gets the seat.
+        an_id = re.search(r'href="[^"]*/uitschrijven\?lid_id=([^"]+)">Uitschrijven<span class="govuk-visually-hidden">: An<', pagina).group(1)
+        vraag = await client.get(f"{pad}/uitschrijven", params={"lid_id": an_id})
+        assert vraag.status_code == 200 and "An uitschrijven?" in vraag.text
+        assert "eerste op de wachtlijst: <strong>Bart</strong>" in vraag.text
+        assert (await client.get(f"{pad}/uitschrijven", params={"lid_id": str(uuid.uuid4())})).status_code == 404
         r = await client.post(f"{pad}/uitschrijven", data={"_csrf_token": token, "lid_id": an_id, "naam": "An"})
         assert r.status_code == 303
         pagina = (await client.get(pad)).text
-        assert "An is uitgeschreven." in pagina and "Wachtlijst (1)" not in pagina and ">Bart<" in pagina
+        assert "An is uitgeschreven. Bart kreeg de vrijgekomen plaats." in pagina
+        assert "Wachtlijst (1)" not in pagina and ">Bart<" in pagina
 
 
 async def test_cancel_is_offered_only_before_the_start(start_service: Any, http: Any) -> None:

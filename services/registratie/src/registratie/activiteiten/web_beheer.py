@@ -341,6 +341,24 @@ async def inschrijven_door_medewerker(
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
+@get(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
+async def uitschrijven_bevestigen(
+    runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID], lid_id: FromQuery[str | None] = None
+) -> Template:
+    """Taking someone off a list is asked once more: the seat may go to someone else at once."""
+    overzicht = await _of_404(runtime, activiteit_id)
+    gekozen = als_uuid(lid_id) if lid_id else None
+    lijst = await inschrijvingen.van_activiteit(runtime.db, activiteit_id)
+    rij = next((r for r in lijst if r["lid_id"] == gekozen), None)
+    if rij is None:
+        raise NotFoundException()
+    eerste_wachtende = next((r for r in lijst if r["status"] == "wachtlijst"), None)
+    return Template(
+        template_name="activiteiten/beheer_uitschrijven.html",
+        context={**LABELS, "a": overzicht.activiteit, "rij": rij, "eerste_wachtende": eerste_wachtende if rij["status"] == "ingeschreven" else None},
+    )
+
+
 @post(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def uitschrijven_door_medewerker(
     request: Request[Any, Any, Any],
@@ -354,11 +372,21 @@ async def uitschrijven_door_medewerker(
     assert wie is not None
     if lid_id is None:
         raise NotFoundException()
+    wachtend = {r["lid_id"]: r["naam"] for r in await inschrijvingen.van_activiteit(runtime.db, activiteit_id) if r["status"] == "wachtlijst"}
     try:
         await inschrijvingen.annuleer(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
     except inschrijvingen.InschrijvingGeweigerd as geweigerd:
         return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), "")
-    zet_melding(request, f"{enkel(data, 'naam') or 'Het lid'} is uitgeschreven.")
+    # A freed seat goes to the first in line at once: staff see who got it.
+    doorgeschoven = [
+        wachtend[r["lid_id"]]
+        for r in await inschrijvingen.van_activiteit(runtime.db, activiteit_id)
+        if r["status"] == "ingeschreven" and r["lid_id"] in wachtend
+    ]
+    melding = f"{enkel(data, 'naam') or 'Het lid'} is uitgeschreven."
+    if doorgeschoven:
+        melding += f" {' en '.join(doorgeschoven)} kreeg de vrijgekomen plaats."
+    zet_melding(request, melding)
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
@@ -603,6 +631,7 @@ ROUTES = [
     nieuw_bewaren,
     detail,
     inschrijven_door_medewerker,
+    uitschrijven_bevestigen,
     uitschrijven_door_medewerker,
     bewerken,
     bewerken_bewaren,
