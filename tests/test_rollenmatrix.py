@@ -34,7 +34,7 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET|POST", r"/registratie/lid-worden", PUBLIEK),  # joining the network
     ("GET", r"/registratie/lid-worden/(bedankt|al-lid)", PUBLIEK),
     ("GET|POST", r"/registratie/aanmelden(/\{rest:path\})?", PUBLIEK),  # old address: redirects
-    ("GET", r"/registratie/toegankelijkheid", PUBLIEK),
+    ("GET", r"/registratie/(toegankelijkheid|privacy)", PUBLIEK),
     ("POST", r"/registratie/api/v1/leden", PUBLIEK),  # joining through the API
     ("GET", r"/registratie/api/v1/organisaties", PUBLIEK),  # the list a sign-up picks from
     ("GET", r"/registratie/kalender(\.ics)?", PUBLIEK),  # the public calendar and its feed

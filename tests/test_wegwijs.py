@@ -232,6 +232,7 @@ async def _wandelingen(browser: Any, basis: str, mail_dir: Any) -> dict[str, lis
         paginas.INLOGGEN,
         paginas.LID_INLOGGEN,
         paginas.TOEGANKELIJKHEID,
+        paginas.PRIVACY,
     ]
     bezocht["_lid_cookies"] = lid_cookies  # type: ignore[assignment]
     return bezocht

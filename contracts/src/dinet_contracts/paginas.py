@@ -19,6 +19,7 @@ LID_WORDEN = "/registratie/lid-worden"
 KALENDER = "/registratie/kalender"
 LID_INLOGGEN = "/registratie/mijn/inloggen"
 TOEGANKELIJKHEID = "/registratie/toegankelijkheid"
+PRIVACY = "/registratie/privacy"
 HOME = "/"
 
 Link = tuple[str, str]  # (address, text)

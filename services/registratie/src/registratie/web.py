@@ -153,6 +153,11 @@ def toegankelijkheid() -> Template:
     return Template(template_name="toegankelijkheid.html")
 
 
+@get(paginas.PRIVACY, include_in_schema=False, sync_to_thread=False)
+def privacy() -> Template:
+    return Template(template_name="privacy.html")
+
+
 @get([OUD_LID_WORDEN, f"{OUD_LID_WORDEN}/{{rest:path}}"], include_in_schema=False, sync_to_thread=False)
 def oud_lid_worden(request: Request[Any, Any, Any]) -> Redirect:
     # Old links in mails and on paper keep working: 301 for a page, the query kept.
@@ -297,7 +302,7 @@ async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromP
 def create_app(runtime: Any) -> Any:
     return create_web_app(
         runtime,
-        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen, toegankelijkheid,
+        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen, toegankelijkheid, privacy,
          api_organisaties, api_lid_aanmelden, api_lid,
          *ACTIVITEITEN_ROUTES,
          *LEDEN_ROUTES,
