@@ -219,9 +219,19 @@ async def test_jaarrapport_om_af_te_drukken(dienst, als, maak):
     assert rapport.headers.get_list("content-type") == ["text/html; charset=utf-8"]
     assert '<html lang="nl">' in rapport.text and "@media print" in rapport.text
     assert "Vergaderingen van de stuurgroep" in rapport.text and 'role="img"' in rapport.text
+    # Sentences are spaced, and on screen the report has every page's header (not in print).
+    assert "digitale inclusie. Toestand op 31/12/2025. Nog niet afgesloten" in rapport.text
+    assert 'href="/registratie/uitloggen">Uitloggen</a>' in rapport.text and "Terug naar de kerncijfers" in rapport.text
     pdf = await client.get("/kpi/rapport.pdf?jaar=2025")
     if export.pdf_mogelijk():
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        # Page 1 starts with content: the first table begins there, not only the headings.
+        import weasyprint
+
+        html = rapport.text
+        document = weasyprint.HTML(string=html).render()
+        eerste = [box for box in _dozen(document.pages[0]._page_box) if getattr(box, "element_tag", None) == "tr"]
+        assert len(eerste) >= 3, "page 1 holds only headings"
     else:
         assert pdf.status_code == 404
 
@@ -240,3 +250,9 @@ async def test_api_detail_vraagt_een_rol(dienst, als):
     assert [j["jaar"] for j in trend] == [j for j in (2025, 2026) if j <= date.today().year]
     schema = (await client.get("/kpi/schema/openapi.json")).json()
     assert {"/kpi/api/v1/kpis", "/kpi/api/v1/kpis/{kpi_id}", "/kpi/api/v1/kpis/{kpi_id}/uitleg", "/kpi/api/v1/trend"} <= set(schema["paths"])
+
+
+def _dozen(box):
+    yield box
+    for kind in getattr(box, "children", []) or []:
+        yield from _dozen(kind)
