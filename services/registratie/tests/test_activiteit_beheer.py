@@ -247,6 +247,9 @@ async def test_staff_register_someone_by_e_mail_and_cancel(start_service: Any, h
         assert fout.status_code == 409 and "al op de wachtlijst" in fout.text and 'href="#email"' in fout.text
         onbekend = await client.post(f"{pad}/inschrijven", data={"_csrf_token": token, "email": "x@y.be"})
         assert onbekend.status_code == 400 and 'value="x@y.be"' in onbekend.text
+        # The cancel page says who is concerned and that the platform does not mail them.
+        annuleren = (await client.get(f"{pad}/annuleren")).text
+        assert "1 persoon is ingeschreven en 1 staat op de wachtlijst" in annuleren and "laat het hen zelf weten" in annuleren
         pagina = (await client.get(pad)).text
         # Removing someone is asked once more, and says who gets the seat.
         an_id = re.search(r'href="[^"]*/uitschrijven\?lid_id=([^"]+)">Uitschrijven<span class="govuk-visually-hidden">: An<', pagina).group(1)
