@@ -18,6 +18,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from .. import opvragingen
+from ..leden.opvragingen import Zoekvraag, zoek_leden
 from ..domain import Fout, groepeer_per_type, organisatie_id_voor_sleutel
 from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten, ondersteuningsvragen
 from .domein import (
@@ -266,6 +267,7 @@ async def _detail_pagina(
     fouten: list[FieldError] | None = None,
     email: str = "",
     status: int = 200,
+    kandidaten: list[Any] | None = None,
 ) -> Template:
     eigen = _eigen_organisatie(request)
     overzicht = await _of_404(runtime, activiteit_id, eigen)
@@ -294,6 +296,7 @@ async def _detail_pagina(
             "fouten": fouten,
             "fouten_per_veld": errors_by_field(fouten),
             "email": email,
+            "kandidaten": kandidaten or [],
             "staf": eigen is None,
         },
         status_code=status,
@@ -319,15 +322,23 @@ async def inschrijven_door_medewerker(
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
-    """Staff register a member who asked by phone or mail, found by e-mail address."""
+    """Staff register a member who asked by phone or mail, found by e-mail address, name or
+    organisation; with several matches they pick one from the list."""
     await _of_404(runtime, activiteit_id)
     email = enkel(data, "email").strip()
-    lid_id = await aanwezigheid.lid_met_email(runtime.db, email) if email else None
+    gekozen = als_uuid(enkel(data, "lid_id")) if enkel(data, "lid_id") else None
+    lid_id = gekozen or (await aanwezigheid.lid_met_email(runtime.db, email) if email else None)
+    if lid_id is None and email:
+        gevonden, totaal = await zoek_leden(runtime.db, Zoekvraag(zoek=email, status="actief"))
+        if totaal == 1:
+            lid_id = gevonden[0]["id"]
+        elif totaal > 1:
+            return await _detail_pagina(request, runtime, activiteit_id, email=email, kandidaten=gevonden)
     if lid_id is None:
         fout = (
-            Fout("email", "onbekend_lid", "Er is geen lid met dit e-mailadres.")
+            Fout("email", "onbekend_lid", "Er is geen lid met deze naam, dit e-mailadres of deze organisatie.")
             if email
-            else Fout("email", "verplicht", "Vul het e-mailadres van het lid in.")
+            else Fout("email", "verplicht", "Vul de naam, het e-mailadres of de organisatie van het lid in.")
         )
         return await _detail_met_fout(request, runtime, activiteit_id, fout, email)
     wie = identiteit(request)
@@ -337,7 +348,7 @@ async def inschrijven_door_medewerker(
     except inschrijvingen.InschrijvingGeweigerd as geweigerd:
         return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), email)
     plaats = "ingeschreven" if resultaat.status == "ingeschreven" else "op de wachtlijst gezet"
-    zet_melding(request, f"{email} is {plaats}.")
+    zet_melding(request, f"{enkel(data, 'naam') or email} is {plaats}.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
