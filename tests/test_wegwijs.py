@@ -109,7 +109,7 @@ async def test_every_role_finds_its_way_by_keyboard_without_javascript_and_every
 
 
 async def _context(browser: Any, *, js: bool, breedte: int = 1280) -> Any:
-    return await browser.new_context(java_script_enabled=js, viewport={"width": breedte, "height": 900})
+    return await browser.new_context(java_script_enabled=js, viewport={"width": breedte, "height": 900}, locale="nl-BE")
 
 
 async def _wandelingen(browser: Any, basis: str, mail_dir: Any) -> dict[str, list[str]]:
