@@ -178,7 +178,7 @@ def oud_lid_worden_versturen() -> Redirect:
 # messages of the form, and names every wrong field in one answer. A model validating first would
 # stop at the wrong types and name the missing fields only on the next try.
 class AanmeldingIn(BaseModel):
-    """Een aanmelding via de API: dezelfde regels en meldingen als het aanmeldformulier."""
+    """Lid worden via de API: dezelfde regels en meldingen als het formulier om lid te worden."""
 
     model_config = ConfigDict(
         extra="ignore",
@@ -250,7 +250,7 @@ async def api_organisaties(
 @post(
     "/registratie/api/v1/leden",
     tags=["leden"],
-    summary="Een lid aanmelden",
+    summary="Lid worden",
     description="201 met `Location`; 422 (problem+json) met een fout per veld, alle velden tegelijk; 409 als het "
     "e-mailadres al lid is (code `email_bestaat_al`). Kreeg je geen antwoord (time-out, 502)? Stuur dezelfde "
     "aanvraag opnieuw met dezelfde `Idempotency-Key`: je krijgt het eerste antwoord terug, niet een 409.",

@@ -157,7 +157,7 @@ async def oidc_terug(
     volgende = veilige_volgende((bewaard or {}).get("volgende"), STANDAARD_VOLGENDE)
     if error:
         log.info("oidc.geweigerd", error=error[:100])
-        return _oidc_fout("Je organisatie heeft de aanmelding niet toegestaan.", volgende, 400)
+        return _oidc_fout("Je organisatie heeft het inloggen niet toegestaan.", volgende, 400)
     if (
         not bewaard
         or not state
@@ -166,7 +166,7 @@ async def oidc_terug(
         or time.time() - float(bewaard.get("t", 0)) > OIDC_GELDIG
     ):
         # Unknown, reused, expired or forged: start over rather than trust the parameters.
-        return _oidc_fout("De aanmelding is verlopen of ongeldig. Begin opnieuw.", volgende, 400)
+        return _oidc_fout("Het inloggen is verlopen of ongeldig. Begin opnieuw.", volgende, 400)
     try:
         wie = await klant.terug(code=code, nonce=bewaard["nonce"], code_verifier=bewaard["verifier"])
     except oidc.OidcFout as fout:
