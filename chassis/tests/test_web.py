@@ -109,7 +109,7 @@ async def test_page_is_dutch_and_accessible_shell(app_en_runtime: Any) -> None:
     assert 'href="#hoofdinhoud"' in html and 'id="hoofdinhoud"' in html
     assert "02 211 55 00" in html
     # Nobody signed in: the platform's public entries, a way to sign in, the accessibility statement.
-    for href in ("/", "/registratie/lid-worden", "/registratie/kalender", "/registratie/inloggen",
+    for href in ("/", "/registratie/lid-worden", "/registratie/kalender", "/registratie/inloggen?volgende=/proef/formulier",
                  "/registratie/toegankelijkheid"):
         assert f'href="{href}"' in html, href
     assert "Uitloggen" not in html
@@ -225,7 +225,7 @@ async def test_header_and_menu_come_from_the_page_map_passed_in(tmp_path: Path) 
         wie = Identiteit(sub="s", naam="Sofie Stuur", rollen=frozenset({Rol.STUURGROEP}))
         c.cookies.set(COOKIE, maak_cookie(wie, runtime.settings.secret_key))
         ingelogd = (await c.get("/proef/pagina")).text
-    assert 'href="/elders/binnen">Inloggen</a>' in anoniem and 'href="/elders">Voor iedereen' in anoniem
+    assert 'href="/elders/binnen?volgende=/proef/pagina">Inloggen</a>' in anoniem and 'href="/elders">Voor iedereen' in anoniem
     assert 'href="/elders/toegankelijk"' in anoniem and "/registratie/" not in anoniem
     assert "Ingelogd als <strong>Sofie Stuur</strong>" in ingelogd
     assert 'href="/elders/buiten">Uitloggen</a>' in ingelogd and 'href="/elders/taak">Mijn taak' in ingelogd

@@ -372,7 +372,9 @@ async def test_every_page_header_names_who_is_signed_in_with_a_sign_out_link(sta
     async with start_service(DEFINITION, demo=True) as runtime:
         client = http(runtime)
         anoniem = await client.get("/registratie/kalender")
-        assert 'href="/registratie/inloggen">Inloggen</a>' in anoniem.text and "Uitloggen" not in anoniem.text
+        # Signing in from the header brings one back to this page.
+        assert 'href="/registratie/inloggen?volgende=/registratie/kalender">Inloggen</a>' in anoniem.text
+        assert "Uitloggen" not in anoniem.text
         await _demo_aanmelden(client, "medewerker")
         for pad in ("/registratie/kalender", "/registratie/leden", "/registratie/beheer/activiteiten"):
             pagina = await client.get(pad)
