@@ -16,13 +16,23 @@ async def test_sign_up_page_passes_axe_and_works_without_javascript(start_servic
     from registratie.main import DEFINITION
 
     async with start_service(DEFINITION, serve_http=True) as registratie:
-        url = f"http://127.0.0.1:{registratie.settings.http_port}/registratie/aanmelden"
+        url = f"http://127.0.0.1:{registratie.settings.http_port}/registratie/lid-worden"
         async with async_playwright() as pw:
             browser = await launch(pw)
             try:
                 page = await browser.new_page()
                 await page.goto(url)
                 assert await axe_violations(page) == []
+
+                # With JavaScript one finds the organisation by typing part of its name.
+                await page.fill("#organisatie_zoek", "brugg")
+                assert "1 organisatie gevonden en gekozen: Brugge" in await page.text_content("#organisatie_zoek-aantal")
+                assert await page.eval_on_selector("#organisatie_id", "s => s.selectedOptions[0].textContent") == "Brugge"
+                await page.fill("#organisatie_zoek", "gent")
+                zichtbaar = await page.eval_on_selector_all("#organisatie_id option:not([hidden])", "os => os.length")
+                assert 1 < zichtbaar < 20
+                assert await axe_violations(page) == []
+                await page.fill("#organisatie_zoek", "")
 
                 # The error state: an empty submission shows the summary, which must pass too.
                 await page.click("button[type=submit], input[type=submit]")

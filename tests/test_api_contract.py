@@ -71,7 +71,7 @@ async def test_documents_are_valid_openapi_and_declare_their_security(stack) -> 
         "type": "apiKey",
         "in": "cookie",
         "name": COOKIE,
-        "description": "Het aanmeldcookie dat alle diensten delen; aanmelden via /registratie/inloggen.",
+        "description": "Het cookie dat alle diensten delen; inloggen via /registratie/inloggen.",
     }
     beveiligd = 0
     for naam, doc in docs.items():

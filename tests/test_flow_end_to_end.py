@@ -24,7 +24,7 @@ async def test_sign_up_reaches_kpi_mail_and_beleidsplan_counts(stack, csrf):
     mediawijs = next(o for o in organisaties if o["type"] == "middenveldorganisatie")
 
     # 1. A person signs up through the page, without JavaScript: a plain form post.
-    page = await registratie.get("/registratie/aanmelden")
+    page = await registratie.get("/registratie/lid-worden")
     assert page.status_code == 200
     form = {
         "_csrf_token": csrf(page.text),
@@ -34,7 +34,7 @@ async def test_sign_up_reaches_kpi_mail_and_beleidsplan_counts(stack, csrf):
         "functie": "Coördinator digitale inclusie",
         "nieuwsbrief": "ja",
     }
-    posted = await registratie.post("/registratie/aanmelden", data=form)
+    posted = await registratie.post("/registratie/lid-worden", data=form)
     assert posted.status_code == 303, posted.text
 
     # ... and a second person through the JSON API, from an organisation that is no local government.

@@ -31,15 +31,17 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET|HEAD", r"/(registratie|kpi|beleidsplan)/static/.*", PUBLIEK),
     ("GET", r"/(registratie|kpi|beleidsplan)/schema(/.*)?", PUBLIEK),  # the OpenAPI description
     ("GET", r"/registratie", PUBLIEK),
-    ("GET|POST", r"/registratie/aanmelden", PUBLIEK),  # joining the network
-    ("GET", r"/registratie/aanmelden/(bedankt|al-lid)", PUBLIEK),
+    ("GET|POST", r"/registratie/lid-worden", PUBLIEK),  # joining the network
+    ("GET", r"/registratie/lid-worden/(bedankt|al-lid)", PUBLIEK),
+    ("GET|POST", r"/registratie/aanmelden(/\{rest:path\})?", PUBLIEK),  # old address: redirects
+    ("GET", r"/registratie/(toegankelijkheid|privacy)", PUBLIEK),
     ("POST", r"/registratie/api/v1/leden", PUBLIEK),  # joining through the API
     ("GET", r"/registratie/api/v1/organisaties", PUBLIEK),  # the list a sign-up picks from
     ("GET", r"/registratie/kalender(\.ics)?", PUBLIEK),  # the public calendar and its feed
     ("GET", r"/registratie/activiteiten/\{activiteit_id:uuid\}", PUBLIEK),
     ("GET", r"/registratie/api/v1/activiteiten(/\{activiteit_id:uuid\})?", PUBLIEK),
     ("GET|POST", r"/registratie/inloggen(/oidc(/terug)?)?", PUBLIEK),
-    ("GET|POST", r"/registratie/afmelden", PUBLIEK),
+    ("GET|POST", r"/registratie/(uitloggen|afmelden)", PUBLIEK),
     ("GET|POST", r"/registratie/mijn/inloggen(/verstuurd|/link)?", PUBLIEK),  # the member's e-mail link
     ("GET", r"/registratie/mijn", PUBLIEK),  # sends to sign-in or to "my data"
     ("GET", r"/registratie/mijn/gewist", PUBLIEK),  # shown after erasure, when no one is signed in any more
@@ -50,6 +52,9 @@ BELEID: list[tuple[str, str, Any]] = [
     # --- a partner's token, never a cookie -----------------------------------------------------
     ("POST", r"/registratie/api/v1/partner/gebeurtenissen", TOKEN),
     # --- fixed rules ---------------------------------------------------------------------------
+    # A partner editor plans, changes and cancels its own organisation's activities with the staff
+    # forms (another organisation's is a 404, see test_partner_beheer); the rest stays with VVSG.
+    ("GET|POST", r"/registratie/beheer/activiteiten(/nieuw|/\{activiteit_id:uuid\}(/bewerken|/annuleren)?)?", {Rol.MEDEWERKER, Rol.PARTNER}),
     (".*", r"/registratie/beheer/.*", {Rol.MEDEWERKER}),
     (".*", r"/registratie/(leden|organisaties)(/.*)?", {Rol.MEDEWERKER}),
     (".*", r"/registratie/api/v1/leden/.*", {Rol.MEDEWERKER, Rol.LID}),  # staff, or the member (own record only)
@@ -234,7 +239,7 @@ async def test_denials_look_right_for_pages_and_api(diensten: dict[str, Any], ht
     partner = await _client(registratie, Rol.PARTNER, http)
     pagina = await partner.get("/registratie/beheer/partners")
     assert pagina.status_code == 403 and pagina.headers["content-type"].startswith("text/html")
-    assert 'lang="nl"' in pagina.text and "Je bent aangemeld als Pieter" in pagina.text
+    assert 'lang="nl"' in pagina.text and "Je bent ingelogd als Pieter" in pagina.text
 
     api = await partner.put(f"/registratie/api/v1/activiteiten/{uuid.uuid4()}/aanwezigheden", json={})
     assert api.status_code == 403 and api.headers["content-type"].startswith("application/problem+json")

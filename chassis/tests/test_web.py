@@ -89,8 +89,11 @@ async def test_page_is_dutch_and_accessible_shell(app_en_runtime: Any) -> None:
     assert '<html lang="nl"' in html
     assert 'href="#hoofdinhoud"' in html and 'id="hoofdinhoud"' in html
     assert "02 211 55 00" in html
-    for href in ("/registratie/aanmelden", "/kpi/", "/beleidsplan/", "/mail/"):
-        assert f'href="{href}"' in html
+    # Nobody signed in: the platform's public entries, a way to sign in, the accessibility statement.
+    for href in ("/", "/registratie/lid-worden", "/registratie/kalender", "/registratie/inloggen?volgende=/proef/formulier",
+                 "/registratie/toegankelijkheid"):
+        assert f'href="{href}"' in html, href
+    assert "Uitloggen" not in html
     assert '<label class="govuk-label" for="naam">Naam</label>' in html
     assert "<legend" in html and 'for="nieuwsbrief"' in html
 
@@ -174,3 +177,36 @@ async def test_runtime_reachable_in_handlers(app_en_runtime: Any) -> None:
     assert app.state.runtime is runtime
     async with asgi_client(app) as c:
         assert (await c.get("/proef/api/v1/runtime")).json() == {"zelfde": True}
+
+
+async def test_header_and_menu_come_from_the_page_map_passed_in(tmp_path: Path) -> None:
+    """The chassis knows no service: whatever page map a platform passes, the header follows it."""
+    from types import SimpleNamespace
+
+    from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
+
+    (tmp_path / "pagina.html").write_text('{% extends "dinet_base.html" %}{% block content %}Hallo{% endblock %}')
+
+    @get("/proef/pagina", sync_to_thread=False)
+    def pagina() -> Template:
+        return Template(template_name="pagina.html")
+
+    kaart = SimpleNamespace(
+        INLOGGEN="/elders/binnen",
+        UITLOGGEN="/elders/buiten",
+        TOEGANKELIJKHEID="/elders/toegankelijk",
+        KALENDER="/elders/agenda",
+        LID_WORDEN="/elders/word-lid",
+        menu=lambda rollen: [("/elders/taak", "Mijn taak")] if "stuurgroep" in rollen else [("/elders", "Voor iedereen")],
+    )
+    runtime = _Runtime()
+    app = create_web_app(runtime, [pagina], template_dir=tmp_path, navigatie=kaart)
+    async with _client(app) as c:
+        anoniem = (await c.get("/proef/pagina")).text
+        wie = Identiteit(sub="s", naam="Sofie Stuur", rollen=frozenset({Rol.STUURGROEP}))
+        c.cookies.set(COOKIE, maak_cookie(wie, runtime.settings.secret_key))
+        ingelogd = (await c.get("/proef/pagina")).text
+    assert 'href="/elders/binnen?volgende=/proef/pagina">Inloggen</a>' in anoniem and 'href="/elders">Voor iedereen' in anoniem
+    assert 'href="/elders/toegankelijk"' in anoniem and "/registratie/" not in anoniem
+    assert "Ingelogd als <strong>Sofie Stuur</strong>" in ingelogd
+    assert 'href="/elders/buiten">Uitloggen</a>' in ingelogd and 'href="/elders/taak">Mijn taak' in ingelogd

@@ -43,8 +43,8 @@ async def redirect(request: Request) -> RedirectResponse:
     return RedirectResponse("/registratie/klaar", status_code=303)
 
 
-async def demo_accounts(request: Request) -> JSONResponse:
-    return JSONResponse({"accounts": [{"gebruikersnaam": "gent", "wachtwoord": "geheim-1", "organisatie": "Gent"}]})
+async def archief(request: Request) -> JSONResponse:
+    return JSONResponse({})
 
 
 async def health(request: Request) -> JSONResponse:
@@ -65,7 +65,7 @@ UPSTREAM = Starlette(
         Route("/registratie/doorsturen", redirect, methods=["POST"]),
         Route("/registratie/health", health),
         Route("/registratie/upload", upload, methods=["POST"]),
-        Route("/beleidsplan/api/v1/demo-accounts", demo_accounts),
+        Route("/meldingen/archief", archief),
         Route("/beleidsplan/health", health),
     ]
 )
@@ -146,12 +146,23 @@ async def test_unknown_prefix_is_not_found(gateway):
     assert "Deze pagina bestaat niet" in answer.text
 
 
-async def test_start_page_lists_every_page_and_the_demo_accounts(gateway):
+async def test_front_door_is_for_the_public_and_the_developer_index_has_its_own_page(gateway):
     page = await gateway.get("/")
     assert page.status_code == 200
+    for href in ("/registratie/lid-worden", "/registratie/kalender", "tel:+3222115500", "/registratie/inloggen",
+                 "/registratie/toegankelijkheid"):
+        assert f'href="{href}"' in page.text, href
+    # No operators' things on the public home, and no passwords of anyone.
+    for weg in ("/schema", "/ontwikkelaars", "dinet status", "/mail/", "demo"):
+        assert weg not in page.text, weg
+    # meldingen answers at its archive only here (the upstream of this test is down): not linked.
+    assert 'href="/meldingen/archief"' not in page.text
+
     jaar = dt.date.today().year
+    index = await gateway.get("/ontwikkelaars")
+    assert index.status_code == 200
     for href in (
-        "/registratie/aanmelden",
+        "/registratie/lid-worden",
         "/registratie/api/v1/organisaties",
         "/kpi/",
         f"/kpi/api/v1/kpis?jaar={jaar}",
@@ -162,9 +173,33 @@ async def test_start_page_lists_every_page_and_the_demo_accounts(gateway):
         "/meldingen/schema",
         "/beleidsplan/schema",
     ):
-        assert f'href="{href}"' in page.text, href
-    assert "geheim-1" in page.text and "Gent" in page.text
+        assert f'href="{href}"' in index.text, href
+    assert "dinet status" in index.text
     assert (await gateway.get("/static/dinet.css")).status_code == 200
+
+
+async def test_front_door_links_the_newsletter_archive_once_meldingen_has_it(upstream):
+    gateway = Gateway({"meldingen": upstream, "registratie": upstream})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway.app), base_url="http://dinet.test") as client:
+        page = await client.get("/")
+    await gateway.client.aclose()
+    assert 'href="/meldingen/archief"' in page.text
+
+
+async def test_gateway_pages_show_who_is_signed_in(upstream):
+    from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
+
+    gateway = Gateway({"registratie": upstream}, secret_key="sleutel")
+    wie = Identiteit(sub="demo:stuurgroep", naam="Stijn Stuurgroep", rollen=frozenset({Rol.STUURGROEP}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway.app), base_url="http://dinet.test") as client:
+        anoniem = await client.get("/")
+        client.cookies.set(COOKIE, maak_cookie(wie, "sleutel"))
+        page = await client.get("/")
+    await gateway.client.aclose()
+    assert ">Inloggen</a>" in anoniem.text and "Uitloggen" not in anoniem.text
+    assert "Ingelogd als <strong>Stijn Stuurgroep</strong>" in page.text
+    assert 'href="/registratie/uitloggen">Uitloggen</a>' in page.text
+    assert 'href="/kpi/"' in page.text and 'href="/kpi/rapport"' in page.text
 
 
 async def test_mailbox_shows_each_mail_with_clickable_links(gateway, tmp_path):

@@ -53,7 +53,8 @@ async def test_dinet_up_runs_everything_restarts_a_killed_service_and_stops_clea
         seen |= {state["services"][s]["pid"] for s in SERVICES}
 
         home = await client.get("/")
-        assert home.status_code == 200 and 'href="/registratie/aanmelden"' in home.text
+        assert home.status_code == 200 and 'href="/registratie/lid-worden"' in home.text
+        assert f"{stack.client.base_url}ontwikkelaars".rstrip("/") in out.read_text() or "/ontwikkelaars" in out.read_text()
         assert (await client.get("/mail/")).status_code == 200
 
         status = stack.dinet("status", "--json", timeout=30)

@@ -27,10 +27,14 @@ from starlette.staticfiles import StaticFiles
 
 from dinet_chassis.embedded import read_mails
 from dinet_chassis.web import CHASSIS_STATIC_DIR, CHASSIS_TEMPLATE_DIR
+from dinet_chassis.web import navigatie
+from dinet_chassis.web.auth import COOKIE, lees_cookie
 from dinet_contracts.tijd import lokaal
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 CSS_URL = "/static/dinet.css"
+ONTWIKKELAARS = "/ontwikkelaars"  # the operators' index: services, API documentation, status
+ARCHIEF = "/meldingen/archief"  # the newsletter archive, linked once meldingen answers there
 
 # Headers that describe one connection, not the message: never forwarded (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -66,6 +70,7 @@ def _templates() -> Environment:
     )
     env.filters["link_urls"] = link_urls
     env.filters["datum"] = mail_date
+    env.globals.update(navigatie.template_globals())
     return env
 
 
@@ -111,9 +116,11 @@ class Gateway:
     """`routes` maps a service name to its base URL (`http://127.0.0.1:<port>`)."""
 
     def __init__(self, routes: Mapping[str, str], *, mail_dir: Path | None = None,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, secret_key: str | None = None) -> None:
         self.routes = dict(routes)
         self.mail_dir = mail_dir
+        # With the services' key the gateway's own pages show who is signed in, like every page.
+        self.secret_key = secret_key
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(60.0, connect=2.0),
             follow_redirects=False,
@@ -126,6 +133,7 @@ class Gateway:
         self.app = Starlette(
             routes=[
                 Route("/", self.home, methods=["GET", "HEAD"]),
+                Route(ONTWIKKELAARS, self.developers, methods=["GET", "HEAD"]),
                 Route("/mail", lambda r: RedirectResponse("/mail/", status_code=308)),
                 Route("/mail/", self.mailbox, methods=["GET", "HEAD"]),
                 Route("/mail/{file}", self.mail_message, methods=["GET", "HEAD"]),
@@ -141,7 +149,10 @@ class Gateway:
         await self.client.aclose()
 
     def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = self.templates.get_template(template).render(request=request, dinet_css=CSS_URL, **context)
+        wie = lees_cookie(request.cookies.get(COOKIE), self.secret_key) if self.secret_key else None
+        html = self.templates.get_template(template).render(
+            request=request, dinet_css=CSS_URL, identiteit=wie, **context
+        )
         return HTMLResponse(html, status_code=status_code)
 
     # --- proxy -----------------------------------------------------------------------------
@@ -225,19 +236,31 @@ class Gateway:
             uitleg="Controleer het adres, of ga naar de startpagina.",
         )
 
-    # --- start page ------------------------------------------------------------------------
+    # --- the front door and the operators' index ---------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        health, accounts = await asyncio.gather(self._health(), self._demo_accounts())
+        return self.render(request, "start.html", archief=ARCHIEF if await self._answers(ARCHIEF) else None)
+
+    async def developers(self, request: Request) -> Response:
         return self.render(
             request,
-            "start.html",
+            "ontwikkelaars.html",
             diensten=DIENSTEN,
-            health=health,
-            accounts=accounts,
+            health=await self._health(),
             jaar=dt.date.today().year,
             mailbox=self.mail_dir is not None,
         )
+
+    async def _answers(self, path: str) -> bool:
+        service = path.lstrip("/").split("/", 1)[0]
+        base = self.routes.get(service)
+        if base is None:
+            return False
+        try:
+            answer = await self.client.get(f"{base}{path}", timeout=1.5)
+        except httpx.HTTPError:
+            return False
+        return answer.status_code == 200
 
     async def _health(self) -> dict[str, bool]:
         async def one(name: str, base: str) -> bool:
@@ -250,12 +273,6 @@ class Gateway:
         names = list(self.routes)
         results = await asyncio.gather(*(one(n, self.routes[n]) for n in names))
         return dict(zip(names, results))
-
-    async def _demo_accounts(self) -> list[dict[str, str]]:
-        base = self.routes.get("beleidsplan")
-        if base is None:
-            return []
-        return await fetch_demo_accounts(self.client, base)
 
     # --- mailbox ---------------------------------------------------------------------------
 
@@ -275,26 +292,6 @@ class Gateway:
             return self.not_found(request)
         headers = [(k, str(v)) for k, v in mail["message"].items()]
         return self.render(request, "mail.html", mail=mail, headers=headers)
-
-
-async def fetch_demo_accounts(client: httpx.AsyncClient, base: str) -> list[dict[str, str]]:
-    """The demo accounts beleidsplan offers in demo mode; none when it fails for any reason."""
-    try:
-        answer = await client.get(f"{base}/beleidsplan/api/v1/demo-accounts", timeout=2.0)
-        if answer.status_code != 200:
-            return []
-        accounts = answer.json().get("accounts", [])
-        return [
-            {
-                "gebruikersnaam": str(a.get("gebruikersnaam", "")),
-                "wachtwoord": str(a.get("wachtwoord", "")),
-                "organisatie": str(a.get("organisatie", "")),
-            }
-            for a in accounts
-            if isinstance(a, dict)
-        ]
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return []
 
 
 class _Server(uvicorn.Server):

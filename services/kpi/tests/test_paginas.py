@@ -148,7 +148,13 @@ async def test_doorklikken_opsplitsen_en_uitleggen(dienst, als, maak):
     types = sorted(g["type"] for g in uitleg["gebeurtenissen"])
     assert types == ["be.dinet.aanwezigheid.geregistreerd.v1"] * 3 + ["be.dinet.activiteit.afgelopen.v1", "be.dinet.activiteit.afgelopen.v2"]
     pagina = await client.get("/kpi/kpi/od12_deelnemersuren/uitleg?jaar=2025")
-    assert "AanwezigheidGeregistreerd" in pagina.text and "5 gebeurtenissen" in pagina.text
+    assert "5 gebeurtenissen" in pagina.text
+    # In the committee's words: what happened, to which activity (linked), when, by whom, hours.
+    assert "Aanwezigheden genoteerd" in pagina.text and "Activiteit vond plaats" in pagina.text
+    assert "AanwezigheidGeregistreerd" not in pagina.text and "be.dinet." not in pagina.text
+    assert f'href="/registratie/activiteiten/{fysiek.activiteit_id}">Inclusief digitaliseren</a>' in pagina.text
+    assert f">{fysiek.activiteit_id}<" not in pagina.text  # no bare ids
+    assert "03/04/2025" in pagina.text or "3 april 2025" in pagina.text
 
     assert (await client.get("/kpi/kpi/bestaat_niet?jaar=2025")).status_code == 404
 
@@ -213,9 +219,19 @@ async def test_jaarrapport_om_af_te_drukken(dienst, als, maak):
     assert rapport.headers.get_list("content-type") == ["text/html; charset=utf-8"]
     assert '<html lang="nl">' in rapport.text and "@media print" in rapport.text
     assert "Vergaderingen van de stuurgroep" in rapport.text and 'role="img"' in rapport.text
+    # Sentences are spaced, and on screen the report has every page's header (not in print).
+    assert "digitale inclusie. Toestand op 31/12/2025. Nog niet afgesloten" in rapport.text
+    assert 'href="/registratie/uitloggen">Uitloggen</a>' in rapport.text and "Terug naar de kerncijfers" in rapport.text
     pdf = await client.get("/kpi/rapport.pdf?jaar=2025")
     if export.pdf_mogelijk():
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        # Page 1 starts with content: the first table begins there, not only the headings.
+        import weasyprint
+
+        html = rapport.text
+        document = weasyprint.HTML(string=html).render()
+        eerste = [box for box in _dozen(document.pages[0]._page_box) if getattr(box, "element_tag", None) == "tr"]
+        assert len(eerste) >= 3, "page 1 holds only headings"
     else:
         assert pdf.status_code == 404
 
@@ -234,3 +250,9 @@ async def test_api_detail_vraagt_een_rol(dienst, als):
     assert [j["jaar"] for j in trend] == [j for j in (2025, 2026) if j <= date.today().year]
     schema = (await client.get("/kpi/schema/openapi.json")).json()
     assert {"/kpi/api/v1/kpis", "/kpi/api/v1/kpis/{kpi_id}", "/kpi/api/v1/kpis/{kpi_id}/uitleg", "/kpi/api/v1/trend"} <= set(schema["paths"])
+
+
+def _dozen(box):
+    yield box
+    for kind in getattr(box, "children", []) or []:
+        yield from _dozen(kind)

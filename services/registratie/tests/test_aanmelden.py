@@ -36,7 +36,7 @@ async def _tel(runtime: Any, sql: str) -> int:
 
 
 async def _csrf(client: Any) -> str:
-    pagina = await client.get("/registratie/aanmelden")
+    pagina = await client.get("/registratie/lid-worden")
     assert pagina.status_code == 200
     return re.search(r'name="_csrf_token" value="([^"]+)"', pagina.text).group(1)
 
@@ -191,7 +191,7 @@ async def test_api_unknown_member_is_404_problem(start_service: Any, http: Any) 
 
 async def test_form_shows_grouped_organisations_and_consent_wording(start_service: Any, http: Any) -> None:
     async with start_service(DEFINITION) as runtime:
-        r = await http(runtime).get("/registratie/aanmelden")
+        r = await http(runtime).get("/registratie/lid-worden")
     assert r.status_code == 200
     html = r.text
     assert '<optgroup label="Lokaal bestuur">' in html
@@ -210,7 +210,7 @@ async def test_form_invalid_input_is_shown_again_and_nothing_stored(start_servic
         client = http(runtime)
         token = await _csrf(client)
         r = await client.post(
-            "/registratie/aanmelden",
+            "/registratie/lid-worden",
             data={
                 "_csrf_token": token,
                 "naam": "Bram",
@@ -238,7 +238,7 @@ async def test_form_valid_sign_up_redirects_to_thank_you(start_service: Any, htt
         client = http(runtime)
         token = await _csrf(client)
         r = await client.post(
-            "/registratie/aanmelden",
+            "/registratie/lid-worden",
             data={
                 "_csrf_token": token,
                 "naam": "Bram Claes",
@@ -248,7 +248,7 @@ async def test_form_valid_sign_up_redirects_to_thank_you(start_service: Any, htt
             },
         )
         assert r.status_code == 303
-        assert r.headers["location"] == "/registratie/aanmelden/bedankt"
+        assert r.headers["location"] == "/registratie/lid-worden/bedankt"
         bedankt = await client.get(r.headers["location"])
         async with runtime.db.engine.connect() as conn:
             lid = (await conn.execute(text("SELECT email, nieuwsbrief, functie FROM leden"))).one()
@@ -266,18 +266,18 @@ async def test_form_sign_up_of_a_member_shows_the_way_to_their_data(
         assert (await client.post("/registratie/api/v1/leden", json=_aanvraag())).status_code == 201
         token = await _csrf(client)
         r = await client.post(
-            "/registratie/aanmelden",
+            "/registratie/lid-worden",
             data={"_csrf_token": token, "naam": "An", "email": " An.Peeters@gent.be", "organisatie_id": GENT},
         )
         pagina = await client.get(r.headers["location"])
         leden = await _tel(runtime, "SELECT count(*) FROM leden")
         mails = await wait_for_mails(mail_sink.mail_dir, 1)
-    assert r.status_code == 303 and r.headers["location"] == "/registratie/aanmelden/al-lid"
+    assert r.status_code == 303 and r.headers["location"] == "/registratie/lid-worden/al-lid"
     assert pagina.status_code == 200
     assert "<title>Fout" not in pagina.text and "govuk-error-summary" not in pagina.text
     assert "Je bent al lid" in pagina.text and "an.peeters@gent.be" in pagina.text
     assert 'href="/registratie/mijn"' in pagina.text and 'href="/registratie/mijn/inloggen"' in pagina.text
-    assert "aanmeldlink" in pagina.text
+    assert "inloglink" in pagina.text
     assert leden == 1
     assert [m["to"] for m in mails] == ["An Peeters <an.peeters@gent.be>"]
     assert "/registratie/mijn/inloggen/link?token=" in mails[0]["body"]
@@ -311,7 +311,7 @@ async def test_form_requires_csrf_token(start_service: Any, http: Any) -> None:
         client = http(runtime)
         await _csrf(client)
         r = await client.post(
-            "/registratie/aanmelden",
+            "/registratie/lid-worden",
             data={"naam": "Bram", "email": "bram@gent.be", "organisatie_id": GENT},
         )
         leden = await _tel(runtime, "SELECT count(*) FROM leden")
@@ -360,7 +360,7 @@ async def test_sign_up_while_the_database_is_down_is_a_503_not_an_error(
         await database_switch.off()
         api = [await client.post("/registratie/api/v1/leden", json=_aanvraag()) for _ in range(10)]
         pagina = await client.post(
-            "/registratie/aanmelden",
+            "/registratie/lid-worden",
             data={"_csrf_token": token, "naam": "An", "email": "an@gent.be", "organisatie_id": GENT},
         )
         await database_switch.on()

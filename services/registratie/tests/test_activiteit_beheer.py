@@ -247,12 +247,39 @@ async def test_staff_register_someone_by_e_mail_and_cancel(start_service: Any, h
         assert fout.status_code == 409 and "al op de wachtlijst" in fout.text and 'href="#email"' in fout.text
         onbekend = await client.post(f"{pad}/inschrijven", data={"_csrf_token": token, "email": "x@y.be"})
         assert onbekend.status_code == 400 and 'value="x@y.be"' in onbekend.text
+        # Found by name or organisation, not only by exact address: one match is registered,
+        # several are offered to choose from.
+        async with runtime.db.transaction() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO leden (id, naam, email, organisatie_id, lid_sinds) VALUES"
+                    " (:c, 'Cis Claes', 'cis@gent.be', :o, DATE '2025-01-01'), (:d, 'Cis De Smet', 'cds@gent.be', :o, DATE '2025-01-01')"
+                ),
+                {"c": uuid.uuid4(), "d": uuid.uuid4(), "o": GENT},
+            )
+        keuze = await client.post(f"{pad}/inschrijven", data={"_csrf_token": token, "email": "cis"})
+        assert keuze.status_code == 200 and "2 leden gevonden" in keuze.text
+        assert "Schrijf Cis Claes in" in keuze.text and "Schrijf Cis De Smet in" in keuze.text
+        cis_id = re.search(r'name="lid_id" value="([^"]+)">\s*<input type="hidden" name="naam" value="Cis Claes"', keuze.text).group(1)
+        r = await client.post(f"{pad}/inschrijven", data={"_csrf_token": token, "lid_id": cis_id, "naam": "Cis Claes"})
+        assert r.status_code == 303 and "Cis Claes is op de wachtlijst gezet." in (await client.get(pad)).text
+        r = await client.post(f"{pad}/inschrijven", data={"_csrf_token": token, "email": "De Smet"})
+        assert r.status_code == 303 and "De Smet is op de wachtlijst gezet." in (await client.get(pad)).text
+        # The cancel page says who is concerned and that the platform does not mail them.
+        annuleren = (await client.get(f"{pad}/annuleren")).text
+        assert "1 persoon is ingeschreven en 3 staan op de wachtlijst" in annuleren and "laat het hen zelf weten" in annuleren
         pagina = (await client.get(pad)).text
-        an_id = re.search(r'name="lid_id" value="([^"]+)">\s*<input type="hidden" name="naam" value="An"', pagina).group(1)
+        # Removing someone is asked once more, and says who gets the seat.
+        an_id = re.search(r'href="[^"]*/uitschrijven\?lid_id=([^"]+)">Uitschrijven<span class="govuk-visually-hidden">: An<', pagina).group(1)
+        vraag = await client.get(f"{pad}/uitschrijven", params={"lid_id": an_id})
+        assert vraag.status_code == 200 and "An uitschrijven?" in vraag.text
+        assert "eerste op de wachtlijst: <strong>Bart</strong>" in vraag.text
+        assert (await client.get(f"{pad}/uitschrijven", params={"lid_id": str(uuid.uuid4())})).status_code == 404
         r = await client.post(f"{pad}/uitschrijven", data={"_csrf_token": token, "lid_id": an_id, "naam": "An"})
         assert r.status_code == 303
         pagina = (await client.get(pad)).text
-        assert "An is uitgeschreven." in pagina and "Wachtlijst (1)" not in pagina and ">Bart<" in pagina
+        assert "An is uitgeschreven. Bart kreeg de vrijgekomen plaats." in pagina
+        assert pagina.count("Wachtlijst (") == 2 and ">Bart<" in pagina  # Bart moved up, the two Cis wait
 
 
 async def test_cancel_is_offered_only_before_the_start(start_service: Any, http: Any) -> None:

@@ -98,6 +98,9 @@ async def test_only_attendees_answer_and_the_summary_waits_for_five(start_servic
         # Twice is once.
         nog_eens = await client.get(pad, headers=als_lid(runtime, aanwezigen[0]))
         assert "al" in nog_eens.text and 'type="radio"' not in nog_eens.text
+        # A thank-you, not something that reads like a refusal.
+        assert "Bedankt voor je mening" in nog_eens.text and "govuk-panel--confirmation" in nog_eens.text
+        assert "Fout:" not in nog_eens.text and nog_eens.status_code == 200
 
         assert (await geef(http, runtime, activiteit_id, aanwezigen[4], score="3", tekst=teksten[4])).status_code == 303
         zichtbaar = (await staf.get(samenvatting)).text

@@ -171,7 +171,7 @@ async def test_staff_pages_need_the_staff_role(start_service: Any, http: Any) ->
             assert (await aangemeld(runtime, http, MEDEWERKER).get(pad)).status_code == verwacht, pad
         # Posting is guarded too, not only showing the form.
         anoniem = aangemeld(runtime, http, None)
-        pagina = await anoniem.get("/registratie/aanmelden")
+        pagina = await anoniem.get("/registratie/lid-worden")
         r = await anoniem.post(
             f"/registratie/leden/{lid_id}/uitschrijven", data={"_csrf_token": csrf(pagina.text), "lid_tot": "2025-01-01"}
         )

@@ -65,7 +65,7 @@ async def test_demo_accounts_sign_in_with_their_roles_and_organisation(start_ser
             wie = _identiteit(client, runtime)
             assert wie.rollen == rollen and wie.organisatie_id == organisatie_id, gebruiker
             pagina = await client.get("/registratie/inloggen")
-            assert f"Je bent aangemeld als <strong>{wie.naam}</strong>" in pagina.text
+            assert f"Je bent ingelogd als <strong>{wie.naam}</strong>" in pagina.text
 
 
 async def test_wrong_password_shows_the_form_again(start_service: Any, http: Any) -> None:
@@ -73,7 +73,7 @@ async def test_wrong_password_shows_the_form_again(start_service: Any, http: Any
         client = http(runtime)
         r = await _demo_aanmelden(client, "medewerker", "fout")
         assert r.status_code == 400
-        assert "Fout: Aanmelden" in r.text and "klopt niet" in r.text and 'href="#gebruikersnaam"' in r.text
+        assert "Fout: Inloggen" in r.text and "klopt niet" in r.text and 'href="#gebruikersnaam"' in r.text
         assert 'value="medewerker"' in r.text and COOKIE not in r.headers.get("set-cookie", "")
         r = await _demo_aanmelden(client, "", "")
         assert r.status_code == 400 and 'href="#wachtwoord"' in r.text
@@ -85,7 +85,7 @@ async def test_only_local_paths_are_followed_after_signing_in(start_service: Any
     async with start_service(DEFINITION, demo=True) as runtime:
         for kwaad in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
             r = await _demo_aanmelden(http(runtime), "medewerker", volgende=kwaad)
-            assert r.headers["location"] == "/", kwaad
+            assert r.headers["location"] == "/registratie/leden", kwaad  # the role's home, never elsewhere
 
 
 async def test_a_guarded_page_sends_to_sign_in_and_back(start_service: Any, http: Any) -> None:
@@ -105,12 +105,12 @@ async def test_sign_out(start_service: Any, http: Any) -> None:
     async with start_service(DEFINITION, demo=True) as runtime:
         client = http(runtime)
         await _demo_aanmelden(client, "medewerker")
-        pagina = await client.get("/registratie/afmelden")
+        pagina = await client.get("/registratie/uitloggen")
         assert "Mia Medewerker" in pagina.text
-        r = await client.post("/registratie/afmelden", data={"_csrf_token": _csrf(pagina.text)})
-        assert r.status_code == 303 and r.headers["location"] == "/registratie/inloggen?afgemeld=1"
+        r = await client.post("/registratie/uitloggen", data={"_csrf_token": _csrf(pagina.text)})
+        assert r.status_code == 303 and r.headers["location"] == "/registratie/inloggen?uitgelogd=1"
         assert _identiteit(client, runtime) is None
-        assert "Je bent afgemeld." in (await client.get(r.headers["location"])).text
+        assert "Je bent uitgelogd." in (await client.get(r.headers["location"])).text
         assert (await client.get("/registratie/beheer/partners")).status_code == 303
 
 
@@ -124,7 +124,7 @@ async def test_without_demo_there_are_no_passwords(start_service: Any, http: Any
             "/registratie/inloggen",
             # no form here to take the CSRF token from: the sign-up page has one
             data={
-                "_csrf_token": _csrf((await client.get("/registratie/aanmelden")).text),
+                "_csrf_token": _csrf((await client.get("/registratie/lid-worden")).text),
                 "gebruikersnaam": "medewerker",
                 "wachtwoord": "demo",
             },
@@ -262,7 +262,7 @@ async def test_oidc_signs_in_with_the_mapped_role(start_service: Any, http: Any,
     async with start_service(DEFINITION, demo=False) as runtime:
         client = http(runtime)
         pagina = await client.get("/registratie/inloggen")
-        assert "Aanmelden met je organisatie-account" in pagina.text
+        assert "Inloggen met je organisatie-account" in pagina.text
         r = await _via_provider(client, "/registratie/beheer/partners")
         assert r.status_code == 303 and r.headers["location"] == "/registratie/beheer/partners"
         wie = _identiteit(client, runtime)
@@ -331,3 +331,55 @@ def test_oidc_claims_mapping_without_a_mapping_uses_our_role_names() -> None:
         inst,
     )
     assert wie.rollen == {Rol.STUURGROEP, Rol.BESTUUR} and wie.organisatie_id == org and wie.naam == "a@b.be"
+
+
+async def test_the_old_sign_out_and_join_addresses_redirect_to_the_new_words(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION, demo=True) as runtime:
+        client = http(runtime)
+        r = await client.get("/registratie/afmelden")
+        assert r.status_code == 301 and r.headers["location"] == "/registratie/uitloggen"
+        r = await client.get("/registratie/aanmelden?x=1")
+        assert r.status_code == 301 and r.headers["location"] == "/registratie/lid-worden?x=1"
+        r = await client.get("/registratie/aanmelden/bedankt")
+        assert r.status_code == 301 and r.headers["location"] == "/registratie/lid-worden/bedankt"
+        # A form opened before the rename still posts: 308 keeps method and body.
+        token = _csrf((await client.get("/registratie/lid-worden")).text)
+        r = await client.post("/registratie/afmelden", data={"_csrf_token": token})
+        assert r.status_code == 308 and r.headers["location"] == "/registratie/uitloggen"
+        r = await client.post("/registratie/aanmelden", data={"_csrf_token": token})
+        assert r.status_code == 308 and r.headers["location"] == "/registratie/lid-worden"
+
+
+async def test_each_role_lands_on_its_home_and_a_bad_next_is_ignored(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION, demo=True) as runtime:
+        thuis = {
+            "medewerker": "/registratie/leden",
+            "stuurgroep": "/kpi/",
+            "gent": "/beleidsplan/",
+            "mediawijs": "/registratie/beheer/activiteiten",
+        }
+        for naam, verwacht in thuis.items():
+            client = http(runtime)
+            r = await _demo_aanmelden(client, naam)
+            assert r.status_code == 303 and r.headers["location"] == verwacht, naam
+        for kwaad in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+            client = http(runtime)
+            r = await _demo_aanmelden(client, "stuurgroep", volgende=kwaad)
+            assert r.headers["location"] == "/kpi/", kwaad
+
+
+async def test_every_page_header_names_who_is_signed_in_with_a_sign_out_link(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION, demo=True) as runtime:
+        client = http(runtime)
+        anoniem = await client.get("/registratie/kalender")
+        # Signing in from the header brings one back to this page.
+        assert 'href="/registratie/inloggen?volgende=/registratie/kalender">Inloggen</a>' in anoniem.text
+        assert "Uitloggen" not in anoniem.text
+        await _demo_aanmelden(client, "medewerker")
+        for pad in ("/registratie/kalender", "/registratie/leden", "/registratie/beheer/activiteiten"):
+            pagina = await client.get(pad)
+            assert pagina.status_code == 200, pad
+            assert "Ingelogd als <strong>Mia Medewerker" in pagina.text, pad
+            assert 'href="/registratie/uitloggen">Uitloggen</a>' in pagina.text, pad
+            for taak in ("Leden", "Activiteiten", "Importeren", "Partners", "Kerncijfers", "Mails"):
+                assert f">{taak}<" in pagina.text, (pad, taak)

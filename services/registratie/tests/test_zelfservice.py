@@ -78,7 +78,7 @@ async def test_sign_in_link_is_single_use_and_expires(start_service: Any, http: 
         mails = await wait_for_mails(mail_sink.mail_dir, 1)
         assert len(mails) == 1
         mail = mails[0]
-        assert "an.peeters@gent.be" in mail["to"] and mail["subject"] == "Je aanmeldlink voor het netwerk digitale inclusie"
+        assert "an.peeters@gent.be" in mail["to"] and mail["subject"] == "Je inloglink voor het netwerk digitale inclusie"
         assert "30 minuten" in mail["body"]
         link = unescape(LINK.search(mail["body"]).group(1))
 
@@ -108,7 +108,7 @@ async def test_sign_in_link_is_single_use_and_expires(start_service: Any, http: 
         # Used once: never again.
         tweede = http(runtime, follow_redirects=False)
         pagina = await tweede.get(link)
-        assert "Deze aanmeldlink is al gebruikt" in pagina.text and 'name="token"' not in pagina.text
+        assert "Deze inloglink is al gebruikt" in pagina.text and 'name="token"' not in pagina.text
         formulier = await tweede.get("/registratie/mijn/inloggen")
         r = await tweede.post(
             "/registratie/mijn/inloggen/link", data={"_csrf_token": csrf(formulier.text), "token": unescape(token)}
@@ -125,7 +125,7 @@ async def test_sign_in_link_is_single_use_and_expires(start_service: Any, http: 
                 text("UPDATE aanmeldlinks SET verloopt_op = now() - interval '1 second' WHERE gebruikt_op IS NULL")
             )
         pagina = await tweede.get(link2)
-        assert "Deze aanmeldlink is verlopen" in pagina.text
+        assert "Deze inloglink is verlopen" in pagina.text
         r = await tweede.post(
             "/registratie/mijn/inloggen/link",
             data={"_csrf_token": csrf(formulier.text), "token": link2.split("token=")[1]},

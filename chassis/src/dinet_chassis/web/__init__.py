@@ -82,6 +82,7 @@ from .problem import (
     validation_problem,
 )
 from .idempotentie import IdempotentieMiddleware, documenteer
+from . import navigatie as _navigatie
 from .storing import DatabankStatus, storing_antwoord
 
 __all__ = [
@@ -115,7 +116,7 @@ _log = logging.getLogger("dinet.web")
 
 _STATUS_TITELS: dict[int, str] = {
     400: "De aanvraag is niet geldig",
-    401: "Je moet aangemeld zijn",
+    401: "Je moet ingelogd zijn",
     403: "Dit mag niet",
     404: "Deze pagina bestaat niet",
     405: "Deze methode is niet toegelaten",
@@ -237,11 +238,11 @@ def _bij_geen_toegang(request: Request[Any, Any, Any], exc: GeenToegang) -> Resp
         return problem_response(403, _titel(403), detail=exc.detail)
     wie = identiteit(request)
     delen = [
-        f"Je bent aangemeld als {wie.naam}, maar je hebt geen toegang tot deze pagina."
+        f"Je bent ingelogd als {wie.naam}, maar je hebt geen toegang tot deze pagina."
         if wie is not None
         else "Je hebt geen toegang tot deze pagina.",
         exc.detail or "",
-        "Heb je een ander account? Meld je dan af en meld je opnieuw aan.",
+        "Heb je een ander account? Log dan uit en log opnieuw in.",
     ]
     return _fout_pagina(403, " ".join(d for d in delen if d))
 
@@ -272,13 +273,16 @@ def create_web_app(
     title: str | None = None,
     description: str | None = None,
     idempotentie: bool = False,
+    navigatie: Any = None,
     **litestar_kwargs: Any,
 ) -> Litestar:
     """Build the service's ASGI app.
 
     `extra_static` maps further URL prefixes to directories, e.g. `{"/kpi/grafieken": dir}`.
     `idempotentie=True` honours `Idempotency-Key` on every POST and PATCH under `/api/` (see
-    idempotentie.py). Remaining keyword arguments go to `Litestar(...)` (e.g. `on_startup`, `dependencies`).
+    idempotentie.py). `navigatie` is the platform's page map behind every page's header (who is
+    signed in, sign-out, the menu of their role; see navigatie.py). Remaining keyword arguments go to
+    `Litestar(...)` (e.g. `on_startup`, `dependencies`).
     """
     settings = runtime.settings
     service: str = settings.service
@@ -308,6 +312,7 @@ def create_web_app(
         dinet_css=f"/{service}/static/dinet.css",
         static_url=lambda naam: f"/{service}/static/{naam}",
         demo=bool(getattr(settings, "demo", False)),
+        **_navigatie.template_globals(navigatie),
     )
     # Moments come from the database in UTC; a page shows them on a Belgian clock.
     omgeving.filters.update(datum=tijd.datum, datum_tijd=tijd.datum_tijd, iso=tijd.iso)

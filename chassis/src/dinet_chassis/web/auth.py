@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
+from dinet_contracts import paginas
 from litestar import Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -49,7 +50,8 @@ __all__ = [
 ]
 
 COOKIE = "dinet_sessie"
-INLOGPAD = "/registratie/inloggen"
+# Where people sign in is the platform's choice (its page map), not the chassis's.
+INLOGPAD = paginas.INLOGGEN
 STANDAARD_DUUR = 8 * 3600  # a working day; then sign in again
 _SCOPE_SLEUTEL = "dinet.identiteit"
 
@@ -206,7 +208,7 @@ class NietAangemeld(NotAuthorizedException):
     """Nobody signed in. Pages redirect to the sign-in page; `/api/` paths answer 401."""
 
     def __init__(self, volgende: str) -> None:
-        super().__init__(detail="Meld je aan om verder te gaan.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
+        super().__init__(detail="Log in om verder te gaan.", headers={"WWW-Authenticate": WWW_AUTHENTICATE})
         self.volgende = volgende
 
 

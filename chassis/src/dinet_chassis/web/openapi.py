@@ -85,7 +85,7 @@ _SCHEMES: dict[str, SecurityScheme] = {
         type="apiKey",
         security_scheme_in="cookie",
         name=COOKIE,
-        description=f"Het aanmeldcookie dat alle diensten delen; aanmelden via {INLOGPAD}.",
+        description=f"Het cookie dat alle diensten delen; inloggen via {INLOGPAD}.",
     ),
     PARTNER_TOKEN: SecurityScheme(
         type="http",

@@ -278,7 +278,8 @@ class Zaaier:
         velden = {
             "soort": plan.soort,
             "titel": plan.titel,
-            "omschrijving": "Demogegevens, aangemaakt met `dinet seed`.",
+            # Public pages show this: what a visitor would read, never how the data was made.
+            "omschrijving": "Samen ervaringen uitwisselen over digitale inclusie, met voorbeelden uit de praktijk.",
             "organisator_id": vvsg,
             "trekker": plan.trekker,
             "vorm": plan.vorm,

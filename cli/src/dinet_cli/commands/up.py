@@ -94,6 +94,7 @@ class Stack:
             gateway = Gateway(
                 {name: f"http://{HOST}:{port}" for name, port in self.ports.items()},
                 mail_dir=self.infra.mail_dir,
+                secret_key=paths.secret_key(self.data),
             )
             try:
                 server, gateway_task = await serve(gateway.app, HOST, self.port)
@@ -178,7 +179,7 @@ class Stack:
         paths.write_state(self.data, state)
 
     async def _announce_when_ready(self, began: float) -> None:
-        from ..gateway import fetch_demo_accounts
+        from ..gateway import ONTWIKKELAARS
 
         async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
             waiting = set(self.ports)
@@ -196,15 +197,10 @@ class Stack:
                     f"zie {self.data / 'logs'}")
             else:
                 say(f"Alle diensten werken ({took}).")
-            accounts = await fetch_demo_accounts(client, f"http://{HOST}:{self.ports['beleidsplan']}")
         print(f"\nKlaar: open {self.public_url}/\n", flush=True)
-        if accounts:
-            print("Demo-accounts voor de beleidstool (gebruikersnaam / wachtwoord, organisatie):", flush=True)
-            for a in accounts:
-                print(f"  {a['gebruikersnaam']} / {a['wachtwoord']}  ({a['organisatie']})", flush=True)
-            print(flush=True)
+        print(f"Voor ontwikkelaars (diensten, API-documentatie, toestand): {self.public_url}{ONTWIKKELAARS}\n", flush=True)
         print(
-            "Demo-accounts voor de rest van het platform (aanmelden op /registratie/inloggen, wachtwoord demo):\n"
+            "Demo-accounts (inloggen op /registratie/inloggen, wachtwoord demo):\n"
             "  medewerker (VVSG), mediawijs (partner), stuurgroep (alleen lezen), gent (lokaal bestuur)\n",
             flush=True,
         )

@@ -287,6 +287,12 @@ class BronEvent:
     type: str
     tijd: datetime
     sleutel: UUID | None
+    # What the event is about, in words, for the committee (None when not an activity or newsletter).
+    titel: str | None = None
+    start: datetime | None = None
+    organisatie: str | None = None  # the organiser of an activity, or the member's organisation
+    uren: Decimal | None = None
+    is_activiteit: bool = False
 
 
 _EVENT_TYPES_PER_BRON: dict[Bron, tuple[str, ...]] = {
@@ -347,8 +353,23 @@ async def uitleg(
         f" AND b.type = ANY(CAST(:types AS text[])){tijdfilter}"
     )
     totaal = int(await conn.scalar(text(f"SELECT count(*) {basis}"), params))
+    # Each event with what it is about, in words: the activity (title, start, organiser, hours),
+    # the newsletter, or the organisation a member works for (never the person).
     rows = await conn.execute(
-        text(f"SELECT b.event_id, b.type, b.tijd, b.sleutel {basis} ORDER BY b.tijd, b.event_id LIMIT {int(limiet)} OFFSET {int(vanaf)}"),
+        text(
+            "SELECT b.event_id, b.type, b.tijd, b.sleutel, COALESCE(a.titel, n.titel) AS titel,"
+            " COALESCE(a.start, n.verzonden_op) AS start, COALESCE(ao.naam, lorg.naam) AS organisatie,"
+            " a.duur_uren AS uren, a.activiteit_id IS NOT NULL AS is_activiteit"
+            " FROM (SELECT b.event_id, b.type, b.tijd, b.sleutel "
+            f"{basis} ORDER BY b.tijd, b.event_id LIMIT {int(limiet)} OFFSET {int(vanaf)}) b"
+            " LEFT JOIN activiteit a ON a.activiteit_id = b.sleutel"
+            " LEFT JOIN organisatie ao ON ao.organisatie_id = a.organisator_id"
+            " LEFT JOIN nieuwsbrief n ON n.nieuwsbrief_id = b.sleutel"
+            " LEFT JOIN LATERAL (SELECT lo.organisatie_id FROM lid_organisatie lo WHERE lo.lid_id = b.sleutel"
+            "   ORDER BY lo.vanaf DESC LIMIT 1) lo ON a.activiteit_id IS NULL"
+            " LEFT JOIN organisatie lorg ON lorg.organisatie_id = lo.organisatie_id"
+            " ORDER BY b.tijd, b.event_id"
+        ),
         params,
     )
     return totaal, [BronEvent(*r) for r in rows]

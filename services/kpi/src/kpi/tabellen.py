@@ -176,7 +176,8 @@ def records(kpi: Kpi, jaar: int, rijen: list[store.Record], *, volledig: bool = 
         t = Tabel(f"{kpi.id}-{jaar}-records", f"Activiteiten achter het cijfer ({jaar})", kolommen, export_pad=export)
         for r in rijen:
             assert isinstance(r, store.ActiviteitRecord)
-            titel = Cel(r.titel, link=r.url) if r.url and r.url.startswith(("https://", "http://")) else r.titel
+            # Every row leads to its activity, whose page also shows its own web address.
+            titel = Cel(r.titel, link=ACTIVITEIT_PAGINA.format(r.activiteit_id))
             rij: list[Any] = [
                 titel,
                 Cel(_datum(r.start), tekst=datum(r.start)),
@@ -235,13 +236,40 @@ def opsplitsing(kpi: Kpi, jaar: int, dimensie: Dimensie, delen: list[store.Deel]
     return t
 
 
+# What happened, in the committee's words; the event's type stays in the export and the API.
+EVENT_WOORDEN: dict[str, str] = {
+    "activiteit.gepland": "Activiteit gepland",
+    "activiteit.gewijzigd": "Activiteit gewijzigd",
+    "activiteit.geannuleerd": "Activiteit geannuleerd",
+    "activiteit.afgelopen": "Activiteit vond plaats",
+    "aanwezigheid.geregistreerd": "Aanwezigheden genoteerd",
+    "lid.geregistreerd": "Nieuw lid",
+    "lid.organisatie_gewijzigd": "Lid van een andere organisatie",
+    "lid.uitgeschreven": "Lid verliet het netwerk",
+    "lid.gewist": "Gegevens van een lid gewist",
+    "lid.kennisdeling_gewijzigd": "Keuze voor kennisdeling gewijzigd",
+    "nieuwsbrief.verzonden": "Nieuwsbrief verzonden",
+}
+
+
 def event_label(event_type: str) -> str:
+    """`be.dinet.activiteit.afgelopen.v2` -> "Activiteit vond plaats"."""
+    delen = event_type.split(".")
+    kern = ".".join(delen[2:-1]) if len(delen) > 3 else event_type
+    if kern in EVENT_WOORDEN:
+        return EVENT_WOORDEN[kern]
     cls = EVENT_TYPES.get(event_type)
     return cls.__name__ if cls is not None else event_type
 
 
+ACTIVITEIT_PAGINA = "/registratie/activiteiten/{}"  # the activity's own page, for every reader
+
+
 def uitleg(kpi: Kpi, jaar: int, events: list[store.BronEvent], afgesloten_op: datetime | None) -> Tabel:
-    kolommen = [Kolom("Gebeurtenis (id)"), Kolom("Soort gebeurtenis"), Kolom("Tijdstip"), Kolom("Over (id)")]
+    activiteiten = kpi.bron in (Bron.ACTIVITEITEN, Bron.UREN, Bron.OP_MAAT)
+    kolommen = [Kolom("Wat gebeurde"), Kolom("Wanneer"), Kolom("Over"), Kolom("Datum"), Kolom("Organisator" if activiteiten else "Organisatie")]
+    if activiteiten:
+        kolommen.append(Kolom("Uren", True))
     if afgesloten_op is not None:
         kolommen.append(Kolom("Na afsluiting"))
     t = Tabel(
@@ -251,7 +279,19 @@ def uitleg(kpi: Kpi, jaar: int, events: list[store.BronEvent], afgesloten_op: da
         export_pad=f"/kpi/export/uitleg?jaar={jaar}&kpi={kpi.id}",
     )
     for e in events:
-        rij: list[Any] = [e.event_id, Cel(e.type, tekst=event_label(e.type)), Cel(e.tijd, tekst=datum_tijd(e.tijd)), str(e.sleutel or "")]
+        if e.is_activiteit and e.titel:
+            over: Any = Cel(e.titel, link=ACTIVITEIT_PAGINA.format(e.sleutel))
+        else:
+            over = e.titel or ("Een lid" if kpi.bron in (Bron.LEDEN, Bron.BESTUREN, Bron.KENNISDELING) else "")
+        rij: list[Any] = [
+            Cel(e.type, tekst=event_label(e.type)),
+            Cel(e.tijd, tekst=datum_tijd(e.tijd)),
+            over,
+            Cel(_datum(e.start), tekst=datum(e.start)) if e.start else None,
+            e.organisatie,
+        ]
+        if activiteiten:
+            rij.append(domain.als_getal(e.uren) if e.uren is not None else None)
         if afgesloten_op is not None:
             rij.append("ja" if e.tijd > afgesloten_op else "nee")
         t.rijen.append(rij)

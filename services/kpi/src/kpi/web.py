@@ -208,7 +208,7 @@ async def _rapport_html(request: Request[Any, Any, Any], runtime: Runtime, p: do
         inhoud = await dashboard_context(conn, p)
     template = request.app.template_engine.get_template("kpi/rapport.html")  # type: ignore[union-attr]
     return template.render(
-        **_basis(request), **inhoud, opgemaakt=datum(_vandaag())
+        **_basis(request), **inhoud, opgemaakt=datum(_vandaag()), request=request
     )
 
 

@@ -28,6 +28,8 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, ConfigDict, Field
 
+from dinet_contracts import paginas
+
 from . import opvragingen
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 
@@ -50,7 +52,11 @@ from .domain import (
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
-AL_LID = "/registratie/aanmelden/al-lid"
+LID_WORDEN = paginas.LID_WORDEN
+AL_LID = f"{LID_WORDEN}/al-lid"
+BEDANKT = f"{LID_WORDEN}/bedankt"
+# "aanmelden" meant both joining and signing in; joining is now "lid worden" (docs/woordenlijst.md).
+OUD_LID_WORDEN = "/registratie/aanmelden"
 log = get_logger(__name__)
 FORMULIER_VELDEN = ("naam", "email", "organisatie_id", "functie")
 
@@ -64,7 +70,7 @@ def _veldfouten(fouten: list[Fout]) -> list[FieldError]:
 
 @get("/registratie", include_in_schema=False, sync_to_thread=False)
 def startpagina() -> Redirect:
-    return Redirect("/registratie/aanmelden")
+    return Redirect(LID_WORDEN)
 
 
 async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldError], status: int) -> Template:
@@ -82,12 +88,12 @@ async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldEr
     )
 
 
-@get("/registratie/aanmelden", include_in_schema=False)
+@get(LID_WORDEN, include_in_schema=False)
 async def aanmeldformulier(runtime: NamedDependency[Any]) -> Template:
     return await _formulier(runtime, {"nieuwsbrief": False}, [], 200)
 
 
-@post("/registratie/aanmelden", include_in_schema=False)
+@post(LID_WORDEN, include_in_schema=False)
 async def aanmelding_versturen(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Any],
@@ -106,7 +112,7 @@ async def aanmelding_versturen(
         return await _al_lid(request, runtime, str(waarden.get("email") or ""))
     # Shown once on the thank-you page; the session cookie is encrypted, so the address stays private.
     request.session["aangemeld_email"] = waarden["email"].strip().lower()
-    return Redirect("/registratie/aanmelden/bedankt", status_code=303)
+    return Redirect(BEDANKT, status_code=303)
 
 
 async def _stuur_aanmeldlink(smtp_url: str, bericht: Any) -> None:
@@ -136,10 +142,33 @@ def al_lid(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/registratie/aanmelden/bedankt", include_in_schema=False, sync_to_thread=False)
+@get(BEDANKT, include_in_schema=False, sync_to_thread=False)
 def bedankt(request: Request[Any, Any, Any]) -> Template:
     email = request.session.pop("aangemeld_email", None) if request.session else None
     return Template(template_name="bedankt.html", context={"email": email})
+
+
+@get(paginas.TOEGANKELIJKHEID, include_in_schema=False, sync_to_thread=False)
+def toegankelijkheid() -> Template:
+    return Template(template_name="toegankelijkheid.html")
+
+
+@get(paginas.PRIVACY, include_in_schema=False, sync_to_thread=False)
+def privacy() -> Template:
+    return Template(template_name="privacy.html")
+
+
+@get([OUD_LID_WORDEN, f"{OUD_LID_WORDEN}/{{rest:path}}"], include_in_schema=False, sync_to_thread=False)
+def oud_lid_worden(request: Request[Any, Any, Any]) -> Redirect:
+    # Old links in mails and on paper keep working: 301 for a page, the query kept.
+    nieuw = LID_WORDEN + request.url.path[len(OUD_LID_WORDEN):]
+    return Redirect(nieuw + (f"?{request.url.query}" if request.url.query else ""), status_code=301)
+
+
+@post(OUD_LID_WORDEN, include_in_schema=False, sync_to_thread=False)
+def oud_lid_worden_versturen() -> Redirect:
+    # 308: an open form from before the rename posts again, body and CSRF token kept, to the new address.
+    return Redirect(LID_WORDEN, status_code=308)
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -149,7 +178,7 @@ def bedankt(request: Request[Any, Any, Any]) -> Template:
 # messages of the form, and names every wrong field in one answer. A model validating first would
 # stop at the wrong types and name the missing fields only on the next try.
 class AanmeldingIn(BaseModel):
-    """Een aanmelding via de API: dezelfde regels en meldingen als het aanmeldformulier."""
+    """Lid worden via de API: dezelfde regels en meldingen als het formulier om lid te worden."""
 
     model_config = ConfigDict(
         extra="ignore",
@@ -221,7 +250,7 @@ async def api_organisaties(
 @post(
     "/registratie/api/v1/leden",
     tags=["leden"],
-    summary="Een lid aanmelden",
+    summary="Lid worden",
     description="201 met `Location`; 422 (problem+json) met een fout per veld, alle velden tegelijk; 409 als het "
     "e-mailadres al lid is (code `email_bestaat_al`). Kreeg je geen antwoord (time-out, 502)? Stuur dezelfde "
     "aanvraag opnieuw met dezelfde `Idempotency-Key`: je krijgt het eerste antwoord terug, niet een 409.",
@@ -273,7 +302,8 @@ async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromP
 def create_app(runtime: Any) -> Any:
     return create_web_app(
         runtime,
-        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, api_organisaties, api_lid_aanmelden, api_lid,
+        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen, toegankelijkheid, privacy,
+         api_organisaties, api_lid_aanmelden, api_lid,
          *ACTIVITEITEN_ROUTES,
          *LEDEN_ROUTES,
          *TOEGANG_ROUTES],

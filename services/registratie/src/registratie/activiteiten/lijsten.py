@@ -17,6 +17,7 @@ class Filter:
     status: str | None = None
     jaar: int | None = None
     trekker: str | None = None
+    organisator_id: uuid.UUID | None = None  # a partner editor sees only its own organisation's
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ async def zoek(db: Any, f: Filter, *, maximum: int = 500) -> list[Overzicht]:
     if f.trekker:
         voorwaarden.append("a.trekker = :trekker")
         params["trekker"] = f.trekker
+    if f.organisator_id:
+        voorwaarden.append("a.organisator_id = :organisator_id")
+        params["organisator_id"] = f.organisator_id
     if f.jaar:
         # The year an activity counts in is that of its Belgian start date.
         voorwaarden.append("extract(year FROM a.start AT TIME ZONE 'Europe/Brussels') = :jaar")

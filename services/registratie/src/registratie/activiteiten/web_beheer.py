@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from dinet_chassis.web import FieldError, errors_by_field
-from dinet_chassis.web.auth import Rol, identiteit, vereist
+from dinet_chassis.web.auth import GeenToegang, Rol, identiteit, vereist
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -18,6 +18,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from .. import opvragingen
+from ..leden.opvragingen import Zoekvraag, zoek_leden
 from ..domain import Fout, groepeer_per_type, organisatie_id_voor_sleutel
 from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten, ondersteuningsvragen
 from .domein import (
@@ -40,6 +41,19 @@ from .domein import (
 from .web_gemeen import LABELS, alle, beleidskeuzes, als_uuid, enkel, neem_melding, status_tag, veldfouten, zet_melding
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
+# A partner editor plans, changes and cancels its own organisation's activities with the same
+# forms and rules as staff, so they become the same events; the rest stays with VVSG.
+BEHEER = [vereist(Rol.MEDEWERKER, Rol.PARTNER)]
+
+
+def _eigen_organisatie(request: Request[Any, Any, Any]) -> uuid.UUID | None:
+    """None for staff (every activity); a partner editor's own organisation otherwise."""
+    wie = identiteit(request)
+    if wie is None or wie.heeft(Rol.MEDEWERKER):
+        return None
+    if wie.organisatie_id is None:
+        raise GeenToegang((Rol.MEDEWERKER,))
+    return wie.organisatie_id
 BASIS = "/registratie/beheer/activiteiten"
 VVSG = organisatie_id_voor_sleutel("vvsg")
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -49,10 +63,12 @@ def _pad(activiteit_id: uuid.UUID, *rest: str) -> str:
     return "/".join([BASIS, str(activiteit_id), *rest])
 
 
-async def _of_404(runtime: Any, activiteit_id: uuid.UUID) -> lijsten.Overzicht:
+async def _of_404(runtime: Any, activiteit_id: uuid.UUID, eigen: uuid.UUID | None = None) -> lijsten.Overzicht:
     overzicht = await lijsten.een(runtime.db, activiteit_id)
     if overzicht is None:
         raise NotFoundException()
+    if eigen is not None and overzicht.activiteit.gegevens.organisator_id != eigen:
+        raise NotFoundException()  # another organisation's: not even its existence is told
     return overzicht
 
 
@@ -63,7 +79,7 @@ def _keuze(waarde: str | None, toegelaten: set[str]) -> str | None:
     return waarde if waarde in toegelaten else None
 
 
-@get(BASIS, guards=MEDEWERKER, include_in_schema=False)
+@get(BASIS, guards=BEHEER, include_in_schema=False)
 async def lijst(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Any],
@@ -77,6 +93,7 @@ async def lijst(
         status=_keuze(status, {s.value for s in ActiviteitStatus}),
         jaar=int(jaar) if jaar and jaar.isdigit() else None,
         trekker=_keuze(trekker, {t.value for t in Trekker}),
+        organisator_id=_eigen_organisatie(request),
     )
     return Template(
         template_name="activiteiten/beheer_lijst.html",
@@ -90,6 +107,7 @@ async def lijst(
             "jaren": [(str(j), str(j)) for j in await lijsten.jaren(runtime.db)],
             "status_tag": status_tag,
             "melding": neem_melding(request),
+            "staf": filter_.organisator_id is None,
         },
     )
 
@@ -104,8 +122,11 @@ async def _formulier(
     fouten: list[FieldError],
     activiteit: lijsten.Overzicht | None = None,
     status: int = 200,
+    eigen: uuid.UUID | None = None,
 ) -> Template:
     organisaties = await opvragingen.organisaties(runtime.db)
+    if eigen is not None:
+        organisaties = [o for o in organisaties if o.id == eigen]
     besturen = await opvragingen.organisaties(runtime.db, OrganisatieType.LOKAAL_BESTUUR)
     return Template(
         template_name="activiteiten/beheer_formulier.html",
@@ -136,9 +157,15 @@ def _waarden(data: dict[str, Any]) -> dict[str, Any]:
     return waarden
 
 
-@get(f"{BASIS}/nieuw", guards=MEDEWERKER, include_in_schema=False)
-async def nieuw(runtime: NamedDependency[Any], vraag: FromQuery[str | None] = None) -> Template:
-    waarden: dict[str, Any] = {"organisator_id": str(VVSG), "trekker": Trekker.VVSG.value, "vorm": "fysiek"}
+@get(f"{BASIS}/nieuw", guards=BEHEER, include_in_schema=False)
+async def nieuw(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], vraag: FromQuery[str | None] = None
+) -> Template:
+    eigen = _eigen_organisatie(request)
+    if eigen is not None:
+        waarden: dict[str, Any] = {"organisator_id": str(eigen), "trekker": Trekker.PARTNER.value, "vorm": "fysiek"}
+        return await _formulier(runtime, waarden=waarden, fouten=[], eigen=eigen)
+    waarden = {"organisator_id": str(VVSG), "trekker": Trekker.VVSG.value, "vorm": "fysiek"}
     vraag_id = als_uuid(vraag) if vraag else None
     if vraag_id is not None:
         async with runtime.db.engine.connect() as conn:
@@ -148,15 +175,18 @@ async def nieuw(runtime: NamedDependency[Any], vraag: FromQuery[str | None] = No
     return await _formulier(runtime, waarden=waarden, fouten=[])
 
 
-@post(f"{BASIS}/nieuw", guards=MEDEWERKER, include_in_schema=False)
+@post(f"{BASIS}/nieuw", guards=BEHEER, include_in_schema=False)
 async def nieuw_bewaren(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Annotated[dict[str, Any], FORM]
 ) -> Response[Any]:
+    eigen = _eigen_organisatie(request)
     waarden = _waarden(data)
-    waarden["vraag_id"] = enkel(data, "vraag_id")
+    waarden["vraag_id"] = enkel(data, "vraag_id") if eigen is None else ""
+    if eigen is not None:
+        waarden["organisator_id"] = str(eigen)  # whatever was posted: a partner plans only its own
     resultaat = valideer_formulier(waarden)
     if isinstance(resultaat, list):
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), status=400)
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), status=400, eigen=eigen)
     wie = identiteit(request)
     try:
         activiteit_id = await levenscyclus.plan(
@@ -168,32 +198,38 @@ async def nieuw_bewaren(
             door=wie.sub if wie else "",
         )
     except levenscyclus.OngeldigeActiviteit as fout:
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), status=400)
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), status=400, eigen=eigen)
     zet_melding(request, f"De activiteit ‘{resultaat.titel}’ is bewaard.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
-@get(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=MEDEWERKER, include_in_schema=False)
-async def bewerken(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
-    overzicht = await _of_404(runtime, activiteit_id)
+@get(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=BEHEER, include_in_schema=False)
+async def bewerken(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+) -> Template:
+    eigen = _eigen_organisatie(request)
+    overzicht = await _of_404(runtime, activiteit_id, eigen)
     waarden = formulier_waarden(overzicht.activiteit.gegevens) | {"versie": overzicht.activiteit.versie}
-    return await _formulier(runtime, waarden=waarden, fouten=[], activiteit=overzicht)
+    return await _formulier(runtime, waarden=waarden, fouten=[], activiteit=overzicht, eigen=eigen)
 
 
-@post(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=MEDEWERKER, include_in_schema=False)
+@post(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=BEHEER, include_in_schema=False)
 async def bewerken_bewaren(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Any],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
-    overzicht = await _of_404(runtime, activiteit_id)
+    eigen = _eigen_organisatie(request)
+    overzicht = await _of_404(runtime, activiteit_id, eigen)
     waarden = _waarden(data)
+    if eigen is not None:
+        waarden["organisator_id"] = str(eigen)
     versie_tekst = enkel(data, "versie")
     waarden["versie"] = versie_tekst
     resultaat = valideer_formulier(waarden)
     if isinstance(resultaat, list):
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), activiteit=overzicht, status=400)
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), activiteit=overzicht, status=400, eigen=eigen)
     try:
         await levenscyclus.wijzig(
             runtime.db,
@@ -203,7 +239,7 @@ async def bewerken_bewaren(
             verwachte_versie=int(versie_tekst) if versie_tekst.isdigit() else None,
         )
     except levenscyclus.OngeldigeActiviteit as fout:
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), activiteit=overzicht, status=400)
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), activiteit=overzicht, status=400, eigen=eigen)
     except levenscyclus.VersieConflict as conflict:
         nieuw_overzicht = await _of_404(runtime, activiteit_id)
         return await _formulier(
@@ -212,9 +248,10 @@ async def bewerken_bewaren(
             fouten=veldfouten([conflict.fout]),
             activiteit=nieuw_overzicht,
             status=409,
+            eigen=eigen,
         )
     except OngeldigeOvergang as fout:
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten([fout.fout]), activiteit=overzicht, status=409)
+        return await _formulier(runtime, waarden=waarden, fouten=veldfouten([fout.fout]), activiteit=overzicht, status=409, eigen=eigen)
     zet_melding(request, "De wijzigingen zijn bewaard.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
@@ -230,8 +267,10 @@ async def _detail_pagina(
     fouten: list[FieldError] | None = None,
     email: str = "",
     status: int = 200,
+    kandidaten: list[Any] | None = None,
 ) -> Template:
-    overzicht = await _of_404(runtime, activiteit_id)
+    eigen = _eigen_organisatie(request)
+    overzicht = await _of_404(runtime, activiteit_id, eigen)
     aanwezig, uren = await aanwezigheid.totaal(runtime.db, activiteit_id)
     a = overzicht.activiteit
     nu = nu_utc()
@@ -257,12 +296,14 @@ async def _detail_pagina(
             "fouten": fouten,
             "fouten_per_veld": errors_by_field(fouten),
             "email": email,
+            "kandidaten": kandidaten or [],
+            "staf": eigen is None,
         },
         status_code=status,
     )
 
 
-@get(f"{BASIS}/{{activiteit_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
+@get(f"{BASIS}/{{activiteit_id:uuid}}", guards=BEHEER, include_in_schema=False)
 async def detail(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
 ) -> Template:
@@ -281,15 +322,23 @@ async def inschrijven_door_medewerker(
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
-    """Staff register a member who asked by phone or mail, found by e-mail address."""
+    """Staff register a member who asked by phone or mail, found by e-mail address, name or
+    organisation; with several matches they pick one from the list."""
     await _of_404(runtime, activiteit_id)
     email = enkel(data, "email").strip()
-    lid_id = await aanwezigheid.lid_met_email(runtime.db, email) if email else None
+    gekozen = als_uuid(enkel(data, "lid_id")) if enkel(data, "lid_id") else None
+    lid_id = gekozen or (await aanwezigheid.lid_met_email(runtime.db, email) if email else None)
+    if lid_id is None and email:
+        gevonden, totaal = await zoek_leden(runtime.db, Zoekvraag(zoek=email, status="actief"))
+        if totaal == 1:
+            lid_id = gevonden[0]["id"]
+        elif totaal > 1:
+            return await _detail_pagina(request, runtime, activiteit_id, email=email, kandidaten=gevonden)
     if lid_id is None:
         fout = (
-            Fout("email", "onbekend_lid", "Er is geen lid met dit e-mailadres.")
+            Fout("email", "onbekend_lid", "Er is geen lid met deze naam, dit e-mailadres of deze organisatie.")
             if email
-            else Fout("email", "verplicht", "Vul het e-mailadres van het lid in.")
+            else Fout("email", "verplicht", "Vul de naam, het e-mailadres of de organisatie van het lid in.")
         )
         return await _detail_met_fout(request, runtime, activiteit_id, fout, email)
     wie = identiteit(request)
@@ -299,8 +348,26 @@ async def inschrijven_door_medewerker(
     except inschrijvingen.InschrijvingGeweigerd as geweigerd:
         return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), email)
     plaats = "ingeschreven" if resultaat.status == "ingeschreven" else "op de wachtlijst gezet"
-    zet_melding(request, f"{email} is {plaats}.")
+    zet_melding(request, f"{enkel(data, 'naam') or email} is {plaats}.")
     return Redirect(_pad(activiteit_id), status_code=303)
+
+
+@get(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
+async def uitschrijven_bevestigen(
+    runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID], lid_id: FromQuery[str | None] = None
+) -> Template:
+    """Taking someone off a list is asked once more: the seat may go to someone else at once."""
+    overzicht = await _of_404(runtime, activiteit_id)
+    gekozen = als_uuid(lid_id) if lid_id else None
+    lijst = await inschrijvingen.van_activiteit(runtime.db, activiteit_id)
+    rij = next((r for r in lijst if r["lid_id"] == gekozen), None)
+    if rij is None:
+        raise NotFoundException()
+    eerste_wachtende = next((r for r in lijst if r["status"] == "wachtlijst"), None)
+    return Template(
+        template_name="activiteiten/beheer_uitschrijven.html",
+        context={**LABELS, "a": overzicht.activiteit, "rij": rij, "eerste_wachtende": eerste_wachtende if rij["status"] == "ingeschreven" else None},
+    )
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
@@ -316,11 +383,21 @@ async def uitschrijven_door_medewerker(
     assert wie is not None
     if lid_id is None:
         raise NotFoundException()
+    wachtend = {r["lid_id"]: r["naam"] for r in await inschrijvingen.van_activiteit(runtime.db, activiteit_id) if r["status"] == "wachtlijst"}
     try:
         await inschrijvingen.annuleer(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
     except inschrijvingen.InschrijvingGeweigerd as geweigerd:
         return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), "")
-    zet_melding(request, f"{enkel(data, 'naam') or 'Het lid'} is uitgeschreven.")
+    # A freed seat goes to the first in line at once: staff see who got it.
+    doorgeschoven = [
+        wachtend[r["lid_id"]]
+        for r in await inschrijvingen.van_activiteit(runtime.db, activiteit_id)
+        if r["status"] == "ingeschreven" and r["lid_id"] in wachtend
+    ]
+    melding = f"{enkel(data, 'naam') or 'Het lid'} is uitgeschreven."
+    if doorgeschoven:
+        melding += f" {' en '.join(doorgeschoven)} kreeg de vrijgekomen plaats."
+    zet_melding(request, melding)
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
@@ -345,20 +422,22 @@ def _bevestiging(
     )
 
 
-@get(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=MEDEWERKER, include_in_schema=False)
-async def annuleren(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
-    overzicht = await _of_404(runtime, activiteit_id)
+@get(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=BEHEER, include_in_schema=False)
+async def annuleren(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+) -> Template:
+    overzicht = await _of_404(runtime, activiteit_id, _eigen_organisatie(request))
     a = overzicht.activiteit
     # Reached through an old link or a bookmark: say why, rather than offer a button that fails.
     geweigerd = fout_annuleren(a.status, a.gegevens.start, nu_utc())
     return _bevestiging(overzicht, "annuleren", status=409 if geweigerd else 200, geweigerd=geweigerd)
 
 
-@post(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=MEDEWERKER, include_in_schema=False)
+@post(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=BEHEER, include_in_schema=False)
 async def annuleren_bevestigd(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
-    overzicht = await _of_404(runtime, activiteit_id)
+    overzicht = await _of_404(runtime, activiteit_id, _eigen_organisatie(request))
     try:
         await levenscyclus.annuleer(runtime.db, activiteit_id, source=runtime.source)
     except OngeldigeOvergang as fout:
@@ -563,6 +642,7 @@ ROUTES = [
     nieuw_bewaren,
     detail,
     inschrijven_door_medewerker,
+    uitschrijven_bevestigen,
     uitschrijven_door_medewerker,
     bewerken,
     bewerken_bewaren,

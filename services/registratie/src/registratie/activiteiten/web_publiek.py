@@ -3,11 +3,14 @@ with (un)registering for oneself or a colleague, and the feedback form."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import uuid
 from typing import Annotated, Any
 
+from dinet_contracts import paginas
 from dinet_chassis.web import FieldError, errors_by_field
-from dinet_chassis.web.auth import Identiteit, Rol, identiteit, inlog_url, vereist
+from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -115,7 +118,8 @@ async def _activiteit_pagina(
             "collegas": collegas,
             "van_organisatie": van_organisatie,
             "vrij": None if a.gegevens.capaciteit is None else max(0, a.gegevens.capaciteit - overzicht.ingeschreven),
-            "inloggen": inlog_url(request),
+            # Members have no password: the mailed link first, and back to this activity after it.
+            "inloggen": f"{paginas.LID_INLOGGEN}?volgende={quote(request.url.path, safe='')}",
             "feedback_mogelijk": lid is not None and await feedback.waarom_niet(runtime.db, activiteit_id, lid.lid_id) is None,
             "fouten": fouten,
             "fouten_per_veld": errors_by_field(fouten),

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import aiosmtplib
 
 AFZENDER = "Netwerk digitale inclusie <netwerk@vvsg.be>"
-ONDERWERP = "Je aanmeldlink voor het netwerk digitale inclusie"
+ONDERWERP = "Je inloglink voor het netwerk digitale inclusie"
 LINKPAD = "/registratie/mijn/inloggen/link"
 
 
@@ -34,7 +34,7 @@ def aanmeldmail(*, naam: str, email: str, link: str, minuten: int) -> EmailMessa
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(
         f"Beste {naam},\n\n"
-        "Je vroeg om je aan te melden op de pagina's voor leden van het netwerk digitale inclusie.\n"
+        "Je vroeg om in te loggen op de pagina's voor leden van het netwerk digitale inclusie.\n"
         f"Open deze link binnen {minuten} minuten. Hij werkt maar één keer:\n\n"
         f"{link}\n\n"
         "Vroeg je dit niet? Dan mag je deze mail gewoon negeren; er verandert niets.\n\n"
@@ -46,8 +46,8 @@ def aanmeldmail(*, naam: str, email: str, link: str, minuten: int) -> EmailMessa
         f'<html lang="nl"><head><meta charset="utf-8"><title>{escape(ONDERWERP)}</title></head>\n'
         '<body style="font-family: Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #0b0c0c;">\n'
         f"<p>Beste {escape(naam)},</p>\n"
-        "<p>Je vroeg om je aan te melden op de pagina's voor leden van het netwerk digitale inclusie.</p>\n"
-        f'<p><a href="{escape(link)}" style="color: #005a50; font-weight: bold;">Meld je aan</a></p>\n'
+        "<p>Je vroeg om in te loggen op de pagina's voor leden van het netwerk digitale inclusie.</p>\n"
+        f'<p><a href="{escape(link)}" style="color: #005a50; font-weight: bold;">Inloggen</a></p>\n'
         f"<p>De link werkt {minuten} minuten en maar één keer.</p>\n"
         "<p>Vroeg je dit niet? Dan mag je deze mail gewoon negeren; er verandert niets.</p>\n"
         '<p>Heb je een vraag? Bel VVSG op <a href="tel:+3222115500">02 211 55 00</a>.</p>\n'

@@ -95,7 +95,10 @@ async def inschrijvingen(conn: AsyncConnection, lid_id: uuid.UUID) -> list[dict[
     return await _rijen(
         conn,
         "SELECT a.id AS activiteit_id, a.titel, a.soort, a.vorm, a.start, a.einde, a.locatie,"
-        " a.status AS activiteit_status, i.status, i.aangemaakt_op, i.gewijzigd_op"
+        # The member reads their own words (docs/woordenlijst.md), also in the download.
+        " a.status AS activiteit_status,"
+        " CASE i.status WHEN 'geannuleerd' THEN 'uitgeschreven' ELSE i.status END AS status,"
+        " i.aangemaakt_op, i.gewijzigd_op"
         " FROM inschrijvingen i JOIN activiteiten a ON a.id = i.activiteit_id"
         " WHERE i.lid_id = :id ORDER BY a.start DESC",
         id=lid_id,

@@ -11,7 +11,7 @@ from typing import Any
 
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError
-from dinet_chassis.web.auth import Identiteit, Rol, identiteit, meld_aan, meld_af, vereist
+from dinet_chassis.web.auth import Identiteit, Rol, identiteit, meld_aan, meld_af, veilige_volgende, vereist
 from dinet_contracts.tijd import vandaag
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
@@ -37,6 +37,7 @@ log = get_logger(__name__)
 LID = [vereist(Rol.LID)]
 INLOGGEN = "/registratie/mijn/inloggen"
 MIJN = "/registratie/mijn"
+NA_INLOGGEN = "na_inloggen"
 _EMAIL = TypeAdapter(EmailStr)
 
 async def _lid(request: Request[Any, Any, Any], runtime: Any) -> beheer.Lid | None:
@@ -56,10 +57,13 @@ def _opnieuw_aanmelden() -> Response[Any]:
 
 
 @get(INLOGGEN, include_in_schema=False)
-async def inloggen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+async def inloggen(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Any], volgende: FromQuery[str | None] = None
+) -> Response[Any]:
+    terug = veilige_volgende(volgende, "")
     if await _lid(request, runtime) is not None:
-        return Redirect(MIJN, status_code=303)
-    return pagina("mijn_inloggen", waarden={})
+        return Redirect(terug or MIJN, status_code=303)
+    return pagina("mijn_inloggen", waarden={}, volgende=terug)
 
 
 async def _verstuur_op_de_achtergrond(smtp_url: str, bericht: Any) -> None:
@@ -75,6 +79,10 @@ async def inloggen_versturen(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
 ) -> Response[Any]:
     email = " ".join(veld(data, "email").split())
+    # Where they came from (an activity, most often) waits in this browser's session for the link.
+    terug = veilige_volgende(veld(data, "volgende"), "")
+    if terug:
+        request.session[NA_INLOGGEN] = terug
     if not email:
         fout = Fout("email", "verplicht", "Vul je e-mailadres in.")
         return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=veldfouten([fout]))
@@ -99,9 +107,9 @@ def inloggen_verstuurd(request: Request[Any, Any, Any]) -> Template:
 
 
 _GEEN_LINK = {
-    aanmeldlinks.LinkStatus.VERLOPEN: "Deze aanmeldlink is verlopen. Een link werkt 30 minuten.",
-    aanmeldlinks.LinkStatus.GEBRUIKT: "Deze aanmeldlink is al gebruikt. Een link werkt maar één keer.",
-    aanmeldlinks.LinkStatus.ONBEKEND: "Deze aanmeldlink kennen we niet. Kopieer de volledige link uit de mail.",
+    aanmeldlinks.LinkStatus.VERLOPEN: "Deze inloglink is verlopen. Een link werkt 30 minuten.",
+    aanmeldlinks.LinkStatus.GEBRUIKT: "Deze inloglink is al gebruikt. Een link werkt maar één keer.",
+    aanmeldlinks.LinkStatus.ONBEKEND: "Deze inloglink kennen we niet. Kopieer de volledige link uit de mail.",
 }
 
 
@@ -118,7 +126,7 @@ async def link_openen(runtime: NamedDependency[Any], token: FromQuery[str] = "")
 
 
 @post(f"{INLOGGEN}/link", include_in_schema=False)
-async def link_gebruiken(runtime: NamedDependency[Any], data: Formulier) -> Response[Any]:
+async def link_gebruiken(request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier) -> Response[Any]:
     resultaat = await aanmeldlinks.gebruik(runtime.db, veld(data, "token"))
     if isinstance(resultaat, aanmeldlinks.LinkStatus):
         return pagina("mijn_link", 400, token="", probleem=_GEEN_LINK[resultaat])
@@ -129,7 +137,8 @@ async def link_gebruiken(runtime: NamedDependency[Any], data: Formulier) -> Resp
         organisatie_id=resultaat.organisatie_id,
         lid_id=resultaat.lid_id,
     )
-    return meld_aan(Redirect(MIJN, status_code=303), wie, runtime.settings, max_age=LID_SESSIE_SECONDEN)
+    terug = veilige_volgende(request.session.pop(NA_INLOGGEN, None) if request.session else None, MIJN)
+    return meld_aan(Redirect(terug, status_code=303), wie, runtime.settings, max_age=LID_SESSIE_SECONDEN)
 
 
 # --- the member's pages ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError, errors_by_field
 from dinet_chassis.web.auth import INLOGPAD, Identiteit, identiteit, meld_aan, meld_af, veilige_volgende
+from dinet_contracts import paginas
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -23,8 +24,10 @@ from . import accounts, oidc
 
 log = get_logger(__name__)
 
-STANDAARD_VOLGENDE = "/"
-LID_INLOGGEN = "/registratie/mijn/inloggen"  # the member's e-mail-link sign-in (registratie.leden)
+STANDAARD_VOLGENDE = ""  # none asked for: the role's home (paginas.thuis)
+LID_INLOGGEN = paginas.LID_INLOGGEN  # the member's e-mail-link sign-in (registratie.leden)
+UITLOGPAD = paginas.UITLOGGEN
+OUD_UITLOGPAD = "/registratie/afmelden"  # the word before docs/woordenlijst.md; bookmarks keep working
 OIDC_SESSIE = "oidc_aanmelding"
 OIDC_GELDIG = 600  # seconds between leaving for the provider and coming back
 
@@ -66,7 +69,8 @@ def _pagina(
 
 def _aangemeld(request: Request[Any, Any, Any], runtime: Any, wie: Identiteit, volgende: str) -> Response[Any]:
     log.info("aangemeld", sub=wie.sub, rollen=sorted(r.value for r in wie.rollen))
-    return meld_aan(Redirect(volgende, status_code=303), wie, runtime.settings)
+    doel = volgende or paginas.thuis(r.value for r in wie.rollen)
+    return meld_aan(Redirect(doel, status_code=303), wie, runtime.settings)
 
 
 @get(INLOGPAD, include_in_schema=False)
@@ -74,8 +78,8 @@ async def inlogpagina(
     request: Request[Any, Any, Any], runtime: NamedDependency[Any], volgende: FromQuery[str | None] = None
 ) -> Template:
     melding = None
-    if request.query_params.get("afgemeld"):
-        melding = "Je bent afgemeld."
+    if request.query_params.get("uitgelogd") or request.query_params.get("afgemeld"):
+        melding = "Je bent uitgelogd."
     return _pagina(request, runtime, volgende=veilige_volgende(volgende, STANDAARD_VOLGENDE), melding=melding)
 
 
@@ -153,7 +157,7 @@ async def oidc_terug(
     volgende = veilige_volgende((bewaard or {}).get("volgende"), STANDAARD_VOLGENDE)
     if error:
         log.info("oidc.geweigerd", error=error[:100])
-        return _oidc_fout("Je organisatie heeft de aanmelding niet toegestaan.", volgende, 400)
+        return _oidc_fout("Je organisatie heeft het inloggen niet toegestaan.", volgende, 400)
     if (
         not bewaard
         or not state
@@ -162,7 +166,7 @@ async def oidc_terug(
         or time.time() - float(bewaard.get("t", 0)) > OIDC_GELDIG
     ):
         # Unknown, reused, expired or forged: start over rather than trust the parameters.
-        return _oidc_fout("De aanmelding is verlopen of ongeldig. Begin opnieuw.", volgende, 400)
+        return _oidc_fout("Het inloggen is verlopen of ongeldig. Begin opnieuw.", volgende, 400)
     try:
         wie = await klant.terug(code=code, nonce=bewaard["nonce"], code_verifier=bewaard["verifier"])
     except oidc.OidcFout as fout:
@@ -178,17 +182,31 @@ async def oidc_terug(
     return _aangemeld(request, runtime, wie, volgende)
 
 
-@get("/registratie/afmelden", include_in_schema=False, sync_to_thread=False)
-def afmeldpagina() -> Template:
-    return Template(template_name="toegang/afmelden.html")
+# Signing out is a POST (a link or an image elsewhere must not sign anyone out); every page's
+# header links here, and this page holds the button, because a form on another service's page
+# cannot carry this service's CSRF token.
+@get(UITLOGPAD, include_in_schema=False, sync_to_thread=False)
+def uitlogpagina() -> Template:
+    return Template(template_name="toegang/uitloggen.html")
 
 
-@post("/registratie/afmelden", include_in_schema=False, sync_to_thread=False)
-def afmelden(request: Request[Any, Any, Any]) -> Response[Any]:
+@post(UITLOGPAD, include_in_schema=False, sync_to_thread=False)
+def uitloggen(request: Request[Any, Any, Any]) -> Response[Any]:
     wie = identiteit(request)
     if wie is not None:
-        log.info("afgemeld", sub=wie.sub)
-    return meld_af(Redirect(f"{INLOGPAD}?afgemeld=1", status_code=303))
+        log.info("uitgelogd", sub=wie.sub)
+    return meld_af(Redirect(f"{INLOGPAD}?uitgelogd=1", status_code=303))
 
 
-ROUTES = [inlogpagina, inloggen, oidc_start, oidc_terug, afmeldpagina, afmelden]
+@get(OUD_UITLOGPAD, include_in_schema=False, sync_to_thread=False)
+def oude_uitlogpagina() -> Redirect:
+    return Redirect(UITLOGPAD, status_code=301)
+
+
+@post(OUD_UITLOGPAD, include_in_schema=False, sync_to_thread=False)
+def oud_uitloggen() -> Redirect:
+    # 308 keeps the method and the body (with its CSRF token) for the new address.
+    return Redirect(UITLOGPAD, status_code=308)
+
+
+ROUTES = [inlogpagina, inloggen, oidc_start, oidc_terug, uitlogpagina, uitloggen, oude_uitlogpagina, oud_uitloggen]

@@ -127,18 +127,18 @@ class OidcKlant:
             async with _client(self.inst, self.terug_url) as http:
                 return await http.request("GET", url, withhold_token=True)  # public documents: no token
         except Exception as exc:  # transport errors of authlib's HTTP client
-            raise OidcFout("De aanmeldpagina van je organisatie antwoordt niet.", f"{url}: {exc!r}") from exc
+            raise OidcFout("De inlogpagina van je organisatie antwoordt niet.", f"{url}: {exc!r}") from exc
 
     async def _metadata(self) -> dict[str, Any]:
         if self._provider is None or time.monotonic() - self._provider.opgehaald > DISCOVERY_GELDIG:
             url = f"{self.inst.issuer.rstrip('/')}/.well-known/openid-configuration"
             antwoord = await self._haal(url)
             if antwoord.status_code != 200:
-                raise OidcFout("De aanmeldpagina van je organisatie antwoordt niet.", f"discovery {antwoord.status_code}")
+                raise OidcFout("De inlogpagina van je organisatie antwoordt niet.", f"discovery {antwoord.status_code}")
             metadata = antwoord.json()
             # OpenID Connect Discovery 1.0, 4.3: the document must be for exactly this issuer.
             if metadata.get("issuer") != self.inst.issuer:
-                raise OidcFout("De aanmelding is verkeerd ingesteld.", f"issuer {metadata.get('issuer')!r}")
+                raise OidcFout("Het inloggen is verkeerd ingesteld.", f"issuer {metadata.get('issuer')!r}")
             self._provider = _Provider(metadata=metadata, opgehaald=time.monotonic())
         return self._provider.metadata
 
@@ -149,7 +149,7 @@ class OidcKlant:
         if vernieuw or p.sleutels is None or time.monotonic() - p.sleutels_opgehaald > DISCOVERY_GELDIG:
             antwoord = await self._haal(metadata["jwks_uri"])
             if antwoord.status_code != 200:
-                raise OidcFout("De aanmeldpagina van je organisatie antwoordt niet.", f"jwks {antwoord.status_code}")
+                raise OidcFout("De inlogpagina van je organisatie antwoordt niet.", f"jwks {antwoord.status_code}")
             p.sleutels = KeySet.import_key_set(antwoord.json())
             p.sleutels_opgehaald = time.monotonic()
         return p.sleutels
@@ -178,7 +178,7 @@ class OidcKlant:
                 raise OidcFout("Je organisatie weigerde de aanmelding. Probeer opnieuw.", f"token: {exc!r}") from exc
             id_token = token.get("id_token")
             if not id_token:
-                raise OidcFout("De aanmelding gaf geen identiteit terug.", "geen id_token")
+                raise OidcFout("Het inloggen gaf geen identiteit terug.", "geen id_token")
             claims = await self._controleer_id_token(id_token, nonce, metadata)
             waarde = _claim(claims, self.inst.rollen_claim)
             if waarde is None and metadata.get("userinfo_endpoint"):
@@ -209,11 +209,11 @@ class OidcKlant:
                 nonce={"essential": True, "value": nonce},
             ).validate(decoded.claims)
         except (JoseError, ValueError) as exc:
-            raise OidcFout("De aanmelding kon niet worden gecontroleerd. Probeer opnieuw.", f"id_token: {exc!r}") from exc
+            raise OidcFout("Het inloggen kon niet worden gecontroleerd. Probeer opnieuw.", f"id_token: {exc!r}") from exc
         claims = dict(decoded.claims)
         aud = claims.get("aud")
         if isinstance(aud, list) and len(aud) > 1 and claims.get("azp") != self.inst.client_id:
-            raise OidcFout("De aanmelding kon niet worden gecontroleerd. Probeer opnieuw.", "azp")
+            raise OidcFout("Het inloggen kon niet worden gecontroleerd. Probeer opnieuw.", "azp")
         return claims
 
 
