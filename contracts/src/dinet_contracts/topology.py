@@ -103,6 +103,19 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
         description="Wist contactgegevens van wie gewist werd; stopt mails aan wie uitschreef.",
     ),
     ConsumerDef(
+        durable="meldingen-activiteiten",
+        service="meldingen",
+        stream=EVENTS.name,
+        # Both versions of the activity events: a v1 still published reads as its v2.
+        filter_subjects=tuple(
+            _subject(f"be.dinet.activiteit.{wat}.{versie}")
+            for wat in ("gepland", "gewijzigd", "geannuleerd", "afgelopen")
+            for versie in ("v1", "v2")
+        )
+        + (_subject("be.dinet.inschrijving.gewijzigd.v1"), _subject("be.dinet.aanwezigheid.geregistreerd.v1")),
+        description="Mails bij inschrijvingen, wijzigingen en annulaties, herinneringen, feedback en uitnodigingen.",
+    ),
+    ConsumerDef(
         durable="registratie-partners",
         service="registratie",
         stream=PARTNERS.name,

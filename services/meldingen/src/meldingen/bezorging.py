@@ -21,6 +21,7 @@ from dinet_contracts.events.meldingen import MeldingVerzonden
 from . import store
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
 from .mails import bevestigingslink, bevestigingsmail, welkomstmail
+from .samenstellen import Later, Overslaan, stel_op
 from .smtp import SmtpConfig, SmtpFout, verstuur
 
 if TYPE_CHECKING:
@@ -101,10 +102,17 @@ class Bezorger:
                 return False
             with tracer().start_as_current_span(f"meldingen verzend {melding.soort.value}") as span:
                 span.set_attribute("dinet.melding_id", str(melding.id))
-                bericht = self._stel_op(melding)
+                bericht = await self._stel_op(conn, melding)
                 if isinstance(bericht, str):
                     await store.markeer_mislukt(conn, melding.id, bericht)
                     log.warning("bezorging.niet_verzonden", melding_id=str(melding.id), reden=bericht)
+                    return True
+                if isinstance(bericht, Overslaan):
+                    await store.markeer_overgeslagen(conn, melding.id, bericht.reden)
+                    log.info("bezorging.overgeslagen", melding_id=str(melding.id), reden=bericht.reden)
+                    return True
+                if isinstance(bericht, Later):
+                    await store.stel_uit(conn, melding.id, bericht.op)
                     return True
                 try:
                     await verstuur(self.smtp, bericht)
@@ -141,8 +149,11 @@ class Bezorger:
                 reden=fout.reden,
             )
 
-    def _stel_op(self, melding: store.TeVerzenden) -> EmailMessage | str:
+    async def _stel_op(self, conn: Any, melding: store.TeVerzenden) -> EmailMessage | str | Overslaan | Later:
         """The mail to send, or the reason why there is none to send any more."""
+        if melding.soort not in (Soort.WELKOM, Soort.NIEUWSBRIEF_BEVESTIGING):
+            settings = self.runtime.settings
+            return await stel_op(conn, melding, public_url=settings.public_url, secret=settings.secret_key)
         if melding.naam is None or melding.email is None:
             return "geen contactgegevens meer voor dit lid"
         nu = datetime.now(UTC)

@@ -17,12 +17,14 @@ from . import store
 from .domain import TOKEN_GELDIGHEID, NieuweGegevens, Soort, nieuw_token, token_hash, verwerk_contactgegevens
 
 
+async def op_lid_contactgegevens(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
+    await _verwerk(conn, event.id, event.time, event.data)
+
+
 async def handle_contactgegevens(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
-    match event.data:
-        case LidContactgegevens() as e:
-            await _verwerk(conn, event.id, event.time, e)
-        case _:
-            return  # another type on our subjects (a later version, say) is not ours to act on
+    """The whole consumer, for callers (and tests) that hand it any event."""
+    if isinstance(event.data, LidContactgegevens):
+        await op_lid_contactgegevens(conn, event, ctx)
 
 
 async def _verwerk(conn: AsyncConnection, event_id: str, tijd: datetime, e: LidContactgegevens) -> None:

@@ -8,9 +8,8 @@ from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 
 from .bezorging import Bezorger
-from .contactgegevens import handle_contactgegevens
+from .reacties import PER_CONSUMER, verdeler
 from .web import create_app
-from .wissen import handle_gebeurtenis
 
 BEZORGER = "bezorger"
 
@@ -43,7 +42,7 @@ DEFINITION = ServiceDefinition(
     name="meldingen",
     package_dir=Path(__file__).parent,
     create_app=create_app,
-    handlers={"meldingen-contact": handle_contactgegevens, "meldingen-gebeurtenissen": handle_gebeurtenis},
+    handlers={durable: verdeler(tabel) for durable, tabel in PER_CONSUMER.items()},
     on_start=start_bezorger,
     on_stop=stop_bezorger,
 )

@@ -84,6 +84,8 @@ class TeVerzenden:
     naam: str | None  # None: the contact is gone (erased), nothing to send to
     email: str | None
     nieuwsbrief_gewenst: bool | None
+    activiteit_id: UUID | None = None
+    gegevens: object = None
 
 
 async def neem_volgende(conn: AsyncConnection) -> TeVerzenden | None:
@@ -91,7 +93,8 @@ async def neem_volgende(conn: AsyncConnection) -> TeVerzenden | None:
     row = (
         await conn.execute(
             text(
-                "SELECT m.id, m.lid_id, m.soort, m.pogingen, m.token, c.naam, c.email, c.nieuwsbrief_gewenst"
+                "SELECT m.id, m.lid_id, m.soort, m.pogingen, m.token, c.naam, c.email, c.nieuwsbrief_gewenst,"
+                " m.activiteit_id, m.gegevens"
                 " FROM melding m LEFT JOIN contact c ON c.lid_id = m.lid_id"
                 " WHERE m.status = 'wachtend' AND m.volgende_poging_op <= now()"
                 " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT 1"
@@ -115,6 +118,17 @@ async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID) -> datetime
         )
     ).one()
     return row[0]
+
+
+async def markeer_overgeslagen(conn: AsyncConnection, melding_id: UUID, reden: str) -> None:
+    await conn.execute(
+        text("UPDATE melding SET status = 'overgeslagen', reden = :reden, token = NULL WHERE id = :id"),
+        {"id": melding_id, "reden": reden},
+    )
+
+
+async def stel_uit(conn: AsyncConnection, melding_id: UUID, op: datetime) -> None:
+    await conn.execute(text("UPDATE melding SET volgende_poging_op = :op WHERE id = :id"), {"id": melding_id, "op": op})
 
 
 async def markeer_poging_mislukt(conn: AsyncConnection, melding_id: UUID, reden: str, wacht: timedelta) -> None:

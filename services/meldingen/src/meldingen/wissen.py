@@ -24,14 +24,21 @@ REDEN_GEWIST = "lid gewist"
 REDEN_UITGESCHREVEN = "lid uitgeschreven"
 
 
+async def op_lid_gewist(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
+    await wis_lid(conn, event.data.lid_id, event.data.gewist_op)
+
+
+async def op_lid_uitgeschreven(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
+    await stop_mails(conn, event.data.lid_id, REDEN_UITGESCHREVEN)
+
+
 async def handle_gebeurtenis(conn: AsyncConnection, event: CloudEvent, ctx: HandlerContext) -> None:
+    """The whole consumer, for callers (and tests) that hand it any event."""
     match event.data:
-        case LidGewist() as e:
-            await wis_lid(conn, e.lid_id, e.gewist_op)
-        case LidUitgeschreven() as e:
-            await stop_mails(conn, e.lid_id, REDEN_UITGESCHREVEN)
-        case _:
-            return  # another type on our subjects (a later version, say) is not ours to act on
+        case LidGewist():
+            await op_lid_gewist(conn, event, ctx)
+        case LidUitgeschreven():
+            await op_lid_uitgeschreven(conn, event, ctx)
 
 
 async def wis_lid(conn: AsyncConnection, lid_id: UUID, gewist_op: object) -> None:

@@ -1,0 +1,180 @@
+"""Composing a planned mail at sending time, from its rule, its template and the newest data.
+
+Checked again here, because time passes between planning and sending: the rule may have been
+switched off, the member may have cancelled before the reminder's day or changed their choice,
+the activity may have moved. Such a mail is skipped (`Overslaan`) or put off (`Later`), never sent
+stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+
+from dinet_contracts.events.activiteiten import ActiviteitV2
+from dinet_contracts.types import ActiviteitStatus, Vorm
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import ical
+from .activiteiten import PUBLIEKE_SOORTEN, als_dict, herinnering_op, lees_activiteit
+from .afmelden import afmeldlink, voorkeurenlink
+from .domain import MET_AGENDA, UIT_AGENDA, Soort
+from .mails import AFZENDER, message_id
+from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, render, wanneer
+
+
+@dataclass(frozen=True)
+class Overslaan:
+    reden: str
+
+
+@dataclass(frozen=True)
+class Later:
+    op: datetime
+
+
+@dataclass(frozen=True)
+class Regel:
+    soort: str
+    actief: bool
+    doel: str
+    uren: int | None
+    sjabloon: Sjabloon
+
+
+async def lees_regel(conn: AsyncConnection, soort: str) -> Regel | None:
+    row = (
+        await conn.execute(
+            text(
+                "SELECT r.soort, r.actief, r.doel, r.uren, s.onderwerp, s.tekst, s.html"
+                " FROM regel r LEFT JOIN sjabloon s ON s.soort = r.soort WHERE r.soort = :s"
+            ),
+            {"s": soort},
+        )
+    ).mappings().first()
+    if row is None:
+        return None
+    sjabloon = (
+        Sjabloon(row["onderwerp"], row["tekst"], row["html"]) if row["onderwerp"] is not None else STANDAARD.get(soort)
+    )
+    return Regel(row["soort"], row["actief"], row["doel"], row["uren"], sjabloon)  # type: ignore[arg-type]
+
+
+def activiteit_context(a: ActiviteitV2, public_url: str) -> dict[str, Any]:
+    return {
+        "titel": a.titel,
+        "wanneer": wanneer(a.start, a.einde),
+        "online": a.vorm is Vorm.ONLINE,
+        "plaats": a.plaats,
+        "deelnamelink": a.deelnamelink,
+        "beschrijving": a.beschrijving,
+        "pagina": ical.pagina_url(public_url, a.activiteit_id),
+    }
+
+
+async def _inschrijvingsstatus(conn: AsyncConnection, lid_id: Any, activiteit_id: Any) -> str | None:
+    return (
+        await conn.execute(
+            text("SELECT status FROM inschrijving WHERE lid_id = :l AND activiteit_id = :a ORDER BY versie DESC LIMIT 1"),
+            {"l": lid_id, "a": activiteit_id},
+        )
+    ).scalar()
+
+
+async def _uitnodigingen(conn: AsyncConnection, lid_id: Any) -> str:
+    keuze = (await conn.execute(text("SELECT uitnodigingen FROM voorkeur WHERE lid_id = :l"), {"l": lid_id})).scalar()
+    return keuze or "geen"
+
+
+async def _nieuwe_activiteiten(conn: AsyncConnection, van: str, tot: str, public_url: str) -> list[dict[str, Any]]:
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT snapshot FROM activiteit WHERE eerst_gezien >= CAST(:van AS timestamptz)"
+                " AND eerst_gezien < CAST(:tot AS timestamptz) AND status = 'gepland' AND start > now()"
+                " AND soort = ANY(:soorten) ORDER BY start"
+            ),
+            {"van": van, "tot": tot, "soorten": [s.value for s in PUBLIEKE_SOORTEN]},
+        )
+    ).all()
+    return [activiteit_context(ActiviteitV2.model_validate(als_dict(r[0])), public_url) for r in rows]
+
+
+async def stel_op(
+    conn: AsyncConnection, melding: Any, *, public_url: str, secret: str, nu: datetime | None = None
+) -> EmailMessage | Overslaan | Later:
+    nu = nu or datetime.now(UTC)
+    if melding.naam is None or melding.email is None:
+        return Overslaan("geen contactgegevens meer voor dit lid")
+    regel = await lees_regel(conn, melding.soort.value)
+    if regel is None or regel.sjabloon is None:
+        return Overslaan("geen regel voor deze soort mail")
+    if not regel.actief:
+        return Overslaan("regel staat uit")
+    soort = melding.soort
+    context: dict[str, Any] = {"naam": melding.naam, "voorkeuren_url": voorkeurenlink(public_url, secret, melding.lid_id)}
+    a: ActiviteitV2 | None = None
+    if melding.activiteit_id is not None:
+        a = await lees_activiteit(conn, melding.activiteit_id)
+        if a is None:
+            return Overslaan("activiteit onbekend")
+        context["activiteit"] = activiteit_context(a, public_url)
+
+    if soort is Soort.HERINNERING:
+        assert a is not None
+        if a.status is not ActiviteitStatus.GEPLAND or a.start <= nu:
+            return Overslaan("activiteit gaat niet (meer) door")
+        if await _inschrijvingsstatus(conn, melding.lid_id, a.activiteit_id) != "ingeschreven":
+            return Overslaan("niet meer ingeschreven")
+        gepland = herinnering_op(a, regel.uren)
+        if gepland > nu + timedelta(minutes=1):
+            return Later(gepland)  # the activity moved later since the reminder was planned
+    elif soort is Soort.UITNODIGING:
+        assert a is not None
+        if await _uitnodigingen(conn, melding.lid_id) != "per_mail":
+            return Overslaan("het lid wil geen uitnodigingen per mail")
+        if a.status is not ActiviteitStatus.GEPLAND or a.start <= nu:
+            return Overslaan("activiteit gaat niet (meer) door")
+    elif soort is Soort.WEEKOVERZICHT:
+        if await _uitnodigingen(conn, melding.lid_id) != "wekelijks":
+            return Overslaan("het lid wil geen wekelijks overzicht")
+        gegevens = als_dict(melding.gegevens)
+        context["activiteiten"] = await _nieuwe_activiteiten(conn, gegevens["van"], gegevens["tot"], public_url)
+        if not context["activiteiten"]:
+            return Overslaan("geen nieuwe activiteiten meer")
+    elif soort is Soort.FEEDBACK_VRAAG:
+        assert a is not None
+        context["feedback_url"] = f"{ical.pagina_url(public_url, a.activiteit_id)}/feedback"
+
+    try:
+        gerenderd = render(regel.sjabloon, context)
+    except SjabloonFout as fout:
+        return Overslaan(f"sjabloon werkt niet: {fout}")
+
+    msg = EmailMessage()
+    msg["From"] = AFZENDER
+    msg["To"] = formataddr((melding.naam, melding.email))
+    msg["Subject"] = gerenderd.onderwerp
+    msg["Date"] = format_datetime(nu)
+    msg["Message-ID"] = message_id(melding.id)
+    msg["Auto-Submitted"] = "auto-generated"
+    if regel.doel != "operationeel":
+        # RFC 2369 + RFC 8058: one click in the mail program withdraws this purpose, no sign-in.
+        msg["List-Unsubscribe"] = f"<{afmeldlink(public_url, secret, melding.lid_id, regel.doel)}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(gerenderd.tekst)
+    msg.add_alternative(gerenderd.html, subtype="html")
+    if a is not None and soort in MET_AGENDA:
+        msg.add_attachment(
+            ical.als_ical(a, public_url, geannuleerd=soort in UIT_AGENDA, nu=nu),
+            maintype="text",
+            subtype="calendar",
+            filename="activiteit.ics",
+            params={"method": "PUBLISH"},
+        )
+    msg["Content-Language"] = "nl"
+    return msg
