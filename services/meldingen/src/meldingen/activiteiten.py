@@ -251,3 +251,63 @@ async def op_aanwezigheid_geregistreerd(conn: AsyncConnection, event: CloudEvent
         ),
         {"lid": e.lid_id, "s": sleutel},
     )
+
+
+# --- the weekly digest -------------------------------------------------------------------------
+
+DIGEST_UUR = 8  # Monday 08:00 Belgian time: the start of a working week
+
+
+def digestweek(nu: datetime) -> tuple[datetime, datetime]:
+    """The week a digest sent at `nu` covers: from the Monday 08:00 before the last one, to it."""
+    from dinet_contracts.tijd import BRUSSEL, lokaal
+
+    hier = lokaal(nu)
+    maandag = (hier - timedelta(days=hier.weekday())).replace(hour=DIGEST_UUR, minute=0, second=0, microsecond=0)
+    if maandag > hier:
+        maandag -= timedelta(days=7)
+    tot = maandag.replace(tzinfo=None).replace(tzinfo=BRUSSEL)  # wall clock, whatever DST did in between
+    van = (maandag - timedelta(days=7)).replace(tzinfo=None).replace(tzinfo=BRUSSEL)
+    return van.astimezone(UTC), tot.astimezone(UTC)
+
+
+async def plan_weekoverzicht(conn: AsyncConnection, nu: datetime | None = None) -> int:
+    """Plan this week's digest for every member who chose it, if anything new was planned.
+    Safe to call at any time and any number of times: the week is the mail's key."""
+    actief, _ = await regel(conn, Soort.WEEKOVERZICHT)
+    if not actief:
+        return 0
+    van, tot = digestweek(nu or datetime.now(UTC))
+    result = await conn.execute(
+        text(
+            "INSERT INTO melding (id, lid_id, soort, bron_event_id, gegevens)"
+            " SELECT gen_random_uuid(), v.lid_id, 'weekoverzicht', :sleutel, CAST(:gegevens AS jsonb)"
+            " FROM voorkeur v JOIN contact c ON c.lid_id = v.lid_id WHERE v.uitnodigingen = 'wekelijks'"
+            " AND EXISTS (SELECT 1 FROM activiteit a WHERE a.eerst_gezien >= :van AND a.eerst_gezien < :tot"
+            "   AND a.status = 'gepland' AND a.start > now() AND a.soort = ANY(:soorten))"
+            " ON CONFLICT (lid_id, soort, bron_event_id) DO NOTHING"
+        ),
+        {
+            "sleutel": f"weekoverzicht:{tot.date().isoformat()}",
+            "gegevens": json.dumps({"van": van.isoformat(), "tot": tot.isoformat()}),
+            "van": van,
+            "tot": tot,
+            "soorten": [s.value for s in PUBLIEKE_SOORTEN],
+        },
+    )
+    return result.rowcount or 0
+
+
+async def zet_voorkeur(conn: AsyncConnection, lid_id: UUID, uitnodigingen: str) -> str | None:
+    """Store a member's choice; returns the previous one (None if there was none)."""
+    vorige = (
+        await conn.execute(text("SELECT uitnodigingen FROM voorkeur WHERE lid_id = :l FOR UPDATE"), {"l": lid_id})
+    ).scalar()
+    await conn.execute(
+        text(
+            "INSERT INTO voorkeur (lid_id, uitnodigingen) VALUES (:l, :u) ON CONFLICT (lid_id)"
+            " DO UPDATE SET uitnodigingen = EXCLUDED.uitnodigingen, bijgewerkt_op = now()"
+        ),
+        {"l": lid_id, "u": uitnodigingen},
+    )
+    return vorige

@@ -19,6 +19,7 @@ from dinet_chassis.tracing import tracer
 from dinet_contracts.events.meldingen import MeldingVerzonden
 
 from . import store
+from .activiteiten import plan_weekoverzicht
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
 from .mails import bevestigingslink, bevestigingsmail, welkomstmail
 from .samenstellen import Later, Overslaan, stel_op
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from dinet_chassis.runtime import Runtime
 
 log = get_logger(__name__)
+PLAN_INTERVAL = 300.0
 
 
 class Bezorger:
@@ -45,6 +47,7 @@ class Bezorger:
         self._wakker = asyncio.Event()
         self._stoppen = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._volgende_planning = 0.0
 
     def wake(self) -> None:
         self._wakker.set()
@@ -73,6 +76,7 @@ class Bezorger:
             self._wakker.clear()  # before the round, so a wake during it causes another round
             wacht = self.poll_interval
             try:
+                await self._plan_periodiek()
                 await self.bezorg_wachtende()
                 async with self.runtime.db.engine.connect() as conn:
                     volgende = await store.seconden_tot_volgende(conn)
@@ -87,6 +91,15 @@ class Bezorger:
                 await asyncio.wait_for(self._wakker.wait(), timeout=max(wacht, 0.05))
             except TimeoutError:
                 pass
+
+    async def _plan_periodiek(self) -> None:
+        """The weekly digest is planned by the clock, not by an event: look every few minutes."""
+        nu = asyncio.get_running_loop().time()
+        if nu < self._volgende_planning:
+            return
+        async with self.runtime.db.transaction() as conn:
+            await plan_weekoverzicht(conn)
+        self._volgende_planning = nu + PLAN_INTERVAL
 
     async def bezorg_wachtende(self) -> int:
         """Send every mail that is due now; returns how many were handled (sent or given up)."""

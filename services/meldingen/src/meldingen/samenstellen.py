@@ -94,11 +94,11 @@ async def _nieuwe_activiteiten(conn: AsyncConnection, van: str, tot: str, public
     rows = (
         await conn.execute(
             text(
-                "SELECT snapshot FROM activiteit WHERE eerst_gezien >= CAST(:van AS timestamptz)"
-                " AND eerst_gezien < CAST(:tot AS timestamptz) AND status = 'gepland' AND start > now()"
+                "SELECT snapshot FROM activiteit WHERE eerst_gezien >= :van"
+                " AND eerst_gezien < :tot AND status = 'gepland' AND start > now()"
                 " AND soort = ANY(:soorten) ORDER BY start"
             ),
-            {"van": van, "tot": tot, "soorten": [s.value for s in PUBLIEKE_SOORTEN]},
+            {"van": datetime.fromisoformat(van), "tot": datetime.fromisoformat(tot), "soorten": [s.value for s in PUBLIEKE_SOORTEN]},
         )
     ).all()
     return [activiteit_context(ActiviteitV2.model_validate(als_dict(r[0])), public_url) for r in rows]
