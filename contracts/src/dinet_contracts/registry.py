@@ -24,7 +24,12 @@ from .events.activiteiten import (
 )
 from .events.beleidsplan import BeleidsplanAangemaakt, BeleidsplanGepubliceerd
 from .events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend
-from .events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd, NieuwsbriefVerzonden
+from .events.meldingen import (
+    MeldingVerzonden,
+    NieuwsbriefInschrijvingBevestigd,
+    NieuwsbriefVerzonden,
+    ToestemmingGewijzigd,
+)
 from .events.registratie import (
     LidContactgegevens,
     LidGeregistreerd,
@@ -58,7 +63,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         FeedbackOntvangen,
     ),
     "beleidsplan": (BeleidsplanAangemaakt, BeleidsplanGepubliceerd),
-    "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden, NieuwsbriefVerzonden),
+    "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden, NieuwsbriefVerzonden, ToestemmingGewijzigd),
     "kpi": (KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend),
 }
 

@@ -116,6 +116,13 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
         description="Mails bij inschrijvingen, wijzigingen en annulaties, herinneringen, feedback en uitnodigingen.",
     ),
     ConsumerDef(
+        durable="registratie-toestemmingen",
+        service="registratie",
+        stream=EVENTS.name,
+        filter_subjects=(_subject("be.dinet.toestemming.gewijzigd.v1"),),
+        description="Legt toestemmingen vast die leden via meldingen gaven of introkken (afmeldlink, voorkeuren).",
+    ),
+    ConsumerDef(
         durable="registratie-partners",
         service="registratie",
         stream=PARTNERS.name,

@@ -1,7 +1,9 @@
 """Events published by `meldingen`."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
+
+from pydantic import Field
 
 from ..envelope import Event
 from ..types import Tijdstip
@@ -42,3 +44,20 @@ class NieuwsbriefVerzonden(Event):
     titel: str
     verzonden_op: Tijdstip
     aantal_ontvangers: int
+
+
+class ToestemmingGewijzigd(Event):
+    """A member gave or withdrew consent for a purpose through meldingen (the unsubscribe link in
+    a mail, or the preferences page). registratie keeps the record of consent and writes it down
+    with when, how and the exact wording the member saw."""
+
+    event_type: ClassVar[str] = "be.dinet.toestemming.gewijzigd.v1"
+    subject_template: ClassVar[str] = "dinet.evt.meldingen.toestemming.gewijzigd.v1"
+    aggregate_field: ClassVar[str] = "lid_id"
+
+    lid_id: UUID
+    doel: Literal["nieuwsbrief", "netwerkmail"] = Field(description="registratie's purpose: network mail covers invitations.")
+    gegeven: bool
+    tekst: str = Field(min_length=1, max_length=1000, description="The exact sentence the member confirmed.")
+    hoe: Literal["afmeldlink", "voorkeurenpagina"]
+    wanneer: Tijdstip

@@ -9,6 +9,7 @@ from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 
 from .activiteiten import handle_partner_event
+from .leden.toestemming_meldingen import handle_toestemming
 from .referentiedata import laad_referentiedata
 from .toegang.nats_toegang import PartnerNatsToegang
 from .web import create_app
@@ -39,7 +40,7 @@ DEFINITION = ServiceDefinition(
     name="registratie",
     package_dir=Path(__file__).parent,
     create_app=create_app,
-    handlers={"registratie-partners": handle_partner_event},
+    handlers={"registratie-partners": handle_partner_event, "registratie-toestemmingen": handle_toestemming},
     on_start=starten,
     on_stop=stoppen,
 )
