@@ -112,8 +112,18 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
             for wat in ("gepland", "gewijzigd", "geannuleerd", "afgelopen")
             for versie in ("v1", "v2")
         )
-        + (_subject("be.dinet.inschrijving.gewijzigd.v1"), _subject("be.dinet.aanwezigheid.geregistreerd.v1")),
-        description="Mails bij inschrijvingen, wijzigingen en annulaties, herinneringen, feedback en uitnodigingen.",
+        + (
+            _subject("be.dinet.inschrijving.gewijzigd.v1"),
+            _subject("be.dinet.aanwezigheid.geregistreerd.v1"),
+            # Organisation facts, for the newsletter's segments (type, province, size class).
+            _subject("be.dinet.lid.geregistreerd.v1"),
+            _subject("be.dinet.lid.organisatie_gewijzigd.v1"),
+            _subject("be.dinet.organisatie.bijgewerkt.v1"),
+        ),
+        description=(
+            "Mails bij inschrijvingen, wijzigingen en annulaties, herinneringen, feedback en uitnodigingen;"
+            " organisaties voor de segmenten van de nieuwsbrief."
+        ),
     ),
     ConsumerDef(
         durable="registratie-toestemmingen",

@@ -43,7 +43,7 @@ async def test_regel_uitzetten_en_timing_wijzigen(dienst, http, h):
     assert (await client.get("/meldingen/beheer/regels")).status_code in (303, 401)
     als_medewerker(client, runtime)
     pagina = await client.get("/meldingen/beheer/regels")
-    assert pagina.status_code == 200 and pagina.text.count('action="/meldingen/beheer/regels/') == 12
+    assert pagina.status_code == 200 and pagina.text.count('action="/meldingen/beheer/regels/') == 13
     csrf = CSRF.search(pagina.text).group(1)
 
     # Waitlist mail off; reminder 72 hours before instead of 48.

@@ -37,6 +37,7 @@ SOORT_TITELS = {
     "feedback_vraag": "Vraag om feedback",
     "uitnodiging": "Uitnodiging",
     "weekoverzicht": "Wekelijks overzicht",
+    "nieuwsbrief": "Nieuwsbrief",
 }
 DOEL_TITELS = {"operationeel": "Dienstmail (altijd)", "uitnodigingen": "Uitnodigingen", "nieuwsbrief": "Nieuwsbrief"}
 # Only these rules have a timing to set: hours before the start, or after the end.

@@ -9,6 +9,7 @@ recognisable; that is the one duplicate SMTP itself cannot rule out.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
@@ -18,18 +19,20 @@ from dinet_chassis.logging import get_logger
 from dinet_chassis.tracing import tracer
 from dinet_contracts.events.meldingen import MeldingVerzonden
 
-from . import store
+from . import nieuwsbrief, store
 from .activiteiten import plan_weekoverzicht
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
 from .mails import bevestigingslink, bevestigingsmail, welkomstmail
 from .samenstellen import Later, Overslaan, stel_op
-from .smtp import SmtpConfig, SmtpFout, verstuur
+from .smtp import SmtpConfig, SmtpFout, SmtpVerbinding
 
 if TYPE_CHECKING:
     from dinet_chassis.runtime import Runtime
 
 log = get_logger(__name__)
 PLAN_INTERVAL = 300.0
+MAX_ONDERBROKEN = 2
+ONZEKER = "twee keer onderbroken tijdens SMTP: niet nog eens verstuurd"
 
 
 class Bezorger:
@@ -42,6 +45,9 @@ class Bezorger:
     ) -> None:
         self.runtime = runtime
         self.smtp = SmtpConfig.from_url(runtime.settings.smtp_url)
+        self.verbinding = SmtpVerbinding(self.smtp)
+        self._per_minuut: int | None = None
+        self._nieuwsbrief_tijden: deque[float] = deque()
         self.wachttijden = wachttijden
         self.poll_interval = poll_interval
         self._wakker = asyncio.Event()
@@ -78,43 +84,78 @@ class Bezorger:
             try:
                 await self._plan_periodiek()
                 await self.bezorg_wachtende()
+                await self._nieuwsbrieven_afronden()
                 async with self.runtime.db.engine.connect() as conn:
                     volgende = await store.seconden_tot_volgende(conn)
                 if volgende is not None:
                     wacht = min(wacht, volgende)
+                if self._nieuwsbrief_vrij_over() > 0:
+                    wacht = min(wacht, self._nieuwsbrief_vrij_over())
             except asyncio.CancelledError:
                 raise
             except Exception:
                 # The database may be briefly away; mail waits in its table, so just try again later.
                 log.exception("bezorging.ronde_mislukt")
+            await self.verbinding.sluit()  # no idle SMTP session between rounds
             try:
                 await asyncio.wait_for(self._wakker.wait(), timeout=max(wacht, 0.05))
             except TimeoutError:
                 pass
 
     async def _plan_periodiek(self) -> None:
-        """The weekly digest is planned by the clock, not by an event: look every few minutes."""
+        """Mail planned by the clock: the weekly digest (every few minutes), newsletter issues
+        whose moment has come (every round)."""
+        async with self.runtime.db.transaction() as conn:
+            if await nieuwsbrief.start_verzending(conn):
+                self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
         nu = asyncio.get_running_loop().time()
         if nu < self._volgende_planning:
             return
         async with self.runtime.db.transaction() as conn:
             await plan_weekoverzicht(conn)
+            self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
         self._volgende_planning = nu + PLAN_INTERVAL
+
+    async def _nieuwsbrieven_afronden(self) -> None:
+        async with self.runtime.db.transaction() as conn:
+            for nummer_id in await nieuwsbrief.rond_af(conn, self.runtime.source):
+                log.info("nieuwsbrief.verzonden", nieuwsbrief_id=str(nummer_id))
+
+    def _nieuwsbrief_vrij_over(self) -> float:
+        """Seconds until the per-minute limit lets the next newsletter mail go (0: now)."""
+        if not self._per_minuut:
+            return 0.0
+        nu = asyncio.get_running_loop().time()
+        while self._nieuwsbrief_tijden and self._nieuwsbrief_tijden[0] <= nu - 60:
+            self._nieuwsbrief_tijden.popleft()
+        if len(self._nieuwsbrief_tijden) < self._per_minuut:
+            return 0.0
+        return self._nieuwsbrief_tijden[0] + 60 - nu
 
     async def bezorg_wachtende(self) -> int:
         """Send every mail that is due now; returns how many were handled (sent or given up)."""
         behandeld = 0
-        while not self._stoppen.is_set() and await self._bezorg_een():
-            behandeld += 1
+        async with self.runtime.db.engine.connect() as apart:
+            # Autocommit: the mark that an SMTP transaction begins must be durable before it begins.
+            apart = await apart.execution_options(isolation_level="AUTOCOMMIT")
+            while not self._stoppen.is_set() and await self._bezorg_een(apart):
+                behandeld += 1
         return behandeld
 
-    async def _bezorg_een(self) -> bool:
+    async def _bezorg_een(self, apart: Any) -> bool:
         async with self.runtime.db.transaction() as conn:
-            melding = await store.neem_volgende(conn)
+            melding = await store.neem_volgende(conn, zonder_nieuwsbrief=self._nieuwsbrief_vrij_over() > 0)
             if melding is None:
                 return False
             with tracer().start_as_current_span(f"meldingen verzend {melding.soort.value}") as span:
                 span.set_attribute("dinet.melding_id", str(melding.id))
+                onderbroken = await store.onderbroken_pogingen(conn, melding.id)
+                if onderbroken >= MAX_ONDERBROKEN:
+                    # Twice the service died while handing this mail over: it has very likely
+                    # arrived. Sending it a third time would be worse than not.
+                    await store.markeer_verzonden(conn, melding.id, reden=ONZEKER)
+                    log.warning("bezorging.niet_opnieuw", melding_id=str(melding.id), onderbroken=onderbroken)
+                    return True
                 bericht = await self._stel_op(conn, melding)
                 if isinstance(bericht, str):
                     await store.markeer_mislukt(conn, melding.id, bericht)
@@ -127,21 +168,29 @@ class Bezorger:
                 if isinstance(bericht, Later):
                     await store.stel_uit(conn, melding.id, bericht.op)
                     return True
+                await store.begin_smtp(apart, melding.id)
                 try:
-                    await verstuur(self.smtp, bericht)
+                    await self.verbinding.verstuur(bericht)
                 except SmtpFout as fout:
                     span.set_attribute("dinet.smtp_fout", fout.reden)
+                    await store.smtp_beeindigd(conn, melding.id)
                     await self._na_fout(conn, melding, fout)
                     return True
                 verzonden_op = await store.markeer_verzonden(conn, melding.id)
-                await outbox.add(
-                    conn,
-                    MeldingVerzonden(
-                        melding_id=melding.id, lid_id=melding.lid_id, soort=melding.soort.value, verzonden_op=verzonden_op
-                    ),
-                    source=self.runtime.source,
-                )
-        log.info("bezorging.verzonden", melding_id=str(melding.id), lid_id=str(melding.lid_id), soort=melding.soort.value)
+                if melding.soort is Soort.NIEUWSBRIEF:
+                    # One event per issue (NieuwsbriefVerzonden), not one per recipient.
+                    self._nieuwsbrief_tijden.append(asyncio.get_running_loop().time())
+                else:
+                    await outbox.add(
+                        conn,
+                        MeldingVerzonden(
+                            melding_id=melding.id, lid_id=melding.lid_id, soort=melding.soort.value,
+                            verzonden_op=verzonden_op,
+                        ),
+                        source=self.runtime.source,
+                    )
+        if melding.soort is not Soort.NIEUWSBRIEF:
+            log.info("bezorging.verzonden", melding_id=str(melding.id), lid_id=str(melding.lid_id), soort=melding.soort.value)
         return True
 
     async def _na_fout(self, conn: Any, melding: store.TeVerzenden, fout: SmtpFout) -> None:

@@ -29,6 +29,7 @@ class Soort(StrEnum):
     FEEDBACK_VRAAG = "feedback_vraag"
     UITNODIGING = "uitnodiging"
     WEEKOVERZICHT = "weekoverzicht"
+    NIEUWSBRIEF = "nieuwsbrief"
 
 
 # Mails that carry the activity as an iCalendar attachment, and those that take it off the calendar.

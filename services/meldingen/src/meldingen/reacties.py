@@ -21,10 +21,17 @@ from dinet_contracts.events.activiteiten import (
     ActiviteitGewijzigdV2,
     InschrijvingGewijzigd,
 )
-from dinet_contracts.events.registratie import LidContactgegevens, LidGewist, LidUitgeschreven
+from dinet_contracts.events.registratie import (
+    LidContactgegevens,
+    LidGeregistreerd,
+    LidGewist,
+    LidOrganisatieGewijzigd,
+    LidUitgeschreven,
+    OrganisatieBijgewerkt,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import activiteiten, contactgegevens, wissen
+from . import activiteiten, contactgegevens, nieuwsbrief, wissen
 
 Reactie = Callable[[AsyncConnection, CloudEvent, Any], Awaitable[None]]
 
@@ -43,6 +50,9 @@ ACTIVITEITEN: dict[type[Event], Reactie] = {
     ActiviteitAfgelopenV2: activiteiten.op_activiteit_afgelopen,
     InschrijvingGewijzigd: activiteiten.op_inschrijving_gewijzigd,
     AanwezigheidGeregistreerd: activiteiten.op_aanwezigheid_geregistreerd,
+    LidGeregistreerd: nieuwsbrief.op_lid_geregistreerd,
+    LidOrganisatieGewijzigd: nieuwsbrief.op_lid_organisatie_gewijzigd,
+    OrganisatieBijgewerkt: nieuwsbrief.op_organisatie_bijgewerkt,
 }
 
 PER_CONSUMER: dict[str, dict[type[Event], Reactie]] = {

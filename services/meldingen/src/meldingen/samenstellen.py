@@ -24,7 +24,8 @@ from .activiteiten import PUBLIEKE_SOORTEN, als_dict, herinnering_op, lees_activ
 from .afmelden import afmeldlink, voorkeurenlink
 from .domain import MET_AGENDA, UIT_AGENDA, Soort
 from .mails import AFZENDER, message_id
-from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, render, wanneer
+from .nieuwsbrief import mail_html, mail_tekst, webversie_url
+from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, opmaak, render, wanneer
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,62 @@ async def _nieuwe_activiteiten(conn: AsyncConnection, van: str, tot: str, public
     return [activiteit_context(ActiviteitV2.model_validate(als_dict(r[0])), public_url) for r in rows]
 
 
+# An issue's content is frozen before its first mail: safe to keep per process while sending.
+_INHOUD: dict[str, tuple[str, str, str]] = {}
+
+
+async def _nieuwsbriefmail(
+    conn: AsyncConnection, melding: Any, regel: Regel, *, public_url: str, secret: str, nu: datetime
+) -> EmailMessage | Overslaan:
+    if not melding.nieuwsbrief_gewenst:
+        return Overslaan("het lid wil de nieuwsbrief niet meer")
+    nummer_id = als_dict(melding.gegevens)["nieuwsbrief_id"]
+    if nummer_id not in _INHOUD:
+        row = (
+            await conn.execute(
+                text("SELECT titel, inhoud_html, inhoud_tekst FROM nieuwsbrief WHERE id = :id AND inhoud_html IS NOT NULL"),
+                {"id": nummer_id},
+            )
+        ).first()
+        if row is None:
+            return Overslaan("nieuwsbrief onbekend")
+        if len(_INHOUD) > 50:
+            _INHOUD.clear()
+        _INHOUD[nummer_id] = (row[0], row[1], row[2])
+    titel, inhoud_html, inhoud_tekst = _INHOUD[nummer_id]
+    return nieuwsbriefbericht(
+        message_id_=message_id(melding.id), naam=melding.naam, email=melding.email, titel=titel,
+        inhoud_html=inhoud_html, inhoud_tekst=inhoud_tekst, public_url=public_url, nummer_id=nummer_id,
+        afmelden=afmeldlink(public_url, secret, melding.lid_id, "nieuwsbrief"),
+        voorkeuren=voorkeurenlink(public_url, secret, melding.lid_id), nu=nu,
+    )
+
+
+def nieuwsbriefbericht(
+    *, message_id_: str, naam: str | None, email: str, titel: str, inhoud_html: str, inhoud_tekst: str,
+    public_url: str, nummer_id: Any, afmelden: str | None, voorkeuren: str | None, nu: datetime, onderwerp: str | None = None,
+) -> EmailMessage:
+    webversie = webversie_url(public_url, nummer_id)
+    msg = EmailMessage()
+    msg["From"] = AFZENDER
+    msg["To"] = formataddr((naam, email)) if naam else email
+    msg["Subject"] = onderwerp or titel
+    msg["Date"] = format_datetime(nu)
+    msg["Message-ID"] = message_id_
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Precedence"] = "bulk"
+    if afmelden:
+        msg["List-Unsubscribe"] = f"<{afmelden}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(mail_tekst(titel, naam, inhoud_tekst, webversie=webversie, afmelden=afmelden))
+    msg.add_alternative(
+        opmaak(titel, mail_html(titel, naam, inhoud_html, webversie=webversie, afmelden=afmelden, voorkeuren=voorkeuren)),
+        subtype="html",
+    )
+    msg["Content-Language"] = "nl"
+    return msg
+
+
 async def stel_op(
     conn: AsyncConnection, melding: Any, *, public_url: str, secret: str, nu: datetime | None = None
 ) -> EmailMessage | Overslaan | Later:
@@ -111,11 +168,15 @@ async def stel_op(
     if melding.naam is None or melding.email is None:
         return Overslaan("geen contactgegevens meer voor dit lid")
     regel = await lees_regel(conn, melding.soort.value)
-    if regel is None or regel.sjabloon is None:
+    if regel is None:
         return Overslaan("geen regel voor deze soort mail")
     if not regel.actief:
         return Overslaan("regel staat uit")
     soort = melding.soort
+    if soort is Soort.NIEUWSBRIEF:  # composed by staff per issue, not from a template
+        return await _nieuwsbriefmail(conn, melding, regel, public_url=public_url, secret=secret, nu=nu)
+    if regel.sjabloon is None:
+        return Overslaan("geen sjabloon voor deze soort mail")
     context: dict[str, Any] = {"naam": melding.naam, "voorkeuren_url": voorkeurenlink(public_url, secret, melding.lid_id)}
     a: ActiviteitV2 | None = None
     if melding.activiteit_id is not None:

@@ -88,8 +88,9 @@ class TeVerzenden:
     gegevens: object = None
 
 
-async def neem_volgende(conn: AsyncConnection) -> TeVerzenden | None:
-    """Lock the next due mail; other instances skip it while this transaction holds it."""
+async def neem_volgende(conn: AsyncConnection, *, zonder_nieuwsbrief: bool = False) -> TeVerzenden | None:
+    """Lock the next due mail; other instances skip it while this transaction holds it.
+    `zonder_nieuwsbrief`: the newsletter's per-minute limit is reached, other mail goes first."""
     row = (
         await conn.execute(
             text(
@@ -97,7 +98,8 @@ async def neem_volgende(conn: AsyncConnection) -> TeVerzenden | None:
                 " m.activiteit_id, m.gegevens"
                 " FROM melding m LEFT JOIN contact c ON c.lid_id = m.lid_id"
                 " WHERE m.status = 'wachtend' AND m.volgende_poging_op <= now()"
-                " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT 1"
+                + (" AND m.soort <> 'nieuwsbrief'" if zonder_nieuwsbrief else "")
+                + " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT 1"
                 " FOR UPDATE OF m SKIP LOCKED"
             )
         )
@@ -107,17 +109,35 @@ async def neem_volgende(conn: AsyncConnection) -> TeVerzenden | None:
     return TeVerzenden(**{**row, "soort": Soort(row["soort"])})
 
 
-async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID) -> datetime:
+async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID, reden: str | None = None) -> datetime:
     row = (
         await conn.execute(
             text(
-                "UPDATE melding SET status = 'verzonden', verzonden_op = now(), pogingen = pogingen + 1,"
-                " reden = NULL, token = NULL WHERE id = :id RETURNING verzonden_op"
+                "WITH weg AS (DELETE FROM smtp_poging WHERE melding_id = :id)"
+                " UPDATE melding SET status = 'verzonden', verzonden_op = now(), pogingen = pogingen + 1,"
+                " reden = :reden, token = NULL WHERE id = :id RETURNING verzonden_op"
             ),
-            {"id": melding_id},
+            {"id": melding_id, "reden": reden},
         )
     ).one()
     return row[0]
+
+
+async def onderbroken_pogingen(conn: AsyncConnection, melding_id: UUID) -> int:
+    return int(
+        (await conn.execute(text("SELECT count(*) FROM smtp_poging WHERE melding_id = :id"), {"id": melding_id})).scalar()
+        or 0
+    )
+
+
+async def begin_smtp(conn: AsyncConnection, melding_id: UUID) -> None:
+    """On its own connection, committed at once: survives a kill during the SMTP transaction."""
+    await conn.execute(text("INSERT INTO smtp_poging (melding_id) VALUES (:id)"), {"id": melding_id})
+
+
+async def smtp_beeindigd(conn: AsyncConnection, melding_id: UUID) -> None:
+    """The server answered (a refusal counts): that SMTP transaction is no longer under way."""
+    await conn.execute(text("DELETE FROM smtp_poging WHERE melding_id = :id"), {"id": melding_id})
 
 
 async def markeer_overgeslagen(conn: AsyncConnection, melding_id: UUID, reden: str) -> None:
