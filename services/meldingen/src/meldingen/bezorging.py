@@ -2,8 +2,10 @@
 
 A mail's row stays locked while it is handed to the SMTP server, then is marked sent together
 with its `MeldingVerzonden` event in the outbox. A crash after the server accepted the mail but
-before that commit sends it again on restart, with the same Message-ID, so the repeat is
-recognisable; that is the one duplicate SMTP itself cannot rule out.
+before that commit sends it again on restart, with the same Message-ID, so mail programs fold
+the repeat; that is the one duplicate SMTP itself cannot rule out. It is bounded: just before
+each SMTP transaction a mark is committed (`smtp_poging`), removed with the 'sent' commit; a
+mail that already has two marks left behind is not sent a third time.
 """
 
 from __future__ import annotations
