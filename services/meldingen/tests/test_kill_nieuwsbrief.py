@@ -1,6 +1,7 @@
 """A 1 000-recipient issue, the service killed with SIGKILL in the middle of an SMTP transaction,
-twice for the same mail, then left to finish: no recipient is missed, and the one mail that was
-under way at the kills arrives at most twice, both times with the same Message-ID.
+twice for the same mail, then left to finish: no recipient is missed, and only mails that were
+under way at a kill (one per parallel sender) arrive twice, never three times, with the same
+Message-ID.
 
 The kill is timed by the sink itself: it stores the message, then kills the service before it
 answers 250, the worst moment (the mail has arrived, the service cannot know).
@@ -22,6 +23,7 @@ from dinet_chassis.bus import connect, ensure_streams
 from dinet_chassis.db import Database
 from dinet_chassis.embedded import MailSink, free_port, wait_for_port
 from dinet_chassis.testing import wait_until
+from meldingen.bezorging import ZENDERS
 from sqlalchemy import text
 
 ONTVANGERS = 1000
@@ -114,7 +116,10 @@ async def test_duizend_ontvangers_en_twee_keer_sigkill_midden_in_smtp(nats_serve
         print(f"\n{ONTVANGERS} ontvangers, 2 keer SIGKILL midden in SMTP: ontvangen {ontvangen}, ontbrekend "
               f"{len(ontbrekend)}, herhaald {len(herhaald)} (max {max(sink.ontvangen.values())} keer), {duur:.1f} s")
         assert len(ids) == ONTVANGERS and not ontbrekend and ontvangen == ONTVANGERS
-        assert herhaald == {eerste: 2}, "alleen de mail die onderweg was bij de kills, en hoogstens twee keer"
+        # Repeated: only mails whose SMTP transaction was under way at a kill (one per sender, two
+        # kills), each at most twice; the one killed twice is not sent a third time.
+        assert herhaald[eerste] == 2 and max(sink.ontvangen.values()) == 2
+        assert len(herhaald) <= 2 * ZENDERS
     finally:
         for p in processen:
             if p.poll() is None:

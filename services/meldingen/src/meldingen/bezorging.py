@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 PLAN_INTERVAL = 300.0
 MAX_ONDERBROKEN = 2
+ZENDERS = 4
+REEKS = 25  # mails per batch: one commit marks them all sent
 ONZEKER = "twee keer onderbroken tijdens SMTP: niet nog eens verstuurd"
 
 
@@ -44,12 +46,15 @@ class Bezorger:
         *,
         wachttijden: tuple[float, ...] = STANDAARD_WACHTTIJDEN,
         poll_interval: float = 3.0,
+        zenders: int = ZENDERS,
     ) -> None:
         self.runtime = runtime
         self.smtp = SmtpConfig.from_url(runtime.settings.smtp_url)
-        self.verbinding = SmtpVerbinding(self.smtp)
+        self.verbindingen = [SmtpVerbinding(self.smtp) for _ in range(max(1, zenders))]
         self._per_minuut: int | None = None
         self._nieuwsbrief_tijden: deque[float] = deque()
+        self._claim_lock = asyncio.Lock()
+        self._herhaal_lock = asyncio.Lock()
         self.wachttijden = wachttijden
         self.poll_interval = poll_interval
         self._wakker = asyncio.Event()
@@ -98,7 +103,8 @@ class Bezorger:
             except Exception:
                 # The database may be briefly away; mail waits in its table, so just try again later.
                 log.exception("bezorging.ronde_mislukt")
-            await self.verbinding.sluit()  # no idle SMTP session between rounds
+            for verbinding in self.verbindingen:
+                await verbinding.sluit()  # no idle SMTP session between rounds
             try:
                 await asyncio.wait_for(self._wakker.wait(), timeout=max(wacht, 0.05))
             except TimeoutError:
@@ -135,54 +141,103 @@ class Bezorger:
         return self._nieuwsbrief_tijden[0] + 60 - nu
 
     async def bezorg_wachtende(self) -> int:
-        """Send every mail that is due now; returns how many were handled (sent or given up)."""
+        """Send every mail that is due now; returns how many were handled (sent or given up).
+
+        A few senders work side by side, each with its own SMTP session and database
+        connections (SKIP LOCKED keeps them apart): a mail costs two durable commits, and
+        concurrent commits share the disk's flushes. At a kill, each sender has at most one
+        SMTP transaction under way."""
+        aantallen = await asyncio.gather(*(self._zender(v) for v in self.verbindingen))
+        return sum(aantallen)
+
+    async def _zender(self, verbinding: SmtpVerbinding) -> int:
         behandeld = 0
         async with self.runtime.db.engine.connect() as apart:
             # Autocommit: the mark that an SMTP transaction begins must be durable before it begins.
             apart = await apart.execution_options(isolation_level="AUTOCOMMIT")
-            while not self._stoppen.is_set() and await self._bezorg_een(apart):
-                behandeld += 1
+            while not self._stoppen.is_set():
+                aantal = await self._bezorg_reeks(apart, verbinding)
+                if not aantal:
+                    break
+                behandeld += aantal
         return behandeld
 
-    async def _bezorg_een(self, apart: Any) -> bool:
+    async def _bezorg_reeks(self, apart: Any, verbinding: SmtpVerbinding) -> int:
+        """Lock up to `REEKS` due mails, send them one by one, mark them sent in one commit.
+
+        What makes each mail "once" is the `smtp_poging` journal, written on its own connection:
+        one durable statement per mail closes the previous mail's entry (the server said 250)
+        and opens this one's, just before its SMTP transaction. After a crash the journal says,
+        per mail, "arrived" (closed entry: mark sent, do not send) or "under way" (open entry:
+        send once more). One durable write per mail, plus one per batch."""
         async with self.runtime.db.transaction() as conn:
-            melding = await store.neem_volgende(conn, zonder_nieuwsbrief=self._nieuwsbrief_vrij_over() > 0)
-            if melding is None:
-                return False
-            with tracer().start_as_current_span(f"meldingen verzend {melding.soort.value}") as span:
-                span.set_attribute("dinet.melding_id", str(melding.id))
-                onderbroken = await store.onderbroken_pogingen(conn, melding.id)
+            # The limit is shared by the senders: count and claim under one lock, and book the
+            # claimed newsletter mails against the limit at once.
+            async with self._claim_lock:
+                vrij = self._nieuwsbrief_ruimte()
+                meldingen = await store.neem_reeks(
+                    conn, min(REEKS, vrij) if vrij else REEKS, zonder_nieuwsbrief=vrij == 0
+                )
+                nu = asyncio.get_running_loop().time()
+                self._nieuwsbrief_tijden.extend(nu for m in meldingen if m.soort is Soort.NIEUWSBRIEF)
+            if not meldingen:
+                return 0
+            journaal = await store.smtp_journaal(conn, [m.id for m in meldingen])
+            te_sturen: list[tuple[store.TeVerzenden, EmailMessage]] = []
+            regels: dict[str, Any] = {}
+            verzonden: list[tuple[store.TeVerzenden, str | None]] = []
+            for melding in meldingen:
+                aangekomen, onderbroken = journaal.get(melding.id, (False, 0))
+                if aangekomen:
+                    verzonden.append((melding, None))  # the server took it before the crash
+                    continue
                 if onderbroken >= MAX_ONDERBROKEN:
                     # Twice the service died while handing this mail over: it has very likely
                     # arrived. Sending it a third time would be worse than not.
-                    await store.markeer_verzonden(conn, melding.id, reden=ONZEKER)
                     log.warning("bezorging.niet_opnieuw", melding_id=str(melding.id), onderbroken=onderbroken)
-                    return True
-                bericht = await self._stel_op(conn, melding)
+                    verzonden.append((melding, ONZEKER))
+                    continue
+                bericht = await self._stel_op(conn, melding, regels)
                 if isinstance(bericht, str):
                     await store.markeer_mislukt(conn, melding.id, bericht)
                     log.warning("bezorging.niet_verzonden", melding_id=str(melding.id), reden=bericht)
-                    return True
-                if isinstance(bericht, Overslaan):
+                elif isinstance(bericht, Overslaan):
                     await store.markeer_overgeslagen(conn, melding.id, bericht.reden)
                     log.info("bezorging.overgeslagen", melding_id=str(melding.id), reden=bericht.reden)
-                    return True
-                if isinstance(bericht, Later):
+                elif isinstance(bericht, Later):
                     await store.stel_uit(conn, melding.id, bericht.op)
-                    return True
-                await store.begin_smtp(apart, melding.id)
-                try:
-                    await self.verbinding.verstuur(bericht)
-                except SmtpFout as fout:
-                    span.set_attribute("dinet.smtp_fout", fout.reden)
-                    await store.smtp_beeindigd(conn, melding.id)
-                    await self._na_fout(conn, melding, fout)
-                    return True
-                verzonden_op = await store.markeer_verzonden(conn, melding.id)
-                if melding.soort is Soort.NIEUWSBRIEF:
-                    # One event per issue (NieuwsbriefVerzonden), not one per recipient.
-                    self._nieuwsbrief_tijden.append(asyncio.get_running_loop().time())
                 else:
+                    te_sturen.append((melding, bericht))
+
+            open_id: int | None = None
+            for melding, bericht in te_sturen:
+                if self._stoppen.is_set():
+                    break  # what was sent is marked below; the rest waits in its table
+                with tracer().start_as_current_span(f"meldingen verzend {melding.soort.value}") as span:
+                    span.set_attribute("dinet.melding_id", str(melding.id))
+                    try:
+                        if journaal.get(melding.id, (False, 0))[1]:
+                            # A mail that may already have arrived goes out alone: if the service
+                            # dies again now, no other possible repeat is cut off a second time.
+                            async with self._herhaal_lock:
+                                open_id = await store.volgende_in_journaal(apart, vorige=open_id, melding_id=melding.id)
+                                await verbinding.verstuur(bericht)
+                        else:
+                            open_id = await store.volgende_in_journaal(apart, vorige=open_id, melding_id=melding.id)
+                            await verbinding.verstuur(bericht)
+                    except SmtpFout as fout:
+                        span.set_attribute("dinet.smtp_fout", fout.reden)
+                        await store.sluit_journaal(apart, open_id, aangekomen=False)
+                        open_id = None
+                        await self._na_fout(conn, melding, fout)
+                        continue
+                verzonden.append((melding, None))
+
+            tijden = await store.markeer_reeks_verzonden(conn, [(m.id, reden) for m, reden in verzonden])
+            for melding, _ in verzonden:
+                verzonden_op = tijden[melding.id]
+                # A newsletter has one event per issue (NieuwsbriefVerzonden), not one per recipient.
+                if melding.soort is not Soort.NIEUWSBRIEF:
                     await outbox.add(
                         conn,
                         MeldingVerzonden(
@@ -191,9 +246,19 @@ class Bezorger:
                         ),
                         source=self.runtime.source,
                     )
-        if melding.soort is not Soort.NIEUWSBRIEF:
-            log.info("bezorging.verzonden", melding_id=str(melding.id), lid_id=str(melding.lid_id), soort=melding.soort.value)
-        return True
+        for melding, _ in verzonden:
+            if melding.soort is not Soort.NIEUWSBRIEF:
+                log.info("bezorging.verzonden", melding_id=str(melding.id), lid_id=str(melding.lid_id),
+                         soort=melding.soort.value)
+        return len(meldingen)
+
+    def _nieuwsbrief_ruimte(self) -> int | None:
+        """How many newsletter mails the per-minute limit allows now (None: no limit)."""
+        if not self._per_minuut:
+            return None
+        if self._nieuwsbrief_vrij_over() > 0:
+            return 0
+        return self._per_minuut - len(self._nieuwsbrief_tijden)
 
     async def _na_fout(self, conn: Any, melding: store.TeVerzenden, fout: SmtpFout) -> None:
         pogingen = melding.pogingen + 1
@@ -213,11 +278,13 @@ class Bezorger:
                 reden=fout.reden,
             )
 
-    async def _stel_op(self, conn: Any, melding: store.TeVerzenden) -> EmailMessage | str | Overslaan | Later:
+    async def _stel_op(
+        self, conn: Any, melding: store.TeVerzenden, regels: dict[str, Any] | None = None
+    ) -> EmailMessage | str | Overslaan | Later:
         """The mail to send, or the reason why there is none to send any more."""
         if melding.soort not in (Soort.WELKOM, Soort.NIEUWSBRIEF_BEVESTIGING):
             settings = self.runtime.settings
-            return await stel_op(conn, melding, public_url=settings.public_url, secret=settings.secret_key)
+            return await stel_op(conn, melding, public_url=settings.public_url, secret=settings.secret_key, regels=regels)
         if melding.naam is None or melding.email is None:
             return "geen contactgegevens meer voor dit lid"
         nu = datetime.now(UTC)

@@ -19,6 +19,15 @@ class SmtpFout(Exception):
 
 
 @dataclass(frozen=True)
+class RuweMail:
+    """A mail written out as bytes (see samenstellen.ruw_nieuwsbriefbericht), with its envelope."""
+
+    afzender: str
+    ontvangers: tuple[str, ...]
+    data: bytes
+
+
+@dataclass(frozen=True)
 class SmtpConfig:
     host: str
     port: int
@@ -98,10 +107,13 @@ class SmtpVerbinding:
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
 
-    async def verstuur(self, bericht: EmailMessage) -> None:
+    async def verstuur(self, bericht: EmailMessage | RuweMail) -> None:
         try:
             client = await self._open()
-            errors, _ = await client.send_message(bericht)
+            if isinstance(bericht, RuweMail):
+                await client.sendmail(bericht.afzender, list(bericht.ontvangers), bericht.data)
+            else:
+                await client.send_message(bericht)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             await self._reset()
             codes = [r.code for r in exc.recipients]

@@ -88,10 +88,10 @@ class TeVerzenden:
     gegevens: object = None
 
 
-async def neem_volgende(conn: AsyncConnection, *, zonder_nieuwsbrief: bool = False) -> TeVerzenden | None:
+async def neem_reeks(conn: AsyncConnection, aantal: int, *, zonder_nieuwsbrief: bool = False) -> list[TeVerzenden]:
     """Lock the next due mail; other instances skip it while this transaction holds it.
     `zonder_nieuwsbrief`: the newsletter's per-minute limit is reached, other mail goes first."""
-    row = (
+    rows = (
         await conn.execute(
             text(
                 "SELECT m.id, m.lid_id, m.soort, m.pogingen, m.token, c.naam, c.email, c.nieuwsbrief_gewenst,"
@@ -99,14 +99,31 @@ async def neem_volgende(conn: AsyncConnection, *, zonder_nieuwsbrief: bool = Fal
                 " FROM melding m LEFT JOIN contact c ON c.lid_id = m.lid_id"
                 " WHERE m.status = 'wachtend' AND m.volgende_poging_op <= now()"
                 + (" AND m.soort <> 'nieuwsbrief'" if zonder_nieuwsbrief else "")
-                + " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT 1"
+                + " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT :aantal"
                 " FOR UPDATE OF m SKIP LOCKED"
-            )
+            ),
+            {"aantal": aantal},
         )
-    ).mappings().first()
-    if row is None:
-        return None
-    return TeVerzenden(**{**row, "soort": Soort(row["soort"])})
+    ).mappings().all()
+    return [TeVerzenden(**{**row, "soort": Soort(row["soort"])}) for row in rows]
+
+
+async def markeer_reeks_verzonden(conn: AsyncConnection, meldingen: list[tuple[UUID, str | None]]) -> dict[UUID, datetime]:
+    """Mark a batch sent in one statement, and close their journal entries."""
+    if not meldingen:
+        return {}
+    rows = (
+        await conn.execute(
+            text(
+                "WITH weg AS (DELETE FROM smtp_poging WHERE melding_id = ANY(:ids)),"
+                " r AS (SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:redenen AS text[])) AS r(id, reden))"
+                " UPDATE melding m SET status = 'verzonden', verzonden_op = now(), pogingen = m.pogingen + 1,"
+                " reden = r.reden, token = NULL FROM r WHERE m.id = r.id RETURNING m.id, m.verzonden_op"
+            ),
+            {"ids": [i for i, _ in meldingen], "redenen": [r for _, r in meldingen]},
+        )
+    ).all()
+    return {r[0]: r[1] for r in rows}
 
 
 async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID, reden: str | None = None) -> datetime:
@@ -123,21 +140,38 @@ async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID, reden: str 
     return row[0]
 
 
-async def onderbroken_pogingen(conn: AsyncConnection, melding_id: UUID) -> int:
-    return int(
-        (await conn.execute(text("SELECT count(*) FROM smtp_poging WHERE melding_id = :id"), {"id": melding_id})).scalar()
-        or 0
-    )
+async def smtp_journaal(conn: AsyncConnection, ids: list[UUID]) -> dict[UUID, tuple[bool, int]]:
+    """Per mail, what the journal says of earlier attempts: (arrived, times interrupted)."""
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT melding_id, bool_or(aangekomen), count(*) FILTER (WHERE NOT aangekomen)"
+                " FROM smtp_poging WHERE melding_id = ANY(:ids) GROUP BY melding_id"
+            ),
+            {"ids": ids},
+        )
+    ).all()
+    return {r[0]: (bool(r[1]), int(r[2])) for r in rows}
 
 
-async def begin_smtp(conn: AsyncConnection, melding_id: UUID) -> None:
-    """On its own connection, committed at once: survives a kill during the SMTP transaction."""
-    await conn.execute(text("INSERT INTO smtp_poging (melding_id) VALUES (:id)"), {"id": melding_id})
+async def volgende_in_journaal(apart: AsyncConnection, *, vorige: int | None, melding_id: UUID) -> int:
+    """One durable statement: the previous mail arrived, this one's SMTP transaction begins."""
+    return (
+        await apart.execute(
+            text(
+                "WITH klaar AS (UPDATE smtp_poging SET aangekomen = true WHERE id = :vorige)"
+                " INSERT INTO smtp_poging (melding_id) VALUES (:id) RETURNING id"
+            ),
+            {"vorige": vorige, "id": melding_id},
+        )
+    ).scalar_one()
 
 
-async def smtp_beeindigd(conn: AsyncConnection, melding_id: UUID) -> None:
-    """The server answered (a refusal counts): that SMTP transaction is no longer under way."""
-    await conn.execute(text("DELETE FROM smtp_poging WHERE melding_id = :id"), {"id": melding_id})
+async def sluit_journaal(apart: AsyncConnection, poging_id: int, *, aangekomen: bool) -> None:
+    if aangekomen:
+        await apart.execute(text("UPDATE smtp_poging SET aangekomen = true WHERE id = :id"), {"id": poging_id})
+    else:  # the server refused it: nothing under way any more
+        await apart.execute(text("DELETE FROM smtp_poging WHERE id = :id"), {"id": poging_id})
 
 
 async def markeer_overgeslagen(conn: AsyncConnection, melding_id: UUID, reden: str) -> None:

@@ -39,13 +39,16 @@ INSERT INTO regel (soort, gebeurtenis, ontvangers, doel, uren) VALUES
 
 CREATE INDEX melding_nieuwsbrief ON melding ((gegevens ->> 'nieuwsbrief_id')) WHERE soort = 'nieuwsbrief';
 
--- An SMTP transaction under way: written (and committed) just before a mail is handed to the
--- server, removed in the transaction that marks it sent. A row left behind means the service
--- died mid-SMTP: the mail may have arrived. It is sent once more (same Message-ID), never a
--- third time. No foreign key: its key-share lock would wait on the mail row being sent.
+-- The journal of SMTP transactions: an entry is written (and committed) just before a mail is
+-- handed to the server and closed (`aangekomen`) once the server took it, both on a connection
+-- of its own; entries go in the transaction that marks the mails sent. An entry left behind
+-- after a crash says either "arrived" (mark it sent, do not send) or "under way" (it may have
+-- arrived: send once more, same Message-ID; never a third time). No foreign key: its key-share
+-- lock would wait on the mail row being sent.
 CREATE TABLE smtp_poging (
     id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     melding_id  uuid        NOT NULL,
+    aangekomen  boolean     NOT NULL DEFAULT false,
     begonnen_op timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX smtp_poging_melding ON smtp_poging (melding_id);
