@@ -375,10 +375,13 @@ def mail_html(titel: str, naam: str | None, inhoud_html: str, *, webversie: str,
     return f"<h1>{escape(titel)}</h1>\n{groet}{inhoud_html}\n<hr>\n" + "\n".join(voet)
 
 
-def mail_tekst(titel: str, naam: str | None, inhoud_tekst: str, *, webversie: str, afmelden: str | None) -> str:
+def mail_tekst(titel: str, naam: str | None, inhoud_tekst: str, *, webversie: str, afmelden: str | None,
+               voorkeuren: str | None = None) -> str:
     delen = [titel.upper(), f"Beste {naam}," if naam else "", inhoud_tekst, "---", f"Lees deze nieuwsbrief in je browser: {webversie}"]
     if afmelden:
         delen.append(f"Afmelden voor de nieuwsbrief: {afmelden}")
+    if voorkeuren:
+        delen.append(f"Kies welke mails je krijgt: {voorkeuren}")
     delen.append("Vragen? Bel VVSG op 02 211 55 00.")
     return "\n\n".join(d for d in delen if d) + "\n"
 

@@ -156,7 +156,7 @@ def ruw_nieuwsbriefbericht(
     Here the parts are quoted-printable encoded by `binascii` and the headers are built once
     per mail; the tests read every such mail back with the stdlib parser in strict mode."""
     webversie = webversie_url(public_url, nummer_id)
-    tekst = mail_tekst(titel, naam, inhoud_tekst, webversie=webversie, afmelden=afmelden)
+    tekst = mail_tekst(titel, naam, inhoud_tekst, webversie=webversie, afmelden=afmelden, voorkeuren=voorkeuren)
     html = opmaak(titel, mail_html(titel, naam, inhoud_html, webversie=webversie, afmelden=afmelden, voorkeuren=voorkeuren))
     grens = f"=_dinet_{uuid.uuid4().hex}"
     koppen = [
