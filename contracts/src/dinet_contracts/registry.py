@@ -25,6 +25,7 @@ from .events.activiteiten import (
 from .events.beleidsplan import BeleidsplanAangemaakt, BeleidsplanGepubliceerd
 from .events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend
 from .events.meldingen import (
+    MeldingGebounced,
     MeldingVerzonden,
     NieuwsbriefInschrijvingBevestigd,
     NieuwsbriefVerzonden,
@@ -63,7 +64,13 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         FeedbackOntvangen,
     ),
     "beleidsplan": (BeleidsplanAangemaakt, BeleidsplanGepubliceerd),
-    "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden, NieuwsbriefVerzonden, ToestemmingGewijzigd),
+    "meldingen": (
+        NieuwsbriefInschrijvingBevestigd,
+        MeldingVerzonden,
+        NieuwsbriefVerzonden,
+        ToestemmingGewijzigd,
+        MeldingGebounced,
+    ),
     "kpi": (KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend),
 }
 

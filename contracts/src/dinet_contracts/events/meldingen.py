@@ -61,3 +61,18 @@ class ToestemmingGewijzigd(Event):
     tekst: str = Field(min_length=1, max_length=1000, description="The exact sentence the member confirmed.")
     hoe: Literal["afmeldlink", "voorkeurenpagina"]
     wanneer: Tijdstip
+
+
+class MeldingGebounced(Event):
+    """A mail bounced (a delivery status notification, RFC 3464, came back). No address, no content."""
+
+    event_type: ClassVar[str] = "be.dinet.melding.gebounced.v1"
+    subject_template: ClassVar[str] = "dinet.evt.meldingen.melding.gebounced.v1"
+    aggregate_field: ClassVar[str] = "melding_id"
+
+    melding_id: UUID
+    lid_id: UUID
+    soort: Literal["hard", "zacht"] = Field(description="hard: the address does not work (5.x.x); zacht: for now (4.x.x).")
+    status: str = Field(pattern=r"^[245]\.\d{1,3}\.\d{1,3}$", description="The enhanced status code (RFC 3463).")
+    adres_geblokkeerd: bool = Field(description="Optional mail to this member stops until staff release the address.")
+    ontvangen_op: Tijdstip

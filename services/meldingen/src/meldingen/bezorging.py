@@ -21,7 +21,7 @@ from dinet_chassis.logging import get_logger
 from dinet_chassis.tracing import tracer
 from dinet_contracts.events.meldingen import MeldingVerzonden
 
-from . import nieuwsbrief, store
+from . import bouncen, nieuwsbrief, store
 from .activiteiten import plan_weekoverzicht
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
 from .mails import bevestigingslink, bevestigingsmail, welkomstmail
@@ -92,6 +92,7 @@ class Bezorger:
                 await self._plan_periodiek()
                 await self.bezorg_wachtende()
                 await self._nieuwsbrieven_afronden()
+                await self._bounces_lezen()
                 async with self.runtime.db.engine.connect() as conn:
                     volgende = await store.seconden_tot_volgende(conn)
                 if volgende is not None:
@@ -123,6 +124,11 @@ class Bezorger:
             await plan_weekoverzicht(conn)
             self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
         self._volgende_planning = nu + PLAN_INTERVAL
+
+    async def _bounces_lezen(self) -> None:
+        nieuw = await bouncen.lees_map(self.runtime.db, bouncen.bounce_map(self.runtime.settings), self.runtime.source)
+        if nieuw:
+            log.info("bounces.gelezen", aantal=nieuw)
 
     async def _nieuwsbrieven_afronden(self) -> None:
         async with self.runtime.db.transaction() as conn:

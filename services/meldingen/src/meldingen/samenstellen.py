@@ -16,6 +16,7 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
+from uuid import UUID
 
 from dinet_contracts.events.activiteiten import ActiviteitV2
 from dinet_contracts.types import ActiviteitStatus, Vorm
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import ical
+from .bouncen import bounce_adres
 from .smtp import RuweMail
 from .activiteiten import PUBLIEKE_SOORTEN, als_dict, herinnering_op, lees_activiteit
 from .afmelden import afmeldlink, voorkeurenlink
@@ -179,7 +181,8 @@ def ruw_nieuwsbriefbericht(
             f"Content-Transfer-Encoding: quoted-printable\n\n{gecodeerd}\n"
         )
     data = ("\n".join(koppen) + "\n\n" + "".join(delen) + f"--{grens}--\n").encode("ascii")
-    return RuweMail(afzender=AFZENDER_ADRES, ontvangers=(email,), data=data)
+    return RuweMail(afzender=bounce_adres(UUID(message_id_.split(".", 1)[1].split("@")[0]))
+                    if message_id_.startswith("<melding.") else AFZENDER_ADRES, ontvangers=(email,), data=data)
 
 
 def nieuwsbriefbericht(
@@ -220,6 +223,8 @@ async def stel_op(
     if not regel.actief:
         return Overslaan("regel staat uit")
     soort = melding.soort
+    if regel.doel != "operationeel" and getattr(melding, "geblokkeerd_op", None) is not None:
+        return Overslaan("adres geblokkeerd na bounces")
     if soort is Soort.NIEUWSBRIEF:  # composed by staff per issue, not from a template
         return await _nieuwsbriefmail(conn, melding, regel, public_url=public_url, secret=secret, nu=nu)
     if regel.sjabloon is None:

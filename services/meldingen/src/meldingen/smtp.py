@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
 
 import aiosmtplib
 
@@ -79,6 +80,15 @@ async def verstuur(config: SmtpConfig, bericht: EmailMessage) -> None:
         raise SmtpFout(f"mailserver niet bereikbaar: {exc}", blijvend=False) from exc
 
 
+def _envelop_afzender(bericht: EmailMessage) -> str | None:
+    from .bouncen import bounce_adres
+
+    mid = str(bericht.get("Message-ID", ""))
+    if mid.startswith("<melding.") and mid.endswith("@meldingen.dinet>"):
+        return bounce_adres(UUID(mid[len("<melding."):-len("@meldingen.dinet>")]))
+    return None
+
+
 class SmtpVerbinding:
     """One SMTP session kept open across mails (connect, EHLO, STARTTLS and login once), as a
     mailing tool does: a newsletter's thousands of mails do not each pay for a new session.
@@ -113,7 +123,8 @@ class SmtpVerbinding:
             if isinstance(bericht, RuweMail):
                 await client.sendmail(bericht.afzender, list(bericht.ontvangers), bericht.data)
             else:
-                await client.send_message(bericht)
+                # VERP: the envelope sender names the mail, so a bounce says which one it was.
+                await client.send_message(bericht, sender=_envelop_afzender(bericht))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             await self._reset()
             codes = [r.code for r in exc.recipients]

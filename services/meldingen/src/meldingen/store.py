@@ -86,6 +86,7 @@ class TeVerzenden:
     nieuwsbrief_gewenst: bool | None
     activiteit_id: UUID | None = None
     gegevens: object = None
+    geblokkeerd_op: datetime | None = None
 
 
 async def neem_reeks(conn: AsyncConnection, aantal: int, *, zonder_nieuwsbrief: bool = False) -> list[TeVerzenden]:
@@ -95,7 +96,7 @@ async def neem_reeks(conn: AsyncConnection, aantal: int, *, zonder_nieuwsbrief: 
         await conn.execute(
             text(
                 "SELECT m.id, m.lid_id, m.soort, m.pogingen, m.token, c.naam, c.email, c.nieuwsbrief_gewenst,"
-                " m.activiteit_id, m.gegevens"
+                " m.activiteit_id, m.gegevens, c.geblokkeerd_op"
                 " FROM melding m LEFT JOIN contact c ON c.lid_id = m.lid_id"
                 " WHERE m.status = 'wachtend' AND m.volgende_poging_op <= now()"
                 + (" AND m.soort <> 'nieuwsbrief'" if zonder_nieuwsbrief else "")

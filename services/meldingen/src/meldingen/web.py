@@ -20,7 +20,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from . import beheer, mijn_gegevens, store, voorkeuren, web_nieuwsbrief
+from . import beheer, bezorglog, mijn_gegevens, store, voorkeuren, web_nieuwsbrief
 from .afmelden import AFMELDPAD
 from .domain import TOKEN_GELDIGHEID, TokenStatus, beoordeel_token, token_hash
 from .mails import BEVESTIGINGSPAD
@@ -150,7 +150,7 @@ def bevestigd() -> Template:
 def create_app(runtime: Runtime) -> Litestar:
     return create_web_app(
         runtime,
-        [startpagina, bevestigen_tonen, bevestigen, bevestigd, *beheer.ROUTES, *voorkeuren.ROUTES, *web_nieuwsbrief.ROUTES, *mijn_gegevens.ROUTES],
+        [startpagina, bevestigen_tonen, bevestigen, bevestigd, *beheer.ROUTES, *voorkeuren.ROUTES, *web_nieuwsbrief.ROUTES, *mijn_gegevens.ROUTES, *bezorglog.ROUTES],
         template_dir=TEMPLATE_DIR,
         # RFC 8058: a mail program posts the one-click unsubscribe without any cookie or form
         # token; the signed link itself is the proof.
