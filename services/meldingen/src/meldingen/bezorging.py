@@ -35,7 +35,7 @@ log = get_logger(__name__)
 PLAN_INTERVAL = 300.0
 MAX_ONDERBROKEN = 2
 ZENDERS = 4
-REEKS = 25  # mails per batch: one commit marks them all sent
+REEKS = 50  # mails per batch: one commit marks them all sent
 ONZEKER = "twee keer onderbroken tijdens SMTP: niet nog eens verstuurd"
 
 
@@ -158,9 +158,10 @@ class Bezorger:
 
     async def _zender(self, verbinding: SmtpVerbinding) -> int:
         behandeld = 0
-        async with self.runtime.db.engine.connect() as apart:
+        async with self.runtime.db.engine.connect() as verbinding_apart:
             # Autocommit: the mark that an SMTP transaction begins must be durable before it begins.
-            apart = await apart.execution_options(isolation_level="AUTOCOMMIT")
+            verbinding_apart = await verbinding_apart.execution_options(isolation_level="AUTOCOMMIT")
+            apart = (await verbinding_apart.get_raw_connection()).driver_connection
             while not self._stoppen.is_set():
                 aantal = await self._bezorg_reeks(apart, verbinding)
                 if not aantal:
