@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from .natsauth import NatsAuth, server_conf_text
+from .natsauth import MAX_CONTROL_LINE, NatsAuth, server_conf_text
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -126,6 +126,9 @@ class EmbeddedNats:
             f"listen: 127.0.0.1:{self.port}\n"
             f"http: 127.0.0.1:{self.http_port}\n"
             f"server_name: dinet_embedded\n"
+            # A user's JWT, with a service's permissions in it, travels in the CONNECT line: the
+            # default limit (4 KB) refuses a service once it has a few consumers more.
+            f"max_control_line: {MAX_CONTROL_LINE}\n"
             f"jetstream {{\n    store_dir: \"{self.store_dir / 'jetstream'}\"{sync}\n}}\n"
         )
         if self.auth is not None:
