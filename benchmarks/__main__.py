@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("relay", "consumer", "latency", "partners", "inschrijvingen")
+BENCHMARKS = ("relay", "consumer", "latency", "partners", "inschrijvingen", "nieuwsbrief")
 # Opt-in (minutes each, or not about the bus): `--only kpi-rebuild kpi-dashboard beleidsplan`, see README.md.
 OPT_IN = ("kpi-rebuild", "kpi-dashboard", "beleidsplan")
 
@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of the latency benchmark (15)")
     parser.add_argument("--registrations", type=int, default=1_000, help="registrations per shape through the API and raw (1000)")
     parser.add_argument("--partner-events", type=int, default=5_000, help="partner events posted over HTTP (5000)")
+    parser.add_argument("--recipients", type=int, default=10_000, help="newsletter recipients (10000)")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS + OPT_IN, default=list(BENCHMARKS), help="run only these")
     parser.add_argument("--kpi-events", type=int, default=1_000_000, help="kpi-rebuild: events in the generated history (1000000)")
     parser.add_argument("--kpi-leden", type=int, default=100_000, help="kpi-dashboard: members (100000)")
@@ -93,6 +94,10 @@ async def run(args: argparse.Namespace) -> int:
             from .inschrijvingen import bench_inschrijvingen
 
             await bench_inschrijvingen(servers, report, args.registrations)
+        if "nieuwsbrief" in args.only:
+            from .nieuwsbrief import bench_nieuwsbrief
+
+            await bench_nieuwsbrief(servers, report, args.recipients)
     print()
     print(format_table(report.rows))
     print()

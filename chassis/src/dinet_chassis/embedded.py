@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from .natsauth import NatsAuth, server_conf_text
+from .natsauth import MAX_CONTROL_LINE, NatsAuth, server_conf_text
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -126,6 +126,9 @@ class EmbeddedNats:
             f"listen: 127.0.0.1:{self.port}\n"
             f"http: 127.0.0.1:{self.http_port}\n"
             f"server_name: dinet_embedded\n"
+            # A user's JWT, with a service's permissions in it, travels in the CONNECT line: the
+            # default limit (4 KB) refuses a service once it has a few consumers more.
+            f"max_control_line: {MAX_CONTROL_LINE}\n"
             f"jetstream {{\n    store_dir: \"{self.store_dir / 'jetstream'}\"{sync}\n}}\n"
         )
         if self.auth is not None:
@@ -464,8 +467,41 @@ def _forget_dead_handles(pgdata: Path) -> None:
         handles.write_text(json.dumps(alive))
 
 
+# Reserved example domains (RFC 2606): mail to these is "accepted" and then bounced, as a real
+# server does, so bounce handling can be tried without a real mailbox.
+BOUNCE_DOMEINEN = {"onbestelbaar.example.com": ("5.1.1", "failed", "550 5.1.1 Deze mailbox bestaat niet"),
+                   "vol.example.com": ("4.2.2", "delayed", "452 4.2.2 Deze mailbox is vol")}
+
+
+def dsn(ontvanger: str, afzender: str, origineel: bytes, *, status: str, actie: str, diagnose: str) -> bytes:
+    """A delivery status notification (RFC 3464) for one recipient, as a mail server writes it."""
+    grens = f"=_dsn_{uuid.uuid4().hex}"
+    koppen = origineel.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    return (
+        f"From: Mail Delivery System <MAILER-DAEMON@sink.dinet.invalid>\n"
+        f"To: {afzender}\n"
+        f"Subject: Onbestelbaar: {ontvanger}\n"
+        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\n"
+        f"Message-ID: <dsn.{uuid.uuid4().hex}@sink.dinet.invalid>\n"
+        "Auto-Submitted: auto-replied\n"
+        "MIME-Version: 1.0\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{grens}"\n\n'
+        f"--{grens}\nContent-Type: text/plain; charset=utf-8\n\n"
+        f"De mail aan {ontvanger} kon niet bezorgd worden: {diagnose}\n\n"
+        f"--{grens}\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; sink.dinet.invalid\n\n"
+        f"Final-Recipient: rfc822; {ontvanger}\nAction: {actie}\nStatus: {status}\n"
+        f"Diagnostic-Code: smtp; {diagnose}\n\n"
+        f"--{grens}\nContent-Type: text/rfc822-headers\n\n{koppen.strip()}\n\n"
+        f"--{grens}--\n"
+    ).encode("utf-8")
+
+
 class MailSink:
-    """An SMTP server that accepts everything and writes each message to `<mail_dir>/<time>-<id>.eml`."""
+    """An SMTP server that accepts everything and writes each message to `<mail_dir>/<time>-<id>.eml`.
+
+    Mail to a domain in `BOUNCE_DOMEINEN` is not kept: the sender gets a DSN instead, written to
+    `<mail_dir>/bounces/` (the mailbox of the bounce addresses)."""
 
     def __init__(self, mail_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.mail_dir = mail_dir
@@ -478,12 +514,23 @@ class MailSink:
         return f"smtp://{self.host}:{self.port}"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.mail_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
-        tmp = self.mail_dir / f".{name}.tmp"
-        tmp.write_bytes(envelope.original_content or envelope.content)
-        tmp.rename(self.mail_dir / name)  # readers never see half a message
+        inhoud = envelope.original_content or envelope.content
+        bounces = [r for r in envelope.rcpt_tos if r.rpartition("@")[2].lower() in BOUNCE_DOMEINEN]
+        for ontvanger in bounces:
+            status, actie, diagnose = BOUNCE_DOMEINEN[ontvanger.rpartition("@")[2].lower()]
+            self._schrijf(self.mail_dir / "bounces", dsn(ontvanger, envelope.mail_from, inhoud, status=status,
+                                                          actie=actie, diagnose=diagnose))
+        if len(bounces) < len(envelope.rcpt_tos):
+            self._schrijf(self.mail_dir, inhoud)
         return "250 OK"
+
+    @staticmethod
+    def _schrijf(map: Path, inhoud: bytes) -> None:
+        map.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
+        tmp = map / f".{name}.tmp"
+        tmp.write_bytes(inhoud)
+        tmp.rename(map / name)  # readers never see half a message
 
     def start(self) -> "MailSink":
         from aiosmtpd.controller import Controller

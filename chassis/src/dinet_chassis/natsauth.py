@@ -425,6 +425,11 @@ class NatsAuth:
         return self
 
 
+# What nats-server must accept in a CONNECT line: a service user's JWT carries its permissions
+# (seven subjects per durable consumer), and grows past the default 4 KB.
+MAX_CONTROL_LINE = "64KB"
+
+
 def server_conf_text(auth: NatsAuth, resolver_dir: Path | str) -> str:
     """The authentication part of a server config: operator, accounts and the full resolver,
     which accepts pushed account updates and keeps them in `resolver_dir`."""

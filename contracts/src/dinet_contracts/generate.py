@@ -496,6 +496,9 @@ listen: 0.0.0.0:4222
 # Monitoring (/healthz, /varz, /jsz) for the container health check; not published to the host.
 http: 0.0.0.0:8222
 max_payload: 1MB
+# A service user's JWT, with its permissions, travels in the CONNECT line; past the default
+# 4 KB the server refuses it.
+max_control_line: 64KB
 
 jetstream {{
     store_dir: "/data/jetstream"

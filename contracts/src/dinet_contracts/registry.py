@@ -16,7 +16,13 @@ from .events.beleidsplan import (
     ZelfevaluatieIngediend,
 )
 from .events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend
-from .events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd, NieuwsbriefVerzonden
+from .events.meldingen import (
+    MeldingGebounced,
+    MeldingVerzonden,
+    NieuwsbriefInschrijvingBevestigd,
+    NieuwsbriefVerzonden,
+    ToestemmingGewijzigd,
+)
 from .events.registratie import (
     LidContactgegevens,
     LidGeregistreerd,
@@ -47,7 +53,13 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
         FeedbackOntvangen,
     ),
     "beleidsplan": (BeleidsplanAangemaakt, BeleidsplanGepubliceerd, ZelfevaluatieIngediend, OndersteuningsnoodGesignaleerd),
-    "meldingen": (NieuwsbriefInschrijvingBevestigd, MeldingVerzonden, NieuwsbriefVerzonden),
+    "meldingen": (
+        NieuwsbriefInschrijvingBevestigd,
+        MeldingVerzonden,
+        NieuwsbriefVerzonden,
+        ToestemmingGewijzigd,
+        MeldingGebounced,
+    ),
     "kpi": (KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend),
 }
 

@@ -122,6 +122,36 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
         description="Houdt het komende aanbod van het netwerk per beleidselement en de gemeenteprofielen bij.",
     ),
     ConsumerDef(
+        durable="meldingen-activiteiten",
+        service="meldingen",
+        stream=EVENTS.name,
+        # Both versions of the activity events: a v1 still published reads as its v2.
+        filter_subjects=tuple(
+            _subject(f"be.dinet.activiteit.{wat}.{versie}")
+            for wat in ("gepland", "gewijzigd", "geannuleerd", "afgelopen")
+            for versie in ("v1", "v2")
+        )
+        + (
+            _subject("be.dinet.inschrijving.gewijzigd.v1"),
+            _subject("be.dinet.aanwezigheid.geregistreerd.v1"),
+            # Organisation facts, for the newsletter's segments (type, province, size class).
+            _subject("be.dinet.lid.geregistreerd.v1"),
+            _subject("be.dinet.lid.organisatie_gewijzigd.v1"),
+            _subject("be.dinet.organisatie.bijgewerkt.v1"),
+        ),
+        description=(
+            "Mails bij inschrijvingen, wijzigingen en annulaties, herinneringen, feedback en uitnodigingen;"
+            " organisaties voor de segmenten van de nieuwsbrief."
+        ),
+    ),
+    ConsumerDef(
+        durable="registratie-toestemmingen",
+        service="registratie",
+        stream=EVENTS.name,
+        filter_subjects=(_subject("be.dinet.toestemming.gewijzigd.v1"),),
+        description="Legt toestemmingen vast die leden via meldingen gaven of introkken (afmeldlink, voorkeuren).",
+    ),
+    ConsumerDef(
         durable="registratie-partners",
         service="registratie",
         stream=PARTNERS.name,

@@ -156,6 +156,7 @@ class Zaaier:
         for plan in PLANNEN:
             self.activiteit(plan, leden, vvsg, besturen)
         plan_regel = Beleidsplanner(self.client.base_url).zaai()
+        MailZaaier(self).zaai(leden, vvsg)
         t = self.teller
         return [
             plan_regel,
@@ -446,3 +447,151 @@ def _tijdstippen(plan: Plan) -> tuple[datetime, datetime]:
 
 def _lokaal(dag: date, uur: int) -> datetime:
     return datetime.combine(dag, time(uur, 0), tzinfo=BRUSSEL)
+
+
+# --- every kind of mail, and one newsletter ------------------------------------------------------
+
+MELDINGEN_API = "/meldingen/api/v1/nieuwsbrieven"
+BEVESTIGLINK = re.compile(r"/meldingen/nieuwsbrief/bevestigen\?token=[\w\-]+")
+VOORKEURLINK = re.compile(r"/meldingen/voorkeuren/[\w.\-]+")
+
+
+class MailZaaier:
+    """Makes meldingen send each kind of mail, through the same pages and APIs as people use:
+    members confirm the newsletter from the mailbox, staff send one issue, two members choose
+    invitations from the newsletter's link, and two demo activities go through a waitlist, a
+    cancelled registration, a change of time and a cancellation. A reminder follows a minute
+    later (one activity starts just over two days from now)."""
+
+    def __init__(self, zaaier: Zaaier) -> None:
+        self.z = zaaier
+        self.client = zaaier.client
+
+    def zaai(self, leden: list[str], vvsg: str) -> None:
+        if not leden:
+            return
+        _zeg("Mails: nieuwsbrief bevestigen, een nummer versturen, uitnodigingen, wachtlijst, wijziging, annulatie ...")
+        bevestigd = self.bevestig_nieuwsbrief()
+        self.nieuwsbrief(bevestigd)
+        self.kies_uitnodigingen()
+        self.activiteiten(leden, vvsg)
+
+    def mails(self, onderwerp: str) -> list[str]:
+        """The texts of the mails in the demo mailbox (the gateway's /mail/ pages) whose subject
+        starts with `onderwerp`."""
+        lijst = self.client.get("/mail/")
+        if lijst.status_code != 200:
+            return []
+        teksten = []
+        for bestand, titel in re.findall(r'href="/mail/([^"]+)">([^<]*)</a>', lijst.text):
+            if not html.unescape(titel).startswith(onderwerp):
+                continue
+            pagina = self.client.get(f"/mail/{bestand}")
+            if pagina.status_code == 200:
+                teksten.append(html.unescape(pagina.text))
+        return teksten
+
+    def links(self, patroon: re.Pattern[str], onderwerp: str, minimum: int, seconden: float = 30.0) -> list[str]:
+        import time as klok
+
+        einde = klok.monotonic() + seconden
+        while True:
+            gevonden = sorted({m.group(0) for tekst in self.mails(onderwerp) for m in patroon.finditer(tekst)})
+            if len(gevonden) >= minimum or klok.monotonic() > einde:
+                return gevonden
+            klok.sleep(1.0)
+
+    def bevestig_nieuwsbrief(self) -> int:
+        aantal = 0
+        for link in self.links(BEVESTIGLINK, "Bevestig je inschrijving", 1)[:15]:
+            pagina = self.client.get(link)
+            if pagina.status_code != 200:
+                continue  # used already (a second run) or expired
+            token = re.search(r'name="token" value="([^"]+)"', pagina.text)
+            csrf = re.search(r'name="_csrf_token"\s+value="([^"]+)"', pagina.text)
+            if token and csrf:
+                antwoord = self.client.post("/meldingen/nieuwsbrief/bevestigen",
+                                            data={"token": html.unescape(token.group(1)), "_csrf_token": csrf.group(1)})
+                aantal += antwoord.status_code == 303
+        _zeg(f"  {aantal} leden bevestigden de nieuwsbrief")
+        return aantal
+
+    def nieuwsbrief(self, bevestigd: int) -> None:
+        titel = f"Nieuwsbrief digitale inclusie {date.today():%m/%Y}"
+        bestaand = self.client.get(MELDINGEN_API)
+        bestaand.raise_for_status()
+        if any(n["titel"] == titel for n in bestaand.json()):
+            _zeg(f"  nieuwsbrief ‘{titel}’ bestond al")
+            return
+        antwoord = self.client.post(MELDINGEN_API, json={
+            "titel": titel,
+            "blokken": [
+                {"soort": "tekst", "markdown": "## Welkom\n\nDit is een **demonummer**, gemaakt met `dinet seed`. "
+                 "Lees meer op [de website van VVSG](https://www.vvsg.be)."},
+                {"soort": "activiteiten"},
+                {"soort": "praktijken"},
+            ],
+        })
+        if antwoord.status_code != 201:
+            raise SeedFout(f"nieuwsbrief maken gaf {antwoord.status_code}: {antwoord.text[:300]}")
+        pad = f"{MELDINGEN_API}/{antwoord.json()['id']}"
+        self.client.post(f"{pad}/test", json={"email": f"redactie@{DEMO_DOMEIN}"})
+        verstuurd = self.client.post(f"{pad}/verzenden", json={})
+        if verstuurd.status_code != 202:
+            raise SeedFout(f"nieuwsbrief versturen gaf {verstuurd.status_code}: {verstuurd.text[:300]}")
+        _zeg(f"  nieuwsbrief ‘{titel}’ verstuurd (naar {bevestigd} bevestigde abonnees)")
+
+    def kies_uitnodigingen(self) -> None:
+        for link, keuze in zip(self.links(VOORKEURLINK, "Nieuwsbrief", 2), ("per_mail", "wekelijks")):
+            pagina = self.client.get(link)
+            csrf = re.search(r'name="_csrf_token"\s+value="([^"]+)"', pagina.text)
+            if pagina.status_code == 200 and csrf:
+                self.client.post(link, data={"_csrf_token": csrf.group(1), "uitnodigingen": keuze})
+                _zeg(f"  een lid koos uitnodigingen: {keuze}")
+
+    def activiteiten(self, leden: list[str], vvsg: str) -> None:
+        rnd = random.Random(f"{self.z.zaad}/meldingen")
+        nu = datetime.now(BRUSSEL).replace(second=0, microsecond=0)
+        # Starts two days and two minutes from now: its reminder (two days before) follows shortly.
+        for titel, start, capaciteit in (
+            ("Demo: netwerkmoment met wachtlijst", nu + timedelta(days=2, minutes=2), 1),
+            ("Demo: infosessie die verschuift en dan niet doorgaat", nu + timedelta(days=5), 10),
+        ):
+            bestaand = self.z.bestaande_activiteiten(start.year).get(titel)
+            if bestaand:
+                _zeg(f"  activiteit bestaat al: {titel}")
+                continue
+            plan = Plan("netwerk_specifiek", titel, 0, (start.hour, start.hour), capaciteit=capaciteit)
+            activiteit_id = self.z.maak_activiteit(plan, start, start + timedelta(hours=2), vvsg, "")
+            mensen = rnd.sample(leden, min(len(leden), 3))
+            for lid_id in mensen:  # the first gets the place, the others the waitlist (capacity 1)
+                self.client.post(f"{ACTIVITEITEN_API}/{activiteit_id}/inschrijvingen", json={"lid_id": lid_id})
+            if capaciteit == 1:
+                # The first cancels: the first on the waitlist gets the place.
+                self.client.delete(f"{ACTIVITEITEN_API}/{activiteit_id}/inschrijvingen/{mensen[0]}")
+                _zeg(f"  {titel}: inschrijving, wachtlijst, annulatie, plaats gekregen")
+            else:
+                self.verschuif(activiteit_id, start + timedelta(hours=1))
+                self.z.formulier(f"{BEHEER}/{activiteit_id}/annuleren", {}, token_van=f"{BEHEER}/{activiteit_id}")
+                _zeg(f"  {titel}: verschoven en geannuleerd")
+
+    def verschuif(self, activiteit_id: str, start: datetime) -> None:
+        """Staff change the time on the activity's form; every other field stays as it is."""
+        pad = f"{BEHEER}/{activiteit_id}/bewerken"
+        pagina = self.client.get(pad)
+        if pagina.status_code != 200:
+            return
+        velden: dict[str, str] = {}
+        for tag in re.findall(r"<input[^>]*>", pagina.text):
+            naam = re.search(r'name="([^"]+)"', tag)
+            waarde = re.search(r'value="([^"]*)"', tag)
+            if naam and ('type="radio"' not in tag or "checked" in tag) and ('type="checkbox"' not in tag or "checked" in tag):
+                velden[naam.group(1)] = html.unescape(waarde.group(1)) if waarde else ""
+        for select in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', pagina.text, re.S):
+            gekozen = re.search(r'<option[^>]*value="([^"]*)"[^>]*selected', select[1])
+            velden[select[0]] = html.unescape(gekozen.group(1)) if gekozen else ""
+        for naam, inhoud in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', pagina.text, re.S):
+            velden[naam] = html.unescape(inhoud)
+        velden["start_tijd"] = start.strftime("%H:%M")
+        velden["einde_tijd"] = (start + timedelta(hours=2)).strftime("%H:%M")
+        self.client.post(pad, data=velden)

@@ -19,6 +19,46 @@ STANDAARD_WACHTTIJDEN: tuple[float, ...] = (1, 5, 15, 60, 300, 900, 1800, 3600, 
 class Soort(StrEnum):
     WELKOM = "welkom"
     NIEUWSBRIEF_BEVESTIGING = "nieuwsbrief_bevestiging"
+    INSCHRIJVING_BEVESTIGD = "inschrijving_bevestigd"
+    WACHTLIJST = "wachtlijst"
+    PLAATS_GEKREGEN = "plaats_gekregen"
+    INSCHRIJVING_GEANNULEERD = "inschrijving_geannuleerd"
+    ACTIVITEIT_GEWIJZIGD = "activiteit_gewijzigd"
+    ACTIVITEIT_GEANNULEERD = "activiteit_geannuleerd"
+    HERINNERING = "herinnering"
+    FEEDBACK_VRAAG = "feedback_vraag"
+    UITNODIGING = "uitnodiging"
+    WEEKOVERZICHT = "weekoverzicht"
+    NIEUWSBRIEF = "nieuwsbrief"
+
+
+# Mails that carry the activity as an iCalendar attachment, and those that take it off the calendar.
+MET_AGENDA: frozenset[Soort] = frozenset(
+    {Soort.INSCHRIJVING_BEVESTIGD, Soort.PLAATS_GEKREGEN, Soort.ACTIVITEIT_GEWIJZIGD,
+     Soort.ACTIVITEIT_GEANNULEERD, Soort.INSCHRIJVING_GEANNULEERD}
+)
+UIT_AGENDA: frozenset[Soort] = frozenset({Soort.ACTIVITEIT_GEANNULEERD, Soort.INSCHRIJVING_GEANNULEERD})
+
+
+def mail_voor_inschrijving(vorige_status: str | None, status: str) -> Soort | None:
+    """The mail a registration's new state calls for, given the state meldingen knew before."""
+    if status == vorige_status:
+        return None
+    if status == "ingeschreven":
+        return Soort.PLAATS_GEKREGEN if vorige_status == "wachtlijst" else Soort.INSCHRIJVING_BEVESTIGD
+    if status == "wachtlijst":
+        return Soort.WACHTLIJST
+    if status == "geannuleerd" and vorige_status is not None:
+        return Soort.INSCHRIJVING_GEANNULEERD
+    return None
+
+
+# What makes an activity's change worth a mail: when and where, not a typo in its description.
+_PRAKTISCH = ("start", "einde", "vorm", "plaats", "deelnamelink")
+
+
+def praktisch_gewijzigd(vorige: dict, nieuw: dict) -> bool:
+    return any(vorige.get(k) != nieuw.get(k) for k in _PRAKTISCH)
 
 
 class Aanleiding(StrEnum):

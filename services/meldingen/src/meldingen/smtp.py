@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
 
 import aiosmtplib
 
@@ -16,6 +17,15 @@ class SmtpFout(Exception):
         super().__init__(reden)
         self.reden = reden
         self.blijvend = blijvend
+
+
+@dataclass(frozen=True)
+class RuweMail:
+    """A mail written out as bytes (see samenstellen.ruw_nieuwsbriefbericht), with its envelope."""
+
+    afzender: str
+    ontvangers: tuple[str, ...]
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -68,3 +78,78 @@ async def verstuur(config: SmtpConfig, bericht: EmailMessage) -> None:
         raise SmtpFout(f"{exc.code} {exc.message}", blijvend=False) from exc
     except (aiosmtplib.SMTPException, OSError) as exc:
         raise SmtpFout(f"mailserver niet bereikbaar: {exc}", blijvend=False) from exc
+
+
+def _envelop_afzender(bericht: EmailMessage) -> str | None:
+    from .bouncen import bounce_adres
+
+    mid = str(bericht.get("Message-ID", ""))
+    if mid.startswith("<melding.") and mid.endswith("@meldingen.dinet>"):
+        return bounce_adres(UUID(mid[len("<melding."):-len("@meldingen.dinet>")]))
+    return None
+
+
+class SmtpVerbinding:
+    """One SMTP session kept open across mails (connect, EHLO, STARTTLS and login once), as a
+    mailing tool does: a newsletter's thousands of mails do not each pay for a new session.
+    Any failure closes it; the next mail opens a fresh one."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        if self._client is not None and self._client.is_connected:
+            return self._client
+        c = self.config
+        client = aiosmtplib.SMTP(hostname=c.host, port=c.port, use_tls=c.use_tls, timeout=c.timeout)
+        await client.connect()
+        if c.username and c.password:
+            await client.login(c.username, c.password)
+        self._client = client
+        return client
+
+    async def sluit(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+
+    async def verstuur(self, bericht: EmailMessage | RuweMail) -> None:
+        try:
+            client = await self._open()
+            if isinstance(bericht, RuweMail):
+                await client.sendmail(bericht.afzender, list(bericht.ontvangers), bericht.data)
+            else:
+                # VERP: the envelope sender names the mail, so a bounce says which one it was.
+                await client.send_message(bericht, sender=_envelop_afzender(bericht))
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            await self._reset()
+            codes = [r.code for r in exc.recipients]
+            raise SmtpFout(
+                "ontvanger geweigerd: " + "; ".join(f"{r.code} {r.message}" for r in exc.recipients),
+                blijvend=bool(codes) and all(500 <= c < 600 for c in codes),
+            ) from exc
+        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
+            await self._reset()
+            raise SmtpFout(f"{exc.code} {exc.message}", blijvend=500 <= exc.code < 600) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            await self.sluit()
+            raise SmtpFout(f"{exc.code} {exc.message}", blijvend=False) from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            if self._client is not None:
+                self._client.close()
+            self._client = None
+            raise SmtpFout(f"mailserver niet bereikbaar: {exc}", blijvend=False) from exc
+
+    async def _reset(self) -> None:
+        """After a refused message the session is in an unknown state: RSET, or start over."""
+        if self._client is None:
+            return
+        try:
+            await self._client.rset()
+        except (aiosmtplib.SMTPException, OSError):
+            self._client.close()
+            self._client = None

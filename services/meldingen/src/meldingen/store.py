@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -84,37 +85,107 @@ class TeVerzenden:
     naam: str | None  # None: the contact is gone (erased), nothing to send to
     email: str | None
     nieuwsbrief_gewenst: bool | None
+    activiteit_id: UUID | None = None
+    gegevens: object = None
+    geblokkeerd_op: datetime | None = None
 
 
-async def neem_volgende(conn: AsyncConnection) -> TeVerzenden | None:
-    """Lock the next due mail; other instances skip it while this transaction holds it."""
-    row = (
+async def neem_reeks(conn: AsyncConnection, aantal: int, *, zonder_nieuwsbrief: bool = False) -> list[TeVerzenden]:
+    """Lock the next due mail; other instances skip it while this transaction holds it.
+    `zonder_nieuwsbrief`: the newsletter's per-minute limit is reached, other mail goes first."""
+    rows = (
         await conn.execute(
             text(
-                "SELECT m.id, m.lid_id, m.soort, m.pogingen, m.token, c.naam, c.email, c.nieuwsbrief_gewenst"
+                "SELECT m.id, m.lid_id, m.soort, m.pogingen, m.token, c.naam, c.email, c.nieuwsbrief_gewenst,"
+                " m.activiteit_id, m.gegevens, c.geblokkeerd_op"
                 " FROM melding m LEFT JOIN contact c ON c.lid_id = m.lid_id"
                 " WHERE m.status = 'wachtend' AND m.volgende_poging_op <= now()"
-                " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT 1"
+                + (" AND m.soort <> 'nieuwsbrief'" if zonder_nieuwsbrief else "")
+                + " ORDER BY m.volgende_poging_op, m.aangemaakt_op LIMIT :aantal"
                 " FOR UPDATE OF m SKIP LOCKED"
-            )
+            ),
+            {"aantal": aantal},
         )
-    ).mappings().first()
-    if row is None:
-        return None
-    return TeVerzenden(**{**row, "soort": Soort(row["soort"])})
+    ).mappings().all()
+    return [TeVerzenden(**{**row, "soort": Soort(row["soort"])}) for row in rows]
 
 
-async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID) -> datetime:
+async def markeer_reeks_verzonden(conn: AsyncConnection, meldingen: list[tuple[UUID, str | None]]) -> dict[UUID, datetime]:
+    """Mark a batch sent in one statement, and close their journal entries."""
+    if not meldingen:
+        return {}
+    rows = (
+        await conn.execute(
+            text(
+                "WITH weg AS (DELETE FROM smtp_poging WHERE melding_id = ANY(:ids)),"
+                " r AS (SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:redenen AS text[])) AS r(id, reden))"
+                " UPDATE melding m SET status = 'verzonden', verzonden_op = now(), pogingen = m.pogingen + 1,"
+                " reden = r.reden, token = NULL FROM r WHERE m.id = r.id RETURNING m.id, m.verzonden_op"
+            ),
+            {"ids": [i for i, _ in meldingen], "redenen": [r for _, r in meldingen]},
+        )
+    ).all()
+    return {r[0]: r[1] for r in rows}
+
+
+async def markeer_verzonden(conn: AsyncConnection, melding_id: UUID, reden: str | None = None) -> datetime:
     row = (
         await conn.execute(
             text(
-                "UPDATE melding SET status = 'verzonden', verzonden_op = now(), pogingen = pogingen + 1,"
-                " reden = NULL, token = NULL WHERE id = :id RETURNING verzonden_op"
+                "WITH weg AS (DELETE FROM smtp_poging WHERE melding_id = :id)"
+                " UPDATE melding SET status = 'verzonden', verzonden_op = now(), pogingen = pogingen + 1,"
+                " reden = :reden, token = NULL WHERE id = :id RETURNING verzonden_op"
             ),
-            {"id": melding_id},
+            {"id": melding_id, "reden": reden},
         )
     ).one()
     return row[0]
+
+
+async def smtp_journaal(conn: AsyncConnection, ids: list[UUID]) -> dict[UUID, tuple[bool, int]]:
+    """Per mail, what the journal says of earlier attempts: (arrived, times interrupted)."""
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT melding_id, bool_or(aangekomen), count(*) FILTER (WHERE NOT aangekomen)"
+                " FROM smtp_poging WHERE melding_id = ANY(:ids) GROUP BY melding_id"
+            ),
+            {"ids": ids},
+        )
+    ).all()
+    return {r[0]: (bool(r[1]), int(r[2])) for r in rows}
+
+
+_JOURNAAL_SQL = (
+    "WITH klaar AS (UPDATE smtp_poging SET aangekomen = true WHERE id = $1)"
+    " INSERT INTO smtp_poging (melding_id) VALUES ($2) RETURNING id"
+)
+
+
+async def volgende_in_journaal(apart: Any, *, vorige: int | None, melding_id: UUID) -> int:
+    """One durable statement: the previous mail arrived, this one's SMTP transaction begins.
+
+    `apart` is the driver's own connection (asyncpg, autocommit): this runs once per mail, and
+    a prepared statement on it costs a fraction of a query through the SQL toolkit."""
+    return await apart.fetchval(_JOURNAAL_SQL, vorige, melding_id)
+
+
+async def sluit_journaal(apart: Any, poging_id: int, *, aangekomen: bool) -> None:
+    if aangekomen:
+        await apart.execute("UPDATE smtp_poging SET aangekomen = true WHERE id = $1", poging_id)
+    else:  # the server refused it: nothing under way any more
+        await apart.execute("DELETE FROM smtp_poging WHERE id = $1", poging_id)
+
+
+async def markeer_overgeslagen(conn: AsyncConnection, melding_id: UUID, reden: str) -> None:
+    await conn.execute(
+        text("UPDATE melding SET status = 'overgeslagen', reden = :reden, token = NULL WHERE id = :id"),
+        {"id": melding_id, "reden": reden},
+    )
+
+
+async def stel_uit(conn: AsyncConnection, melding_id: UUID, op: datetime) -> None:
+    await conn.execute(text("UPDATE melding SET volgende_poging_op = :op WHERE id = :id"), {"id": melding_id, "op": op})
 
 
 async def markeer_poging_mislukt(conn: AsyncConnection, melding_id: UUID, reden: str, wacht: timedelta) -> None:

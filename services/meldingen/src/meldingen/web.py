@@ -20,7 +20,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from . import store
+from . import beheer, bezorglog, mijn_gegevens, store, voorkeuren, web_nieuwsbrief
+from .afmelden import AFMELDPAD
 from .domain import TOKEN_GELDIGHEID, TokenStatus, beoordeel_token, token_hash
 from .mails import BEVESTIGINGSPAD
 
@@ -149,8 +150,11 @@ def bevestigd() -> Template:
 def create_app(runtime: Runtime) -> Litestar:
     return create_web_app(
         runtime,
-        [startpagina, bevestigen_tonen, bevestigen, bevestigd],
+        [startpagina, bevestigen_tonen, bevestigen, bevestigd, *beheer.ROUTES, *voorkeuren.ROUTES, *web_nieuwsbrief.ROUTES, *mijn_gegevens.ROUTES, *bezorglog.ROUTES],
         template_dir=TEMPLATE_DIR,
+        # RFC 8058: a mail program posts the one-click unsubscribe without any cookie or form
+        # token; the signed link itself is the proof.
+        csrf_exclude=[f"^{AFMELDPAD}/"],
         title="DINET meldingen",
         description="Mails aan leden van het netwerk digitale inclusie: welkom en bevestiging van de nieuwsbrief.",
     )

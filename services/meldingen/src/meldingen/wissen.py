@@ -1,6 +1,7 @@
 """What meldingen does when a member is erased or leaves the network (consumer `meldingen-gebeurtenissen`).
 
-- `LidGewist`: the contact (name, address) goes, the opt-in tokens go, and every mail row loses
+- `LidGewist`: the contact (name, address) goes, the opt-in tokens go, the member's choices,
+  organisation and registrations go, and every mail row loses
   what could lead to the person (its token and any delivery error text, which may quote the
   address); mails still waiting are given up. What stays is a count: which kind of mail went out
   when, to a random id that no longer leads to anyone. The id is remembered in `gewiste_leden`,
@@ -43,6 +44,12 @@ async def wis_lid(conn: AsyncConnection, lid_id: UUID, gewist_op: object) -> Non
         {"id": lid_id, "reden": REDEN_GEWIST},
     )
     await conn.execute(text("DELETE FROM contact WHERE lid_id = :id"), {"id": lid_id})
+    # Choices, organisation and registrations lead back to the person through other services' data.
+    for tabel in ("voorkeur", "lid_organisatie", "inschrijving"):
+        await conn.execute(text(f"DELETE FROM {tabel} WHERE lid_id = :id"), {"id": lid_id})  # noqa: S608 (fixed names)
+    await conn.execute(
+        text("UPDATE melding SET gegevens = '{}'::jsonb WHERE lid_id = :id AND soort <> 'nieuwsbrief'"), {"id": lid_id}
+    )
 
 
 async def stop_mails(conn: AsyncConnection, lid_id: UUID, reden: str) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dinet_contracts.envelope import Event
 from dinet_contracts.events.beleidsplan import OndersteuningsnoodGesignaleerd
+from dinet_contracts.events.meldingen import ToestemmingGewijzigd
 from dinet_contracts.registry import PARTNER_EVENTS
 
 from .activiteiten import op_geen_activiteit, op_ondersteuningsnood_gesignaleerd, op_partner_activiteit
+from .leden.toestemming_meldingen import op_toestemming_gewijzigd
 
 HANDLERS = {
     "registratie-partners": {
@@ -18,4 +20,6 @@ HANDLERS = {
     # beleidsplan's requests for tailored support (the consumer's filter lets only these through;
     # any other type would be acked and skipped).
     "registratie-ondersteuning": {OndersteuningsnoodGesignaleerd: op_ondersteuningsnood_gesignaleerd},
+    # Consent given or withdrawn in meldingen (unsubscribe link, preferences page).
+    "registratie-toestemmingen": {ToestemmingGewijzigd: op_toestemming_gewijzigd},
 }

@@ -132,6 +132,8 @@ class Hoe(StrEnum):
     ZELFSERVICE = "zelfservice"
     MEDEWERKER = "medewerker"
     IMPORT = "import"
+    AFMELDLINK = "afmeldlink"  # the unsubscribe link in a mail (meldingen)
+    VOORKEURENPAGINA = "voorkeurenpagina"  # meldingen's preferences page
 
 
 # The exact sentences people choose between; stored with each consent record. Changing one is a

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError
-from dinet_chassis.web.auth import Identiteit, Rol, identiteit, meld_aan, meld_af, veilige_volgende, vereist
+from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, identiteit, meld_aan, meld_af, veilige_volgende, vereist
 from dinet_contracts.tijd import vandaag
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
@@ -269,14 +271,32 @@ async def uitschrijven_bevestigen(request: Request[Any, Any, Any], runtime: Name
     return Redirect(MIJN, status_code=303)
 
 
+MELDINGEN_GEGEVENS = "/meldingen/api/v1/mijn-gegevens"
+
+
+async def _van_meldingen(request: Request[Any, Any, Any], runtime: Any) -> Any:
+    """What meldingen holds about the member (its mails and choices), asked with the member's own
+    sign-in through the platform's address; when meldingen cannot answer, where to find it."""
+    url = f"{str(runtime.settings.public_url).rstrip('/')}{MELDINGEN_GEGEVENS}"
+    try:
+        async with httpx.AsyncClient(timeout=3.0, cookies={COOKIE: request.cookies.get(COOKIE, "")}) as client:
+            antwoord = await client.get(url)
+        if antwoord.status_code == 200:
+            return antwoord.json()
+    except (httpx.HTTPError, ValueError):
+        pass
+    return {"niet_beschikbaar": f"De dienst meldingen antwoordde niet. Je vindt deze gegevens ook op {url}."}
+
+
 @get(f"{MIJN}/download", guards=LID, include_in_schema=False)
 async def download(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
     lid = await _lid(request, runtime)
     if lid is None:
         return _opnieuw_aanmelden()
     gegevens = await opvragingen.export(runtime.db, lid.id)
+    gegevens["meldingen"] = await _van_meldingen(request, runtime)
     return Response(
-        content=json.dumps(gegevens, ensure_ascii=False, indent=2).encode(),
+        content=json.dumps(gegevens, ensure_ascii=False, indent=2, default=str).encode(),
         media_type="application/json",
         headers={
             "Content-Disposition": 'attachment; filename="mijn-gegevens-netwerk-digitale-inclusie.json"',

@@ -1,0 +1,54 @@
+"""What meldingen holds about the signed-in member, for "download my data" (GDPR art. 15/20).
+
+registratie's download fetches this and adds it under `meldingen`; a member can also open it
+directly. Only the member's own data: the id comes from the signed cookie, never from the URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dinet_chassis.web.auth import Rol, identiteit, vereist
+from dinet_chassis.web.problem import problem_response
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from sqlalchemy import text
+
+PAD = "/meldingen/api/v1/mijn-gegevens"
+
+
+async def gegevens_van(conn: Any, lid_id: Any) -> dict[str, Any]:
+    contact = (
+        await conn.execute(
+            text("SELECT naam, email, nieuwsbrief_gewenst, nieuwsbrief_bevestigd_op FROM contact WHERE lid_id = :l"),
+            {"l": lid_id},
+        )
+    ).mappings().first()
+    voorkeur = (await conn.execute(text("SELECT uitnodigingen FROM voorkeur WHERE lid_id = :l"), {"l": lid_id})).scalar()
+    mails = (
+        await conn.execute(
+            text(
+                "SELECT soort, status, aangemaakt_op, verzonden_op, pogingen FROM melding WHERE lid_id = :l"
+                " ORDER BY aangemaakt_op"
+            ),
+            {"l": lid_id},
+        )
+    ).mappings().all()
+    return {
+        "contact": dict(contact) if contact else None,
+        "uitnodigingen": voorkeur or "geen",
+        "mails": [dict(m) for m in mails],
+    }
+
+
+@get(PAD, tags=["leden"], summary="Wat meldingen over mij bewaart (het aangemelde lid)", guards=[vereist(Rol.LID)])
+async def mijn_gegevens(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+    wie = identiteit(request)
+    if wie is None or wie.lid_id is None:
+        return problem_response(403, "Alleen een lid kan zijn eigen gegevens opvragen")
+    async with runtime.db.engine.connect() as conn:
+        gegevens = await gegevens_van(conn, wie.lid_id)
+    return Response(gegevens, headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [mijn_gegevens]

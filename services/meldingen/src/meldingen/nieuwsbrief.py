@@ -1,0 +1,387 @@
+"""The newsletter: issues composed from blocks, sent to a segment, throttled, resumable, counted.
+
+Sending has three steps, each one transaction, so a crash at any point loses or repeats nothing:
+1. `verzend` freezes the content (what every recipient and the archive get) and sets the moment;
+2. `start_verzending` (the worker, when the moment has come) writes one mail row per recipient of
+   the segment: from then on the recipients are fixed, and each row is sent once by the worker
+   like any other mail (locked while in SMTP, marked sent in the same transaction);
+3. `rond_af` (the worker, when no row waits any more) marks the issue sent and publishes
+   `NieuwsbriefVerzonden` with the number of recipients it reached.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+from uuid import UUID
+
+from dinet_chassis import outbox
+from dinet_contracts.events.meldingen import NieuwsbriefVerzonden
+from dinet_contracts.events.registratie import LidGeregistreerd, LidOrganisatieGewijzigd, OrganisatieBijgewerkt
+from dinet_contracts.types import ActiviteitSoort
+from markdown_it import MarkdownIt
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .activiteiten import PUBLIEKE_SOORTEN, als_dict
+from .ical import pagina_url
+from .sjablonen import wanneer
+
+ARCHIEFPAD = "/meldingen/nieuwsbrieven"
+PROVINCIES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen", "Brussel")
+GROOTTEKLASSEN = ("klein", "middelgroot", "groot")
+STANDAARD_BLOKKEN = [{"soort": "tekst", "markdown": ""}, {"soort": "activiteiten"}, {"soort": "praktijken"}]
+ACTIVITEITEN_VENSTER = timedelta(days=60)
+PRAKTIJKEN_VENSTER = timedelta(days=60)
+
+# Safe Markdown: raw HTML is shown as text, and link targets are checked (no javascript: URLs).
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def markdown_html(bron: str) -> str:
+    return _markdown.render(bron or "")
+
+
+# --- organisation facts for segments (ops in handlers.HANDLERS) ---------------------
+
+
+async def op_lid_geregistreerd(e: LidGeregistreerd, conn: AsyncConnection, ctx: Any) -> None:
+    await conn.execute(
+        text(
+            "INSERT INTO lid_organisatie (lid_id, organisatie_id, organisatie_type) VALUES (:l, :o, :t)"
+            " ON CONFLICT (lid_id) DO NOTHING"
+        ),
+        {"l": e.lid_id, "o": e.organisatie_id, "t": e.organisatie_type.value},
+    )
+
+
+async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, conn: AsyncConnection, ctx: Any) -> None:
+    await conn.execute(
+        text(
+            "INSERT INTO lid_organisatie (lid_id, organisatie_id, organisatie_type) VALUES (:l, :o, :t)"
+            " ON CONFLICT (lid_id) DO UPDATE SET organisatie_id = EXCLUDED.organisatie_id,"
+            " organisatie_type = EXCLUDED.organisatie_type"
+        ),
+        {"l": e.lid_id, "o": e.organisatie_id, "t": e.organisatie_type.value},
+    )
+
+
+async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, conn: AsyncConnection, ctx: Any) -> None:
+    await conn.execute(
+        text(
+            "INSERT INTO organisatie (organisatie_id, versie, type, provincie, grootteklasse) VALUES (:o, :v, :t, :p, :g)"
+            " ON CONFLICT (organisatie_id) DO UPDATE SET versie = EXCLUDED.versie, type = EXCLUDED.type,"
+            " provincie = EXCLUDED.provincie, grootteklasse = EXCLUDED.grootteklasse"
+            " WHERE organisatie.versie < EXCLUDED.versie"
+        ),
+        {"o": e.organisatie_id, "v": e.versie, "t": e.type.value, "p": e.provincie, "g": e.grootteklasse},
+    )
+
+
+# --- issues ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Nummer:
+    id: UUID
+    titel: str
+    blokken: list[dict[str, Any]]
+    segment: dict[str, list[str]]
+    per_minuut: int
+    status: str
+    gepland_op: datetime | None
+    inhoud_html: str | None
+    inhoud_tekst: str | None
+    aantal_ontvangers: int | None
+    verzonden_op: datetime | None
+    aangemaakt_op: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+_KOLOMMEN = (
+    "id, titel, blokken, segment, per_minuut, status, gepland_op, inhoud_html, inhoud_tekst, aantal_ontvangers,"
+    " verzonden_op, aangemaakt_op"
+)
+
+
+def _nummer(row: Any) -> Nummer:
+    d = dict(row)
+    d["blokken"] = als_dict_of_lijst(d["blokken"])
+    d["segment"] = als_dict_of_lijst(d["segment"])
+    return Nummer(**d)
+
+
+def als_dict_of_lijst(waarde: Any) -> Any:
+    return json.loads(waarde) if isinstance(waarde, str) else waarde
+
+
+async def maak(conn: AsyncConnection, titel: str, *, blokken: list[dict] | None = None,
+               segment: dict | None = None, per_minuut: int = 600) -> UUID:
+    nummer_id = uuid.uuid4()
+    await conn.execute(
+        text(
+            "INSERT INTO nieuwsbrief (id, titel, blokken, segment, per_minuut)"
+            " VALUES (:id, :titel, CAST(:blokken AS jsonb), CAST(:segment AS jsonb), :pm)"
+        ),
+        {"id": nummer_id, "titel": titel, "blokken": json.dumps(blokken if blokken is not None else STANDAARD_BLOKKEN),
+         "segment": json.dumps(segment or {}), "pm": per_minuut},
+    )
+    return nummer_id
+
+
+async def lees(conn: AsyncConnection, nummer_id: UUID, *, voor_update: bool = False) -> Nummer | None:
+    sql = f"SELECT {_KOLOMMEN} FROM nieuwsbrief WHERE id = :id" + (" FOR UPDATE" if voor_update else "")
+    row = (await conn.execute(text(sql), {"id": nummer_id})).mappings().first()
+    return _nummer(row) if row else None
+
+
+async def lijst(conn: AsyncConnection, *, alleen_verzonden: bool = False) -> list[Nummer]:
+    waar = " WHERE status = 'verzonden'" if alleen_verzonden else ""
+    rows = (
+        await conn.execute(text(f"SELECT {_KOLOMMEN} FROM nieuwsbrief{waar} ORDER BY coalesce(verzonden_op, aangemaakt_op) DESC"))
+    ).mappings().all()
+    return [_nummer(r) for r in rows]
+
+
+class NietMeerTeWijzigen(Exception):
+    """The issue is already (being) sent: what went out cannot change any more."""
+
+
+async def wijzig(conn: AsyncConnection, nummer_id: UUID, *, titel: str, blokken: list[dict], segment: dict,
+                 per_minuut: int) -> None:
+    huidig = await lees(conn, nummer_id, voor_update=True)
+    if huidig is None:
+        raise KeyError(nummer_id)
+    if huidig.status not in ("concept", "gepland"):
+        raise NietMeerTeWijzigen()
+    await conn.execute(
+        text(
+            "UPDATE nieuwsbrief SET titel = :titel, blokken = CAST(:blokken AS jsonb), segment = CAST(:segment AS jsonb),"
+            " per_minuut = :pm, status = 'concept', gepland_op = NULL, gewijzigd_op = now() WHERE id = :id"
+        ),
+        {"id": nummer_id, "titel": titel, "blokken": json.dumps(blokken), "segment": json.dumps(segment), "pm": per_minuut},
+    )
+
+
+async def inhoud(conn: AsyncConnection, nummer: Nummer, public_url: str, nu: datetime | None = None) -> tuple[str, str]:
+    """The issue's body (HTML fragment, plain text) from its blocks, with today's activities."""
+    nu = nu or datetime.now(UTC)
+    html_delen: list[str] = []
+    tekst_delen: list[str] = []
+    for blok in nummer.blokken:
+        soort = blok.get("soort")
+        if soort == "tekst" and (blok.get("markdown") or "").strip():
+            html_delen.append(markdown_html(blok["markdown"]))
+            tekst_delen.append(blok["markdown"].strip())
+        elif soort == "activiteiten":
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT snapshot FROM activiteit WHERE status = 'gepland' AND start > :nu AND start < :tot"
+                        " AND soort = ANY(:soorten) ORDER BY start LIMIT 20"
+                    ),
+                    {"nu": nu, "tot": nu + ACTIVITEITEN_VENSTER, "soorten": [s.value for s in PUBLIEKE_SOORTEN]},
+                )
+            ).all()
+            if rows:
+                items = [als_dict(r[0]) for r in rows]
+                html_delen.append(
+                    "<h2>Komende activiteiten</h2>\n<ul>\n"
+                    + "".join(
+                        f'<li><a href="{escape(pagina_url(public_url, a["activiteit_id"]))}">{escape(a["titel"])}</a>: '
+                        f'{escape(wanneer(datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["einde"])))}</li>\n'
+                        for a in items
+                    )
+                    + "</ul>"
+                )
+                tekst_delen.append(
+                    "KOMENDE ACTIVITEITEN\n"
+                    + "\n".join(
+                        f'- {a["titel"]}: {wanneer(datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["einde"]))}\n'
+                        f'  {pagina_url(public_url, a["activiteit_id"])}'
+                        for a in items
+                    )
+                )
+        elif soort == "praktijken":
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT snapshot FROM activiteit WHERE soort = ANY(:soorten) AND status <> 'geannuleerd'"
+                        " AND eerst_gezien > :van ORDER BY start DESC LIMIT 20"
+                    ),
+                    {"van": nu - PRAKTIJKEN_VENSTER,
+                     "soorten": [ActiviteitSoort.GOEDE_PRAKTIJK.value, ActiviteitSoort.ARTIKEL_LOKAAL.value]},
+                )
+            ).all()
+            if rows:
+                items = [als_dict(r[0]) for r in rows]
+
+                def link(a: dict) -> str:
+                    return a.get("url") or pagina_url(public_url, a["activiteit_id"])
+
+                html_delen.append(
+                    "<h2>Nieuwe goede praktijken en artikels in Lokaal</h2>\n<ul>\n"
+                    + "".join(f'<li><a href="{escape(link(a))}">{escape(a["titel"])}</a></li>\n' for a in items)
+                    + "</ul>"
+                )
+                tekst_delen.append(
+                    "NIEUWE GOEDE PRAKTIJKEN EN ARTIKELS IN LOKAAL\n"
+                    + "\n".join(f'- {a["titel"]}\n  {link(a)}' for a in items)
+                )
+    return "\n".join(html_delen), "\n\n".join(tekst_delen)
+
+
+def _segment_sql(segment: dict[str, list[str]]) -> tuple[str, dict[str, Any]]:
+    waar = ["c.nieuwsbrief_gewenst", "c.nieuwsbrief_bevestigd_op IS NOT NULL"]
+    params: dict[str, Any] = {}
+    if segment.get("organisatie_type"):
+        waar.append("lo.organisatie_type = ANY(:types)")
+        params["types"] = list(segment["organisatie_type"])
+    if segment.get("provincie"):
+        waar.append("o.provincie = ANY(:provincies)")
+        params["provincies"] = list(segment["provincie"])
+    if segment.get("grootteklasse"):
+        waar.append("o.grootteklasse = ANY(:klassen)")
+        params["klassen"] = list(segment["grootteklasse"])
+    sql = (
+        " FROM contact c LEFT JOIN lid_organisatie lo ON lo.lid_id = c.lid_id"
+        " LEFT JOIN organisatie o ON o.organisatie_id = lo.organisatie_id WHERE " + " AND ".join(waar)
+    )
+    return sql, params
+
+
+async def tel_ontvangers(conn: AsyncConnection, segment: dict[str, list[str]]) -> int:
+    sql, params = _segment_sql(segment)
+    return int((await conn.execute(text("SELECT count(*)" + sql), params)).scalar() or 0)
+
+
+async def verzend(conn: AsyncConnection, nummer_id: UUID, public_url: str, op: datetime | None = None) -> Nummer:
+    """Freeze the content and set when it goes out (now, or `op`)."""
+    nummer = await lees(conn, nummer_id, voor_update=True)
+    if nummer is None:
+        raise KeyError(nummer_id)
+    if nummer.status not in ("concept", "gepland"):
+        raise NietMeerTeWijzigen()
+    html, tekst = await inhoud(conn, nummer, public_url)
+    await conn.execute(
+        text(
+            "UPDATE nieuwsbrief SET status = 'gepland', gepland_op = :op, inhoud_html = :html, inhoud_tekst = :tekst,"
+            " gewijzigd_op = now() WHERE id = :id"
+        ),
+        {"id": nummer_id, "op": op or datetime.now(UTC), "html": html, "tekst": tekst},
+    )
+    return await lees(conn, nummer_id)  # type: ignore[return-value]
+
+
+async def start_verzending(conn: AsyncConnection) -> list[UUID]:
+    """Fix the recipients of every issue whose moment has come: one mail row each."""
+    klaar = (
+        await conn.execute(
+            text(
+                "SELECT id, segment FROM nieuwsbrief WHERE status = 'gepland' AND gepland_op <= now()"
+                " ORDER BY gepland_op FOR UPDATE SKIP LOCKED"
+            )
+        )
+    ).all()
+    gestart = []
+    for nummer_id, segment in klaar:
+        sql, params = _segment_sql(als_dict_of_lijst(segment))
+        result = await conn.execute(
+            text(
+                "INSERT INTO melding (id, lid_id, soort, bron_event_id, gegevens)"
+                " SELECT gen_random_uuid(), c.lid_id, 'nieuwsbrief', :sleutel, CAST(:gegevens AS jsonb)" + sql
+                + " ON CONFLICT (lid_id, soort, bron_event_id) DO NOTHING"
+            ),
+            {**params, "sleutel": f"nieuwsbrief:{nummer_id}", "gegevens": json.dumps({"nieuwsbrief_id": str(nummer_id)})},
+        )
+        await conn.execute(
+            text("UPDATE nieuwsbrief SET status = 'verzenden', aantal_ontvangers = :n WHERE id = :id"),
+            {"id": nummer_id, "n": result.rowcount},
+        )
+        gestart.append(nummer_id)
+    return gestart
+
+
+async def voortgang(conn: AsyncConnection, nummer_id: UUID) -> dict[str, int]:
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT status, count(*) FROM melding WHERE soort = 'nieuwsbrief'"
+                " AND gegevens ->> 'nieuwsbrief_id' = :id GROUP BY status"
+            ),
+            {"id": str(nummer_id)},
+        )
+    ).all()
+    telling = {"wachtend": 0, "verzonden": 0, "mislukt": 0, "overgeslagen": 0}
+    telling.update({r[0]: int(r[1]) for r in rows})
+    return telling
+
+
+async def rond_af(conn: AsyncConnection, source: str) -> list[UUID]:
+    """Issues whose every mail is handled: mark sent and announce how many received it."""
+    bezig = (
+        await conn.execute(text("SELECT id, titel FROM nieuwsbrief WHERE status = 'verzenden' FOR UPDATE SKIP LOCKED"))
+    ).all()
+    klaar = []
+    for nummer_id, titel in bezig:
+        telling = await voortgang(conn, nummer_id)
+        if telling["wachtend"]:
+            continue
+        verzonden_op = (
+            await conn.execute(
+                text(
+                    "UPDATE nieuwsbrief SET status = 'verzonden', verzonden_op = now(), aantal_ontvangers = :n"
+                    " WHERE id = :id RETURNING verzonden_op"
+                ),
+                {"id": nummer_id, "n": telling["verzonden"]},
+            )
+        ).scalar_one()
+        await outbox.add(
+            conn,
+            NieuwsbriefVerzonden(
+                nieuwsbrief_id=nummer_id, titel=titel, verzonden_op=verzonden_op, aantal_ontvangers=telling["verzonden"]
+            ),
+            source=source,
+        )
+        klaar.append(nummer_id)
+    return klaar
+
+
+async def per_minuut_nu(conn: AsyncConnection) -> int | None:
+    """The throttle for newsletter mail now: the strictest of the issues being sent."""
+    return (await conn.execute(text("SELECT min(per_minuut) FROM nieuwsbrief WHERE status = 'verzenden'"))).scalar()
+
+
+def mail_html(titel: str, naam: str | None, inhoud_html: str, *, webversie: str, afmelden: str | None,
+              voorkeuren: str | None) -> str:
+    groet = f"<p>Beste {escape(naam)},</p>\n" if naam else ""
+    voet = [f'<p><a href="{escape(webversie)}">Lees deze nieuwsbrief in je browser</a>.</p>']
+    if afmelden:
+        voet.append(
+            f'<p>Je krijgt deze nieuwsbrief omdat je erom vroeg. <a href="{escape(afmelden)}">Afmelden voor de nieuwsbrief</a>'
+            + (f' of <a href="{escape(voorkeuren)}">kies welke mails je krijgt</a>' if voorkeuren else "")
+            + ".</p>"
+        )
+    voet.append('<p>Vragen? Bel VVSG op <a href="tel:+3222115500">02 211 55 00</a>.</p>')
+    return f"<h1>{escape(titel)}</h1>\n{groet}{inhoud_html}\n<hr>\n" + "\n".join(voet)
+
+
+def mail_tekst(titel: str, naam: str | None, inhoud_tekst: str, *, webversie: str, afmelden: str | None,
+               voorkeuren: str | None = None) -> str:
+    delen = [titel.upper(), f"Beste {naam}," if naam else "", inhoud_tekst, "---", f"Lees deze nieuwsbrief in je browser: {webversie}"]
+    if afmelden:
+        delen.append(f"Afmelden voor de nieuwsbrief: {afmelden}")
+    if voorkeuren:
+        delen.append(f"Kies welke mails je krijgt: {voorkeuren}")
+    delen.append("Vragen? Bel VVSG op 02 211 55 00.")
+    return "\n\n".join(d for d in delen if d) + "\n"
+
+
+def webversie_url(public_url: str, nummer_id: UUID) -> str:
+    return f"{public_url.rstrip('/')}{ARCHIEFPAD}/{nummer_id}"

@@ -1,0 +1,395 @@
+"""The newsletter's pages (staff: compose, preview, test, send or schedule, progress; everyone:
+the archive) and its JSON API (`/meldingen/api/v1/nieuwsbrieven`, documented in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from dinet_chassis.web.auth import Rol, vereist
+from dinet_chassis.web.problem import FieldError, problem_response
+from dinet_contracts.tijd import BRUSSEL, datum_tijd
+from dinet_contracts.types import OrganisatieType
+from litestar import Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from pydantic import BaseModel, EmailStr, Field
+
+from . import nieuwsbrief as nb
+from .mails import AFZENDER_ADRES
+from .samenstellen import nieuwsbriefbericht
+from .smtp import SmtpConfig, SmtpFout, SmtpVerbinding
+
+MEDEWERKER = [vereist(Rol.MEDEWERKER)]
+BEHEER = "/meldingen/beheer/nieuwsbrieven"
+API = "/meldingen/api/v1/nieuwsbrieven"
+TYPE_LABELS = {
+    "lokaal_bestuur": "Lokaal bestuur", "igs": "Intergemeentelijk samenwerkingsverband",
+    "middenveldorganisatie": "Middenveldorganisatie", "kennisinstelling": "Kennisinstelling",
+    "bovenlokale_overheid": "Bovenlokale overheid", "andere": "Andere",
+}
+
+
+# --- API models ----------------------------------------------------------------------------------
+
+
+class Blok(BaseModel):
+    soort: Literal["tekst", "activiteiten", "praktijken"] = Field(
+        description="`tekst`: vrije tekst in Markdown (HTML wordt als tekst getoond); `activiteiten`: komende "
+        "activiteiten; `praktijken`: nieuwe goede praktijken en Lokaal-artikels."
+    )
+    markdown: str | None = Field(None, max_length=20000)
+
+
+class Segment(BaseModel):
+    organisatie_type: list[OrganisatieType] = Field(default_factory=list)
+    provincie: list[Literal[nb.PROVINCIES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    grootteklasse: list[Literal["klein", "middelgroot", "groot"]] = Field(default_factory=list)
+
+
+class NieuwsbriefIn(BaseModel):
+    titel: str = Field(min_length=1, max_length=200)
+    blokken: list[Blok] = Field(default_factory=lambda: [Blok(**b) for b in nb.STANDAARD_BLOKKEN], max_length=30)
+    segment: Segment = Field(default_factory=Segment, description="Leeg: alle bevestigde abonnees.")
+    per_minuut: int = Field(600, ge=1, le=100000, description="Hoogstens zoveel mails per minuut.")
+
+
+class NieuwsbriefUit(BaseModel):
+    id: UUID
+    titel: str
+    blokken: list[Blok]
+    segment: Segment
+    per_minuut: int
+    status: Literal["concept", "gepland", "verzenden", "verzonden"]
+    gepland_op: datetime | None
+    aantal_ontvangers: int | None
+    verzonden_op: datetime | None
+    webversie: str | None
+
+
+class Voortgang(BaseModel):
+    status: str
+    wachtend: int
+    verzonden: int
+    mislukt: int
+    overgeslagen: int
+
+
+class Voorbeeld(BaseModel):
+    html: str
+    tekst: str
+    ontvangers: int = Field(description="Hoeveel bevestigde abonnees het segment nu telt.")
+
+
+class TestIn(BaseModel):
+    email: EmailStr
+
+
+class VerzendIn(BaseModel):
+    op: datetime | None = Field(None, description="Wanneer versturen (met tijdzone); leeg: nu.")
+
+
+def _uit(n: nb.Nummer, public_url: str) -> NieuwsbriefUit:
+    return NieuwsbriefUit(
+        id=n.id, titel=n.titel, blokken=[Blok(**b) for b in n.blokken], segment=Segment(**n.segment),
+        per_minuut=n.per_minuut, status=n.status, gepland_op=n.gepland_op, aantal_ontvangers=n.aantal_ontvangers,  # type: ignore[arg-type]
+        verzonden_op=n.verzonden_op,
+        webversie=nb.webversie_url(public_url, n.id) if n.status == "verzonden" else None,
+    )
+
+
+def _niet_gevonden() -> Response[Any]:
+    return problem_response(404, "Deze nieuwsbrief bestaat niet")
+
+
+def _al_verstuurd() -> Response[Any]:
+    return problem_response(409, "Deze nieuwsbrief is al (aan het) versturen en kan niet meer veranderen")
+
+
+async def _lees(runtime: Any, nummer_id: UUID) -> nb.Nummer | None:
+    async with runtime.db.engine.connect() as conn:
+        return await nb.lees(conn, nummer_id)
+
+
+async def _voorbeeld(runtime: Any, n: nb.Nummer) -> Voorbeeld:
+    async with runtime.db.engine.connect() as conn:
+        html, tekst = await nb.inhoud(conn, n, runtime.settings.public_url)
+        ontvangers = await nb.tel_ontvangers(conn, n.segment)
+    html_doc = nb.mail_html(n.titel, "An Peeters", html, webversie=nb.webversie_url(runtime.settings.public_url, n.id),
+                            afmelden=None, voorkeuren=None)
+    return Voorbeeld(html=html_doc, tekst=nb.mail_tekst(n.titel, "An Peeters", tekst, webversie="", afmelden=None),
+                     ontvangers=ontvangers)
+
+
+async def stuur_test(runtime: Any, n: nb.Nummer, email: str) -> str | None:
+    """Send the issue as it is now to one address; the Dutch reason when that failed."""
+    async with runtime.db.engine.connect() as conn:
+        html, tekst = await nb.inhoud(conn, n, runtime.settings.public_url)
+    nu = datetime.now(UTC)
+    bericht = nieuwsbriefbericht(
+        message_id_=f"<test.{n.id}.{nu.timestamp():.0f}@meldingen.dinet>", naam=None, email=email, titel=n.titel,
+        inhoud_html=html, inhoud_tekst=tekst, public_url=runtime.settings.public_url, nummer_id=n.id,
+        afmelden=None, voorkeuren=None, nu=nu, onderwerp=f"[TEST] {n.titel}",
+    )
+    verbinding = SmtpVerbinding(SmtpConfig.from_url(runtime.settings.smtp_url))
+    try:
+        await verbinding.verstuur(bericht)
+    except SmtpFout as fout:
+        return f"De testmail kon niet weg: {fout.reden}"
+    finally:
+        await verbinding.sluit()
+    return None
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+@get(API, tags=["nieuwsbrief"], summary="Alle nummers (VVSG-medewerkers)", guards=MEDEWERKER)
+async def api_lijst(runtime: NamedDependency[Any]) -> list[NieuwsbriefUit]:
+    async with runtime.db.engine.connect() as conn:
+        return [_uit(n, runtime.settings.public_url) for n in await nb.lijst(conn)]
+
+
+@post(API, tags=["nieuwsbrief"], summary="Een nieuw nummer maken (concept)", guards=MEDEWERKER, status_code=201)
+async def api_maak(runtime: NamedDependency[Any], data: JSONBody[NieuwsbriefIn]) -> Response[NieuwsbriefUit]:
+    async with runtime.db.transaction() as conn:
+        nummer_id = await nb.maak(conn, data.titel, blokken=[b.model_dump() for b in data.blokken],
+                                  segment=data.segment.model_dump(mode="json"), per_minuut=data.per_minuut)
+        n = await nb.lees(conn, nummer_id)
+    assert n is not None
+    return Response(_uit(n, runtime.settings.public_url), status_code=201, headers={"Location": f"{API}/{nummer_id}"})
+
+
+@get(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Eén nummer", guards=MEDEWERKER)
+async def api_een(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
+    n = await _lees(runtime, nummer_id)
+    return _niet_gevonden() if n is None else Response(_uit(n, runtime.settings.public_url))
+
+
+@put(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Een concept wijzigen", guards=MEDEWERKER)
+async def api_wijzig(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[NieuwsbriefIn]) -> Response[Any]:
+    try:
+        async with runtime.db.transaction() as conn:
+            await nb.wijzig(conn, nummer_id, titel=data.titel, blokken=[b.model_dump() for b in data.blokken],
+                            segment=data.segment.model_dump(mode="json"), per_minuut=data.per_minuut)
+    except KeyError:
+        return _niet_gevonden()
+    except nb.NietMeerTeWijzigen:
+        return _al_verstuurd()
+    n = await _lees(runtime, nummer_id)
+    return Response(_uit(n, runtime.settings.public_url))  # type: ignore[arg-type]
+
+
+@get(f"{API}/{{nummer_id:uuid}}/voorbeeld", tags=["nieuwsbrief"], summary="Voorbeeld (HTML en tekst)", guards=MEDEWERKER)
+async def api_voorbeeld(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
+    n = await _lees(runtime, nummer_id)
+    return _niet_gevonden() if n is None else Response(await _voorbeeld(runtime, n))
+
+
+@post(f"{API}/{{nummer_id:uuid}}/test", tags=["nieuwsbrief"], summary="Een testmail naar één adres",
+      guards=MEDEWERKER, status_code=202)
+async def api_test(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[TestIn]) -> Response[Any]:
+    n = await _lees(runtime, nummer_id)
+    if n is None:
+        return _niet_gevonden()
+    fout = await stuur_test(runtime, n, str(data.email))
+    if fout:
+        return problem_response(502, "De testmail kon niet weg", detail=fout)
+    return Response({"verstuurd_naar": str(data.email)}, status_code=202)
+
+
+@post(f"{API}/{{nummer_id:uuid}}/verzenden", tags=["nieuwsbrief"], summary="Nu versturen of inplannen",
+      guards=MEDEWERKER, status_code=202)
+async def api_verzend(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[VerzendIn]) -> Response[Any]:
+    try:
+        async with runtime.db.transaction() as conn:
+            n = await nb.verzend(conn, nummer_id, runtime.settings.public_url, data.op)
+    except KeyError:
+        return _niet_gevonden()
+    except nb.NietMeerTeWijzigen:
+        return _al_verstuurd()
+    _wek(runtime)
+    return Response(_uit(n, runtime.settings.public_url), status_code=202)
+
+
+@get(f"{API}/{{nummer_id:uuid}}/voortgang", tags=["nieuwsbrief"], summary="Hoe ver het versturen staat", guards=MEDEWERKER)
+async def api_voortgang(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
+    async with runtime.db.engine.connect() as conn:
+        n = await nb.lees(conn, nummer_id)
+        if n is None:
+            return _niet_gevonden()
+        telling = await nb.voortgang(conn, nummer_id)
+    return Response(Voortgang(status=n.status, **telling))
+
+
+def _wek(runtime: Any) -> None:
+    bezorger = runtime.state.get("bezorger")
+    if bezorger is not None:
+        bezorger.wake()
+
+
+# --- staff pages -------------------------------------------------------------------------------
+
+
+@get(BEHEER, guards=MEDEWERKER, include_in_schema=False)
+async def beheer_lijst(runtime: NamedDependency[Any]) -> Template:
+    async with runtime.db.engine.connect() as conn:
+        nummers = await nb.lijst(conn)
+    return Template(template_name="meldingen/nieuwsbrieven_beheer.html", context={"nummers": nummers, "fouten": []})
+
+
+@post(BEHEER, guards=MEDEWERKER, include_in_schema=False)
+async def beheer_maak(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Any:
+    form = await request.form()
+    titel = str(form.get("titel", "")).strip()
+    if not titel or len(titel) > 200:
+        async with runtime.db.engine.connect() as conn:
+            nummers = await nb.lijst(conn)
+        return Template(
+            template_name="meldingen/nieuwsbrieven_beheer.html", status_code=400,
+            context={"nummers": nummers, "fouten": [FieldError("titel", "verplicht", "Geef de nieuwsbrief een titel (hoogstens 200 tekens).")]},
+        )
+    async with runtime.db.transaction() as conn:
+        nummer_id = await nb.maak(conn, titel)
+    return Redirect(f"{BEHEER}/{nummer_id}", status_code=303)
+
+
+def _formulier_naar_nummer(form: Any, n: nb.Nummer) -> tuple[nb.Nummer, list[FieldError]]:
+    fouten: list[FieldError] = []
+    titel = str(form.get("titel", "")).strip()
+    if not titel or len(titel) > 200:
+        fouten.append(FieldError("titel", "verplicht", "Geef de nieuwsbrief een titel (hoogstens 200 tekens)."))
+    blokken: list[dict[str, Any]] = [{"soort": "tekst", "markdown": str(form.get("tekst", ""))}]
+    if form.get("activiteiten") == "ja":
+        blokken.append({"soort": "activiteiten"})
+    if form.get("praktijken") == "ja":
+        blokken.append({"soort": "praktijken"})
+    segment = {
+        "organisatie_type": [t for t in form.getall("organisatie_type", []) if t in TYPE_LABELS],
+        "provincie": [p for p in form.getall("provincie", []) if p in nb.PROVINCIES],
+        "grootteklasse": [g for g in form.getall("grootteklasse", []) if g in nb.GROOTTEKLASSEN],
+    }
+    per_minuut_tekst = str(form.get("per_minuut", "")).strip()
+    if not per_minuut_tekst.isdigit() or not 1 <= int(per_minuut_tekst) <= 100000:
+        fouten.append(FieldError("per_minuut", "ongeldig_aantal", "Geef het aantal mails per minuut als geheel getal van 1 tot 100000."))
+        per_minuut = n.per_minuut
+    else:
+        per_minuut = int(per_minuut_tekst)
+    nieuw = nb.Nummer(**{**n.as_dict(), "titel": titel or n.titel, "blokken": blokken, "segment": segment,
+                         "per_minuut": per_minuut})
+    return nieuw, fouten
+
+
+async def _bewerkpagina(runtime: Any, n: nb.Nummer, *, fouten: list[FieldError] | None = None, status: int = 200,
+                        melding: str | None = None, titel_invoer: str | None = None) -> Template:
+    voorbeeld = await _voorbeeld(runtime, n)
+    tekstblok = next((b.get("markdown") or "" for b in n.blokken if b.get("soort") == "tekst"), "")
+    return Template(
+        template_name="meldingen/nieuwsbrief_bewerken.html", status_code=status,
+        context={"n": n, "voorbeeld": voorbeeld, "fouten": fouten or [], "melding": melding, "tekst": tekstblok,
+                 "soorten": {b.get("soort") for b in n.blokken},
+                 "segmentkeuzes": [
+                     ("organisatie_type", "Soort organisatie", list(TYPE_LABELS.items())),
+                     ("provincie", "Provincie", [(p, p) for p in nb.PROVINCIES]),
+                     ("grootteklasse", "Grootte van de gemeente", [(g, g) for g in nb.GROOTTEKLASSEN]),
+                 ], "kan_wijzigen": n.status in ("concept", "gepland"),
+                 "gepland": datum_tijd(n.gepland_op) if n.gepland_op else None, "afzender": AFZENDER_ADRES},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@get(f"{BEHEER}/{{nummer_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
+async def beheer_bewerk(runtime: NamedDependency[Any], nummer_id: FromPath[UUID],
+                        melding: FromQuery[str | None] = None) -> Template:
+    n = await _lees(runtime, nummer_id)
+    if n is None:
+        raise NotFoundException("Deze nieuwsbrief bestaat niet.")
+    teksten = {"bewaard": "De nieuwsbrief is bewaard.", "test": "De testmail is verstuurd.",
+               "verzenden": "De nieuwsbrief wordt verstuurd.", "gepland": "De nieuwsbrief is ingepland."}
+    return await _bewerkpagina(runtime, n, melding=teksten.get(melding or ""))
+
+
+@post(f"{BEHEER}/{{nummer_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
+async def beheer_bewaar(request: Request[Any, Any, Any], runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Any:
+    n = await _lees(runtime, nummer_id)
+    if n is None:
+        raise NotFoundException("Deze nieuwsbrief bestaat niet.")
+    if n.status not in ("concept", "gepland"):
+        return await _bewerkpagina(runtime, n, status=409,
+                                   fouten=[FieldError("titel", "al_verstuurd", "Deze nieuwsbrief is al verstuurd en kan niet meer veranderen.")])
+    form = await request.form()
+    actie = str(form.get("actie", "voorbeeld"))
+    nieuw, fouten = _formulier_naar_nummer(form, n)
+    op: datetime | None = None
+    if actie == "inplannen":
+        try:
+            op = datetime.strptime(str(form.get("gepland_op", "")).strip(), "%d/%m/%Y %H:%M").replace(tzinfo=BRUSSEL)
+            if op <= datetime.now(UTC):
+                raise ValueError
+        except ValueError:
+            fouten.append(FieldError("gepland_op", "ongeldig_moment", "Geef een moment in de toekomst, zoals 15/03/2026 09:00."))
+    testadres = str(form.get("testadres", "")).strip()
+    if actie == "test" and ("@" not in testadres or len(testadres) > 254):
+        fouten.append(FieldError("testadres", "ongeldig_adres", "Geef een e-mailadres voor de testmail, zoals naam@gemeente.be."))
+    if fouten:
+        return await _bewerkpagina(runtime, nieuw, fouten=fouten, status=400)
+    if actie == "voorbeeld":
+        return await _bewerkpagina(runtime, nieuw)
+    async with runtime.db.transaction() as conn:
+        await nb.wijzig(conn, nummer_id, titel=nieuw.titel, blokken=nieuw.blokken, segment=nieuw.segment,
+                        per_minuut=nieuw.per_minuut)
+        if actie in ("verzenden", "inplannen"):
+            await nb.verzend(conn, nummer_id, runtime.settings.public_url, op)
+    if actie == "test":
+        fout = await stuur_test(runtime, nieuw, testadres)
+        if fout:
+            return await _bewerkpagina(runtime, nieuw, status=502, fouten=[FieldError("testadres", "niet_verstuurd", fout)])
+    if actie == "verzenden":
+        _wek(runtime)
+        return Redirect(f"{BEHEER}/{nummer_id}/voortgang", status_code=303)
+    melding = {"test": "test", "inplannen": "gepland"}.get(actie, "bewaard")
+    return Redirect(f"{BEHEER}/{nummer_id}?melding={melding}", status_code=303)
+
+
+@get(f"{BEHEER}/{{nummer_id:uuid}}/voortgang", guards=MEDEWERKER, include_in_schema=False)
+async def beheer_voortgang(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Template:
+    async with runtime.db.engine.connect() as conn:
+        n = await nb.lees(conn, nummer_id)
+        if n is None:
+            raise NotFoundException("Deze nieuwsbrief bestaat niet.")
+        telling = await nb.voortgang(conn, nummer_id)
+    totaal = sum(telling.values())
+    klaar = totaal - telling["wachtend"]
+    return Template(
+        template_name="meldingen/nieuwsbrief_voortgang.html",
+        context={"n": n, "telling": telling, "totaal": totaal, "klaar": klaar,
+                 "procent": round(100 * klaar / totaal) if totaal else 0},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# --- public archive ------------------------------------------------------------------------------
+
+
+@get(nb.ARCHIEFPAD, include_in_schema=False)
+async def archief(runtime: NamedDependency[Any]) -> Template:
+    async with runtime.db.engine.connect() as conn:
+        nummers = await nb.lijst(conn, alleen_verzonden=True)
+    return Template(template_name="meldingen/archief.html", context={"nummers": nummers, "datum": datum_tijd})
+
+
+@get(f"{nb.ARCHIEFPAD}/{{nummer_id:uuid}}", include_in_schema=False)
+async def webversie(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Template:
+    n = await _lees(runtime, nummer_id)
+    if n is None or n.status != "verzonden":
+        raise NotFoundException("Deze nieuwsbrief bestaat niet of is nog niet verstuurd.")
+    return Template(template_name="meldingen/webversie.html", context={"n": n, "datum": datum_tijd})
+
+
+ROUTES = [
+    api_lijst, api_maak, api_een, api_wijzig, api_voorbeeld, api_test, api_verzend, api_voortgang,
+    beheer_lijst, beheer_maak, beheer_bewerk, beheer_bewaar, beheer_voortgang, archief, webversie,
+]
