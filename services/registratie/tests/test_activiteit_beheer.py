@@ -267,7 +267,7 @@ async def test_staff_register_someone_by_e_mail_and_cancel(start_service: Any, h
         assert r.status_code == 303 and "De Smet is op de wachtlijst gezet." in (await client.get(pad)).text
         # The cancel page says who is concerned and that the platform does not mail them.
         annuleren = (await client.get(f"{pad}/annuleren")).text
-        assert "1 persoon is ingeschreven en 3 staan op de wachtlijst" in annuleren and "laat het hen zelf weten" in annuleren
+        assert "1 persoon is ingeschreven en 3 staan op de wachtlijst" in annuleren and "krijgen een mail dat de activiteit niet doorgaat" in annuleren
         pagina = (await client.get(pad)).text
         # Removing someone is asked once more, and says who gets the seat.
         an_id = re.search(r'href="[^"]*/uitschrijven\?lid_id=([^"]+)">Uitschrijven<span class="govuk-visually-hidden">: An<', pagina).group(1)
