@@ -199,9 +199,9 @@ async def test_header_and_menu_come_from_the_page_map_passed_in(tmp_path: Path) 
         LID_WORDEN="/elders/word-lid",
         menu=lambda rollen: [("/elders/taak", "Mijn taak")] if "stuurgroep" in rollen else [("/elders", "Voor iedereen")],
     )
-    runtime = _Runtime()
+    runtime = WebRuntime()
     app = create_web_app(runtime, [pagina], template_dir=tmp_path, navigatie=kaart)
-    async with _client(app) as c:
+    async with asgi_client(app) as c:
         anoniem = (await c.get("/proef/pagina")).text
         wie = Identiteit(sub="s", naam="Sofie Stuur", rollen=frozenset({Rol.STUURGROEP}))
         c.cookies.set(COOKIE, maak_cookie(wie, runtime.settings.secret_key))
