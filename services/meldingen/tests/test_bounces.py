@@ -88,6 +88,13 @@ async def test_harde_en_zachte_bounces_blokkeren_en_vrijgeven(dienst, http, h, m
     r = await client.post(f"/meldingen/beheer/bezorging/vrijgeven/{hard}", data={"_csrf_token": csrf})
     assert r.status_code == 303 and await geblokkeerd(hard) is None
 
+    # The same figures for Prometheus: mails sent and bounces read.
+    figuren = (await client.get("/meldingen/metrics")).text
+    verzonden = re.search(r"^dinet_meldingen_mails_sent_total (\S+)$", figuren, re.M)
+    gebounced = re.search(r"^dinet_meldingen_mails_bounced_total (\S+)$", figuren, re.M)
+    assert verzonden and float(verzonden.group(1)) >= 4, figuren
+    assert gebounced and float(gebounced.group(1)) >= 4, figuren
+
 
 async def _minstens(runtime, aantal):
     lijst = await gebounced(runtime)

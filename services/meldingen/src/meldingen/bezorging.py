@@ -58,6 +58,7 @@ class Bezorger:
         self.wachttijden = wachttijden
         self.poll_interval = poll_interval
         self.verzonden = 0  # by this instance; with several instances each sends a share
+        self.gebounced = 0  # delivery reports read by this instance
         self._wakker = asyncio.Event()
         self._stoppen = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -129,6 +130,7 @@ class Bezorger:
     async def _bounces_lezen(self) -> None:
         nieuw = await bouncen.lees_map(self.runtime.db, bouncen.bounce_map(self.runtime.settings), self.runtime.source)
         if nieuw:
+            self.gebounced += nieuw
             log.info("bounces.gelezen", aantal=nieuw)
 
     async def _nieuwsbrieven_afronden(self) -> None:

@@ -19,6 +19,15 @@ async def start_bezorger(runtime: Runtime) -> None:
         return  # started without workers (e.g. pages only): another instance sends the mail
     bezorger = Bezorger(runtime)
     runtime.state[BEZORGER] = bezorger
+    # Beside the bus figures the chassis keeps, at /meldingen/metrics and over OTLP.
+    runtime.metrics.observe(
+        "dinet_meldingen_mails_sent", "counter", "Mails handed to the SMTP server by this instance", "1",
+        lambda: [(bezorger.verzonden, {})],
+    )
+    runtime.metrics.observe(
+        "dinet_meldingen_mails_bounced", "counter", "Delivery status notifications (bounces) read by this instance", "1",
+        lambda: [(bezorger.gebounced, {})],
+    )
     # Wake the worker as soon as a consumer batch commits, instead of at the next poll.
     for consumer in runtime.consumers:
         vorige = consumer.after_commit
