@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .envelope import CloudEvent, Event, RawCloudEvent
+from .envelope import CloudEvent, Event, RawCloudEvent, envelope_model
 from .events.activiteiten import OPVOLGERS, AanwezigheidGeregistreerd, FeedbackOntvangen, InschrijvingGewijzigd
 from .events.beleidsplan import (
     BeleidsplanAangemaakt,
@@ -107,7 +107,7 @@ def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
     if cls is None:
         raw = RawCloudEvent.model_validate(body)
         raise UnknownEventType(f"onbekend gebeurtenistype {raw.type!r}")
-    return upcast(CloudEvent[cls].model_validate(body))  # type: ignore[valid-type]
+    return upcast(envelope_model(cls).model_validate(body))
 
 
 def describe_error(exc: Exception) -> str:
