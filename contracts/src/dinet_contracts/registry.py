@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from .envelope import CloudEvent, Event, RawCloudEvent, envelope_model
 from .events.activiteiten import OPVOLGERS, AanwezigheidGeregistreerd, FeedbackOntvangen, InschrijvingGewijzigd
@@ -98,7 +98,8 @@ def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
     """
     if not isinstance(body, dict):
         try:
-            body = json.loads(body)
+            # pydantic's JSON reader: half the time of json.loads, a share a rebuild feels.
+            body = from_json(body)
         except ValueError:
             RawCloudEvent.model_validate_json(body)  # raises, naming what is wrong with the JSON
             raise
