@@ -90,6 +90,7 @@ async def bench_kpi_rebuild(servers: Servers, report: Report, count: int) -> Non
                 "events/s",
                 baseline=raw_rate,
                 baseline_unit="events/s (nats-py, alleen lezen)",
+                target=">= 0.5x",
                 detail=(
                     f"{result.berichten} berichten ({result.events} verwerkt, {result.dubbel} dubbel) in"
                     f" {result.seconden:.1f} s; ruw lezen {raw:.1f} s en {raw_again:.1f} s"

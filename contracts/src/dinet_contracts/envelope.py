@@ -73,9 +73,23 @@ class RawCloudEvent(BaseModel):
     data: Any = None
 
 
+# pydantic keeps a parametrised model only weakly: once the garbage collector has taken
+# `CloudEvent[X]`, the next use builds the model and its validator again (milliseconds, against
+# microseconds for a validation). One strong reference per event type keeps it built.
+_ENVELOPPEN: dict[type[Event], type[CloudEvent]] = {}
+
+
+def envelope_model(cls: type[Event]) -> type[CloudEvent]:
+    """`CloudEvent[cls]`, built once per event type for the life of the process."""
+    model = _ENVELOPPEN.get(cls)
+    if model is None:
+        model = _ENVELOPPEN[cls] = CloudEvent[cls]  # type: ignore[valid-type]
+    return model
+
+
 def wrap(event: Event, *, source: str, event_id: str | None = None, time: datetime | None = None) -> CloudEvent:
     """Put an event in its envelope. The id is the deduplication key everywhere downstream."""
-    return CloudEvent[type(event)](  # type: ignore[misc]
+    return envelope_model(type(event))(
         specversion=SPECVERSION,
         id=event_id or str(uuid.uuid4()),
         source=source,

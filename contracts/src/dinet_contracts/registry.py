@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
-from .envelope import CloudEvent, Event, RawCloudEvent
+from .envelope import CloudEvent, Event, RawCloudEvent, envelope_model
 from .events.activiteiten import OPVOLGERS, AanwezigheidGeregistreerd, FeedbackOntvangen, InschrijvingGewijzigd
 from .events.beleidsplan import (
     BeleidsplanAangemaakt,
@@ -110,7 +110,8 @@ def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
     """
     if not isinstance(body, dict):
         try:
-            body = json.loads(body)
+            # pydantic's JSON reader: half the time of json.loads, a share a rebuild feels.
+            body = from_json(body)
         except ValueError:
             RawCloudEvent.model_validate_json(body)  # raises, naming what is wrong with the JSON
             raise
@@ -119,7 +120,7 @@ def parse(body: bytes | str | dict[str, Any]) -> CloudEvent:
     if cls is None:
         raw = RawCloudEvent.model_validate(body)
         raise UnknownEventType(f"onbekend gebeurtenistype {raw.type!r}")
-    return upcast(CloudEvent[cls].model_validate(body))  # type: ignore[valid-type]
+    return upcast(envelope_model(cls).model_validate(body))
 
 
 def describe_error(exc: Exception) -> str:

@@ -80,4 +80,5 @@ HANDLERS = {"kpi-projectie": Handlers(PROJECTIE, unit_of_work=schrijfopdrachten)
 
 async def vertaal(event: CloudEvent, w: Schrijfopdrachten) -> None:
     """Add the write operations `event` causes to `w` (a rebuild's thousands, or a page's one)."""
-    await dispatch(PROJECTIE, w, event)
+    # The prebuilt table: routing per type is looked up once, not again for every event.
+    await dispatch(HANDLERS["kpi-projectie"], w, event)

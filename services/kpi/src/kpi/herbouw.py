@@ -108,8 +108,21 @@ class Herbouw:
             try:
                 self.voortgang(0, totaal)
                 seq = eerste - 1 if totaal else laatste
-                while seq < laatste:
-                    seq = await self._lees_tot(sub, kopie, laatste, eerste, totaal)
+                # The next batch is read and validated while PostgreSQL writes the previous one
+                # (one write at a time, on the one connection): the two cores work side by side.
+                schrijven: asyncio.Task[None] | None = None
+                try:
+                    while seq < laatste:
+                        w, seq = await self._lees_batch(sub, laatste)
+                        if schrijven is not None:
+                            await schrijven
+                        schrijven = asyncio.create_task(self._schrijf(kopie, w, seq - eerste + 1, totaal))
+                    if schrijven is not None:
+                        await schrijven
+                finally:
+                    if schrijven is not None and not schrijven.done():
+                        schrijven.cancel()
+                        await asyncio.gather(schrijven, return_exceptions=True)
                 async with kopie.transaction() as conn:
                     await self._vergrendel(conn)
                     # What arrived while we read; the live consumer waits on the locks now.
@@ -153,8 +166,8 @@ class Herbouw:
         self.resultaat.events += 1
         await handlers.vertaal(event, w)
 
-    async def _lees_tot(self, sub, kopie: Database, laatste: int, eerste: int, totaal: int) -> int:
-        """Read one batch (up to `self.batch` messages, not beyond `laatste`) into the copies."""
+    async def _lees_batch(self, sub, laatste: int) -> tuple[projectie.Schrijfopdrachten, int]:
+        """Read one batch (up to `self.batch` messages, not beyond `laatste`) into write operations."""
         w = projectie.Schrijfopdrachten()
         seq = 0
         for _ in range(self.batch):
@@ -163,10 +176,12 @@ class Herbouw:
             await self._lees(msg, w)
             if seq >= laatste:
                 break
+        return w, seq
+
+    async def _schrijf(self, kopie: Database, w: projectie.Schrijfopdrachten, gelezen: int, totaal: int) -> None:
         async with kopie.transaction() as conn:
             await w.uitvoeren(conn)
-        self.voortgang(seq - eerste + 1, totaal)
-        return seq
+        self.voortgang(gelezen, totaal)
 
     async def _vergrendel(self, conn) -> None:
         tabellen = ", ".join(f'"{SCHEMA}"."{t}"' for t in PROJECTIES)
