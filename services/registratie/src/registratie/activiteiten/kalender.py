@@ -9,11 +9,11 @@ instead of keeping a stale entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitSoort, ActiviteitStatus, Vorm
-from icalendar import Calendar, Event
+from dinet_contracts.kalender import nieuwe_kalender, pagina_url, vevent
+from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus
 from sqlalchemy import text
 
 from .domein import nu_utc
@@ -29,7 +29,6 @@ PUBLIEKE_SOORTEN: tuple[ActiviteitSoort, ...] = (
     ActiviteitSoort.VVSG_OPLEIDING_GEINTEGREERD,
 )
 MAX_IN_KALENDER = 500
-PRODID = "-//VVSG//Netwerk digitale inclusie//NL"
 
 
 async def komende(db: Any, nu: datetime | None = None, *, met_geannuleerde: bool = True) -> list[ActiviteitRij]:
@@ -59,44 +58,29 @@ class Kalenderinstellingen:
     naam: str = "Netwerk digitale inclusie"
 
 
-def pagina_url(publieke_url: str, activiteit_id: Any) -> str:
-    return f"{publieke_url.rstrip('/')}/registratie/activiteiten/{activiteit_id}"
-
-
 def als_ical(activiteiten: list[ActiviteitRij], instellingen: Kalenderinstellingen, nu: datetime | None = None) -> bytes:
-    """An RFC 5545 VCALENDAR; the icalendar package does the escaping and the 75-octet folding."""
-    kalender = Calendar()
-    kalender.add("prodid", PRODID)
-    kalender.add("version", "2.0")
-    kalender.add("calscale", "GREGORIAN")
-    kalender.add("method", "PUBLISH")
-    kalender.add("x-wr-calname", instellingen.naam)
-    stempel = (nu or nu_utc()).astimezone(UTC)
+    """An RFC 5545 VCALENDAR; the icalendar package does the escaping and the 75-octet folding.
+    No join links: this feed is public."""
+    kalender = nieuwe_kalender(instellingen.naam)
+    stempel = nu or nu_utc()
     for a in activiteiten:
         g = a.gegevens
-        ev = Event()
-        ev.add("uid", str(a.id))
-        ev.add("dtstamp", (a.gewijzigd_op or stempel).astimezone(UTC))
-        ev.add("dtstart", g.start.astimezone(UTC))
-        ev.add("dtend", g.einde.astimezone(UTC))
-        # SEQUENCE grows with every change, so calendar apps take the newer copy.
-        ev.add("sequence", a.versie - 1)
-        ev.add("summary", g.titel)
-        soort = ACTIVITEIT_SOORT_LABELS[g.soort]
-        ev.add("categories", [soort])
-        beschrijving = [soort]
-        if g.omschrijving:
-            beschrijving.append(g.omschrijving)
-        pagina = pagina_url(instellingen.publieke_url, a.id)
-        beschrijving.append(f"Meer informatie en inschrijven: {pagina}")
-        ev.add("description", "\n\n".join(beschrijving))
-        if g.vorm is Vorm.ONLINE:
-            ev.add("location", "Online")
-            ev.add("url", g.url or pagina)
-        else:
-            if g.locatie:
-                ev.add("location", g.locatie)
-            ev.add("url", pagina)
-        ev.add("status", "CANCELLED" if a.status is ActiviteitStatus.GEANNULEERD else "CONFIRMED")
-        kalender.add_component(ev)
+        kalender.add_component(
+            vevent(
+                activiteit_id=a.id,
+                versie=a.versie,
+                titel=g.titel,
+                soort=g.soort,
+                vorm=g.vorm,
+                start=g.start,
+                einde=g.einde,
+                stempel=a.gewijzigd_op or stempel,
+                pagina=pagina_url(instellingen.publieke_url, a.id),
+                geannuleerd=a.status is ActiviteitStatus.GEANNULEERD,
+                beschrijving=g.omschrijving,
+                plaats=g.locatie,
+                url=g.url,
+                meer_informatie="Meer informatie en inschrijven",
+            )
+        )
     return kalender.to_ical()
