@@ -295,7 +295,12 @@ class Runtime:
             try:
                 await asyncio.wait_for(self.nc.drain(), timeout=5)
             except Exception:
-                await self.nc.close()
+                # Draining needs a live connection; while NATS is away (reconnecting) closing is
+                # all that is left, and the socket may already be gone: stopping must still finish.
+                try:
+                    await self.nc.close()
+                except Exception as exc:
+                    log.warning("nats.sluiten_mislukt", error=repr(exc))
         await self.db.dispose()
         self.metrics.shutdown()
         log.info("dienst.gestopt")

@@ -18,7 +18,8 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from .. import opvragingen
-from ..leden.opvragingen import Zoekvraag, zoek_leden
+# The module, not its names: leden.opvragingen imports (through leden.beheer) this package back.
+from ..leden import opvragingen as leden_opvragingen
 from ..domain import Fout, groepeer_per_type, organisatie_id_voor_sleutel
 from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten, ondersteuningsvragen
 from .domein import (
@@ -329,7 +330,7 @@ async def inschrijven_door_medewerker(
     gekozen = als_uuid(enkel(data, "lid_id")) if enkel(data, "lid_id") else None
     lid_id = gekozen or (await aanwezigheid.lid_met_email(runtime.db, email) if email else None)
     if lid_id is None and email:
-        gevonden, totaal = await zoek_leden(runtime.db, Zoekvraag(zoek=email, status="actief"))
+        gevonden, totaal = await leden_opvragingen.zoek_leden(runtime.db, leden_opvragingen.Zoekvraag(zoek=email, status="actief"))
         if totaal == 1:
             lid_id = gevonden[0]["id"]
         elif totaal > 1:
