@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -150,9 +151,10 @@ class DeployNode:
         return f"nats://127.0.0.1:{self.client}"
 
     def start(self, routes: str) -> None:
-        # The addresses are given on the command line (they win over the file).
+        # The addresses are given on the command line (they win over the file), except the route
+        # port: `--cluster` would also replace the file's route user (the fixture edits `listen`).
         argv = [nats_server_binary(), "-c", str(self.conf), "-a", "127.0.0.1", "-p", str(self.client),
-                "-m", str(self.monitor), "--cluster", f"nats://127.0.0.1:{self.route}", "--routes", routes]
+                "-m", str(self.monitor), "--routes", routes]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 argv, env={**os.environ, "NATS_SERVER_NAME": self.name}, stdout=log, stderr=subprocess.STDOUT,
@@ -172,7 +174,7 @@ class DeployCluster:
 
     @property
     def routes(self) -> str:
-        return ",".join(f"nats-route://127.0.0.1:{node.route}" for node in self.nodes)
+        return ",".join(self.auth.route_url("127.0.0.1", node.route) for node in self.nodes)
 
     @property
     def url(self) -> str:
@@ -207,8 +209,12 @@ def deploy_cluster(tmp_path: Path) -> Iterator[DeployCluster]:
         (base / "nats-server.conf").write_text(single, encoding="utf-8")
         (base / "auth").symlink_to(auth.server_conf.parent, target_is_directory=True)
         conf = base / "cluster" / "nats-server.conf"
-        conf.write_text((deploy / "cluster" / "nats-server.conf").read_text(encoding="utf-8"), encoding="utf-8")
-        nodes.append(DeployNode(name, conf, tmp_path / f"{name}.log"))
+        node = DeployNode(name, conf, tmp_path / f"{name}.log")
+        text, n = re.subn(r"(?m)^(\s*)listen: 0\.0\.0\.0:6222$", rf"\g<1>listen: 127.0.0.1:{node.route}",
+                          (deploy / "cluster" / "nats-server.conf").read_text(encoding="utf-8"))
+        assert n == 1
+        conf.write_text(text, encoding="utf-8")
+        nodes.append(node)
     cluster = DeployCluster(auth, nodes)
     try:
         for node in nodes:
@@ -239,7 +245,9 @@ async def _formed(nc) -> None:
 
 def test_the_cluster_configuration_names_no_user_or_password():
     text = (ROOT / "deploy" / "nats" / "cluster" / "nats-server.conf").read_text(encoding="utf-8")
-    assert not re.search(r"(?i)password|wachtwoord", text)
+    # The route user's password is a variable of auth/cluster.conf, made once per deployment.
+    assert re.findall(r"(?im)^\s*(?:user|password)\s*:\s*(\S+)", text) == ["$DINET_ROUTE_USER", "$DINET_ROUTE_PASSWORD"]
+    assert "routes: $DINET_ROUTES" in text and 'include "../auth/cluster.conf"' in text
     assert 'include "../nats-server.conf"' in text
     assert cluster_client_url() == "nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222"
     assert cluster_client_url() in text
@@ -291,6 +299,45 @@ async def test_the_deploy_cluster_configuration_forms_a_cluster_that_keeps_every
     for node in deploy_cluster.nodes:
         with pytest.raises(Exception, match="(?i)authorization"):
             await nats.connect(node.url, allow_reconnect=False, max_reconnect_attempts=1, connect_timeout=2)
+
+
+def _routes(monitor: int) -> list[dict]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{monitor}/routez", timeout=2) as reply:
+        return json.loads(reply.read())["routes"] or []
+
+
+async def test_a_server_without_the_route_password_cannot_join_the_cluster(deploy_cluster: DeployCluster, tmp_path: Path):
+    """The route port knows no JWT: whoever joins the cluster reads every account's messages. A
+    server that routes to a node without the route user, or with a wrong password, is refused;
+    the nodes keep only each other as routes."""
+    admin = await connect(deploy_cluster.url, creds=deploy_cluster.auth.admin_creds)
+    try:
+        await _formed(admin)
+    finally:
+        await admin.close()
+    target = deploy_cluster.nodes[0]
+    wrong = deploy_cluster.auth.route_url("127.0.0.1", target.route).replace(
+        deploy_cluster.auth.route_password(), "geraden"
+    )
+    for attempt, route in enumerate((f"nats-route://127.0.0.1:{target.route}", wrong)):
+        monitor = free_port()
+        log = tmp_path / f"indringer-{attempt}.log"
+        argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(free_port()), "-m", str(monitor),
+                "-n", f"indringer-{attempt}", "--cluster_name", "dinet",
+                "--cluster", f"nats://127.0.0.1:{free_port()}", "--routes", route]
+        with open(log, "ab") as out:
+            rogue = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        try:
+            wait_for_port(monitor)
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and "Authorization Violation" not in log.read_text(errors="replace"):
+                await asyncio.sleep(0.1)
+            assert "Authorization Violation" in log.read_text(errors="replace")
+            assert _routes(monitor) == []
+            assert {r.get("remote_name") for r in _routes(target.monitor)} == {n.name for n in deploy_cluster.nodes[1:]}
+        finally:
+            rogue.kill()
+            rogue.wait()
 
 
 async def _partner(url: str, creds: Path) -> tuple[nats.NATS, asyncio.Event]:

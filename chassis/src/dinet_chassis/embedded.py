@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from .natsauth import MAX_CONTROL_LINE, NatsAuth, server_conf_text
+from .natsauth import MAX_CONTROL_LINE, ROUTE_USER, NatsAuth, server_conf_text
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -141,13 +141,21 @@ class EmbeddedNats:
         if not self.cluster:
             return ""
         routes = "".join(f"\n        {route}" for route in self.routes)
+        authorization = ""
+        if self.auth is not None:
+            # As deploy/nats/cluster: a node accepts routes only from the cluster's route user.
+            authorization = (
+                f'    authorization {{ user: "{ROUTE_USER}", password: "{self.auth.route_password()}" }}\n'
+            )
         return (
             f"server_name: {self.node_name or 'dinet_' + str(self.port)}\n"
             f"cluster {{\n    name: {self.cluster}\n    listen: 127.0.0.1:{self.cluster_port}\n"
-            f"    routes: [{routes}\n    ]\n}}\n"
+            f"{authorization}    routes: [{routes}\n    ]\n}}\n"
         )
 
     def route_url(self) -> str:
+        if self.auth is not None:
+            return self.auth.route_url("127.0.0.1", self.cluster_port)
         return f"nats-route://127.0.0.1:{self.cluster_port}"
 
     def start(self, timeout: float = 15.0) -> "EmbeddedNats":
@@ -240,6 +248,8 @@ class EmbeddedNatsCluster:
         return self.auth.creds_path(user)
 
     def start(self, timeout: float = 15.0) -> "EmbeddedNatsCluster":
+        if self.auth is not None:
+            self.auth.ensure()  # the route password the nodes' routes carry
         ports = [free_port() for _ in range(self.size)]
         names = [f"{self.name}-{i + 1}" for i in range(self.size)]
         self.nodes = [

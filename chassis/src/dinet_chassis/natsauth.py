@@ -12,6 +12,8 @@ only where it is needed:
 
     keys/                 identity seeds of the operator and the accounts: only this command needs them
     server/auth.conf      operator JWT, system account and the account JWTs: for nats-server (no secrets)
+    server/cluster.conf   the route user and password of a cluster and the routes with them (a secret):
+                          every node accepts a route only with it, so no other server can join
     <service>/<service>.creds   each service's user, allowed exactly what deploy/ allows it
     registratie/partner-uitgifte.json   what registratie needs to issue and revoke partner users
     beheer/beheer.creds   the operator CLI (`dinet status`, `dinet dlq`, ...): everything in DINET
@@ -31,6 +33,7 @@ import base64
 import hashlib
 import json
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -40,7 +43,7 @@ from typing import Any
 
 import nkeys
 
-from dinet_contracts.generate import service_permissions
+from dinet_contracts.generate import CLUSTER_NODES, CLUSTER_ROUTE_PORT, service_permissions
 from dinet_contracts.topology import PARTNER_PREFIX, SERVICES, partner_subject_prefix
 
 DINET_ACCOUNT = "DINET"
@@ -347,8 +350,19 @@ class NatsAuth:
     def server_conf(self) -> Path:
         return self.root / "server" / "auth.conf"
 
+    @property
+    def cluster_conf(self) -> Path:
+        return self.root / "server" / "cluster.conf"
+
     def creds_path(self, user: str) -> Path:
         return self.root / user / f"{user}.creds"
+
+    def route_password(self) -> str:
+        return (self.root / "keys" / "route-password").read_text(encoding="utf-8").strip()
+
+    def route_url(self, host: str, port: int) -> str:
+        """A route to another node, carrying the cluster's route user (a node refuses any other)."""
+        return f"nats-route://{ROUTE_USER}:{self.route_password()}@{host}:{port}"
 
     @property
     def admin_creds(self) -> Path:
@@ -422,7 +436,27 @@ class NatsAuth:
             system_creds=system,
         )
         _write_private(self.partner_issuer_path, json.dumps(issuer.__dict__, indent=2) + "\n")
+        self._cluster_routes(keys)
         return self
+
+    def _cluster_routes(self, keys: Path) -> None:
+        # The route port carries every account's traffic and knows no JWT: without a route user,
+        # any server that reaches port 6222 joins the cluster and reads every stream.
+        path = keys / "route-password"
+        if not path.exists():
+            _write_private(path, secrets.token_urlsafe(32) + "\n")
+        routes = "".join(f'\n    "{self.route_url(node, CLUSTER_ROUTE_PORT)}"' for node in CLUSTER_NODES)
+        _write_private(
+            self.cluster_conf,
+            "# Written by `python -m dinet_chassis.natsauth`: the route user of deploy/nats/cluster (a secret).\n"
+            f'DINET_ROUTE_USER: "{ROUTE_USER}"\n'
+            f'DINET_ROUTE_PASSWORD: "{self.route_password()}"\n'
+            f"DINET_ROUTES: [{routes}\n]\n",
+        )
+
+
+# The user every node of a cluster presents on its routes (the password is made once, in keys/).
+ROUTE_USER = "dinet-route"
 
 
 # What nats-server must accept in a CONNECT line: a service user's JWT carries its permissions
