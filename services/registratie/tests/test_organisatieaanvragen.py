@@ -12,7 +12,7 @@ from dinet_chassis.web.auth import Identiteit, Rol, maak_cookie
 from sqlalchemy import text
 
 from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis, organisatie_id_voor_sleutel
-from registratie.leden.organisatieaanvragen import valideer_aanvraag
+from registratie.leden.organisatieaanvragen import BEWAARTERMIJN, valideer_aanvraag
 from registratie.main import DEFINITION
 
 FORMULIER = "/registratie/lid-worden/organisatie-aanvragen"
@@ -281,9 +281,13 @@ async def test_pages_need_staff_and_the_form_a_csrf_token(start_service: Any, ht
         await anoniem.get(FORMULIER)
         zonder_token = await anoniem.post(FORMULIER, data=_aanvraag())
         formulier = await anoniem.get("/registratie/lid-worden")
+        aanvraag = await anoniem.get(FORMULIER)
+        privacy = await anoniem.get("/registratie/privacy")
     assert lijst.status_code == 303 and lijst.headers["location"].startswith("/registratie/inloggen")
     assert zonder_token.status_code == 403
     assert f'href="{FORMULIER}"' in formulier.text and "Mijn organisatie staat niet in de lijst" in formulier.text
+    # The retention the code applies is the one both pages promise.
+    assert f"na {BEWAARTERMIJN.days} dagen" in aanvraag.text and f"na {BEWAARTERMIJN.days} dagen" in privacy.text
 
 
 def test_rules_without_a_database() -> None:
