@@ -9,6 +9,7 @@ from urllib.parse import quote
 from dinet_chassis.web import FieldError
 from dinet_chassis.web.auth import Rol, vereist
 from dinet_contracts import paginas
+from dinet_contracts.tijd import datum
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
@@ -98,6 +99,7 @@ async def aanvragenlijst(request: Request[Any, Any, Any], runtime: NamedDependen
         melding=neem_melding(request),
         geweigerd=geweigerd,
         mail_aan_aanvrager=_mail_aan_aanvrager(geweigerd) if geweigerd else None,
+        datum=datum,
     )
 
 
@@ -124,6 +126,7 @@ async def _aanvraagpagina(
         status_labels=aanvragen.STATUS_LABELS,
         types=aanvragen.organisatie_types(),
         provincies=[("", "Onbekend of geen")] + [(p, p) for p in await organisaties.provincies(runtime.db)],
+        datum=datum,
         fouten=fouten or [],
         waarden=waarden
         or {"naam": aanvraag["organisatie_naam"], "type": standaard_type, "nis_code": "", "provincie": "", "reden": ""},
