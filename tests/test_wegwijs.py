@@ -247,6 +247,16 @@ async def _wandelingen(browser: Any, basis: str, mail_dir: Any) -> dict[str, lis
     await typ(page, "#email", "warre@zottegem.be")
     await volg(page, page.locator("main button[type=submit]", has_text="Vraag aan"))
     assert page.url.endswith("/registratie/lid-worden/organisatie-aangevraagd"), page.url
+    # The same form with every field wrong, on a phone: the error summary names each, axe finds nothing.
+    fout_ctx = await _context(browser, js=True, breedte=375)
+    fout_page = await fout_ctx.new_page()
+    await fout_page.goto(basis + AANVRAGEN)
+    async with fout_page.expect_navigation():
+        await fout_page.click("main button[type=submit]")
+    fout_links = await fout_page.locator(".govuk-error-summary a").evaluate_all("as => as.map(a => a.hash)")
+    assert fout_links == ["#organisatie_naam", "#organisatie_soort", "#gemeente", "#naam", "#email"], fout_links
+    assert await axe_violations(fout_page) == [] and await overloopt(fout_page) == []
+    await fout_ctx.close()
     # A second request stays open, so staff's page with its forms is checked below too.
     await page.goto(basis + AANVRAGEN)
     await page.fill("#organisatie_naam", "Buurthuis De Kring")
