@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -161,6 +162,24 @@ async def test_approval_creates_the_organisation_and_the_member_once_and_announc
     assert na_tweede == na_goedkeuring
 
 
+async def test_two_staff_members_approving_at_once_make_one_member(start_service: Any, http: Any) -> None:
+    async with start_service(DEFINITION) as runtime:
+        await _vraag_aan(http(runtime))
+        aanvraag_id = await _aanvraag_id(runtime)
+        vooraf = await _tellingen(runtime)
+        eerste, tweede = _medewerker(http, runtime), _medewerker(http, runtime)
+        tokens = [_token((await c.get("/registratie/lid-worden")).text) for c in (eerste, tweede)]
+        antwoorden = await asyncio.gather(
+            *(
+                c.post(f"{BEHEER}/{aanvraag_id}/goedkeuren", data={"_csrf_token": t, "naam": "Bibliotheek Zottegem", "type": "andere"})
+                for c, t in zip((eerste, tweede), tokens)
+            )
+        )
+        na = await _tellingen(runtime)
+    assert sorted(a.status_code for a in antwoorden) == [303, 409]
+    assert (na[0] - vooraf[0], na[1] - vooraf[1], na[2] - vooraf[2]) == (1, 1, 3)
+
+
 async def test_refusal_erases_the_person_and_offers_to_tell_them_once(start_service: Any, http: Any) -> None:
     async with start_service(DEFINITION) as runtime:
         client = http(runtime)
@@ -297,6 +316,7 @@ def test_rules_without_a_database() -> None:
     assert goed.toestemmingen == {"nieuwsbrief": {"gegeven": True, "tekst": NIEUWSBRIEF_TEKST}}
     fouten = valideer_aanvraag({"organisatie_naam": "x" * 201, "gemeente": "Gent\x00", "functie": "y" * 201, "nieuwsbrief": "ja"})
     assert isinstance(fouten, list)
+    assert ("organisatie_soort", "ongeldige_waarde") in {(f.veld, f.code) for f in valideer_aanvraag({"organisatie_soort": []})}
     assert {(f.veld, f.code) for f in fouten} == {
         ("organisatie_naam", "te_lang"),
         ("organisatie_soort", "verplicht"),

@@ -146,7 +146,7 @@ def valideer_aanvraag(invoer: Mapping[str, Any]) -> Aanvraag | list[Fout]:
         fouten.append(
             Fout("organisatie_soort", "verplicht", "Kies of je organisatie een lokaal bestuur is of een andere organisatie.")
         )
-    elif soort not in SOORTEN:
+    elif not isinstance(soort, str) or soort not in SOORTEN:
         fouten.append(
             Fout("organisatie_soort", "ongeldige_waarde", "Kies een lokaal bestuur of een andere organisatie.")
         )
