@@ -32,7 +32,8 @@ BELEID: list[tuple[str, str, Any]] = [
     ("GET", r"/(registratie|kpi|beleidsplan)/schema(/.*)?", PUBLIEK),  # the OpenAPI description
     ("GET", r"/registratie", PUBLIEK),
     ("GET|POST", r"/registratie/lid-worden", PUBLIEK),  # joining the network
-    ("GET", r"/registratie/lid-worden/(bedankt|al-lid)", PUBLIEK),
+    ("GET", r"/registratie/lid-worden/(bedankt|al-lid|organisatie-aangevraagd)", PUBLIEK),
+    ("GET|POST", r"/registratie/lid-worden/organisatie-aanvragen", PUBLIEK),  # "my organisation is not in the list"
     ("GET|POST", r"/registratie/aanmelden(/\{rest:path\})?", PUBLIEK),  # old address: redirects
     ("GET", r"/registratie/(toegankelijkheid|privacy)", PUBLIEK),
     ("POST", r"/registratie/api/v1/leden", PUBLIEK),  # joining through the API

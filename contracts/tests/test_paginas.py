@@ -7,7 +7,7 @@ from dinet_contracts import paginas
 
 def test_each_role_has_its_tasks_and_lands_on_the_first() -> None:
     assert [t for _, t in paginas.menu(["vvsg_medewerker"])] == [
-        "Leden", "Activiteiten", "Importeren", "Partners", "Kerncijfers", "Mails",
+        "Leden", "Activiteiten", "Importeren", "Partners", "Organisatieaanvragen", "Kerncijfers", "Mails",
     ]
     assert paginas.thuis(["vvsg_medewerker"]) == "/registratie/leden"
     assert paginas.thuis(["stuurgroep"]) == "/kpi/"

@@ -38,6 +38,7 @@ MENU: Mapping[str, Sequence[Link]] = {
         ("/registratie/beheer/activiteiten", "Activiteiten"),
         ("/registratie/leden/import", "Importeren"),
         ("/registratie/beheer/partners", "Partners"),
+        ("/registratie/beheer/organisatieaanvragen", "Organisatieaanvragen"),
         ("/kpi/", "Kerncijfers"),
         ("/meldingen/", "Mails"),
     ),

@@ -5,5 +5,6 @@ from __future__ import annotations
 from .web_beheer import ROUTES as BEHEER_ROUTES
 from .web_import import ROUTES as IMPORT_ROUTES
 from .web_mijn import ROUTES as MIJN_ROUTES
+from .web_organisatieaanvragen import ROUTES as AANVRAAG_ROUTES
 
-ROUTES = [*BEHEER_ROUTES, *IMPORT_ROUTES, *MIJN_ROUTES]
+ROUTES = [*BEHEER_ROUTES, *IMPORT_ROUTES, *MIJN_ROUTES, *AANVRAAG_ROUTES]

@@ -37,7 +37,7 @@
     if (passend.length === 1) { passend[0].selected = true; }
     else if (select.selectedOptions.length && select.selectedOptions[0].hidden) { select.value = ""; }
     aantal.textContent = passend.length === 0
-      ? "Geen organisatie gevonden. Staat je organisatie er niet bij? Bel VVSG op 02 211 55 00."
+      ? "Geen organisatie gevonden. Vraag je organisatie aan met de link onder de lijst, of bel VVSG op 02 211 55 00."
       : passend.length === 1
         ? "1 organisatie gevonden en gekozen: " + passend[0].textContent + "."
         : passend.length + " organisaties gevonden. Kies de juiste in de lijst hieronder.";
