@@ -52,6 +52,15 @@ SERVER_FIXTURES = frozenset(
 PROCESS_TEST_DIRS = frozenset({"tests", "cli"})
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    for regel in (
+        "unit: no database, no NATS, no browser: milliseconds each",
+        "integration: on real PostgreSQL and NATS, or processes of its own",
+        "browser: a real Chromium (accessibility with axe-core)",
+    ):
+        config.addinivalue_line("markers", regel)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from .browser import ZONDER_CHROMIUM
 
