@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+# The organisation-id rule is the platform's (re-exported here for this service's callers).
+from dinet_contracts.organisaties import GEMEENTE_URI, ORGANISATIE_URN, organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from dinet_contracts.types import ORGANISATIE_TYPE_LABELS, OrganisatieType
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
@@ -36,27 +38,6 @@ TYPE_VOLGORDE: tuple[OrganisatieType, ...] = (
     OrganisatieType.BOVENLOKALE_OVERHEID,
     OrganisatieType.ANDERE,
 )
-
-GEMEENTE_URI = "https://data.vlaanderen.be/id/gemeente/{nis_code}"
-ORGANISATIE_URN = "urn:dinet:organisatie:{sleutel}"
-
-
-def organisatie_id_voor_nis(nis_code: str | int) -> uuid.UUID:
-    """The id of a local government: a name-based UUID (v5, NAMESPACE_URL) of its gemeente URI.
-
-    Any service can compute it from a NIS code without asking registratie, e.g. for 44021 (Gent):
-    uuid5(NAMESPACE_URL, "https://data.vlaanderen.be/id/gemeente/44021").
-    """
-    code = str(nis_code).strip()
-    if not (code.isdigit() and len(code) == 5):
-        raise ValueError(f"een NIS-code heeft vijf cijfers, niet {nis_code!r}")
-    return uuid.uuid5(uuid.NAMESPACE_URL, GEMEENTE_URI.format(nis_code=code))
-
-
-def organisatie_id_voor_sleutel(sleutel: str) -> uuid.UUID:
-    """The id of any other organisation, from the stable `sleutel` in its data file."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, ORGANISATIE_URN.format(sleutel=sleutel.strip()))
-
 
 class Kanaal(StrEnum):
     """How a consent was given; stored with the consent record."""
