@@ -136,3 +136,19 @@ def test_bevestigingsmail_bevat_link():
     assert link in msg.get_body(("plain",)).get_content()
     assert f'href="{link}"' in msg.get_body(("html",)).get_content()
     assert msg["Subject"] == "Bevestig je inschrijving voor de nieuwsbrief"
+
+
+def test_consent_from_registratie_sets_or_keeps_the_invitations_choice():
+    from meldingen.domain import STANDAARD_RITME, uitnodigingen_na
+
+    # Given: no choice yet, or none, becomes one mail per activity; a rhythm already chosen stays.
+    assert uitnodigingen_na(None, True) == STANDAARD_RITME == "per_mail"
+    assert uitnodigingen_na("geen", True) == "per_mail"
+    assert uitnodigingen_na("wekelijks", True) is None
+    assert uitnodigingen_na("per_mail", True) is None
+    # Withdrawn: none; nothing to withdraw, nothing to store.
+    assert uitnodigingen_na("wekelijks", False) == "geen"
+    assert uitnodigingen_na(None, False) is None
+    # Not said (a version-1 event): whatever the member chose stays.
+    assert uitnodigingen_na("wekelijks", None) is None
+    assert uitnodigingen_na(None, None) is None
