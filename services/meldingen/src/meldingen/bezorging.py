@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +23,8 @@ from dinet_contracts.events.meldingen import MeldingVerzonden
 from . import bouncen, nieuwsbrief, store
 from .activiteiten import plan_weekoverzicht
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
-from .mails import bevestigingslink, bevestigingsmail, welkomstmail
 from .samenstellen import Later, Overslaan, stel_op
-from .smtp import SmtpConfig, SmtpFout, SmtpVerbinding
+from .smtp import RuweMail, SmtpConfig, SmtpFout, SmtpVerbinding
 
 if TYPE_CHECKING:
     from dinet_chassis.runtime import Runtime
@@ -208,10 +206,7 @@ class Bezorger:
                     verzonden.append((melding, ONZEKER))
                     continue
                 bericht = await self._stel_op(conn, melding, regels)
-                if isinstance(bericht, str):
-                    await store.markeer_mislukt(conn, melding.id, bericht)
-                    log.warning("bezorging.niet_verzonden", melding_id=str(melding.id), reden=bericht)
-                elif isinstance(bericht, Overslaan):
+                if isinstance(bericht, Overslaan):
                     await store.markeer_overgeslagen(conn, melding.id, bericht.reden)
                     log.info("bezorging.overgeslagen", melding_id=str(melding.id), reden=bericht.reden)
                 elif isinstance(bericht, Later):
@@ -291,22 +286,7 @@ class Bezorger:
 
     async def _stel_op(
         self, conn: Any, melding: store.TeVerzenden, regels: dict[str, Any] | None = None
-    ) -> EmailMessage | str | Overslaan | Later:
+    ) -> EmailMessage | RuweMail | Overslaan | Later:
         """The mail to send, or the reason why there is none to send any more."""
-        if melding.soort not in (Soort.WELKOM, Soort.NIEUWSBRIEF_BEVESTIGING):
-            settings = self.runtime.settings
-            return await stel_op(conn, melding, public_url=settings.public_url, secret=settings.secret_key, regels=regels)
-        if melding.naam is None or melding.email is None:
-            return "geen contactgegevens meer voor dit lid"
-        nu = datetime.now(UTC)
-        if melding.soort is Soort.WELKOM:
-            return welkomstmail(
-                melding_id=melding.id, naam=melding.naam, email=melding.email,
-                nieuwsbrief=bool(melding.nieuwsbrief_gewenst), tijd=nu,
-            )
-        if not melding.nieuwsbrief_gewenst:
-            return "het lid wil de nieuwsbrief niet meer"
-        if melding.token is None:
-            return "geen bevestigingstoken bewaard"
-        link = bevestigingslink(self.runtime.settings.public_url, melding.token)
-        return bevestigingsmail(melding_id=melding.id, naam=melding.naam, email=melding.email, link=link, tijd=nu)
+        settings = self.runtime.settings
+        return await stel_op(conn, melding, public_url=settings.public_url, secret=settings.secret_key, regels=regels)
