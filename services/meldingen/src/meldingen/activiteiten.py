@@ -271,10 +271,25 @@ def digestweek(nu: datetime) -> tuple[datetime, datetime]:
 async def plan_weekoverzicht(conn: AsyncConnection, nu: datetime | None = None) -> int:
     """Plan this week's digest for every member who chose it, if anything new was planned.
     Safe to call at any time and any number of times: the week is the mail's key."""
+    van, tot = digestweek(nu or datetime.now(UTC))
+    return await _plan_overzicht(conn, van, tot, f"weekoverzicht:{tot.date().isoformat()}")
+
+
+async def stuur_overzicht_nu(conn: AsyncConnection, nu: datetime | None = None) -> int:
+    """Staff's "send the digest now": what is new since the last Monday's digest, at once, to every
+    member who chose the digest. Its own key, so it never stands in for Monday's; the minute is in
+    it, so a double click sends one."""
+    nu = nu or datetime.now(UTC)
+    _, sinds = digestweek(nu)
+    return await _plan_overzicht(conn, sinds, nu, f"weekoverzicht:nu:{nu:%Y-%m-%dT%H:%M}")
+
+
+async def _plan_overzicht(conn: AsyncConnection, van: datetime, tot: datetime, sleutel: str) -> int:
+    """One digest of the public activities first seen in [van, tot) per member who chose it;
+    nobody gets an empty one. Returns how many were planned."""
     actief, _ = await regel(conn, Soort.WEEKOVERZICHT)
     if not actief:
         return 0
-    van, tot = digestweek(nu or datetime.now(UTC))
     result = await conn.execute(
         text(
             "INSERT INTO melding (id, lid_id, soort, bron_event_id, gegevens)"
@@ -285,7 +300,7 @@ async def plan_weekoverzicht(conn: AsyncConnection, nu: datetime | None = None) 
             " ON CONFLICT (lid_id, soort, bron_event_id) DO NOTHING"
         ),
         {
-            "sleutel": f"weekoverzicht:{tot.date().isoformat()}",
+            "sleutel": sleutel,
             "gegevens": json.dumps({"van": van.isoformat(), "tot": tot.isoformat()}),
             "van": van,
             "tot": tot,
