@@ -55,6 +55,9 @@ class Bezorger:
         self.poll_interval = poll_interval
         self.verzonden = 0  # by this instance; with several instances each sends a share
         self.gebounced = 0  # delivery reports read by this instance
+        # The service's figures, as of this instance's last round (the same for every instance).
+        self.wachtend = 0
+        self.geblokkeerd = 0
         self._wakker = asyncio.Event()
         self._stoppen = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -93,6 +96,7 @@ class Bezorger:
                 await self._bounces_lezen()
                 async with self.runtime.db.engine.connect() as conn:
                     volgende = await store.seconden_tot_volgende(conn)
+                    self.wachtend, self.geblokkeerd = await store.wachtrij(conn)
                 if volgende is not None:
                     wacht = min(wacht, volgende)
                 if self._nieuwsbrief_vrij_over() > 0:

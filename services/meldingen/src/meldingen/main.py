@@ -28,6 +28,14 @@ async def start_bezorger(runtime: Runtime) -> None:
         "dinet_meldingen_mails_bounced", "counter", "Delivery status notifications (bounces) read by this instance", "1",
         lambda: [(bezorger.gebounced, {})],
     )
+    runtime.metrics.observe(
+        "dinet_meldingen_queue", "gauge", "Mails waiting to be sent (all instances)", "1",
+        lambda: [(bezorger.wachtend, {})],
+    )
+    runtime.metrics.observe(
+        "dinet_meldingen_addresses_held", "gauge", "Addresses held after bounces: no optional mail until staff release them", "1",
+        lambda: [(bezorger.geblokkeerd, {})],
+    )
     # Wake the worker as soon as a consumer batch commits, instead of at the next poll.
     for consumer in runtime.consumers:
         vorige = consumer.after_commit

@@ -279,3 +279,16 @@ async def reserveer_nieuwsbrief(apart: Any, per_minuut: int, gevraagd: int) -> t
 async def pas_boeking_aan(apart: Any, boeking: int, genomen: int) -> None:
     """Fewer newsletter mails were claimed than booked: give the rest back to the limit."""
     await apart.execute("UPDATE nieuwsbrief_tempo SET aantal = $2 WHERE id = $1", boeking, genomen)
+
+
+async def wachtrij(conn: AsyncConnection) -> tuple[int, int]:
+    """(mails waiting to be sent, addresses held after bounces), for the metrics."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM melding WHERE status = 'wachtend'),"
+                " (SELECT count(*) FROM contact WHERE geblokkeerd_op IS NOT NULL)"
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
