@@ -194,6 +194,11 @@ async def test_wat_de_fuzzer_vond_staat_in_het_document(dienst, http, h):
 
     # Sent: changing or sending again is a documented conflict with a stable code.
     assert (await client.post(f"{pad}/verzenden", json={})).status_code == 202
+
+    async def begonnen() -> bool:  # until the worker takes it up, "send now" is a schedule one may still change
+        return (await client.get(f"{pad}/voortgang")).json()["status"] in ("verzenden", "verzonden")
+
+    await wait_until(begonnen)
     for antwoord in (await client.put(pad, json={"titel": "Anders"}), await client.post(f"{pad}/verzenden", json={})):
         assert antwoord.status_code == 409
         assert antwoord.headers["content-type"].startswith("application/problem+json")

@@ -178,7 +178,7 @@ class Bezorger:
         async with self.runtime.db.transaction() as conn:
             # The limit is shared by every sender of every instance: book first (in the database),
             # claim at most that many, give back what was not claimed.
-            boeking, vrij = await self._reserveer(apart)
+            boeking, vrij = await self._reserveer(conn, apart)
             meldingen = await store.neem_reeks(conn, min(REEKS, vrij) if vrij else REEKS, zonder_nieuwsbrief=vrij == 0)
             if boeking is not None:
                 genomen = sum(1 for m in meldingen if m.soort is Soort.NIEUWSBRIEF)
@@ -254,10 +254,14 @@ class Bezorger:
                          soort=melding.soort.value)
         return len(meldingen)
 
-    async def _reserveer(self, apart: Any) -> tuple[int | None, int | None]:
-        """(booking, how many newsletter mails this batch may take); (None, None): no limit."""
+    async def _reserveer(self, conn: Any, apart: Any) -> tuple[int | None, int]:
+        """(booking, how many newsletter mails this batch may take).
+
+        The limit is read per batch: an issue another instance starts sending between two rounds
+        has its limit from its first batch on. No issue being sent, no newsletter mail taken."""
+        self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
         if not self._per_minuut:
-            return None, None
+            return None, 0
         boeking, vrij, vrij_over = await store.reserveer_nieuwsbrief(apart, self._per_minuut, REEKS)
         if not vrij:
             self._nieuwsbrief_vrij_vanaf = asyncio.get_running_loop().time() + vrij_over
