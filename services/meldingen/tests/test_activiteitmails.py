@@ -207,6 +207,10 @@ async def test_medewerker_stuurt_het_weekoverzicht_nu(dienst, http, h):
     assert "Infosessie digitaal loket" in overzicht["tekst"]
     await asyncio.sleep(0.5)
     assert len(h.mails(mail_dir, per_mail)) == 2  # who chose a mail per activity gets no digest
-    # Monday's digest is still planned on its own: the button did not stand in for it.
+    # Next Monday's digest does not list the activity again; a newer one it does.
+    async with runtime.db.transaction() as conn:
+        assert await plan_weekoverzicht(conn, datetime.now(UTC) + timedelta(days=7)) == 0
+    await bus.publiceer(h.als_event(h.activiteit(), act.ActiviteitGeplandV2))
+    await h.wacht_op(mail_dir, per_mail, 3)
     async with runtime.db.transaction() as conn:
         assert await plan_weekoverzicht(conn, datetime.now(UTC) + timedelta(days=7)) == 1
