@@ -193,7 +193,7 @@ BESTAANDE_IDS = (
     r"^/registratie/api/v1/partner/gebeurtenissen$",
 )
 # Seconds of fuzzing per service, about a minute in all; meldingen publishes no API operations.
-BUDGET = {"registratie": 20, "kpi": 12, "beleidsplan": 4}
+BUDGET = {"registratie": 20, "kpi": 12, "meldingen": 12, "beleidsplan": 4}
 
 
 @pytest.fixture

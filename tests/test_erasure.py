@@ -61,11 +61,14 @@ async def sporen(stack) -> list[str]:
 
 
 async def op_de_stroom(js, lid_id: str) -> bool:
-    try:
-        await js.get_last_msg(PERSOONSGEGEVENS.name, f"dinet.pii.lid.{lid_id}.contactgegevens.v1")
-    except NotFoundError:
-        return False
-    return True
+    # Imported members' data goes out as version 1, signed-up members' as version 2.
+    for versie in ("v1", "v2"):
+        try:
+            await js.get_last_msg(PERSOONSGEGEVENS.name, f"dinet.pii.lid.{lid_id}.contactgegevens.{versie}")
+        except NotFoundError:
+            continue
+        return True
+    return False
 
 
 async def wis_via_zelfservice(stack, csrf, email: str) -> None:

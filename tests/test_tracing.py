@@ -50,7 +50,7 @@ async def test_one_trace_spans_http_outbox_nats_and_consumers(stack):
     assert "outbox be.dinet.lid.geregistreerd.v1" in by_name
     assert "publish dinet.evt.registratie.lid.geregistreerd.v1" in by_name
     assert "kpi-projectie process be.dinet.lid.geregistreerd.v1" in by_name
-    assert "meldingen-contact process be.dinet.lid.contactgegevens.v1" in by_name
+    assert "meldingen-contact process be.dinet.lid.contactgegevens.v2" in by_name
 
     # The chain is parent to child: HTTP -> outbox -> publish (NATS) -> consumer.
     ids = {s.context.span_id: s for s in spans}

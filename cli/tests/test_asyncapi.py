@@ -120,9 +120,9 @@ def test_operations_are_the_services_publishers_and_consumers(doc):
     assert "be.dinet.lid.geregistreerd.v1" in kpi
     assert receives["kpi-projectie"]["x-handlers"]["be.dinet.lid.geregistreerd.v1"] == "op_lid_geregistreerd"
     contact = {m["$ref"].rsplit("/", 1)[1] for m in receives["meldingen-contact"]["messages"]}
-    assert contact == {"be.dinet.lid.contactgegevens.v1"}
-    pii = doc["channels"]["be.dinet.lid.contactgegevens.v1"]
-    assert pii["address"] == "dinet.pii.lid.{lid_id}.contactgegevens.v1"
+    assert contact == {"be.dinet.lid.contactgegevens.v2"}
+    pii = doc["channels"]["be.dinet.lid.contactgegevens.v2"]
+    assert pii["address"] == "dinet.pii.lid.{lid_id}.contactgegevens.v2"
     assert set(pii["parameters"]) == {"lid_id"}
     assert pii["x-jetstream"]["stream"] == PERSOONSGEGEVENS.name
     dlq = doc["channels"]["dinet.dlq.durable.subject"]

@@ -112,3 +112,45 @@ async def test_status_shows_each_consumers_figures_and_the_outbox_backlog(start_
             part = await status.check_service(client, "kpi", health, {})
     (rij,) = status.service_figures([{"naam": "kpi", "consumenten": part.consumenten, "relay": part.relay}])
     assert rij == ("kpi", "kpi-projectie", "0", "0", "1", "-", "0")
+
+
+async def test_status_shows_meldingen_mail_figures(start_service, nats_server, mail_sink):
+    import uuid
+
+    from dinet_contracts import wrap
+    from dinet_contracts.envelope import CONTENT_TYPE
+    from dinet_contracts.events.registratie import LidContactgegevensV2
+    from meldingen.main import DEFINITION
+    from sqlalchemy import text
+
+    async with start_service(DEFINITION, serve_http=True, smtp_url=mail_sink.url) as meldingen:
+        lid_id = uuid.uuid4()
+        event = LidContactgegevensV2(lid_id=lid_id, naam="An", email="an@status.example", nieuwsbrief=False,
+                                     aanleiding="registratie")
+        envelope = wrap(event, source="/dinet/registratie")
+        await meldingen.js.publish(event.nats_subject(), envelope.model_dump_json().encode(),
+                                   headers={"Nats-Msg-Id": envelope.id, "Content-Type": CONTENT_TYPE})
+        await wait_until(lambda: len(list(mail_sink.mail_dir.glob("*.eml"))) == 1, timeout=15)
+        async with meldingen.db.transaction() as conn:
+            # A held address, and a mail that waits for later.
+            await conn.execute(text("UPDATE contact SET geblokkeerd_op = now() WHERE lid_id = :l"), {"l": lid_id})
+            await conn.execute(text(
+                "INSERT INTO melding (id, lid_id, soort, bron_event_id, volgende_poging_op)"
+                " VALUES (gen_random_uuid(), :l, 'herinnering', 'status-test', now() + interval '1 hour')"), {"l": lid_id})
+        health = f"http://127.0.0.1:{meldingen.settings.http_port}/meldingen/health"
+        verwacht = {"verzonden": 1.0, "gebounced": 0.0, "geblokkeerd": 1.0, "wachtrij": 1.0}
+
+        async def cijfers():
+            async with httpx.AsyncClient(timeout=status.TIMEOUT + 2, trust_env=False) as client:
+                part = await status.check_service(client, "meldingen", health, {})
+                part.mails = await status.mail_figures(client, part.adres)
+            return part if part.mails == verwacht else None
+
+        part = await wait_until(cijfers, timeout=15)
+    regel = status.mail_line([{"naam": "meldingen", "mails": part.mails}])
+    assert regel == ("Mails (meldingen): 1 verzonden en 0 bounces gelezen sinds de start;"
+                     " 1 in de wachtrij, 1 adres(sen) geblokkeerd na bounces.")
+    rapport = {"dinet_up": None, "datamap": "x", "consumenten": [], "dead_letters": None,
+               "onderdelen": [{"naam": "meldingen", "werkt": True, "adres": part.adres, "pid": None, "detail": "",
+                               "consumenten": [], "relay": {}, "mails": part.mails}]}
+    assert regel in status.render(rapport)

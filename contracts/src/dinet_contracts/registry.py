@@ -24,7 +24,9 @@ from .events.meldingen import (
     ToestemmingGewijzigd,
 )
 from .events.registratie import (
+    CONTACT_OPVOLGERS,
     LidContactgegevens,
+    LidContactgegevensV2,
     LidGeregistreerd,
     LidGewist,
     LidKennisdelingGewijzigd,
@@ -42,6 +44,7 @@ PUBLISHED_BY: dict[str, tuple[type[Event], ...]] = {
     "registratie": (
         LidGeregistreerd,
         LidContactgegevens,
+        LidContactgegevensV2,
         LidOrganisatieGewijzigd,
         LidUitgeschreven,
         LidKennisdelingGewijzigd,
@@ -74,7 +77,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
 
 # An old version and the newest one it is read as (upcast on read): data of an old version is
 # valid data of the new one with the new, optional fields empty. Chains (v1 -> v2 -> v3) resolve.
-UPCASTS: dict[type[Event], type[Event]] = dict(OPVOLGERS)
+UPCASTS: dict[type[Event], type[Event]] = {**OPVOLGERS, **CONTACT_OPVOLGERS}
 
 
 class UnknownEventType(ValueError):

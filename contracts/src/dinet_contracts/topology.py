@@ -91,7 +91,8 @@ CONSUMERS: tuple[ConsumerDef, ...] = (
         durable="meldingen-contact",
         service="meldingen",
         stream=PERSOONSGEGEVENS.name,
-        filter_subjects=("dinet.pii.lid.*.contactgegevens.v1",),
+        # Both versions: a v1 (still in the stream, or from an older registratie) reads as v2.
+        filter_subjects=("dinet.pii.lid.*.contactgegevens.v1", "dinet.pii.lid.*.contactgegevens.v2"),
         description="Bewaart contactgegevens en stuurt welkomst- en bevestigingsmails.",
     ),
     ConsumerDef(

@@ -7,6 +7,7 @@ with the `icalendar` package, as a mail program would (see conftest.py).
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -171,3 +172,45 @@ async def test_uitnodiging_en_weekoverzicht_volgens_keuze(dienst, h):
     for keuze in ("geen", None):
         assert len(h.mails(mail_dir, leden[keuze][1])) == 1
     assert len(h.mails(mail_dir, leden["per_mail"][1])) == 2  # no invitation for the advice talk
+
+
+async def test_medewerker_stuurt_het_weekoverzicht_nu(dienst, http, h):
+    """`dinet seed` and staff need not wait for Monday 08:00: one button on the rules page."""
+    runtime, bus, mail_dir = dienst
+    from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
+
+    week_id, week_mail = await h.lid(bus, "Wekelijks")
+    per_id, per_mail = await h.lid(bus, "Permail")
+    async with runtime.db.transaction() as conn:
+        await zet_voorkeur(conn, week_id, "wekelijks")
+        await zet_voorkeur(conn, per_id, "per_mail")
+    a = h.activiteit()
+    await bus.publiceer(h.als_event(a, act.ActiviteitGeplandV2))
+    await h.wacht_op(mail_dir, per_mail, 2)  # the invitation: the activity is known now
+
+    client = http(runtime, follow_redirects=False)
+    wie = Identiteit(sub="medewerker-test", naam="Mia", rollen=frozenset({Rol.MEDEWERKER}))
+    assert (await client.post("/meldingen/beheer/weekoverzicht")).status_code in (401, 403)
+    client.cookies.set(COOKIE, maak_cookie(wie, runtime.settings.secret_key))
+    pagina = await client.get("/meldingen/beheer/regels")
+    assert "Stuur het overzicht nu" in pagina.text
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', pagina.text).group(1)
+    r = await client.post("/meldingen/beheer/weekoverzicht", data={"_csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["location"] == "/meldingen/beheer/regels?overzicht=1"
+    assert "Het overzicht gaat nu naar 1 lid." in (await client.get(r.headers["location"])).text
+    # A double click in the same minute plans nothing more.
+    r = await client.post("/meldingen/beheer/weekoverzicht", data={"_csrf_token": csrf})
+    assert r.headers["location"] in ("/meldingen/beheer/regels?overzicht=0", "/meldingen/beheer/regels?overzicht=1")
+
+    overzicht = (await h.wacht_op(mail_dir, week_mail, 2))[1]
+    assert overzicht["onderwerp"] == "Nieuwe activiteiten van het netwerk digitale inclusie"
+    assert "Infosessie digitaal loket" in overzicht["tekst"]
+    await asyncio.sleep(0.5)
+    assert len(h.mails(mail_dir, per_mail)) == 2  # who chose a mail per activity gets no digest
+    # Next Monday's digest does not list the activity again; a newer one it does.
+    async with runtime.db.transaction() as conn:
+        assert await plan_weekoverzicht(conn, datetime.now(UTC) + timedelta(days=7)) == 0
+    await bus.publiceer(h.als_event(h.activiteit(), act.ActiviteitGeplandV2))
+    await h.wacht_op(mail_dir, per_mail, 3)
+    async with runtime.db.transaction() as conn:
+        assert await plan_weekoverzicht(conn, datetime.now(UTC) + timedelta(days=7)) == 1

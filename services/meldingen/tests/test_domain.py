@@ -1,7 +1,6 @@
 """The decisions and mails, without servers."""
 
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from uuid import uuid4
 
 import pytest
@@ -17,7 +16,7 @@ from meldingen.domain import (
     verwerk_contactgegevens,
     volgende_poging_na,
 )
-from meldingen.mails import bevestigingslink, bevestigingsmail, message_id, welkomstmail
+from meldingen.mails import bevestigingslink
 from meldingen.smtp import SmtpConfig
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -115,24 +114,39 @@ def test_smtp_url():
         SmtpConfig.from_url("http://mail")
 
 
-def test_welkomstmail():
-    melding_id = uuid4()
-    msg = welkomstmail(melding_id=melding_id, naam="An <Peeters>", email="an@gemeente.be", nieuwsbrief=True, tijd=T0)
-    terug = message_from_bytes(msg.as_bytes(), policy=policy.default)
-    assert terug["From"] == "Netwerk digitale inclusie <netwerk@vvsg.be>"
-    assert terug["Subject"] == "Welkom bij het netwerk digitale inclusie"
-    assert terug["Message-ID"] == message_id(melding_id)
-    assert terug["Content-Language"] == "nl"
-    tekst = terug.get_body(("plain",)).get_content()
-    html = terug.get_body(("html",)).get_content()
-    assert "Beste An <Peeters>" in tekst and "aparte mail" in tekst
-    assert "An &lt;Peeters&gt;" in html and "<Peeters>" not in html
+def test_welkomstmail_is_een_sjabloon_dat_namen_als_tekst_houdt():
+    from meldingen.sjablonen import STANDAARD, render
+
+    mail = render(STANDAARD["welkom"], {"naam": "An <Peeters>", "nieuwsbrief": True})
+    assert mail.onderwerp == "Welkom bij het netwerk digitale inclusie"
+    assert "Beste An <Peeters>" in mail.tekst and "aparte mail" in mail.tekst
+    assert "An &lt;Peeters&gt;" in mail.html and "<Peeters>" not in mail.html and '<html lang="nl">' in mail.html
+    zonder = render(STANDAARD["welkom"], {"naam": "An", "nieuwsbrief": False})
+    assert "aparte mail" not in zonder.tekst and "aparte mail" not in zonder.html
 
 
-def test_bevestigingsmail_bevat_link():
+def test_bevestigingsmail_is_een_sjabloon_met_de_link():
+    from meldingen.sjablonen import STANDAARD, render
+
     link = bevestigingslink("https://dinet.vvsg.be/", "abc-_123")
     assert link == "https://dinet.vvsg.be/meldingen/nieuwsbrief/bevestigen?token=abc-_123"
-    msg = bevestigingsmail(melding_id=uuid4(), naam="An", email="an@gemeente.be", link=link, tijd=T0)
-    assert link in msg.get_body(("plain",)).get_content()
-    assert f'href="{link}"' in msg.get_body(("html",)).get_content()
-    assert msg["Subject"] == "Bevestig je inschrijving voor de nieuwsbrief"
+    mail = render(STANDAARD["nieuwsbrief_bevestiging"], {"naam": "An", "bevestigingslink": link, "dagen": 14})
+    assert link in mail.tekst and "14 dagen" in mail.tekst
+    assert f'href="{link}"' in mail.html
+    assert mail.onderwerp == "Bevestig je inschrijving voor de nieuwsbrief"
+
+
+def test_consent_from_registratie_sets_or_keeps_the_invitations_choice():
+    from meldingen.domain import STANDAARD_RITME, uitnodigingen_na
+
+    # Given: no choice yet, or none, becomes one mail per activity; a rhythm already chosen stays.
+    assert uitnodigingen_na(None, True) == STANDAARD_RITME == "per_mail"
+    assert uitnodigingen_na("geen", True) == "per_mail"
+    assert uitnodigingen_na("wekelijks", True) is None
+    assert uitnodigingen_na("per_mail", True) is None
+    # Withdrawn: none; nothing to withdraw, nothing to store.
+    assert uitnodigingen_na("wekelijks", False) == "geen"
+    assert uitnodigingen_na(None, False) is None
+    # Not said (a version-1 event): whatever the member chose stays.
+    assert uitnodigingen_na("wekelijks", None) is None
+    assert uitnodigingen_na(None, None) is None

@@ -17,6 +17,7 @@ from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.events.meldingen import MeldingVerzonden, NieuwsbriefInschrijvingBevestigd
 from dinet_contracts.events.registratie import LidContactgegevens
 from dinet_contracts.topology import EVENTS, PERSOONSGEGEVENS
+from dinet_contracts.registry import upcast
 from meldingen.handlers import HANDLERS
 from meldingen.main import DEFINITION
 from meldingen.mails import message_id
@@ -136,7 +137,8 @@ async def test_hetzelfde_event_drie_keer_geeft_dezelfde_twee_mails(start_service
 async def test_planning_is_idempotent_ook_zonder_inbox(start_service):
     """The unique (lid, soort, event) key holds even if the handler runs twice for one event."""
     async with start_service(DEFINITION, smtp_url=f"smtp://127.0.0.1:{free_port()}") as runtime:
-        event = contactgegevens(nieuwsbrief=True)
+        # As the consumer reads it: version 1 upcast to version 2.
+        event = upcast(contactgegevens(nieuwsbrief=True))
         for _ in range(2):
             async with runtime.db.transaction() as conn:
                 ctx = HandlerContext(runtime, event.data.nats_subject(), 1, "meldingen-contact")

@@ -161,3 +161,48 @@ async def test_pagina_voor_medewerkers(dienst, http, h):
     assert "<em>allemaal</em>" in mail["html"]
     fout = await client.post(r.headers["location"].split("?")[0], data={**data, "actie": "inplannen", "gepland_op": "gisteren"})
     assert fout.status_code == 400 and "Geef een moment in de toekomst" in fout.text
+
+
+async def test_wat_de_fuzzer_vond_staat_in_het_document(dienst, http, h):
+    """Found by the property-based fuzzer: an undocumented 409, a 422 for an address the schema
+    allows, a 500 for a NUL in a text block. Each answer is now documented, with a stable code."""
+    runtime, bus, mail_dir = dienst
+    client = medewerker(http, runtime)
+    doc = (await client.get("/meldingen/schema/openapi.json")).json()
+    nummer = "/meldingen/api/v1/nieuwsbrieven/{nummer_id}"
+    assert "409" in doc["paths"][nummer]["put"]["responses"]
+    assert "409" in doc["paths"][f"{nummer}/verzenden"]["post"]["responses"]
+    assert "502" in doc["paths"][f"{nummer}/test"]["post"]["responses"]
+
+    # A NUL in a text block: dropped, not a 500; in the title: a field error the schema announces.
+    r = await client.post("/meldingen/api/v1/nieuwsbrieven", json={
+        "titel": "Nul", "blokken": [{"soort": "tekst", "markdown": "x\u0000y"}, {"soort": "praktijken", "markdown": "\u0013"}],
+    })
+    assert r.status_code == 201, r.text
+    assert [b["markdown"] for b in r.json()["blokken"]] == ["xy", ""]
+    r = await client.post("/meldingen/api/v1/nieuwsbrieven", json={"titel": "Ti\u0000tel"})
+    assert r.status_code == 422 and r.json()["errors"][0]["veld"] == "titel"
+    assert "pattern" in doc["components"]["schemas"]["NieuwsbriefIn"]["properties"]["titel"]
+
+    # An address with a backquote is a valid address (RFC 5321 atext): the test mail goes.
+    r = await client.post("/meldingen/api/v1/nieuwsbrieven", json={"titel": "Fuzz"})
+    pad = r.headers["location"]
+    r = await client.post(f"{pad}/test", json={"email": "`isivrc@m8p9bvyx.xktrr.test"})
+    assert r.status_code == 202, r.text
+    r = await client.post(f"{pad}/test", json={"email": "geen-adres"})
+    assert r.status_code == 422 and r.json()["errors"][0]["veld"] == "email"
+
+    # Sent: changing or sending again is a documented conflict with a stable code.
+    assert (await client.post(f"{pad}/verzenden", json={})).status_code == 202
+
+    async def begonnen() -> bool:  # until the worker takes it up, "send now" is a schedule one may still change
+        return (await client.get(f"{pad}/voortgang")).json()["status"] in ("verzenden", "verzonden")
+
+    await wait_until(begonnen)
+    for antwoord in (await client.put(pad, json={"titel": "Anders"}), await client.post(f"{pad}/verzenden", json={})):
+        assert antwoord.status_code == 409
+        assert antwoord.headers["content-type"].startswith("application/problem+json")
+        assert antwoord.json()["type"] == "urn:dinet:probleem:conflict"
+        assert antwoord.json()["errors"][0]["code"] == "al_verstuurd"
+    onbekend = await client.get("/meldingen/api/v1/nieuwsbrieven/00000000-0000-4000-8000-000000000000")
+    assert onbekend.status_code == 404 and onbekend.json()["errors"][0]["code"] == "onbekende_nieuwsbrief"

@@ -7,6 +7,7 @@ import asyncio
 import re
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from dinet_chassis.testing import wait_until
 from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
@@ -104,6 +105,46 @@ async def test_sjabloon_aanpassen_met_voorbeeld_in_een_zandbak(dienst, http, h):
     assert mail["tekst"].startswith("Dag <b>An</b>, tot op ")
     assert "<p>Dag &lt;b&gt;An&lt;/b&gt;</p>" in mail["html"] and '<html lang="nl">' in mail["html"]
     assert len(mail["ical"]) == 1, "de agenda-bijlage hangt niet af van het sjabloon"
+
+
+async def test_welkom_en_bevestiging_zijn_sjablonen_die_medewerkers_aanpassen(dienst, http, h):
+    runtime, bus, mail_dir = dienst
+    client = http(runtime, follow_redirects=False)
+    als_medewerker(client, runtime)
+    regels = await client.get("/meldingen/beheer/regels")
+    for soort in ("welkom", "nieuwsbrief_bevestiging"):
+        assert f'href="/meldingen/beheer/sjablonen/{soort}"' in regels.text
+        pagina = await client.get(f"/meldingen/beheer/sjablonen/{soort}")
+        assert pagina.status_code == 200 and "Dit is het standaardsjabloon" in pagina.text and "srcdoc=" in pagina.text
+    # The preview on sample data shows the confirmation link a member would get.
+    assert "nieuwsbrief/bevestigen?token=voorbeeld" in pagina.text
+
+    csrf = CSRF.search(pagina.text).group(1)
+    for soort, velden in (
+        ("welkom", {"onderwerp": "Hallo {{ naam }}", "tekst": "Welkom {{ naam }}.{% if nieuwsbrief %} Nieuwsbrief volgt.{% endif %}",
+                    "html": "<h1>Welkom</h1><p>{{ naam }}</p>"}),
+        ("nieuwsbrief_bevestiging", {"onderwerp": "Nog één klik", "tekst": "Klik: {{ bevestigingslink }} ({{ dagen }} dagen)",
+                                     "html": '<p><a href="{{ bevestigingslink }}">Bevestig</a></p>'}),
+    ):
+        r = await client.post(f"/meldingen/beheer/sjablonen/{soort}", data={"_csrf_token": csrf, "actie": "opslaan", **velden})
+        assert r.status_code == 303, r.text
+
+    lid_id = uuid.uuid4()
+    email = f"welkom.{lid_id.hex[:6]}@gemeente.be"
+    from dinet_contracts.events.registratie import LidContactgegevensV2
+
+    await bus.publiceer(LidContactgegevensV2(lid_id=lid_id, naam="<i>Wim</i>", email=email, nieuwsbrief=True,
+                                             aanleiding="registratie"))
+    welkom, bevestiging = sorted(await h.wacht_op(mail_dir, email, 2), key=lambda m: m["onderwerp"])
+    assert welkom["onderwerp"] == "Hallo <i>Wim</i>" and welkom["tekst"].startswith("Welkom <i>Wim</i>. Nieuwsbrief volgt.")
+    assert "<p>&lt;i&gt;Wim&lt;/i&gt;</p>" in welkom["html"]
+    assert "List-Unsubscribe" not in welkom["msg"]  # operational mail: no unsubscribe header
+    assert bevestiging["onderwerp"] == "Nog één klik"
+    link = re.search(r"Klik: (\S+) \(14 dagen\)", bevestiging["tekst"]).group(1)
+    assert "/meldingen/nieuwsbrief/bevestigen?token=" in link and f'href="{link}"' in bevestiging["html"]
+    # The link in the staff's own template works: it opens the confirmation page.
+    deel = urlsplit(link)
+    assert (await client.get(f"{deel.path}?{deel.query}")).status_code == 200
 
 
 async def test_afmelden_met_een_klik_en_voorkeuren(dienst, http, h):

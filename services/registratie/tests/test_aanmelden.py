@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from dinet_chassis.embedded import wait_for_mails
 from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis
+from registratie.leden.regels import NETWERKMAIL_TEKST
 from registratie.main import DEFINITION
 
 GENT = str(organisatie_id_voor_nis("44021"))
@@ -78,7 +79,7 @@ async def test_api_sign_up_stores_member_and_publishes_both_events(
         async with start_service(DEFINITION) as runtime:
             js = nc.jetstream()
             feiten = await js.subscribe("dinet.evt.registratie.lid.geregistreerd.v1", ordered_consumer=True)
-            contact = await js.subscribe("dinet.pii.lid.*.contactgegevens.v1", ordered_consumer=True)
+            contact = await js.subscribe("dinet.pii.lid.*.contactgegevens.v2", ordered_consumer=True)
 
             r = await http(runtime).post("/registratie/api/v1/leden", json=_aanvraag())
             assert r.status_code == 201, r.text
@@ -95,15 +96,18 @@ async def test_api_sign_up_stores_member_and_publishes_both_events(
             assert (await als_lid(http, runtime, uuid.uuid4()).get(r.headers["location"])).status_code == 404
             async with runtime.db.engine.connect() as conn:
                 toestemming = (
-                    await conn.execute(text("SELECT doel, gegeven, tekst, hoe FROM toestemmingen"))
-                ).one()
+                    await conn.execute(text("SELECT doel, gegeven, tekst, hoe FROM toestemmingen ORDER BY doel"))
+                ).all()
     finally:
         await nc.close()
 
     assert lid.status_code == 200
     assert lid.json()["email"] == "an.peeters@gent.be"  # stored lowercased
     assert lid.json()["organisatie_naam"] == "Gent"
-    assert tuple(toestemming) == ("nieuwsbrief", True, NIEUWSBRIEF_TEKST, "api")
+    # Both purposes the sign-up asks are on record, also the one not given.
+    assert [tuple(t) for t in toestemming] == [
+        ("netwerkmail", False, NETWERKMAIL_TEKST, "api"), ("nieuwsbrief", True, NIEUWSBRIEF_TEKST, "api")
+    ]
 
     assert feit.headers["Content-Type"] == CONTENT_TYPE
     envelop = json.loads(feit.data)
@@ -117,13 +121,14 @@ async def test_api_sign_up_stores_member_and_publishes_both_events(
     # No personal data on the stream that is kept for ever.
     assert "Peeters" not in feit.data.decode() and "gent.be" not in feit.data.decode()
 
-    assert persoon.subject == f"dinet.pii.lid.{lid_id}.contactgegevens.v1"
+    assert persoon.subject == f"dinet.pii.lid.{lid_id}.contactgegevens.v2"
     gegevens = json.loads(persoon.data)["data"]
     assert gegevens == {
         "lid_id": lid_id,
         "naam": "An Peeters",
         "email": "an.peeters@gent.be",
         "nieuwsbrief": True,
+        "uitnodigingen": False,
         "aanleiding": "registratie",
     }
 
@@ -252,7 +257,7 @@ async def test_form_valid_sign_up_redirects_to_thank_you(start_service: Any, htt
         bedankt = await client.get(r.headers["location"])
         async with runtime.db.engine.connect() as conn:
             lid = (await conn.execute(text("SELECT email, nieuwsbrief, functie FROM leden"))).one()
-            hoe = (await conn.execute(text("SELECT hoe, gegeven FROM toestemmingen"))).one()
+            hoe = (await conn.execute(text("SELECT hoe, gegeven FROM toestemmingen WHERE doel = 'nieuwsbrief'"))).one()
     assert tuple(lid) == ("bram@mediawijs.be", False, None)
     assert tuple(hoe) == ("aanmeldformulier", False)
     assert bedankt.status_code == 200 and "welkomstmail" in bedankt.text and "bram@mediawijs.be" in bedankt.text

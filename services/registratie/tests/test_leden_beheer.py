@@ -241,7 +241,7 @@ async def test_staff_find_and_change_a_member(start_service: Any, http: Any) -> 
         wissel = await outbox(runtime, "be.dinet.lid.organisatie_gewijzigd.v1")
         kennis = await outbox(runtime, "be.dinet.lid.kennisdeling_gewijzigd.v1")
         weg = await outbox(runtime, "be.dinet.lid.uitgeschreven.v1")
-        contact = await outbox(runtime, "be.dinet.lid.contactgegevens.v1")
+        contact = await outbox(runtime, "be.dinet.lid.contactgegevens.v2")
         async with runtime.db.engine.connect() as conn:
             toestemming = (
                 await conn.execute(

@@ -135,13 +135,13 @@ async def test_erasure_through_self_service(start_service: Any, http: Any, mail_
 
         # Her contact data went over the bus; one copy even ended up among the dead letters.
         js = runtime.js
-        await wait_until(lambda: berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{zoe}.contactgegevens.v1"), timeout=10)
-        await wait_until(lambda: berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{ander}.contactgegevens.v1"), timeout=10)
+        await wait_until(lambda: berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{zoe}.contactgegevens.v2"), timeout=10)
+        await wait_until(lambda: berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{ander}.contactgegevens.v2"), timeout=10)
         nc = await nats.connect(nats_server.url)
         try:
             for wie in (zoe, ander):
                 await nc.jetstream().publish(
-                    dlq_subject("meldingen-contact", f"dinet.pii.lid.{wie}.contactgegevens.v1"),
+                    dlq_subject("meldingen-contact", f"dinet.pii.lid.{wie}.contactgegevens.v2"),
                     json.dumps({"naam": NAAM}).encode(),
                 )
         finally:
@@ -195,10 +195,10 @@ async def test_erasure_through_self_service(start_service: Any, http: Any, mail_
         assert events[-1][1]["lid_id"] == zoe
 
         # ... and nothing on the bus: her subject and her dead letters are purged, the other member's stay.
-        assert await berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{zoe}.contactgegevens.v1") == 0
-        assert await berichten(js, DEADLETTERS.name, dlq_subject("meldingen-contact", f"dinet.pii.lid.{zoe}.contactgegevens.v1")) == 0
-        assert await berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{ander}.contactgegevens.v1") == 1
-        assert await berichten(js, DEADLETTERS.name, dlq_subject("meldingen-contact", f"dinet.pii.lid.{ander}.contactgegevens.v1")) == 1
+        assert await berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{zoe}.contactgegevens.v2") == 0
+        assert await berichten(js, DEADLETTERS.name, dlq_subject("meldingen-contact", f"dinet.pii.lid.{zoe}.contactgegevens.v2")) == 0
+        assert await berichten(js, PERSOONSGEGEVENS.name, f"dinet.pii.lid.{ander}.contactgegevens.v2") == 1
+        assert await berichten(js, DEADLETTERS.name, dlq_subject("meldingen-contact", f"dinet.pii.lid.{ander}.contactgegevens.v2")) == 1
 
         # Her old session cookie leads nowhere any more.
         oud = http(runtime, follow_redirects=False)

@@ -202,10 +202,11 @@ async def test_my_data_consent_registrations_download_and_leaving(start_service:
         assert gegevens["lid"]["organisatie_naam"] == "Gent"
         assert gegevens["lid"]["lid_sinds"] == date.today().isoformat()
         assert [(t["doel"], t["gegeven"], t["hoe"]) for t in gegevens["toestemmingen"]] == [
-            ("nieuwsbrief", True, "api"), ("nieuwsbrief", False, "zelfservice"), ("netwerkmail", True, "zelfservice")
+            ("nieuwsbrief", True, "api"), ("netwerkmail", False, "api"),
+            ("nieuwsbrief", False, "zelfservice"), ("netwerkmail", True, "zelfservice"),
         ]
         assert gegevens["toestemmingen"][0]["tekst"] == NIEUWSBRIEF_TEKST
-        assert gegevens["toestemmingen"][2]["tekst"] == NETWERKMAIL_TEKST
+        assert gegevens["toestemmingen"][3]["tekst"] == NETWERKMAIL_TEKST
         assert [i["titel"] for i in gegevens["inschrijvingen"]] == ["Infosessie digitale drempels"]
         assert len(gegevens["aanmeldlinks"]) == 1 and gegevens["aanmeldlinks"][0]["gebruikt_op"]
         assert gegevens["kennisdelingsplatform"] == [] and gegevens["organisatiewissels"] == []
@@ -216,7 +217,7 @@ async def test_my_data_consent_registrations_download_and_leaving(start_service:
         assert r.status_code == 303
         assert "Je bent uitgeschreven uit het netwerk" in (await client.get("/registratie/mijn")).text
 
-        contact = await outbox(runtime, "be.dinet.lid.contactgegevens.v1")
+        contact = await outbox(runtime, "be.dinet.lid.contactgegevens.v2")
         uitgeschreven = await outbox(runtime, "be.dinet.lid.uitgeschreven.v1")
         async with runtime.db.engine.connect() as conn:
             laatste = (
@@ -224,10 +225,12 @@ async def test_my_data_consent_registrations_download_and_leaving(start_service:
                     text("SELECT DISTINCT ON (doel) doel, gegeven, hoe FROM toestemmingen ORDER BY doel, id DESC")
                 )
             ).all()
-    assert [(c["naam"], c["nieuwsbrief"], c["aanleiding"]) for c in contact] == [
-        ("An Peeters", True, "registratie"),
-        ("An Peeters-Janssens", True, "wijziging"),
-        ("An Peeters-Janssens", False, "wijziging"),
+    # The consent to network mail reaches meldingen too (None: this event does not speak of it).
+    assert [(c["naam"], c["nieuwsbrief"], c["uitnodigingen"], c["aanleiding"]) for c in contact] == [
+        ("An Peeters", True, False, "registratie"),
+        ("An Peeters-Janssens", True, None, "wijziging"),
+        ("An Peeters-Janssens", False, None, "wijziging"),
+        ("An Peeters-Janssens", False, True, "wijziging"),
     ]
     assert uitgeschreven == [{"lid_id": lid_id, "lid_tot": date.today().isoformat()}]
     # Leaving withdrew the network mail consent too.

@@ -452,6 +452,9 @@ def _lokaal(dag: date, uur: int) -> datetime:
 # --- every kind of mail, and one newsletter ------------------------------------------------------
 
 MELDINGEN_API = "/meldingen/api/v1/nieuwsbrieven"
+REGELS = "/meldingen/beheer/regels"
+OVERZICHT_NU = "/meldingen/beheer/weekoverzicht"
+OVERZICHT_ONDERWERP = "Nieuwe activiteiten van het netwerk"
 BEVESTIGLINK = re.compile(r"/meldingen/nieuwsbrief/bevestigen\?token=[\w\-]+")
 VOORKEURLINK = re.compile(r"/meldingen/voorkeuren/[\w.\-]+")
 
@@ -460,8 +463,8 @@ class MailZaaier:
     """Makes meldingen send each kind of mail, through the same pages and APIs as people use:
     members confirm the newsletter from the mailbox, staff send one issue, two members choose
     invitations from the newsletter's link, and two demo activities go through a waitlist, a
-    cancelled registration, a change of time and a cancellation. A reminder follows a minute
-    later (one activity starts just over two days from now)."""
+    cancelled registration, a change of time and a cancellation; staff send the weekly digest
+    now. A reminder follows a minute later (one activity starts just over two days from now)."""
 
     def __init__(self, zaaier: Zaaier) -> None:
         self.z = zaaier
@@ -470,11 +473,13 @@ class MailZaaier:
     def zaai(self, leden: list[str], vvsg: str) -> None:
         if not leden:
             return
-        _zeg("Mails: nieuwsbrief bevestigen, een nummer versturen, uitnodigingen, wachtlijst, wijziging, annulatie ...")
+        _zeg("Mails: nieuwsbrief bevestigen, een nummer versturen, uitnodigingen, wachtlijst, wijziging, annulatie,"
+             " het wekelijkse overzicht ...")
         bevestigd = self.bevestig_nieuwsbrief()
         self.nieuwsbrief(bevestigd)
         self.kies_uitnodigingen()
         self.activiteiten(leden, vvsg)
+        self.weekoverzicht()
 
     def mails(self, onderwerp: str) -> list[str]:
         """The texts of the mails in the demo mailbox (the gateway's /mail/ pages) whose subject
@@ -548,6 +553,25 @@ class MailZaaier:
             if pagina.status_code == 200 and csrf:
                 self.client.post(link, data={"_csrf_token": csrf.group(1), "uitnodigingen": keuze})
                 _zeg(f"  een lid koos uitnodigingen: {keuze}")
+
+    def weekoverzicht(self, seconden: float = 20.0) -> None:
+        """The weekly digest goes out on Mondays: staff's button on the rules page sends it now, to
+        the member who chose it, with the activities planned above (once meldingen has read them)."""
+        import time as klok
+
+        if self.mails(OVERZICHT_ONDERWERP):
+            _zeg("  het wekelijkse overzicht was al verstuurd")
+            return
+        einde = klok.monotonic() + seconden
+        while True:
+            antwoord = self.z.formulier(OVERZICHT_NU, {}, token_van=REGELS)
+            aantal = re.search(r"overzicht=(\d+)", antwoord.headers.get("location", ""))
+            if antwoord.status_code != 303 or aantal is None:
+                raise SeedFout(f"het wekelijkse overzicht versturen gaf {antwoord.status_code}.")
+            if int(aantal.group(1)) or klok.monotonic() > einde:
+                _zeg(f"  het wekelijkse overzicht ging nu naar {aantal.group(1)} lid/leden (anders op maandag)")
+                return
+            klok.sleep(1.0)
 
     def activiteiten(self, leden: list[str], vvsg: str) -> None:
         rnd = random.Random(f"{self.z.zaad}/meldingen")

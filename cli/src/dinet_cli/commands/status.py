@@ -48,6 +48,7 @@ class Part:
     detail: str = ""
     consumenten: list[dict[str, Any]] = field(default_factory=list)
     relay: dict[str, Any] = field(default_factory=dict)
+    mails: dict[str, float] = field(default_factory=dict)
 
 
 def consumer_problems(consumers: list[dict[str, Any]]) -> list[str]:
@@ -102,6 +103,9 @@ async def collect(data) -> dict[str, Any]:
             checks.append(check_service(client, name, health, service))
         checks.append(check_http(client, "Toegangspoort", gateway_url, (state or {}).get("gateway", {}).get("pid")))
         parts = list(await asyncio.gather(*checks))
+        for part in parts:
+            if part.naam == "meldingen" and part.werkt:
+                part.mails = await mail_figures(client, part.adres)
 
     consumers: list[dict[str, Any]] = []
     dead_letters: int | None = None
@@ -204,6 +208,48 @@ async def check_http(client: httpx.AsyncClient, name: str, url: str, pid: int | 
     return Part(name, True, url, pid)
 
 
+# meldingen's figures in its Prometheus text: sent and bounced count since the instance started,
+# the queue and the held addresses are the service's (its database's) figures.
+MAILCIJFERS = {
+    "dinet_meldingen_mails_sent_total": "verzonden",
+    "dinet_meldingen_mails_bounced_total": "gebounced",
+    "dinet_meldingen_addresses_held": "geblokkeerd",
+    "dinet_meldingen_queue": "wachtrij",
+}
+
+
+async def mail_figures(client: httpx.AsyncClient, service_url: str) -> dict[str, float]:
+    """meldingen's mail figures from `/meldingen/metrics`; {} when it does not answer."""
+    try:
+        answer = await client.get(service_url.rstrip("/") + "/metrics")
+    except httpx.HTTPError:
+        return {}
+    if answer.status_code != 200:
+        return {}
+    figures: dict[str, float] = {}
+    for line in answer.text.splitlines():
+        name, _, value = line.partition(" ")
+        key = MAILCIJFERS.get(name.split("{", 1)[0])
+        if key is None:
+            continue
+        try:
+            figures[key] = figures.get(key, 0.0) + float(value)
+        except ValueError:
+            continue
+    return figures
+
+
+def mail_line(parts: list[dict[str, Any]]) -> str | None:
+    for p in parts:
+        if p.get("naam") == "meldingen" and p.get("mails"):
+            n = {k: int(p["mails"].get(k, 0)) for k in MAILCIJFERS.values()}
+            return (
+                f"Mails (meldingen): {n['verzonden']} verzonden en {n['gebounced']} bounces gelezen sinds de start;"
+                f" {n['wachtrij']} in de wachtrij, {n['geblokkeerd']} adres(sen) geblokkeerd na bounces."
+            )
+    return None
+
+
 async def bus_figures(nats_url: str) -> tuple[list[dict[str, Any]], int | None]:
     from nats.js.errors import NotFoundError
 
@@ -284,6 +330,10 @@ def render(report: dict[str, Any]) -> str:
         lines.append("")
         lines.append("Sinds de start van elke dienst (ook te lezen als Prometheus-tekst op /<dienst>/metrics):")
         lines.append(table(("Dienst", "Consument", "Verwerkt", "Mislukt", "Dead letters", "ms per batch", "Outbox wachtend"), figures))
+    mails = mail_line(report["onderdelen"])
+    if mails:
+        lines.append("")
+        lines.append(mails)
     if report["dead_letters"] is not None:
         lines.append("")
         hint = "  (bekijk ze met: dinet dlq list)" if report["dead_letters"] else ""

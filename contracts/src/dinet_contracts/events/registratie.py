@@ -43,6 +43,24 @@ class LidContactgegevens(Event):
     aanleiding: str = Field(description="Why the data was sent: 'registratie' or 'wijziging'.")
 
 
+class LidContactgegevensV2(LidContactgegevens):
+    """Version 2 adds the member's consent to network mail (invitations to activities), which the
+    sign-up form asks next to the newsletter. A version-1 event reads as this one with `uitnodigingen`
+    empty: it said nothing about that consent, so a consumer keeps what it knew."""
+
+    event_type: ClassVar[str] = "be.dinet.lid.contactgegevens.v2"
+    subject_template: ClassVar[str] = "dinet.pii.lid.{lid_id}.contactgegevens.v2"
+
+    uitnodigingen: bool | None = Field(
+        default=None,
+        description="Consent to network mail (invitations to activities): true given, false withdrawn, null not said.",
+    )
+
+
+# Contact data, version 1 and its successor: consumers read both as the newest.
+CONTACT_OPVOLGERS: dict[type[Event], type[Event]] = {LidContactgegevens: LidContactgegevensV2}
+
+
 class LidOrganisatieGewijzigd(Event):
     """A member now works for another organisation (from `vanaf` on)."""
 

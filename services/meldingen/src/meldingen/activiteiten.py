@@ -271,26 +271,41 @@ def digestweek(nu: datetime) -> tuple[datetime, datetime]:
 async def plan_weekoverzicht(conn: AsyncConnection, nu: datetime | None = None) -> int:
     """Plan this week's digest for every member who chose it, if anything new was planned.
     Safe to call at any time and any number of times: the week is the mail's key."""
+    van, tot = digestweek(nu or datetime.now(UTC))
+    return await _plan_overzicht(conn, van, tot, f"weekoverzicht:{tot.date().isoformat()}")
+
+
+async def stuur_overzicht_nu(conn: AsyncConnection, nu: datetime | None = None) -> int:
+    """Staff's "send the digest now": what is new since the last Monday's digest, at once, to every
+    member who chose the digest. Its own key (the minute: a double click sends one); next Monday's
+    digest lists only what came after it."""
+    nu = nu or datetime.now(UTC)
+    _, sinds = digestweek(nu)
+    return await _plan_overzicht(conn, sinds, nu, f"weekoverzicht:nu:{nu:%Y-%m-%dT%H:%M}")
+
+
+async def _plan_overzicht(conn: AsyncConnection, van: datetime, tot: datetime, sleutel: str) -> int:
+    """One digest of the public activities first seen in [van, tot) per member who chose it;
+    nobody gets an empty one, nor an activity an earlier digest (staff's "now") already listed.
+    Returns how many were planned."""
     actief, _ = await regel(conn, Soort.WEEKOVERZICHT)
     if not actief:
         return 0
-    van, tot = digestweek(nu or datetime.now(UTC))
     result = await conn.execute(
         text(
             "INSERT INTO melding (id, lid_id, soort, bron_event_id, gegevens)"
-            " SELECT gen_random_uuid(), v.lid_id, 'weekoverzicht', :sleutel, CAST(:gegevens AS jsonb)"
-            " FROM voorkeur v JOIN contact c ON c.lid_id = v.lid_id WHERE v.uitnodigingen = 'wekelijks'"
-            " AND EXISTS (SELECT 1 FROM activiteit a WHERE a.eerst_gezien >= :van AND a.eerst_gezien < :tot"
+            " SELECT gen_random_uuid(), v.lid_id, 'weekoverzicht', :sleutel,"
+            "   jsonb_build_object('van', w.van, 'tot', CAST(:tot AS timestamptz))"
+            " FROM voorkeur v JOIN contact c ON c.lid_id = v.lid_id"
+            " CROSS JOIN LATERAL (SELECT GREATEST(CAST(:van AS timestamptz), ("
+            "   SELECT max(CAST(m.gegevens ->> 'tot' AS timestamptz)) FROM melding m WHERE m.lid_id = v.lid_id"
+            "   AND m.soort = 'weekoverzicht' AND m.status IN ('wachtend', 'verzonden'))) AS van) w"
+            " WHERE v.uitnodigingen = 'wekelijks'"
+            " AND EXISTS (SELECT 1 FROM activiteit a WHERE a.eerst_gezien >= w.van AND a.eerst_gezien < :tot"
             "   AND a.status = 'gepland' AND a.start > now() AND a.soort = ANY(:soorten))"
             " ON CONFLICT (lid_id, soort, bron_event_id) DO NOTHING"
         ),
-        {
-            "sleutel": f"weekoverzicht:{tot.date().isoformat()}",
-            "gegevens": json.dumps({"van": van.isoformat(), "tot": tot.isoformat()}),
-            "van": van,
-            "tot": tot,
-            "soorten": [s.value for s in PUBLIEKE_SOORTEN],
-        },
+        {"sleutel": sleutel, "van": van, "tot": tot, "soorten": [s.value for s in PUBLIEKE_SOORTEN]},
     )
     return result.rowcount or 0
 

@@ -17,12 +17,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import text
 
-from .activiteiten import verschuif_herinneringen
+from .activiteiten import stuur_overzicht_nu, verschuif_herinneringen
 from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, controleer
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 REGELS = "/meldingen/beheer/regels"
 SJABLONEN = "/meldingen/beheer/sjablonen"
+OVERZICHT_NU = "/meldingen/beheer/weekoverzicht"
 
 SOORT_TITELS = {
     "welkom": "Welkom",
@@ -63,12 +64,24 @@ async def _regels(runtime: Any) -> list[dict[str, Any]]:
 
 
 @get(REGELS, guards=MEDEWERKER, include_in_schema=False)
-async def regels(runtime: NamedDependency[Any], bewaard: FromQuery[str | None] = None) -> Template:
+async def regels(
+    runtime: NamedDependency[Any], bewaard: FromQuery[str | None] = None, overzicht: FromQuery[int | None] = None
+) -> Template:
     return Template(
         template_name="meldingen/regels.html",
         context={"regels": await _regels(runtime), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
-                 "timing": TIMING, "standaard": STANDAARD, "bewaard": bewaard, "fouten": []},
+                 "timing": TIMING, "standaard": STANDAARD, "bewaard": bewaard, "fouten": [],
+                 "overzicht": overzicht, "overzicht_pad": OVERZICHT_NU},
     )
+
+
+@post(OVERZICHT_NU, guards=MEDEWERKER, include_in_schema=False)
+async def overzicht_nu(runtime: NamedDependency[Any]) -> Redirect:
+    """Send the weekly digest now, without waiting for Monday: to try a changed template, or after
+    a busy week. The delivery worker picks the mails up at its next round."""
+    async with runtime.db.transaction() as conn:
+        aantal = await stuur_overzicht_nu(conn)
+    return Redirect(f"{REGELS}?overzicht={aantal}", status_code=303)
 
 
 @post(f"{REGELS}/{{soort:str}}", guards=MEDEWERKER, include_in_schema=False)
@@ -85,7 +98,8 @@ async def regel_bewaren(request: Request[Any, Any, Any], runtime: NamedDependenc
             return Template(
                 template_name="meldingen/regels.html", status_code=400,
                 context={"regels": await _regels(runtime), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
-                         "timing": TIMING, "standaard": STANDAARD, "bewaard": None, "fouten": [fout]},
+                         "timing": TIMING, "standaard": STANDAARD, "bewaard": None, "fouten": [fout],
+                         "overzicht": None, "overzicht_pad": OVERZICHT_NU},
             )
         uren = int(tekst)
     async with runtime.db.transaction() as conn:
@@ -177,4 +191,4 @@ async def sjabloon_bewaren(request: Request[Any, Any, Any], runtime: NamedDepend
     return Redirect(f"{SJABLONEN}/{soort}?bewaard=ja", status_code=303)
 
 
-ROUTES = [regels, regel_bewaren, sjabloon, sjabloon_bewaren]
+ROUTES = [regels, regel_bewaren, overzicht_nu, sjabloon, sjabloon_bewaren]

@@ -11,8 +11,6 @@ mail that already has two marks left behind is not sent a third time.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +22,8 @@ from dinet_contracts.events.meldingen import MeldingVerzonden
 from . import bouncen, nieuwsbrief, store
 from .activiteiten import plan_weekoverzicht
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
-from .mails import bevestigingslink, bevestigingsmail, welkomstmail
 from .samenstellen import Later, Overslaan, stel_op
-from .smtp import SmtpConfig, SmtpFout, SmtpVerbinding
+from .smtp import RuweMail, SmtpConfig, SmtpFout, SmtpVerbinding
 
 if TYPE_CHECKING:
     from dinet_chassis.runtime import Runtime
@@ -52,13 +49,15 @@ class Bezorger:
         self.smtp = SmtpConfig.from_url(runtime.settings.smtp_url)
         self.verbindingen = [SmtpVerbinding(self.smtp) for _ in range(max(1, zenders))]
         self._per_minuut: int | None = None
-        self._nieuwsbrief_tijden: deque[float] = deque()
-        self._claim_lock = asyncio.Lock()
+        self._nieuwsbrief_vrij_vanaf = 0.0  # loop time when the shared limit has room again
         self._herhaal_lock = asyncio.Lock()
         self.wachttijden = wachttijden
         self.poll_interval = poll_interval
         self.verzonden = 0  # by this instance; with several instances each sends a share
         self.gebounced = 0  # delivery reports read by this instance
+        # The service's figures, as of this instance's last round (the same for every instance).
+        self.wachtend = 0
+        self.geblokkeerd = 0
         self._wakker = asyncio.Event()
         self._stoppen = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -97,6 +96,7 @@ class Bezorger:
                 await self._bounces_lezen()
                 async with self.runtime.db.engine.connect() as conn:
                     volgende = await store.seconden_tot_volgende(conn)
+                    self.wachtend, self.geblokkeerd = await store.wachtrij(conn)
                 if volgende is not None:
                     wacht = min(wacht, volgende)
                 if self._nieuwsbrief_vrij_over() > 0:
@@ -115,16 +115,16 @@ class Bezorger:
 
     async def _plan_periodiek(self) -> None:
         """Mail planned by the clock: the weekly digest (every few minutes), newsletter issues
-        whose moment has come (every round)."""
+        whose moment has come (every round). The limit is read every round too: another instance
+        may have started the issue."""
         async with self.runtime.db.transaction() as conn:
-            if await nieuwsbrief.start_verzending(conn):
-                self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
+            await nieuwsbrief.start_verzending(conn)
+            self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
         nu = asyncio.get_running_loop().time()
         if nu < self._volgende_planning:
             return
         async with self.runtime.db.transaction() as conn:
             await plan_weekoverzicht(conn)
-            self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
         self._volgende_planning = nu + PLAN_INTERVAL
 
     async def _bounces_lezen(self) -> None:
@@ -139,15 +139,10 @@ class Bezorger:
                 log.info("nieuwsbrief.verzonden", nieuwsbrief_id=str(nummer_id))
 
     def _nieuwsbrief_vrij_over(self) -> float:
-        """Seconds until the per-minute limit lets the next newsletter mail go (0: now)."""
+        """Seconds until the shared per-minute limit has room again, as last seen (0: now)."""
         if not self._per_minuut:
             return 0.0
-        nu = asyncio.get_running_loop().time()
-        while self._nieuwsbrief_tijden and self._nieuwsbrief_tijden[0] <= nu - 60:
-            self._nieuwsbrief_tijden.popleft()
-        if len(self._nieuwsbrief_tijden) < self._per_minuut:
-            return 0.0
-        return self._nieuwsbrief_tijden[0] + 60 - nu
+        return max(0.0, self._nieuwsbrief_vrij_vanaf - asyncio.get_running_loop().time())
 
     async def bezorg_wachtende(self) -> int:
         """Send every mail that is due now; returns how many were handled (sent or given up).
@@ -181,15 +176,14 @@ class Bezorger:
         per mail, "arrived" (closed entry: mark sent, do not send) or "under way" (open entry:
         send once more). One durable write per mail, plus one per batch."""
         async with self.runtime.db.transaction() as conn:
-            # The limit is shared by the senders: count and claim under one lock, and book the
-            # claimed newsletter mails against the limit at once.
-            async with self._claim_lock:
-                vrij = self._nieuwsbrief_ruimte()
-                meldingen = await store.neem_reeks(
-                    conn, min(REEKS, vrij) if vrij else REEKS, zonder_nieuwsbrief=vrij == 0
-                )
-                nu = asyncio.get_running_loop().time()
-                self._nieuwsbrief_tijden.extend(nu for m in meldingen if m.soort is Soort.NIEUWSBRIEF)
+            # The limit is shared by every sender of every instance: book first (in the database),
+            # claim at most that many, give back what was not claimed.
+            boeking, vrij = await self._reserveer(conn, apart)
+            meldingen = await store.neem_reeks(conn, min(REEKS, vrij) if vrij else REEKS, zonder_nieuwsbrief=vrij == 0)
+            if boeking is not None:
+                genomen = sum(1 for m in meldingen if m.soort is Soort.NIEUWSBRIEF)
+                if genomen < vrij:
+                    await store.pas_boeking_aan(apart, boeking, genomen)
             if not meldingen:
                 return 0
             journaal = await store.smtp_journaal(conn, [m.id for m in meldingen])
@@ -208,10 +202,7 @@ class Bezorger:
                     verzonden.append((melding, ONZEKER))
                     continue
                 bericht = await self._stel_op(conn, melding, regels)
-                if isinstance(bericht, str):
-                    await store.markeer_mislukt(conn, melding.id, bericht)
-                    log.warning("bezorging.niet_verzonden", melding_id=str(melding.id), reden=bericht)
-                elif isinstance(bericht, Overslaan):
+                if isinstance(bericht, Overslaan):
                     await store.markeer_overgeslagen(conn, melding.id, bericht.reden)
                     log.info("bezorging.overgeslagen", melding_id=str(melding.id), reden=bericht.reden)
                 elif isinstance(bericht, Later):
@@ -263,13 +254,18 @@ class Bezorger:
                          soort=melding.soort.value)
         return len(meldingen)
 
-    def _nieuwsbrief_ruimte(self) -> int | None:
-        """How many newsletter mails the per-minute limit allows now (None: no limit)."""
+    async def _reserveer(self, conn: Any, apart: Any) -> tuple[int | None, int]:
+        """(booking, how many newsletter mails this batch may take).
+
+        The limit is read per batch: an issue another instance starts sending between two rounds
+        has its limit from its first batch on. No issue being sent, no newsletter mail taken."""
+        self._per_minuut = await nieuwsbrief.per_minuut_nu(conn)
         if not self._per_minuut:
-            return None
-        if self._nieuwsbrief_vrij_over() > 0:
-            return 0
-        return self._per_minuut - len(self._nieuwsbrief_tijden)
+            return None, 0
+        boeking, vrij, vrij_over = await store.reserveer_nieuwsbrief(apart, self._per_minuut, REEKS)
+        if not vrij:
+            self._nieuwsbrief_vrij_vanaf = asyncio.get_running_loop().time() + vrij_over
+        return boeking, vrij
 
     async def _na_fout(self, conn: Any, melding: store.TeVerzenden, fout: SmtpFout) -> None:
         pogingen = melding.pogingen + 1
@@ -291,22 +287,7 @@ class Bezorger:
 
     async def _stel_op(
         self, conn: Any, melding: store.TeVerzenden, regels: dict[str, Any] | None = None
-    ) -> EmailMessage | str | Overslaan | Later:
+    ) -> EmailMessage | RuweMail | Overslaan | Later:
         """The mail to send, or the reason why there is none to send any more."""
-        if melding.soort not in (Soort.WELKOM, Soort.NIEUWSBRIEF_BEVESTIGING):
-            settings = self.runtime.settings
-            return await stel_op(conn, melding, public_url=settings.public_url, secret=settings.secret_key, regels=regels)
-        if melding.naam is None or melding.email is None:
-            return "geen contactgegevens meer voor dit lid"
-        nu = datetime.now(UTC)
-        if melding.soort is Soort.WELKOM:
-            return welkomstmail(
-                melding_id=melding.id, naam=melding.naam, email=melding.email,
-                nieuwsbrief=bool(melding.nieuwsbrief_gewenst), tijd=nu,
-            )
-        if not melding.nieuwsbrief_gewenst:
-            return "het lid wil de nieuwsbrief niet meer"
-        if melding.token is None:
-            return "geen bevestigingstoken bewaard"
-        link = bevestigingslink(self.runtime.settings.public_url, melding.token)
-        return bevestigingsmail(melding_id=melding.id, naam=melding.naam, email=melding.email, link=link, tijd=nu)
+        settings = self.runtime.settings
+        return await stel_op(conn, melding, public_url=settings.public_url, secret=settings.secret_key, regels=regels)

@@ -9,20 +9,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dinet_chassis.consumer import HandlerContext
-from dinet_contracts.events.registratie import LidContactgegevens
+from dinet_contracts.events.registratie import LidContactgegevensV2
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import store
-from .domain import TOKEN_GELDIGHEID, NieuweGegevens, Soort, nieuw_token, token_hash, verwerk_contactgegevens
+from .activiteiten import zet_voorkeur
+from .domain import (
+    TOKEN_GELDIGHEID,
+    NieuweGegevens,
+    Soort,
+    nieuw_token,
+    token_hash,
+    uitnodigingen_na,
+    verwerk_contactgegevens,
+)
 
 
-async def op_lid_contactgegevens(e: LidContactgegevens, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def op_lid_contactgegevens(e: LidContactgegevensV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
     event = ctx.event
     assert event is not None, "the chassis passes the envelope along"
     await _verwerk(conn, event.id, event.time, e)
 
 
-async def _verwerk(conn: AsyncConnection, event_id: str, tijd: datetime, e: LidContactgegevens) -> None:
+async def _verwerk(conn: AsyncConnection, event_id: str, tijd: datetime, e: LidContactgegevensV2) -> None:
     vorige = await store.lees_contact(conn, e.lid_id, voor_update=True)
     besluit = verwerk_contactgegevens(
         vorige,
@@ -33,6 +43,14 @@ async def _verwerk(conn: AsyncConnection, event_id: str, tijd: datetime, e: LidC
     )
     if besluit.contact is not None:
         await store.bewaar_contact(conn, besluit.contact)
+        # Consent to network mail is registratie's record: follow it (an older event, skipped
+        # above, must not undo a newer choice).
+        huidig = (
+            await conn.execute(text("SELECT uitnodigingen FROM voorkeur WHERE lid_id = :l"), {"l": e.lid_id})
+        ).scalar()
+        keuze = uitnodigingen_na(huidig, e.uitnodigingen)
+        if keuze is not None:
+            await zet_voorkeur(conn, e.lid_id, keuze)
     for soort in besluit.meldingen:
         token = nieuw_token() if soort is Soort.NIEUWSBRIEF_BEVESTIGING else None
         melding_id = await store.plan_melding(

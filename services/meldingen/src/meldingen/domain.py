@@ -121,6 +121,22 @@ def verwerk_contactgegevens(vorige: Contact | None, nieuw: NieuweGegevens) -> Be
     return Besluit(contact=contact, meldingen=tuple(meldingen))
 
 
+# The rhythm a member gets when consent to network mail arrives without one (the sign-up form only
+# asks yes or no): a mail per new activity, the default of the preferences page too.
+STANDAARD_RITME = "per_mail"
+
+
+def uitnodigingen_na(huidig: str | None, toestemming: bool | None) -> str | None:
+    """The invitations choice after registratie's consent arrives; None: keep what there is.
+
+    Consent given keeps a rhythm the member already chose (weekly stays weekly); withdrawn is none."""
+    if toestemming is None:
+        return None
+    if not toestemming:
+        return None if huidig in (None, "geen") else "geen"
+    return STANDAARD_RITME if huidig in (None, "geen") else None
+
+
 def nieuw_token() -> str:
     return secrets.token_urlsafe(32)
 

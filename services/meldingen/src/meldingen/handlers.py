@@ -16,7 +16,7 @@ from dinet_contracts.events.activiteiten import (
     InschrijvingGewijzigd,
 )
 from dinet_contracts.events.registratie import (
-    LidContactgegevens,
+    LidContactgegevensV2,
     LidGeregistreerd,
     LidGewist,
     LidOrganisatieGewijzigd,
@@ -29,7 +29,8 @@ from .contactgegevens import op_lid_contactgegevens
 from .wissen import op_lid_gewist, op_lid_uitgeschreven
 
 HANDLERS = {
-    "meldingen-contact": {LidContactgegevens: op_lid_contactgegevens},
+    # Version-1 contact data arrives upcast to version 2 (consent to invitations then empty).
+    "meldingen-contact": {LidContactgegevensV2: op_lid_contactgegevens},
     "meldingen-gebeurtenissen": {LidGewist: op_lid_gewist, LidUitgeschreven: op_lid_uitgeschreven},
     # Version-1 activity events arrive upcast to version 2, so the v2 keys cover both.
     "meldingen-activiteiten": {

@@ -45,6 +45,14 @@ async def start_bezorger(runtime: Runtime) -> None:
         "dinet_meldingen_mails_bounced", "counter", "Delivery status notifications (bounces) read by this instance", "1",
         lambda: [(bezorger.gebounced, {})],
     )
+    runtime.metrics.observe(
+        "dinet_meldingen_queue", "gauge", "Mails waiting to be sent (all instances)", "1",
+        lambda: [(bezorger.wachtend, {})],
+    )
+    runtime.metrics.observe(
+        "dinet_meldingen_addresses_held", "gauge", "Addresses held after bounces: no optional mail until staff release them", "1",
+        lambda: [(bezorger.geblokkeerd, {})],
+    )
     # A committed consumer batch may hold new mail: wake the worker now instead of at its next poll.
     runtime.on_commit(bezorger.wake)
     bezorger.start()

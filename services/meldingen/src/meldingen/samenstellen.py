@@ -28,8 +28,8 @@ from .bouncen import bounce_adres
 from .smtp import RuweMail
 from .activiteiten import PUBLIEKE_SOORTEN, als_dict, herinnering_op, lees_activiteit
 from .afmelden import afmeldlink, voorkeurenlink
-from .domain import MET_AGENDA, UIT_AGENDA, Soort
-from .mails import AFZENDER, AFZENDER_ADRES, message_id
+from .domain import MET_AGENDA, TOKEN_GELDIGHEID, UIT_AGENDA, Soort
+from .mails import AFZENDER, AFZENDER_ADRES, bevestigingslink, message_id
 from .nieuwsbrief import mail_html, mail_tekst, webversie_url
 from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, opmaak, render, wanneer
 
@@ -262,6 +262,15 @@ async def stel_op(
     elif soort is Soort.FEEDBACK_VRAAG:
         assert a is not None
         context["feedback_url"] = f"{ical.pagina_url(public_url, a.activiteit_id)}/feedback"
+    elif soort is Soort.WELKOM:
+        context["nieuwsbrief"] = bool(melding.nieuwsbrief_gewenst)
+    elif soort is Soort.NIEUWSBRIEF_BEVESTIGING:
+        if not melding.nieuwsbrief_gewenst:
+            return Overslaan("het lid wil de nieuwsbrief niet meer")
+        if melding.token is None:
+            return Overslaan("geen bevestigingstoken bewaard")
+        context["bevestigingslink"] = bevestigingslink(public_url, melding.token)
+        context["dagen"] = TOKEN_GELDIGHEID.days
 
     try:
         gerenderd = render(regel.sjabloon, context)

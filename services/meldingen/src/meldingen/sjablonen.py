@@ -168,10 +168,54 @@ STANDAARD: dict[str, Sjabloon] = {
     ),
 }
 
-_ONDERWERPEN = {
-    "welkom": "Welkomstmail",
-    "nieuwsbrief_bevestiging": "Bevestiging van de nieuwsbrief",
-}
+# The two mails of signing up: staff edit them on the same page as every other mail.
+STANDAARD["welkom"] = Sjabloon(
+    onderwerp="Welkom bij het netwerk digitale inclusie",
+    tekst=(
+        "Beste {{ naam }},\n\n"
+        "Welkom bij het netwerk digitale inclusie. Fijn dat je erbij bent!\n\n"
+        "Als lid van het netwerk:\n"
+        "- krijg je uitnodigingen voor netwerkmomenten, infosessies, opleidingen en inspiratiedagen;\n"
+        "- lees en deel je goede praktijken van andere lokale besturen;\n"
+        "- kan je bij ons terecht voor advies en ondersteuning.\n"
+        "{% if nieuwsbrief %}\nJe vroeg ook om onze nieuwsbrief. Daarover krijg je een aparte mail met een link. "
+        "Pas als je die link opent en bevestigt, ben je ingeschreven.\n{% endif %}"
+        + _AFSLUITING_TEKST
+    ),
+    html=(
+        "<h1>Welkom bij het netwerk digitale inclusie</h1>\n<p>Beste {{ naam }},</p>\n"
+        "<p>Welkom bij het netwerk digitale inclusie. Fijn dat je erbij bent!</p>\n"
+        "<p>Als lid van het netwerk:</p>\n<ul>\n"
+        "<li>krijg je uitnodigingen voor netwerkmomenten, infosessies, opleidingen en inspiratiedagen;</li>\n"
+        "<li>lees en deel je goede praktijken van andere lokale besturen;</li>\n"
+        "<li>kan je bij ons terecht voor advies en ondersteuning.</li>\n</ul>\n"
+        "{% if nieuwsbrief %}<p>Je vroeg ook om onze nieuwsbrief. Daarover krijg je een aparte mail met een link. "
+        "Pas als je die link opent en bevestigt, ben je ingeschreven.</p>{% endif %}"
+        + _AFSLUITING_HTML
+    ),
+)
+STANDAARD["nieuwsbrief_bevestiging"] = Sjabloon(
+    onderwerp="Bevestig je inschrijving voor de nieuwsbrief",
+    tekst=(
+        "Beste {{ naam }},\n\n"
+        "Je vroeg om de nieuwsbrief van het netwerk digitale inclusie.\n"
+        "Bevestig je inschrijving via deze link:\n\n{{ bevestigingslink }}\n\n"
+        'Op die pagina klik je op de knop "Ja, stuur mij de nieuwsbrief". Pas dan ben je ingeschreven.\n'
+        "De link werkt {{ dagen }} dagen en maar één keer.\n\n"
+        "Vroeg je de nieuwsbrief niet? Dan hoef je niets te doen. Zonder bevestiging krijg je hem niet."
+        + _AFSLUITING_TEKST
+    ),
+    html=(
+        "<h1>Bevestig je inschrijving</h1>\n<p>Beste {{ naam }},</p>\n"
+        "<p>Je vroeg om de nieuwsbrief van het netwerk digitale inclusie.</p>\n"
+        '<p><a href="{{ bevestigingslink }}" style="color: #1d70b8; font-weight: bold;">Bevestig je inschrijving</a></p>\n'
+        "<p>Op die pagina klik je op de knop &ldquo;Ja, stuur mij de nieuwsbrief&rdquo;. Pas dan ben je ingeschreven. "
+        "De link werkt {{ dagen }} dagen en maar één keer.</p>\n"
+        "<p>Werkt de link niet? Kopieer dan dit adres in je browser:<br>{{ bevestigingslink }}</p>\n"
+        "<p>Vroeg je de nieuwsbrief niet? Dan hoef je niets te doen. Zonder bevestiging krijg je hem niet.</p>"
+        + _AFSLUITING_HTML
+    ),
+)
 
 _ACT = {
     "titel": "Infosessie: digitaal loket voor iedereen",
@@ -189,6 +233,9 @@ VOORBEELD: dict[str, Any] = {
     "activiteiten": [_ACT, {**_ACT, "titel": "Netwerkmoment Oost-Vlaanderen", "online": True}],
     "feedback_url": "https://dinet.vvsg.be/registratie/activiteiten/voorbeeld/feedback",
     "voorkeuren_url": "https://dinet.vvsg.be/meldingen/voorkeuren?token=voorbeeld",
+    "nieuwsbrief": True,
+    "bevestigingslink": "https://dinet.vvsg.be/meldingen/nieuwsbrief/bevestigen?token=voorbeeld",
+    "dagen": 14,
 }
 
 _omgeving = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)

@@ -247,3 +247,47 @@ async def bevestig_nieuwsbrief(conn: AsyncConnection, lid_id: UUID) -> datetime 
         )
     ).first()
     return row[0] if row else None
+
+
+# One lock for every instance's bookings against the newsletter's per-minute limit.
+_TEMPO_SLOT = 0x6D656C64  # "meld"
+
+
+async def reserveer_nieuwsbrief(apart: Any, per_minuut: int, gevraagd: int) -> tuple[int | None, int, float]:
+    """Book up to `gevraagd` newsletter mails against the limit all instances share.
+
+    Returns (booking id or None, how many may be claimed, seconds until the oldest booking of the
+    last minute leaves it). A short transaction on `apart` (the driver's own connection), apart
+    from the batch's long one, so no instance waits on another's SMTP round."""
+    async with apart.transaction():
+        await apart.execute("SELECT pg_advisory_xact_lock($1)", _TEMPO_SLOT)
+        rij = await apart.fetchrow(
+            "SELECT COALESCE(sum(aantal), 0) AS geboekt,"
+            " EXTRACT(EPOCH FROM min(op) + interval '60 seconds' - clock_timestamp()) AS vrij_over"
+            " FROM nieuwsbrief_tempo WHERE op > clock_timestamp() - interval '60 seconds'"
+        )
+        vrij = max(0, min(gevraagd, per_minuut - int(rij["geboekt"])))
+        vrij_over = max(0.0, float(rij["vrij_over"] or 0.0))
+        if vrij == 0:
+            return None, 0, vrij_over
+        boeking = await apart.fetchval("INSERT INTO nieuwsbrief_tempo (aantal) VALUES ($1) RETURNING id", vrij)
+        await apart.execute("DELETE FROM nieuwsbrief_tempo WHERE op < clock_timestamp() - interval '120 seconds'")
+    return boeking, vrij, vrij_over
+
+
+async def pas_boeking_aan(apart: Any, boeking: int, genomen: int) -> None:
+    """Fewer newsletter mails were claimed than booked: give the rest back to the limit."""
+    await apart.execute("UPDATE nieuwsbrief_tempo SET aantal = $2 WHERE id = $1", boeking, genomen)
+
+
+async def wachtrij(conn: AsyncConnection) -> tuple[int, int]:
+    """(mails waiting to be sent, addresses held after bounces), for the metrics."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM melding WHERE status = 'wachtend'),"
+                " (SELECT count(*) FROM contact WHERE geblokkeerd_op IS NOT NULL)"
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])

@@ -3,12 +3,14 @@ the archive) and its JSON API (`/meldingen/api/v1/nieuwsbrieven`, documented in 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from dinet_chassis.web.auth import Rol, vereist
-from dinet_chassis.web.problem import FieldError, problem_response
+from dinet_chassis.web.openapi import AANVRAAG, problemen
+from dinet_chassis.web.problem import TYPE_CONFLICT, TYPE_NIET_GEVONDEN, FieldError, problem_response
 from dinet_contracts.tijd import BRUSSEL, datum_tijd
 from dinet_contracts.types import OrganisatieType
 from litestar import Request, Response, get, post, put
@@ -16,7 +18,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field, field_validator
 
 from . import nieuwsbrief as nb
 from .mails import AFZENDER_ADRES
@@ -35,6 +37,15 @@ TYPE_LABELS = {
 
 # --- API models ----------------------------------------------------------------------------------
 
+# Control characters nobody types (whitespace excepted): PostgreSQL cannot even store NUL, which
+# made such a title a 500. The same class registratie documents for its texts.
+STUURTEKENS = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+GEEN_STUURTEKENS = rf"^[^{STUURTEKENS}]*$"
+# An address as SMTP carries it (RFC 5321 dot-atom @ domain, ASCII): what the schema promises is
+# exactly what is accepted; whether the mailbox exists is the mail server's answer.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+EMAILPATROON = rf"^{_ATEXT}+(\.{_ATEXT}+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+
 
 class Blok(BaseModel):
     soort: Literal["tekst", "activiteiten", "praktijken"] = Field(
@@ -42,6 +53,13 @@ class Blok(BaseModel):
         "activiteiten; `praktijken`: nieuwe goede praktijken en Lokaal-artikels."
     )
     markdown: str | None = Field(None, max_length=20000)
+
+    @field_validator("markdown")
+    @classmethod
+    def _zonder_stuurtekens(cls, waarde: str | None) -> str | None:
+        # A free text may hold anything typed or pasted: invisible control characters are dropped
+        # (PostgreSQL cannot store NUL), not refused.
+        return None if waarde is None else re.sub(f"[{STUURTEKENS}]", "", waarde)
 
 
 class Segment(BaseModel):
@@ -51,7 +69,7 @@ class Segment(BaseModel):
 
 
 class NieuwsbriefIn(BaseModel):
-    titel: str = Field(min_length=1, max_length=200)
+    titel: str = Field(min_length=1, max_length=200, pattern=GEEN_STUURTEKENS)
     blokken: list[Blok] = Field(default_factory=lambda: [Blok(**b) for b in nb.STANDAARD_BLOKKEN], max_length=30)
     segment: Segment = Field(default_factory=Segment, description="Leeg: alle bevestigde abonnees.")
     per_minuut: int = Field(600, ge=1, le=100000, description="Hoogstens zoveel mails per minuut.")
@@ -85,7 +103,7 @@ class Voorbeeld(BaseModel):
 
 
 class TestIn(BaseModel):
-    email: EmailStr
+    email: str = Field(max_length=254, pattern=EMAILPATROON, examples=["redactie@vvsg.be"])
 
 
 class VerzendIn(BaseModel):
@@ -102,11 +120,22 @@ def _uit(n: nb.Nummer, public_url: str) -> NieuwsbriefUit:
 
 
 def _niet_gevonden() -> Response[Any]:
-    return problem_response(404, "Deze nieuwsbrief bestaat niet")
+    return problem_response(
+        404, "Deze nieuwsbrief bestaat niet", [FieldError("nummer_id", "onbekende_nieuwsbrief", "Deze nieuwsbrief bestaat niet.")],
+        type_=TYPE_NIET_GEVONDEN,
+    )
 
 
 def _al_verstuurd() -> Response[Any]:
-    return problem_response(409, "Deze nieuwsbrief is al (aan het) versturen en kan niet meer veranderen")
+    return problem_response(
+        409, "Deze nieuwsbrief is al (aan het) versturen en kan niet meer veranderen",
+        [FieldError("status", "al_verstuurd", "Deze nieuwsbrief is al verstuurd of wordt nu verstuurd.")],
+        type_=TYPE_CONFLICT,
+    )
+
+
+_ONBEKEND = {404: "Deze nieuwsbrief bestaat niet (code `onbekende_nieuwsbrief`)."}
+_VERSTUURD = {409: "De nieuwsbrief is al verstuurd of wordt nu verstuurd: niets meer aan te passen (code `al_verstuurd`)."}
 
 
 async def _lees(runtime: Any, nummer_id: UUID) -> nb.Nummer | None:
@@ -153,7 +182,9 @@ async def api_lijst(runtime: NamedDependency[Any]) -> list[NieuwsbriefUit]:
         return [_uit(n, runtime.settings.public_url) for n in await nb.lijst(conn)]
 
 
-@post(API, tags=["nieuwsbrief"], summary="Een nieuw nummer maken (concept)", guards=MEDEWERKER, status_code=201)
+# `opt={AANVRAAG: ...}`: the document shows pydantic's own schema of the body, patterns included.
+@post(API, tags=["nieuwsbrief"], summary="Een nieuw nummer maken (concept)", guards=MEDEWERKER, status_code=201,
+      opt={AANVRAAG: NieuwsbriefIn})
 async def api_maak(runtime: NamedDependency[Any], data: JSONBody[NieuwsbriefIn]) -> Response[NieuwsbriefUit]:
     async with runtime.db.transaction() as conn:
         nummer_id = await nb.maak(conn, data.titel, blokken=[b.model_dump() for b in data.blokken],
@@ -163,13 +194,15 @@ async def api_maak(runtime: NamedDependency[Any], data: JSONBody[NieuwsbriefIn])
     return Response(_uit(n, runtime.settings.public_url), status_code=201, headers={"Location": f"{API}/{nummer_id}"})
 
 
-@get(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Eén nummer", guards=MEDEWERKER)
+@get(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Eén nummer", guards=MEDEWERKER,
+     responses=problemen(_ONBEKEND))
 async def api_een(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
     n = await _lees(runtime, nummer_id)
     return _niet_gevonden() if n is None else Response(_uit(n, runtime.settings.public_url))
 
 
-@put(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Een concept wijzigen", guards=MEDEWERKER)
+@put(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Een concept wijzigen", guards=MEDEWERKER,
+     responses=problemen(_ONBEKEND | _VERSTUURD), opt={AANVRAAG: NieuwsbriefIn})
 async def api_wijzig(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[NieuwsbriefIn]) -> Response[Any]:
     try:
         async with runtime.db.transaction() as conn:
@@ -183,26 +216,31 @@ async def api_wijzig(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], d
     return Response(_uit(n, runtime.settings.public_url))  # type: ignore[arg-type]
 
 
-@get(f"{API}/{{nummer_id:uuid}}/voorbeeld", tags=["nieuwsbrief"], summary="Voorbeeld (HTML en tekst)", guards=MEDEWERKER)
+@get(f"{API}/{{nummer_id:uuid}}/voorbeeld", tags=["nieuwsbrief"], summary="Voorbeeld (HTML en tekst)", guards=MEDEWERKER,
+     responses=problemen(_ONBEKEND))
 async def api_voorbeeld(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
     n = await _lees(runtime, nummer_id)
     return _niet_gevonden() if n is None else Response(await _voorbeeld(runtime, n))
 
 
 @post(f"{API}/{{nummer_id:uuid}}/test", tags=["nieuwsbrief"], summary="Een testmail naar één adres",
-      guards=MEDEWERKER, status_code=202)
+      guards=MEDEWERKER, status_code=202,
+      responses=problemen(_ONBEKEND | {502: "De mailserver weigerde de testmail (code `testmail_geweigerd`)."}),
+      opt={AANVRAAG: TestIn})
 async def api_test(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[TestIn]) -> Response[Any]:
     n = await _lees(runtime, nummer_id)
     if n is None:
         return _niet_gevonden()
     fout = await stuur_test(runtime, n, str(data.email))
     if fout:
-        return problem_response(502, "De testmail kon niet weg", detail=fout)
+        return problem_response(
+            502, "De testmail kon niet weg", [FieldError("email", "testmail_geweigerd", fout)], detail=fout
+        )
     return Response({"verstuurd_naar": str(data.email)}, status_code=202)
 
 
 @post(f"{API}/{{nummer_id:uuid}}/verzenden", tags=["nieuwsbrief"], summary="Nu versturen of inplannen",
-      guards=MEDEWERKER, status_code=202)
+      guards=MEDEWERKER, status_code=202, responses=problemen(_ONBEKEND | _VERSTUURD))
 async def api_verzend(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[VerzendIn]) -> Response[Any]:
     try:
         async with runtime.db.transaction() as conn:
@@ -215,7 +253,8 @@ async def api_verzend(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], 
     return Response(_uit(n, runtime.settings.public_url), status_code=202)
 
 
-@get(f"{API}/{{nummer_id:uuid}}/voortgang", tags=["nieuwsbrief"], summary="Hoe ver het versturen staat", guards=MEDEWERKER)
+@get(f"{API}/{{nummer_id:uuid}}/voortgang", tags=["nieuwsbrief"], summary="Hoe ver het versturen staat", guards=MEDEWERKER,
+     responses=problemen(_ONBEKEND))
 async def api_voortgang(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
     async with runtime.db.engine.connect() as conn:
         n = await nb.lees(conn, nummer_id)
@@ -245,7 +284,7 @@ async def beheer_lijst(runtime: NamedDependency[Any]) -> Template:
 async def beheer_maak(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Any:
     form = await request.form()
     titel = str(form.get("titel", "")).strip()
-    if not titel or len(titel) > 200:
+    if not titel or len(titel) > 200 or not re.fullmatch(GEEN_STUURTEKENS, titel):
         async with runtime.db.engine.connect() as conn:
             nummers = await nb.lijst(conn)
         return Template(
@@ -262,7 +301,9 @@ def _formulier_naar_nummer(form: Any, n: nb.Nummer) -> tuple[nb.Nummer, list[Fie
     titel = str(form.get("titel", "")).strip()
     if not titel or len(titel) > 200:
         fouten.append(FieldError("titel", "verplicht", "Geef de nieuwsbrief een titel (hoogstens 200 tekens)."))
-    blokken: list[dict[str, Any]] = [{"soort": "tekst", "markdown": str(form.get("tekst", ""))}]
+    if not re.fullmatch(GEEN_STUURTEKENS, titel):
+        fouten.append(FieldError("titel", "ongeldige_tekens", "De titel bevat tekens die niet getoond kunnen worden."))
+    blokken: list[dict[str, Any]] = [{"soort": "tekst", "markdown": Blok(soort="tekst", markdown=str(form.get("tekst", ""))).markdown}]
     if form.get("activiteiten") == "ja":
         blokken.append({"soort": "activiteiten"})
     if form.get("praktijken") == "ja":
@@ -332,7 +373,7 @@ async def beheer_bewaar(request: Request[Any, Any, Any], runtime: NamedDependenc
         except ValueError:
             fouten.append(FieldError("gepland_op", "ongeldig_moment", "Geef een moment in de toekomst, zoals 15/03/2026 09:00."))
     testadres = str(form.get("testadres", "")).strip()
-    if actie == "test" and ("@" not in testadres or len(testadres) > 254):
+    if actie == "test" and (not re.fullmatch(EMAILPATROON, testadres) or len(testadres) > 254):
         fouten.append(FieldError("testadres", "ongeldig_adres", "Geef een e-mailadres voor de testmail, zoals naam@gemeente.be."))
     if fouten:
         return await _bewerkpagina(runtime, nieuw, fouten=fouten, status=400)

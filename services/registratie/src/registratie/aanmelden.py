@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from dinet_chassis import outbox
-from dinet_contracts.events.registratie import LidContactgegevens, LidGeregistreerd
+from dinet_contracts.events.registratie import LidContactgegevensV2, LidGeregistreerd
 from dinet_contracts.tijd import vandaag as vandaag_in_belgie
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
@@ -34,6 +34,7 @@ from .domain import (
     fout_onbekende_organisatie,
     valideer_aanmelding,
 )
+from .leden.regels import NETWERKMAIL_TEKST
 
 class OngeldigeAanmelding(Exception):
     def __init__(self, fouten: list[Fout]) -> None:
@@ -99,6 +100,13 @@ async def meld_aan(
             ),
             {"lid_id": lid_id, "gegeven": aanmelding.nieuwsbrief, "tekst": NIEUWSBRIEF_TEKST, "hoe": kanaal.value},
         )
+        await conn.execute(
+            text(
+                "INSERT INTO toestemmingen (lid_id, doel, gegeven, tekst, hoe)"
+                " VALUES (:lid_id, 'netwerkmail', :gegeven, :tekst, :hoe)"
+            ),
+            {"lid_id": lid_id, "gegeven": aanmelding.uitnodigingen, "tekst": NETWERKMAIL_TEKST, "hoe": kanaal.value},
+        )
 
         await outbox.add(
             conn,
@@ -113,11 +121,12 @@ async def meld_aan(
         )
         await outbox.add(
             conn,
-            LidContactgegevens(
+            LidContactgegevensV2(
                 lid_id=lid_id,
                 naam=aanmelding.naam,
                 email=aanmelding.email,
                 nieuwsbrief=aanmelding.nieuwsbrief,
+                uitnodigingen=aanmelding.uitnodigingen,
                 aanleiding="registratie",
             ),
             source=source,

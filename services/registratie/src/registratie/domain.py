@@ -60,6 +60,7 @@ class Aanmelding:
     organisatie_id: uuid.UUID
     functie: str | None
     nieuwsbrief: bool
+    uitnodigingen: bool = False  # consent to network mail: invitations to activities
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,11 @@ def valideer_aanmelding(invoer: Mapping[str, Any]) -> Aanmelding | list[Fout]:
         nieuwsbrief = False
     if not isinstance(nieuwsbrief, bool):
         fouten.append(Fout("nieuwsbrief", "ongeldig_type", "Geef true of false."))
+    uitnodigingen = invoer.get("uitnodigingen", False)
+    if uitnodigingen is None:
+        uitnodigingen = False
+    if not isinstance(uitnodigingen, bool):
+        fouten.append(Fout("uitnodigingen", "ongeldig_type", "Geef true of false."))
 
     if fouten:
         return fouten
@@ -180,6 +186,7 @@ def valideer_aanmelding(invoer: Mapping[str, Any]) -> Aanmelding | list[Fout]:
         organisatie_id=organisatie_id,
         functie=functie or None,
         nieuwsbrief=bool(nieuwsbrief),
+        uitnodigingen=bool(uitnodigingen),
     )
 
 

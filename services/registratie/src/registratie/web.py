@@ -38,6 +38,7 @@ from .toegang.web import ROUTES as TOEGANG_ROUTES
 from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
 from .leden import aanmeldlinks
 from .leden.mail import verstuur
+from .leden.regels import NETWERKMAIL_TEKST
 from .leden.web import ROUTES as LEDEN_ROUTES
 from .domain import (
     MAX_EMAIL,
@@ -83,6 +84,7 @@ async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldEr
             "fouten_per_veld": errors_by_field(fouten),
             "organisatie_groepen": [(label, [(str(o.id), o.naam) for o in orgs]) for label, orgs in groepen],
             "nieuwsbrief_tekst": NIEUWSBRIEF_TEKST,
+            "uitnodigingen_tekst": NETWERKMAIL_TEKST,
         },
         status_code=status,
     )
@@ -90,7 +92,7 @@ async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldEr
 
 @get(LID_WORDEN, include_in_schema=False)
 async def aanmeldformulier(runtime: NamedDependency[Any]) -> Template:
-    return await _formulier(runtime, {"nieuwsbrief": False}, [], 200)
+    return await _formulier(runtime, {"nieuwsbrief": False, "uitnodigingen": False}, [], 200)
 
 
 @post(LID_WORDEN, include_in_schema=False)
@@ -104,6 +106,7 @@ async def aanmelding_versturen(
         k: (data.get(k)[-1] if isinstance(data.get(k), list) else data.get(k, "")) for k in FORMULIER_VELDEN
     }
     waarden["nieuwsbrief"] = "nieuwsbrief" in data
+    waarden["uitnodigingen"] = "uitnodigingen" in data
     try:
         await meld_aan(runtime.db, waarden, kanaal=Kanaal.AANMELDFORMULIER, source=runtime.source)
     except OngeldigeAanmelding as fout:
@@ -204,6 +207,9 @@ class AanmeldingIn(BaseModel):
         None, max_length=MAX_FUNCTIE, pattern=rf"^[^{STUURTEKENS}]*$", examples=["Coördinator digitale inclusie"]
     )
     nieuwsbrief: bool | None = Field(False, description=f"Toestemming voor de nieuwsbrief. Tekst: {NIEUWSBRIEF_TEKST}")
+    uitnodigingen: bool | None = Field(
+        False, description=f"Toestemming voor uitnodigingen en berichten van het netwerk. Tekst: {NETWERKMAIL_TEKST}"
+    )
 
 
 class LidAangemaakt(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 
 from dinet_chassis import outbox
 from dinet_contracts.events.registratie import (
-    LidContactgegevens,
+    LidContactgegevensV2,
     LidKennisdelingGewijzigd,
     LidOrganisatieGewijzigd,
     LidUitgeschreven,
@@ -81,12 +81,15 @@ async def _lid_voor_update(conn: AsyncConnection, lid_id: uuid.UUID) -> Lid:
     return lid
 
 
-def _contactgegevens(lid: Lid, *, naam: str | None = None, nieuwsbrief: bool | None = None) -> LidContactgegevens:
-    return LidContactgegevens(
+def _contactgegevens(
+    lid: Lid, *, naam: str | None = None, nieuwsbrief: bool | None = None, uitnodigingen: bool | None = None
+) -> LidContactgegevensV2:
+    return LidContactgegevensV2(
         lid_id=lid.id,
         naam=naam if naam is not None else lid.naam,
         email=lid.email,
         nieuwsbrief=lid.nieuwsbrief if nieuwsbrief is None else nieuwsbrief,
+        uitnodigingen=uitnodigingen,
         aanleiding="wijziging",
     )
 
@@ -165,6 +168,8 @@ async def wijzig_toestemming(db: Any, lid_id: uuid.UUID, doel: Doel, gegeven: bo
             await conn.execute(text("UPDATE leden SET nieuwsbrief = :n WHERE id = :id"), {"id": lid_id, "n": gegeven})
             # meldingen keeps the wish and asks for a confirmation (double opt-in) when it is new.
             await outbox.add(conn, _contactgegevens(lid, nieuwsbrief=gegeven), source=source)
+        if doel is Doel.NETWERKMAIL:
+            await outbox.add(conn, _contactgegevens(lid, uitnodigingen=gegeven), source=source)
     return True
 
 
