@@ -9,7 +9,7 @@ from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 
 from .handlers import HANDLERS
-from .referentiedata import laad_referentiedata
+from .kernel.referentiedata import laad_referentiedata
 from .toegang.nats_toegang import PartnerNatsToegang
 from .web import create_app
 

@@ -1,14 +1,77 @@
-"""Read-only queries for pages and the API."""
+"""Organisations, as every part of registratie refers to them: the id rule, the record, the
+picker's grouping, and the one query that lists them.
+
+Members (leden), activities and partner credentials (toegang) all point at an organisation;
+none of them owns it, so it lives here. Their figures (inhabitants, size class) are leden's.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from dinet_contracts.types import OrganisatieType
+from dinet_contracts.types import ORGANISATIE_TYPE_LABELS, OrganisatieType
 from sqlalchemy import text
 
-from .domain import Organisatie
+# Order of the groups in the organisation list: most members come from local governments.
+TYPE_VOLGORDE: tuple[OrganisatieType, ...] = (
+    OrganisatieType.LOKAAL_BESTUUR,
+    OrganisatieType.IGS,
+    OrganisatieType.MIDDENVELDORGANISATIE,
+    OrganisatieType.KENNISINSTELLING,
+    OrganisatieType.BOVENLOKALE_OVERHEID,
+    OrganisatieType.ANDERE,
+)
+
+GEMEENTE_URI = "https://data.vlaanderen.be/id/gemeente/{nis_code}"
+ORGANISATIE_URN = "urn:dinet:organisatie:{sleutel}"
+
+
+def organisatie_id_voor_nis(nis_code: str | int) -> uuid.UUID:
+    """The id of a local government: a name-based UUID (v5, NAMESPACE_URL) of its gemeente URI.
+
+    Any service can compute it from a NIS code without asking registratie, e.g. for 44021 (Gent):
+    uuid5(NAMESPACE_URL, "https://data.vlaanderen.be/id/gemeente/44021").
+    """
+    code = str(nis_code).strip()
+    if not (code.isdigit() and len(code) == 5):
+        raise ValueError(f"een NIS-code heeft vijf cijfers, niet {nis_code!r}")
+    return uuid.uuid5(uuid.NAMESPACE_URL, GEMEENTE_URI.format(nis_code=code))
+
+
+def organisatie_id_voor_sleutel(sleutel: str) -> uuid.UUID:
+    """The id of any other organisation, from the stable `sleutel` in its data file."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, ORGANISATIE_URN.format(sleutel=sleutel.strip()))
+
+
+@dataclass(frozen=True, slots=True)
+class Organisatie:
+    id: uuid.UUID
+    naam: str
+    type: OrganisatieType
+    nis_code: str | None = None
+    provincie: str | None = None
+
+
+def groepeer_per_type(organisaties: Iterable[Organisatie]) -> list[tuple[str, list[Organisatie]]]:
+    """Organisations for a picker: grouped by type in TYPE_VOLGORDE, each group sorted by name."""
+    per_type: dict[OrganisatieType, list[Organisatie]] = {}
+    for org in organisaties:
+        per_type.setdefault(org.type, []).append(org)
+    return [
+        (ORGANISATIE_TYPE_LABELS[t], sorted(per_type[t], key=lambda o: _sorteersleutel(o.naam)))
+        for t in TYPE_VOLGORDE
+        if per_type.get(t)
+    ]
+
+
+def _sorteersleutel(naam: str) -> str:
+    # Accents and a leading apostrophe ("'s-Gravenbrakel") should not move a name to the end.
+    zonder_accenten = unicodedata.normalize("NFKD", naam).encode("ascii", "ignore").decode()
+    return zonder_accenten.lstrip("'").casefold()
 
 
 async def organisaties(db: Any, type_: OrganisatieType | None = None) -> list[Organisatie]:
@@ -29,18 +92,3 @@ async def organisaties(db: Any, type_: OrganisatieType | None = None) -> list[Or
         )
         for r in rijen
     ]
-
-
-async def lid(db: Any, lid_id: uuid.UUID) -> dict[str, Any] | None:
-    async with db.engine.connect() as conn:
-        rij = (
-            await conn.execute(
-                text(
-                    "SELECT l.id, l.naam, l.email, l.organisatie_id, o.naam AS organisatie_naam,"
-                    " o.type AS organisatie_type, l.functie, l.nieuwsbrief, l.lid_sinds"
-                    " FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE l.id = :id"
-                ),
-                {"id": lid_id},
-            )
-        ).mappings().one_or_none()
-    return dict(rij) if rij is not None else None

@@ -25,10 +25,10 @@ from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
-from .leden.organisaties import BRON, BESTAANDE_KOLOMMEN, bijgewerkt
+from ..leden.use_cases.organisaties import BRON, BESTAANDE_KOLOMMEN, bijgewerkt
+from .organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 LOKALE_BESTUREN = DATA_DIR / "lokale-besturen.csv"
 ANDERE_ORGANISATIES = DATA_DIR / "andere-organisaties.csv"
 

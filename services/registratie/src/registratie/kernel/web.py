@@ -1,18 +1,18 @@
-"""Small helpers shared by the leden pages: form fields, errors, templates, one-time messages."""
+"""Small helpers shared by registratie's pages: form fields, errors, templates, one-time messages."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
 
+from dinet_chassis.errors import FieldProblem
 from dinet_chassis.web import FieldError, errors_by_field
 from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 
-from ..domain import Fout
-from .regels import lees_datum
+from .datum import lees_datum
 
 Formulier = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -34,7 +34,7 @@ def datumveld(data: dict[str, Any], naam: str, label: str) -> date | FieldError:
     return datum
 
 
-def veldfouten(lijst: list[Fout]) -> list[FieldError]:
+def veldfouten(lijst: list[FieldProblem] | tuple[FieldProblem, ...]) -> list[FieldError]:
     return [FieldError(f.veld, f.code, f.melding) for f in lijst]
 
 

@@ -13,7 +13,7 @@ from dinet_contracts.tijd import iso
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .beheer import lees_lid
+from .use_cases.wijzigen import lees_lid
 
 PER_PAGINA = 50
 
@@ -24,6 +24,22 @@ class Zoekvraag:
     status: str = "actief"  # actief | uitgeschreven | alle
     organisatie_id: uuid.UUID | None = None
     pagina: int = 1
+
+
+async def lid(db: Any, lid_id: uuid.UUID) -> dict[str, Any] | None:
+    """One member with their organisation, as the API shows them."""
+    async with db.engine.connect() as conn:
+        rij = (
+            await conn.execute(
+                text(
+                    "SELECT l.id, l.naam, l.email, l.organisatie_id, o.naam AS organisatie_naam,"
+                    " o.type AS organisatie_type, l.functie, l.nieuwsbrief, l.lid_sinds"
+                    " FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE l.id = :id"
+                ),
+                {"id": lid_id},
+            )
+        ).mappings().one_or_none()
+    return dict(rij) if rij is not None else None
 
 
 def escape_like(tekst: str) -> str:

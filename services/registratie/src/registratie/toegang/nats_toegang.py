@@ -19,7 +19,7 @@ from dinet_chassis.logging import get_logger
 from dinet_chassis.natsauth import PartnerIssuer
 from sqlalchemy import text
 
-from . import opslag
+from . import store as opslag
 
 log = get_logger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 from dinet_chassis.natsauth import PartnerIssuer, PartnerUser
 from sqlalchemy import text
 
-from . import sleutels
+from .domain import sleutels
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from dinet_contracts.types import ORGANISATIE_TYPE_LABELS, OrganisatieType
+from dinet_chassis.errors import FieldProblem
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 MAX_NAAM = 200  # LidContactgegevens.naam allows no more
@@ -27,49 +27,11 @@ NIEUWSBRIEF_TEKST = (
     "Ik kan me altijd weer uitschrijven."
 )
 
-# Order of the groups in the organisation list: most members come from local governments.
-TYPE_VOLGORDE: tuple[OrganisatieType, ...] = (
-    OrganisatieType.LOKAAL_BESTUUR,
-    OrganisatieType.IGS,
-    OrganisatieType.MIDDENVELDORGANISATIE,
-    OrganisatieType.KENNISINSTELLING,
-    OrganisatieType.BOVENLOKALE_OVERHEID,
-    OrganisatieType.ANDERE,
-)
-
-GEMEENTE_URI = "https://data.vlaanderen.be/id/gemeente/{nis_code}"
-ORGANISATIE_URN = "urn:dinet:organisatie:{sleutel}"
-
-
-def organisatie_id_voor_nis(nis_code: str | int) -> uuid.UUID:
-    """The id of a local government: a name-based UUID (v5, NAMESPACE_URL) of its gemeente URI.
-
-    Any service can compute it from a NIS code without asking registratie, e.g. for 44021 (Gent):
-    uuid5(NAMESPACE_URL, "https://data.vlaanderen.be/id/gemeente/44021").
-    """
-    code = str(nis_code).strip()
-    if not (code.isdigit() and len(code) == 5):
-        raise ValueError(f"een NIS-code heeft vijf cijfers, niet {nis_code!r}")
-    return uuid.uuid5(uuid.NAMESPACE_URL, GEMEENTE_URI.format(nis_code=code))
-
-
-def organisatie_id_voor_sleutel(sleutel: str) -> uuid.UUID:
-    """The id of any other organisation, from the stable `sleutel` in its data file."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, ORGANISATIE_URN.format(sleutel=sleutel.strip()))
-
-
 class Kanaal(StrEnum):
     """How a consent was given; stored with the consent record."""
 
     AANMELDFORMULIER = "aanmeldformulier"
     API = "api"
-
-
-@dataclass(frozen=True, slots=True)
-class Fout:
-    veld: str
-    code: str
-    melding: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,25 +43,16 @@ class Aanmelding:
     nieuwsbrief: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Organisatie:
-    id: uuid.UUID
-    naam: str
-    type: OrganisatieType
-    nis_code: str | None = None
-    provincie: str | None = None
-
-
-def fout_email_bestaat_al() -> Fout:
-    return Fout(
+def fout_email_bestaat_al() -> FieldProblem:
+    return FieldProblem(
         "email",
         "email_bestaat_al",
         "Dit e-mailadres is al lid van het netwerk. Wil je je gegevens wijzigen? Bel VVSG op 02 211 55 00.",
     )
 
 
-def fout_onbekende_organisatie() -> Fout:
-    return Fout("organisatie_id", "onbekende_organisatie", "Kies je organisatie uit de lijst.")
+def fout_onbekende_organisatie() -> FieldProblem:
+    return FieldProblem("organisatie_id", "onbekende_organisatie", "Kies je organisatie uit de lijst.")
 
 
 _EMAIL = TypeAdapter(EmailStr)
@@ -127,68 +80,68 @@ def _tekst(invoer: Mapping[str, Any], veld: str) -> str | None:
     return schoon
 
 
-def valideer_aanmelding(invoer: Mapping[str, Any]) -> Aanmelding | list[Fout]:
+def valideer_aanmelding(invoer: Mapping[str, Any]) -> Aanmelding | list[FieldProblem]:
     """Check a sign-up; returns the clean sign-up, or every field's first problem.
 
     Whether the organisation exists is not known here (that needs the database): the caller
     checks it after this returns an Aanmelding.
     """
-    fouten: list[Fout] = []
+    fouten: list[FieldProblem] = []
 
     def tekst(veld: str) -> str | None:
         try:
             return _tekst(invoer, veld)
         except TypeError:
-            fouten.append(Fout(veld, "ongeldig_type", "Geef hier tekst op."))
+            fouten.append(FieldProblem(veld, "ongeldig_type", "Geef hier tekst op."))
             return None
         except OngeldigeTekens:
-            fouten.append(Fout(veld, "ongeldige_tekens", "Gebruik gewone tekst, zonder stuurtekens."))
+            fouten.append(FieldProblem(veld, "ongeldige_tekens", "Gebruik gewone tekst, zonder stuurtekens."))
             return None
 
     naam = tekst("naam")
     if not any(f.veld == "naam" for f in fouten):
         if not naam:
-            fouten.append(Fout("naam", "verplicht", "Vul je naam in."))
+            fouten.append(FieldProblem("naam", "verplicht", "Vul je naam in."))
         elif len(naam) > MAX_NAAM:
-            fouten.append(Fout("naam", "te_lang", f"Je naam mag hoogstens {MAX_NAAM} tekens lang zijn."))
+            fouten.append(FieldProblem("naam", "te_lang", f"Je naam mag hoogstens {MAX_NAAM} tekens lang zijn."))
 
     email = tekst("email")
     if not any(f.veld == "email" for f in fouten):
         if not email:
-            fouten.append(Fout("email", "verplicht", "Vul je e-mailadres in."))
+            fouten.append(FieldProblem("email", "verplicht", "Vul je e-mailadres in."))
         elif len(email) > MAX_EMAIL:
-            fouten.append(Fout("email", "te_lang", f"Een e-mailadres heeft hoogstens {MAX_EMAIL} tekens."))
+            fouten.append(FieldProblem("email", "te_lang", f"Een e-mailadres heeft hoogstens {MAX_EMAIL} tekens."))
         else:
             try:
                 email = _EMAIL.validate_python(email).lower()
             except ValidationError:
                 fouten.append(
-                    Fout("email", "ongeldig_email", "Geef een geldig e-mailadres, zoals naam@gemeente.be.")
+                    FieldProblem("email", "ongeldig_email", "Geef een geldig e-mailadres, zoals naam@gemeente.be.")
                 )
 
     organisatie_id: uuid.UUID | None = None
     ruwe_org = invoer.get("organisatie_id")
     if ruwe_org is None or (isinstance(ruwe_org, str) and not ruwe_org.strip()):
-        fouten.append(Fout("organisatie_id", "verplicht", "Kies je organisatie."))
+        fouten.append(FieldProblem("organisatie_id", "verplicht", "Kies je organisatie."))
     elif isinstance(ruwe_org, uuid.UUID):
         organisatie_id = ruwe_org
     elif not isinstance(ruwe_org, str):
-        fouten.append(Fout("organisatie_id", "ongeldig_type", "Geef de id van de organisatie als tekst."))
+        fouten.append(FieldProblem("organisatie_id", "ongeldig_type", "Geef de id van de organisatie als tekst."))
     else:
         try:
             organisatie_id = uuid.UUID(ruwe_org.strip())
         except ValueError:
-            fouten.append(Fout("organisatie_id", "ongeldige_waarde", "Kies je organisatie uit de lijst."))
+            fouten.append(FieldProblem("organisatie_id", "ongeldige_waarde", "Kies je organisatie uit de lijst."))
 
     functie = tekst("functie")
     if functie and len(functie) > MAX_FUNCTIE:
-        fouten.append(Fout("functie", "te_lang", f"Je functie mag hoogstens {MAX_FUNCTIE} tekens lang zijn."))
+        fouten.append(FieldProblem("functie", "te_lang", f"Je functie mag hoogstens {MAX_FUNCTIE} tekens lang zijn."))
 
     nieuwsbrief = invoer.get("nieuwsbrief", False)
     if nieuwsbrief is None:
         nieuwsbrief = False
     if not isinstance(nieuwsbrief, bool):
-        fouten.append(Fout("nieuwsbrief", "ongeldig_type", "Geef true of false."))
+        fouten.append(FieldProblem("nieuwsbrief", "ongeldig_type", "Geef true of false."))
 
     if fouten:
         return fouten
@@ -200,22 +153,3 @@ def valideer_aanmelding(invoer: Mapping[str, Any]) -> Aanmelding | list[Fout]:
         functie=functie or None,
         nieuwsbrief=bool(nieuwsbrief),
     )
-
-
-def groepeer_per_type(organisaties: Iterable[Organisatie]) -> list[tuple[str, list[Organisatie]]]:
-    """Organisations for a picker: grouped by type in TYPE_VOLGORDE, each group sorted by name."""
-    per_type: dict[OrganisatieType, list[Organisatie]] = {}
-    for org in organisaties:
-        per_type.setdefault(org.type, []).append(org)
-    return [
-        (ORGANISATIE_TYPE_LABELS[t], sorted(per_type[t], key=lambda o: _sorteersleutel(o.naam)))
-        for t in TYPE_VOLGORDE
-        if per_type.get(t)
-    ]
-
-
-def _sorteersleutel(naam: str) -> str:
-    # Accents and a leading apostrophe ("'s-Gravenbrakel") should not move a name to the end.
-    zonder_accenten = unicodedata.normalize("NFKD", naam).encode("ascii", "ignore").decode()
-    return zonder_accenten.lstrip("'").casefold()
-

@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from ..domain import MAX_EMAIL, MAX_FUNCTIE, MAX_NAAM
-from .regels import lees_datum
+from ...kernel.datum import lees_datum
+from .aanmelding import MAX_EMAIL, MAX_FUNCTIE, MAX_NAAM
 
 MAX_BESTAND_BYTES = 5 * 1024 * 1024
 MAX_RIJEN = 20_000

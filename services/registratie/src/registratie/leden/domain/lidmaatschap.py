@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from ..domain import NIEUWSBRIEF_TEKST, Fout
+from dinet_chassis.errors import FieldProblem
+
+from ...kernel.datum import lees_datum
+from .aanmelding import NIEUWSBRIEF_TEKST
 
 AANMELDLINK_GELDIGHEID = timedelta(minutes=30)
 # More open links than this in one validity period and we stop mailing: nobody needs them, and
@@ -39,9 +42,9 @@ def organisatie_op(dag: date, huidige_organisatie_id: uuid.UUID, wissels: list[W
     return latere[0].van_organisatie_id if latere else huidige_organisatie_id
 
 
-def controleer_einddatum(lid_sinds: date, lid_tot: date) -> Fout | None:
+def controleer_einddatum(lid_sinds: date, lid_tot: date) -> FieldProblem | None:
     if lid_tot < lid_sinds:
-        return Fout(
+        return FieldProblem(
             "lid_tot",
             "voor_lid_sinds",
             f"De laatste dag van het lidmaatschap kan niet voor de eerste ({lid_sinds:%d/%m/%Y}) liggen.",
@@ -71,51 +74,29 @@ GROOTTEKLASSE_LABELS = {
 }
 
 
-def valideer_inwoners(ruw_inwoners: str, ruwe_peildatum: str, *, vandaag_: date) -> tuple[int, date] | list[Fout]:
-    fouten: list[Fout] = []
+def valideer_inwoners(ruw_inwoners: str, ruwe_peildatum: str, *, vandaag_: date) -> tuple[int, date] | list[FieldProblem]:
+    fouten: list[FieldProblem] = []
     inwoners: int | None = None
     tekst = ruw_inwoners.replace(" ", "").replace(".", "").replace("\u202f", "").strip()
     if not tekst:
-        fouten.append(Fout("inwoners", "verplicht", "Vul het aantal inwoners in."))
+        fouten.append(FieldProblem("inwoners", "verplicht", "Vul het aantal inwoners in."))
     elif not tekst.isdigit():
-        fouten.append(Fout("inwoners", "ongeldig_getal", "Geef het aantal inwoners als een geheel getal, zoals 23450."))
+        fouten.append(FieldProblem("inwoners", "ongeldig_getal", "Geef het aantal inwoners als een geheel getal, zoals 23450."))
     else:
         inwoners = int(tekst)
         if inwoners > 10_000_000:
-            fouten.append(Fout("inwoners", "te_groot", "Dat zijn meer inwoners dan Vlaanderen telt."))
+            fouten.append(FieldProblem("inwoners", "te_groot", "Dat zijn meer inwoners dan Vlaanderen telt."))
     peildatum = lees_datum(ruwe_peildatum)
     if not ruwe_peildatum.strip():
-        fouten.append(Fout("peildatum", "verplicht", "Vul de datum in waarop het aantal inwoners geteld werd."))
+        fouten.append(FieldProblem("peildatum", "verplicht", "Vul de datum in waarop het aantal inwoners geteld werd."))
     elif peildatum is None:
-        fouten.append(Fout("peildatum", "ongeldige_datum", "Geef een geldige datum, zoals 01/01/2025."))
+        fouten.append(FieldProblem("peildatum", "ongeldige_datum", "Geef een geldige datum, zoals 01/01/2025."))
     elif peildatum > vandaag_:
-        fouten.append(Fout("peildatum", "in_de_toekomst", "De peildatum kan niet in de toekomst liggen."))
+        fouten.append(FieldProblem("peildatum", "in_de_toekomst", "De peildatum kan niet in de toekomst liggen."))
     if fouten:
         return fouten
     assert inwoners is not None and peildatum is not None
     return inwoners, peildatum
-
-
-def lees_datum(tekst: str | None) -> date | None:
-    """A date as people type it here: 2025-01-31, 31/01/2025, 31-01-2025 or 31.01.2025."""
-    if not tekst:
-        return None
-    tekst = tekst.strip()
-    try:
-        return date.fromisoformat(tekst)
-    except ValueError:
-        pass
-    for scheiding in ("/", "-", "."):
-        delen = tekst.split(scheiding)
-        if len(delen) == 3 and all(d.strip().isdigit() for d in delen):
-            dag, maand, jaar = (int(d) for d in delen)
-            if jaar < 100:
-                jaar += 2000
-            try:
-                return date(jaar, maand, dag)
-            except ValueError:
-                return None
-    return None
 
 
 # --- consent -----------------------------------------------------------------------------------

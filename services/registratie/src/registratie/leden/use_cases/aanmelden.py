@@ -19,16 +19,17 @@ from datetime import date
 from typing import Any
 
 from dinet_chassis import outbox
+from dinet_chassis.errors import FieldProblem
 from dinet_contracts.events.registratie import LidContactgegevens, LidGeregistreerd
 from dinet_contracts.tijd import vandaag as vandaag_in_belgie
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import (
+from ..domain.aanmelding import (
     NIEUWSBRIEF_TEKST,
     Aanmelding,
-    Fout,
+    FieldProblem,
     Kanaal,
     fout_email_bestaat_al,
     fout_onbekende_organisatie,
@@ -36,7 +37,7 @@ from .domain import (
 )
 
 class OngeldigeAanmelding(Exception):
-    def __init__(self, fouten: list[Fout]) -> None:
+    def __init__(self, fouten: list[FieldProblem]) -> None:
         super().__init__(", ".join(f"{f.veld}: {f.code}" for f in fouten))
         self.fouten = fouten
 

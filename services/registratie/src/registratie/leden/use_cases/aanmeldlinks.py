@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from .mail import aanmeldlink, aanmeldmail
-from .regels import AANMELDLINK_GELDIGHEID, MAX_OPEN_AANMELDLINKS, nieuw_token, token_hash
+from ..domain.lidmaatschap import AANMELDLINK_GELDIGHEID, MAX_OPEN_AANMELDLINKS, nieuw_token, token_hash
+from ..mail import aanmeldlink, aanmeldmail
 
 
 class LinkStatus(StrEnum):

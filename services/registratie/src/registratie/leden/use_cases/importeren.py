@@ -30,9 +30,9 @@ from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from .beheer import open_kennisdeling
-from .importbestand import BekendeOrganisatie, OnleesbaarBestand, OrganisatieZoeker, beoordeel, lees_tabel
-from .regels import Doel, Hoe, import_tekst
+from ..domain.importbestand import BekendeOrganisatie, OnleesbaarBestand, OrganisatieZoeker, beoordeel, lees_tabel
+from ..domain.lidmaatschap import Doel, Hoe, import_tekst
+from .wijzigen import open_kennisdeling
 
 log = get_logger(__name__)
 

@@ -12,8 +12,8 @@ from dinet_contracts.events.registratie import OrganisatieBijgewerkt
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 
-from .opvragingen import escape_like
-from .regels import grootteklasse
+from ..domain.lidmaatschap import grootteklasse
+from ..store import escape_like
 
 BRON = "/dinet/registratie"
 BESTAANDE_KOLOMMEN = ("id", "naam", "type", "nis_code", "provincie", "inwoners", "inwoners_peildatum", "grootteklasse")

@@ -13,6 +13,7 @@ from typing import Any
 
 
 from dinet_chassis import outbox
+from dinet_chassis.errors import FieldProblem
 from dinet_contracts.events.registratie import (
     LidContactgegevens,
     LidKennisdelingGewijzigd,
@@ -23,13 +24,13 @@ from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..activiteiten.inschrijvingen import annuleer_alle_van
-from ..domain import MAX_FUNCTIE, MAX_NAAM, Fout
-from .regels import TOESTEMMING_TEKSTEN, UITSCHRIJVEN_TEKST, Doel, Hoe, controleer_einddatum
+from ...activiteiten.inschrijvingen import annuleer_alle_van
+from ..domain.aanmelding import MAX_FUNCTIE, MAX_NAAM
+from ..domain.lidmaatschap import TOESTEMMING_TEKSTEN, UITSCHRIJVEN_TEKST, Doel, Hoe, controleer_einddatum
 
 
 class Ongeldig(Exception):
-    def __init__(self, fouten: list[Fout]) -> None:
+    def __init__(self, fouten: list[FieldProblem]) -> None:
         super().__init__(", ".join(f"{f.veld}: {f.code}" for f in fouten))
         self.fouten = fouten
 
@@ -94,16 +95,16 @@ def _contactgegevens(lid: Lid, *, naam: str | None = None, nieuwsbrief: bool | N
 # --- own data -----------------------------------------------------------------------------------
 
 
-def valideer_gegevens(naam_ruw: str, functie_ruw: str) -> tuple[str, str | None] | list[Fout]:
+def valideer_gegevens(naam_ruw: str, functie_ruw: str) -> tuple[str, str | None] | list[FieldProblem]:
     naam = " ".join((naam_ruw or "").split())
     functie = " ".join((functie_ruw or "").split()) or None
     fouten = []
     if not naam:
-        fouten.append(Fout("naam", "verplicht", "Vul je naam in."))
+        fouten.append(FieldProblem("naam", "verplicht", "Vul je naam in."))
     elif len(naam) > MAX_NAAM:
-        fouten.append(Fout("naam", "te_lang", f"Je naam mag hoogstens {MAX_NAAM} tekens lang zijn."))
+        fouten.append(FieldProblem("naam", "te_lang", f"Je naam mag hoogstens {MAX_NAAM} tekens lang zijn."))
     if functie and len(functie) > MAX_FUNCTIE:
-        fouten.append(Fout("functie", "te_lang", f"Je functie mag hoogstens {MAX_FUNCTIE} tekens lang zijn."))
+        fouten.append(FieldProblem("functie", "te_lang", f"Je functie mag hoogstens {MAX_FUNCTIE} tekens lang zijn."))
     return fouten or (naam, functie)
 
 
@@ -176,7 +177,7 @@ async def schrijf_uit(db: Any, lid_id: uuid.UUID, lid_tot: date, *, hoe: Hoe, so
     async with db.transaction() as conn:
         lid = await _lid_voor_update(conn, lid_id)
         if lid.lid_tot is not None:
-            raise Ongeldig([Fout("lid_tot", "al_uitgeschreven", f"Dit lid is al uitgeschreven (tot {lid.lid_tot:%d/%m/%Y}).")])
+            raise Ongeldig([FieldProblem("lid_tot", "al_uitgeschreven", f"Dit lid is al uitgeschreven (tot {lid.lid_tot:%d/%m/%Y}).")])
         if fout := controleer_einddatum(lid.lid_sinds, lid_tot):
             raise Ongeldig([fout])
         await conn.execute(text("UPDATE leden SET lid_tot = :tot, nieuwsbrief = false WHERE id = :id"), {"id": lid_id, "tot": lid_tot})
@@ -222,20 +223,20 @@ async def zet_kennisdeling(db: Any, lid_id: uuid.UUID, lid: bool, datum: date, *
         ).scalar_one()
         if lid:
             if open_sinds is not None:
-                raise Ongeldig([Fout("kennisdeling_datum", "al_lid", f"Dit lid zit al sinds {open_sinds:%d/%m/%Y} op het platform.")])
+                raise Ongeldig([FieldProblem("kennisdeling_datum", "al_lid", f"Dit lid zit al sinds {open_sinds:%d/%m/%Y} op het platform.")])
             if huidig.uitgeschreven:
-                raise Ongeldig([Fout("kennisdeling_datum", "uitgeschreven", "Dit lid is uitgeschreven uit het netwerk.")])
+                raise Ongeldig([FieldProblem("kennisdeling_datum", "uitgeschreven", "Dit lid is uitgeschreven uit het netwerk.")])
             if laatste_einde is not None and datum <= laatste_einde:
                 raise Ongeldig(
-                    [Fout("kennisdeling_datum", "overlapt", f"De datum moet na het vorige vertrek ({laatste_einde:%d/%m/%Y}) liggen.")]
+                    [FieldProblem("kennisdeling_datum", "overlapt", f"De datum moet na het vorige vertrek ({laatste_einde:%d/%m/%Y}) liggen.")]
                 )
             await open_kennisdeling(conn, lid_id, datum, source=source)
         else:
             if open_sinds is None:
-                raise Ongeldig([Fout("kennisdeling_datum", "geen_lid", "Dit lid zit niet op het platform.")])
+                raise Ongeldig([FieldProblem("kennisdeling_datum", "geen_lid", "Dit lid zit niet op het platform.")])
             if datum < open_sinds:
                 raise Ongeldig(
-                    [Fout("kennisdeling_datum", "voor_aansluiten", f"De datum kan niet voor het aansluiten ({open_sinds:%d/%m/%Y}) liggen.")]
+                    [FieldProblem("kennisdeling_datum", "voor_aansluiten", f"De datum kan niet voor het aansluiten ({open_sinds:%d/%m/%Y}) liggen.")]
                 )
             await sluit_kennisdeling(conn, lid_id, datum, source=source)
 
@@ -251,15 +252,15 @@ async def wijzig_organisatie(db: Any, lid_id: uuid.UUID, organisatie_id: uuid.UU
             await conn.execute(text("SELECT type FROM organisaties WHERE id = :id"), {"id": organisatie_id})
         ).scalar_one_or_none()
         if nieuw_type is None:
-            raise Ongeldig([Fout("organisatie_id", "onbekende_organisatie", "Kies de organisatie uit de lijst.")])
+            raise Ongeldig([FieldProblem("organisatie_id", "onbekende_organisatie", "Kies de organisatie uit de lijst.")])
         if organisatie_id == lid.organisatie_id:
-            raise Ongeldig([Fout("organisatie_id", "zelfde_organisatie", f"Dit lid werkt al voor {lid.organisatie_naam}.")])
+            raise Ongeldig([FieldProblem("organisatie_id", "zelfde_organisatie", f"Dit lid werkt al voor {lid.organisatie_naam}.")])
         vorige = (
             await conn.execute(text("SELECT max(vanaf) FROM organisatiewissels WHERE lid_id = :id"), {"id": lid_id})
         ).scalar_one()
         grens = max(lid.lid_sinds, vorige) if vorige else lid.lid_sinds
         if vanaf < grens:
-            raise Ongeldig([Fout("vanaf", "te_vroeg", f"De datum kan niet voor {grens:%d/%m/%Y} liggen.")])
+            raise Ongeldig([FieldProblem("vanaf", "te_vroeg", f"De datum kan niet voor {grens:%d/%m/%Y} liggen.")])
         await conn.execute(
             text(
                 "INSERT INTO organisatiewissels (lid_id, van_organisatie_id, naar_organisatie_id, vanaf)"

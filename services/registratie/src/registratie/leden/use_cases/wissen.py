@@ -28,8 +28,8 @@ from dinet_contracts.events.registratie import LidGewist, LidUitgeschreven
 from dinet_contracts.topology import DEADLETTERS, DLQ_PREFIX, PERSOONSGEGEVENS
 from sqlalchemy import text
 
-from ..activiteiten.inschrijvingen import annuleer_alle_van
-from .beheer import LidNietGevonden, open_kennisdeling_sinds, sluit_kennisdeling
+from ...activiteiten.inschrijvingen import annuleer_alle_van
+from .wijzigen import LidNietGevonden, open_kennisdeling_sinds, sluit_kennisdeling
 
 log = get_logger(__name__)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .web_beheer import ROUTES as BEHEER_ROUTES
-from .web_import import ROUTES as IMPORT_ROUTES
-from .web_mijn import ROUTES as MIJN_ROUTES
+from .aanmelden import ROUTES as AANMELD_ROUTES
+from .beheer import ROUTES as BEHEER_ROUTES
+from .importeren import ROUTES as IMPORT_ROUTES
+from .mijn import ROUTES as MIJN_ROUTES
 
-ROUTES = [*BEHEER_ROUTES, *IMPORT_ROUTES, *MIJN_ROUTES]
+ROUTES = [*AANMELD_ROUTES, *BEHEER_ROUTES, *IMPORT_ROUTES, *MIJN_ROUTES]

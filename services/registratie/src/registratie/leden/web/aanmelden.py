@@ -1,4 +1,4 @@
-"""HTTP adapters: the sign-up pages and the JSON API (`/registratie/api/v1/`)."""
+"""Becoming a member: the sign-up pages and the members' JSON API (`/registratie/api/v1/leden`)."""
 
 from __future__ import annotations
 
@@ -30,28 +30,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dinet_contracts import paginas
 
-from . import opvragingen
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 
-from .aanmelden import EmailBestaatAl, OngeldigeAanmelding, meld_aan
-from .toegang.web import ROUTES as TOEGANG_ROUTES
-from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
-from .leden import aanmeldlinks
-from .leden.mail import verstuur
-from .leden.web import ROUTES as LEDEN_ROUTES
-from .domain import (
-    MAX_EMAIL,
-    MAX_FUNCTIE,
-    MAX_NAAM,
-    NIEUWSBRIEF_TEKST,
-    STUURTEKENS,
-    Fout,
-    Kanaal,
-    groepeer_per_type,
-    organisatie_id_voor_nis,
-)
+from ...kernel import organisaties as org_opvragingen
+from ...kernel.organisaties import groepeer_per_type, organisatie_id_voor_nis
+from ...kernel.web import veldfouten as _veldfouten
+from .. import store
+from ..domain.aanmelding import MAX_EMAIL, MAX_FUNCTIE, MAX_NAAM, NIEUWSBRIEF_TEKST, STUURTEKENS, Kanaal
+from ..mail import verstuur
+from ..use_cases import aanmeldlinks
+from ..use_cases.aanmelden import EmailBestaatAl, OngeldigeAanmelding, meld_aan
 
-TEMPLATES = Path(__file__).parent / "templates"
 LID_WORDEN = paginas.LID_WORDEN
 AL_LID = f"{LID_WORDEN}/al-lid"
 BEDANKT = f"{LID_WORDEN}/bedankt"
@@ -61,20 +50,11 @@ log = get_logger(__name__)
 FORMULIER_VELDEN = ("naam", "email", "organisatie_id", "functie")
 
 
-def _veldfouten(fouten: list[Fout]) -> list[FieldError]:
-    return [FieldError(f.veld, f.code, f.melding) for f in fouten]
-
-
 # --- pages -------------------------------------------------------------------------------------
 
 
-@get("/registratie", include_in_schema=False, sync_to_thread=False)
-def startpagina() -> Redirect:
-    return Redirect(LID_WORDEN)
-
-
 async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldError], status: int) -> Template:
-    groepen = groepeer_per_type(await opvragingen.organisaties(runtime.db))
+    groepen = groepeer_per_type(await org_opvragingen.organisaties(runtime.db))
     return Template(
         template_name="aanmelden.html",
         context={
@@ -148,16 +128,6 @@ def bedankt(request: Request[Any, Any, Any]) -> Template:
     return Template(template_name="bedankt.html", context={"email": email})
 
 
-@get(paginas.TOEGANKELIJKHEID, include_in_schema=False, sync_to_thread=False)
-def toegankelijkheid() -> Template:
-    return Template(template_name="toegankelijkheid.html")
-
-
-@get(paginas.PRIVACY, include_in_schema=False, sync_to_thread=False)
-def privacy() -> Template:
-    return Template(template_name="privacy.html")
-
-
 @get([OUD_LID_WORDEN, f"{OUD_LID_WORDEN}/{{rest:path}}"], include_in_schema=False, sync_to_thread=False)
 def oud_lid_worden(request: Request[Any, Any, Any]) -> Redirect:
     # Old links in mails and on paper keep working: 301 for a page, the query kept.
@@ -210,18 +180,6 @@ class LidAangemaakt(BaseModel):
     id: uuid.UUID
 
 
-class OrganisatieUit(BaseModel):
-    id: uuid.UUID
-    naam: str
-    type: OrganisatieType
-    nis_code: str | None
-    provincie: str | None
-
-
-class OrganisatiesUit(BaseModel):
-    organisaties: list[OrganisatieUit]
-
-
 class LidUit(BaseModel):
     id: uuid.UUID
     naam: str
@@ -232,19 +190,6 @@ class LidUit(BaseModel):
     functie: str | None
     nieuwsbrief: bool
     lid_sinds: date
-
-
-@get("/registratie/api/v1/organisaties", tags=["organisaties"], summary="Alle organisaties")
-async def api_organisaties(
-    runtime: NamedDependency[Any], type: FromQuery[OrganisatieType | None] = None
-) -> OrganisatiesUit:
-    lijst = await opvragingen.organisaties(runtime.db, type)
-    return OrganisatiesUit(
-        organisaties=[
-            OrganisatieUit(id=o.id, naam=o.naam, type=o.type, nis_code=o.nis_code, provincie=o.provincie)
-            for o in lijst
-        ]
-    )
 
 
 @post(
@@ -293,22 +238,11 @@ async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromP
     wie = identiteit(request)
     # A member sees only their own record; someone else's answers as if it did not exist.
     eigen = wie is not None and wie.lid_id == lid_id
-    rij = await opvragingen.lid(runtime.db, lid_id) if (eigen or wie.heeft(Rol.MEDEWERKER)) else None
+    rij = await store.lid(runtime.db, lid_id) if (eigen or wie.heeft(Rol.MEDEWERKER)) else None
     if rij is None:
         return problem_response(404, "Dit lid bestaat niet", type_=TYPE_NIET_GEVONDEN)
     return Response(content=LidUit(**rij).model_dump(mode="json"))
 
 
-def create_app(runtime: Any) -> Any:
-    return create_web_app(
-        runtime,
-        [startpagina, aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen, toegankelijkheid, privacy,
-         api_organisaties, api_lid_aanmelden, api_lid,
-         *ACTIVITEITEN_ROUTES,
-         *LEDEN_ROUTES,
-         *TOEGANG_ROUTES],
-        template_dir=TEMPLATES,
-        title="DINET registratie",
-        description="Organisaties en leden van het netwerk digitale inclusie.",
-        idempotentie=True,
-    )
+ROUTES = [aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen,
+          api_lid_aanmelden, api_lid]

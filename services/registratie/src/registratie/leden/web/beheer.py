@@ -15,11 +15,13 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from .. import opvragingen as org_opvragingen
-from ..domain import groepeer_per_type
-from . import beheer, organisaties, opvragingen
-from .regels import GROOTTEKLASSE_LABELS, TOESTEMMING_TITELS, Doel, Hoe, valideer_inwoners
-from .webhulp import Formulier, datumveld, neem_melding, pagina, veld, veldfouten, zet_melding
+from ...kernel import organisaties as org_opvragingen
+from ...kernel.organisaties import groepeer_per_type
+from ...kernel.web import Formulier, datumveld, neem_melding, pagina, veld, veldfouten, zet_melding
+from .. import store as opvragingen
+from ..domain.lidmaatschap import GROOTTEKLASSE_LABELS, TOESTEMMING_TITELS, Doel, Hoe, valideer_inwoners
+from ..use_cases import organisaties
+from ..use_cases import wijzigen as beheer
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 LEDEN = "/registratie/leden"

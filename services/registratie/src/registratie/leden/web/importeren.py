@@ -15,9 +15,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from . import importeren
-from .importbestand import KOLOM_LABELS, MAX_BESTAND_BYTES, MAX_RIJEN, OnleesbaarBestand
-from .webhulp import Formulier, neem_melding, pagina, veld, zet_melding
+from ...kernel.web import Formulier, neem_melding, pagina, veld, zet_melding
+from ..domain.importbestand import KOLOM_LABELS, MAX_BESTAND_BYTES, MAX_RIJEN, OnleesbaarBestand
+from ..use_cases import importeren
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 IMPORT = "/registratie/leden/import"

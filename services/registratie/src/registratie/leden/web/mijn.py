@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from dinet_chassis.errors import FieldProblem
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError
 from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, identiteit, meld_aan, meld_af, veilige_volgende, vereist
@@ -22,11 +23,12 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from ..domain import Fout
-from . import aanmeldlinks, beheer, opvragingen, wissen
-from .mail import verstuur
-from .webhulp import Formulier, neem_melding, pagina, veld, veldfouten, zet_melding
-from .regels import (
+from ...kernel.web import Formulier, neem_melding, pagina, veld, veldfouten, zet_melding
+from .. import store as opvragingen
+from ..mail import verstuur
+from ..use_cases import aanmeldlinks, wissen
+from ..use_cases import wijzigen as beheer
+from ..domain.lidmaatschap import (
     LID_SESSIE_SECONDEN,
     TOESTEMMING_TEKSTEN,
     TOESTEMMING_TITELS,
@@ -86,12 +88,12 @@ async def inloggen_versturen(
     if terug:
         request.session[NA_INLOGGEN] = terug
     if not email:
-        fout = Fout("email", "verplicht", "Vul je e-mailadres in.")
+        fout = FieldProblem("email", "verplicht", "Vul je e-mailadres in.")
         return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=veldfouten([fout]))
     try:
         email = _EMAIL.validate_python(email).lower()
     except ValidationError:
-        fout = Fout("email", "ongeldig_email", "Geef een geldig e-mailadres, zoals naam@gemeente.be.")
+        fout = FieldProblem("email", "ongeldig_email", "Geef een geldig e-mailadres, zoals naam@gemeente.be.")
         return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=veldfouten([fout]))
     bericht = await aanmeldlinks.maak_aanmeldlink(runtime.db, email, runtime.settings.public_url)
     request.session["aanmeldlink_email"] = email

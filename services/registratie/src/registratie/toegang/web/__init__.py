@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .beheer import ROUTES as BEHEER_ROUTES
+from .partners import ROUTES as BEHEER_ROUTES
 from .handleiding import ROUTES as HANDLEIDING_ROUTES
 from .inloggen import ROUTES as INLOG_ROUTES
 from .publiceren import ROUTES as PUBLICEER_ROUTES

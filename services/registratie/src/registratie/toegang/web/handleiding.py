@@ -16,8 +16,8 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from ..domain import organisatie_id_voor_sleutel
-from .cloudevents_http import BATCH, MAX_BATCH, STRUCTURED, partner_subject
+from ...kernel.organisaties import organisatie_id_voor_sleutel
+from ..domain.cloudevents import BATCH, MAX_BATCH, STRUCTURED, partner_subject
 from .publiceren import PAD as API_PAD
 
 PAD = "/registratie/partners/handleiding"

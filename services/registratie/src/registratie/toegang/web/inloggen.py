@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from . import accounts, oidc
+from .. import accounts, oidc
 
 log = get_logger(__name__)
 

@@ -16,10 +16,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from .. import opvragingen
-from ..domain import groepeer_per_type
-from . import opslag
-from .nats_toegang import PartnerNatsToegang
+from ...kernel import organisaties as opvragingen
+from ...kernel.organisaties import groepeer_per_type
+from .. import store as opslag
+from ..nats_toegang import PartnerNatsToegang
 
 log = get_logger(__name__)
 

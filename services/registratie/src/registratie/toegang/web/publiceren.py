@@ -24,9 +24,9 @@ from litestar import Request, Response, post
 from litestar.di import NamedDependency
 from pydantic import Field
 
-from ..activiteiten.partners import afwijzingen_bij_opslag
-from . import opslag
-from .cloudevents_http import (
+from ...activiteiten.partners import afwijzingen_bij_opslag
+from .. import store as opslag
+from ..domain.cloudevents import (
     BATCH,
     MAX_BATCH,
     STRUCTURED,
@@ -36,7 +36,7 @@ from .cloudevents_http import (
     lees_aanvraag,
     partner_subject,
 )
-from .sleutels import bearer_token
+from ..domain.sleutels import bearer_token
 
 log = get_logger(__name__)
 
