@@ -1,4 +1,4 @@
-"""Organisations, as every part of registratie refers to them: the id rule, the record, the
+"""Organisations, as every part of registratie refers to them: the ids (the contract's rule), the record, the
 picker's grouping, and the one query that lists them.
 
 Members (leden), activities and partner credentials (toegang) all point at an organisation;
@@ -13,8 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+# The id rule is the platform's: every service derives the same ids (re-exported for registratie).
+from dinet_contracts.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from dinet_contracts.types import ORGANISATIE_TYPE_LABELS, OrganisatieType
 from sqlalchemy import text
+
+__all__ = [
+    "TYPE_VOLGORDE",
+    "Organisatie",
+    "groepeer_per_type",
+    "organisatie_id_voor_nis",
+    "organisatie_id_voor_sleutel",
+    "organisaties",
+]
 
 # Order of the groups in the organisation list: most members come from local governments.
 TYPE_VOLGORDE: tuple[OrganisatieType, ...] = (
@@ -25,26 +36,6 @@ TYPE_VOLGORDE: tuple[OrganisatieType, ...] = (
     OrganisatieType.BOVENLOKALE_OVERHEID,
     OrganisatieType.ANDERE,
 )
-
-GEMEENTE_URI = "https://data.vlaanderen.be/id/gemeente/{nis_code}"
-ORGANISATIE_URN = "urn:dinet:organisatie:{sleutel}"
-
-
-def organisatie_id_voor_nis(nis_code: str | int) -> uuid.UUID:
-    """The id of a local government: a name-based UUID (v5, NAMESPACE_URL) of its gemeente URI.
-
-    Any service can compute it from a NIS code without asking registratie, e.g. for 44021 (Gent):
-    uuid5(NAMESPACE_URL, "https://data.vlaanderen.be/id/gemeente/44021").
-    """
-    code = str(nis_code).strip()
-    if not (code.isdigit() and len(code) == 5):
-        raise ValueError(f"een NIS-code heeft vijf cijfers, niet {nis_code!r}")
-    return uuid.uuid5(uuid.NAMESPACE_URL, GEMEENTE_URI.format(nis_code=code))
-
-
-def organisatie_id_voor_sleutel(sleutel: str) -> uuid.UUID:
-    """The id of any other organisation, from the stable `sleutel` in its data file."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, ORGANISATIE_URN.format(sleutel=sleutel.strip()))
 
 
 @dataclass(frozen=True, slots=True)
