@@ -216,7 +216,7 @@ async def live(start_service, mail_sink):
 async def activiteit_en_lid(runtime: Any) -> None:
     """Something for the fuzzer to find: an open activity (the public list links to it) and a member."""
     from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
-    from registratie.leden.use_cases.aanmelden import meld_aan
+    from registratie.leden.use_cases.aanmelden import LidWorden, lid_worden
     from registratie.activiteiten import levenscyclus
     from registratie.activiteiten.domein import ActiviteitGegevens
     from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
@@ -236,7 +236,7 @@ async def activiteit_en_lid(runtime: Any) -> None:
     )
     await levenscyclus.plan(runtime.db, gegevens, source=runtime.source)
     lid = {"naam": "Fien Fuzz", "email": "fien@gent.be", "organisatie_id": str(organisatie_id_voor_nis("44021"))}
-    await meld_aan(runtime.db, lid, kanaal=Kanaal.API, source=runtime.source)
+    await lid_worden(LidWorden(lid, Kanaal.API), runtime.diensten.leden_uow())
 
 
 # The fuzzer draws header values from a small space, so it would reuse one Idempotency-Key for two

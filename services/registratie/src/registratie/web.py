@@ -16,8 +16,10 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
+from .bootstrap import RegistratieDiensten
 from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
 from .kernel import organisaties as org_opvragingen
+from .leden.web import FOUTCODES as LEDEN_FOUTCODES
 from .leden.web import ROUTES as LEDEN_ROUTES
 from .toegang.web import ROUTES as TOEGANG_ROUTES
 
@@ -55,9 +57,9 @@ class OrganisatiesUit(BaseModel):
 
 @get("/registratie/api/v1/organisaties", tags=["organisaties"], summary="Alle organisaties")
 async def api_organisaties(
-    runtime: NamedDependency[Any], type: FromQuery[OrganisatieType | None] = None
+    diensten: NamedDependency[RegistratieDiensten], type: FromQuery[OrganisatieType | None] = None
 ) -> OrganisatiesUit:
-    lijst = await org_opvragingen.organisaties(runtime.db, type)
+    lijst = await org_opvragingen.organisaties(diensten.db, type)
     return OrganisatiesUit(
         organisaties=[
             OrganisatieUit(id=o.id, naam=o.naam, type=o.type, nis_code=o.nis_code, provincie=o.provincie)
@@ -79,4 +81,5 @@ def create_app(runtime: Any) -> Any:
         title="DINET registratie",
         description="Organisaties en leden van het netwerk digitale inclusie.",
         idempotentie=True,
+        foutcodes=LEDEN_FOUTCODES,
     )

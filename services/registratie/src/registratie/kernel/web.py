@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from dinet_chassis.errors import FieldProblem
 from dinet_chassis.web import FieldError, errors_by_field
 from litestar import Request
 from litestar.enums import RequestEncodingType
@@ -32,10 +31,6 @@ def datumveld(data: dict[str, Any], naam: str, label: str) -> date | FieldError:
     if datum is None:
         return FieldError(naam, "ongeldige_datum", f"Geef bij {label} een geldige datum, zoals 31/01/2025.")
     return datum
-
-
-def veldfouten(lijst: list[FieldProblem] | tuple[FieldProblem, ...]) -> list[FieldError]:
-    return [FieldError(f.veld, f.code, f.melding) for f in lijst]
 
 
 def pagina(naam: str, status: int = 200, *, headers: dict[str, str] | None = None, **context: Any) -> Template:

@@ -1,30 +1,32 @@
-"""Consent changed in meldingen (unsubscribe link, preferences page), recorded here as any other.
+"""What leden does with events from the bus.
 
-Consumer `registratie-toestemmingen`. The row carries meldingen's moment and wording, so the
-record says when and how the member chose, not when the message arrived. A redelivered event
-writes nothing twice: the chassis inbox records it in the same transaction.
+Consumer `registratie-toestemmingen`: consent given or withdrawn in meldingen (unsubscribe link,
+preferences page), recorded here as any other. The row carries meldingen's moment and wording,
+so the record says when and how the member chose, not when the message arrived. A redelivered
+event writes nothing twice: the chassis inbox records it in the same transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from dinet_chassis.handlers import Handlers
 from dinet_contracts.events.meldingen import ToestemmingGewijzigd
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .domain.lidmaatschap import Doel
+from .store import GeleendeLedenUoW, LedenUnitOfWork
+from .use_cases.organisaties import BRON
 
 
-async def op_toestemming_gewijzigd(e: ToestemmingGewijzigd, conn: AsyncConnection, ctx: Any) -> None:
-    bestaat = (await conn.execute(text("SELECT 1 FROM leden WHERE id = :id FOR UPDATE"), {"id": e.lid_id})).first()
-    if bestaat is None:
+async def op_toestemming_gewijzigd(e: ToestemmingGewijzigd, uow: LedenUnitOfWork, ctx: Any) -> None:
+    if not await uow.leden.bestaat(e.lid_id):
         return  # erased meanwhile: nothing to record about a person we no longer know
-    await conn.execute(
-        text(
-            "INSERT INTO toestemmingen (lid_id, doel, gegeven, tekst, wanneer, hoe)"
-            " VALUES (:id, :doel, :gegeven, :tekst, :wanneer, :hoe)"
-        ),
-        {"id": e.lid_id, "doel": e.doel, "gegeven": e.gegeven, "tekst": e.tekst, "wanneer": e.wanneer, "hoe": e.hoe},
-    )
-    if e.doel == "nieuwsbrief" and not e.gegeven:
-        await conn.execute(text("UPDATE leden SET nieuwsbrief = false WHERE id = :id"), {"id": e.lid_id})
+    await uow.leden.leg_toestemming_vast(e.lid_id, e.doel, e.gegeven, e.tekst, e.hoe, wanneer=e.wanneer)
+    if e.doel == Doel.NIEUWSBRIEF and not e.gegeven:
+        await uow.leden.zet_nieuwsbrief(e.lid_id, False)
 
+
+TOESTEMMINGEN = Handlers(
+    {ToestemmingGewijzigd: op_toestemming_gewijzigd},
+    unit_of_work=lambda conn: GeleendeLedenUoW(conn, source=BRON),
+)

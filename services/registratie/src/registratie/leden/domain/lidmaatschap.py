@@ -6,10 +6,11 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from dinet_chassis.errors import FieldProblem
+from dinet_contracts.types import OrganisatieType
 
 from ...kernel.datum import lees_datum
 from .aanmelding import NIEUWSBRIEF_TEKST
@@ -19,6 +20,49 @@ AANMELDLINK_GELDIGHEID = timedelta(minutes=30)
 # it keeps the form from being used to flood someone's mailbox.
 MAX_OPEN_AANMELDLINKS = 5
 LID_SESSIE_SECONDEN = 2 * 3600
+
+
+# --- the member -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lid:
+    id: uuid.UUID
+    naam: str
+    email: str
+    organisatie_id: uuid.UUID
+    organisatie_naam: str
+    organisatie_type: OrganisatieType
+    functie: str | None
+    nieuwsbrief: bool
+    lid_sinds: date
+    lid_tot: date | None
+    aangemaakt_op: datetime
+
+    @property
+    def uitgeschreven(self) -> bool:
+        return self.lid_tot is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NieuwLid:
+    """Someone who joins: from the sign-up form or API, or a row of the old member list."""
+
+    id: uuid.UUID
+    naam: str
+    email: str  # lowercased: one person, one membership, however they type it
+    organisatie_id: uuid.UUID
+    organisatie_type: OrganisatieType
+    functie: str | None
+    nieuwsbrief: bool
+    lid_sinds: date
+    # The newsletter consent record: the exact sentence and how it was given. None when nobody
+    # was asked (an import row with an empty newsletter column): then no record is written.
+    toestemming: tuple[str, Hoe] | None
+    # "registratie": a new member, who gets a welcome; "wijziging": someone from the old list,
+    # who joined long ago and gets no welcome mail now.
+    aanleiding: str = "registratie"
+    kennisdeling_sinds: date | None = None
 
 
 # --- membership on a day -----------------------------------------------------------------------
@@ -40,6 +84,26 @@ def organisatie_op(dag: date, huidige_organisatie_id: uuid.UUID, wissels: list[W
     """The organisation a member belonged to on `dag`, given the current one and the changes."""
     latere = sorted((w for w in wissels if w.vanaf > dag), key=lambda w: w.vanaf)
     return latere[0].van_organisatie_id if latere else huidige_organisatie_id
+
+
+@dataclass(frozen=True, slots=True)
+class Wissing:
+    """What erasing a member decides before a row is touched: the person goes, the figures stay."""
+
+    lid_tot: date  # the last day of membership the figures keep (tombstone, events)
+    uitschrijven: bool  # still a member: the membership ends on `lid_tot` first (LidUitgeschreven)
+    kennisdeling_tot: date | None  # an open period in the knowledge-sharing space ends on this day
+
+
+def beslis_wissing(
+    *, lid_sinds: date, lid_tot: date | None, open_kennisdeling_sinds: date | None, laatste_lidmaatschapsdag: date
+) -> Wissing:
+    """`laatste_lidmaatschapsdag` is the one LidGewist carries, so kpi, which derives the end from
+    that event, counts the same members. A period is never closed before it began."""
+    uitschrijven = lid_tot is None
+    tot = max(laatste_lidmaatschapsdag, lid_sinds) if lid_tot is None else lid_tot
+    kennisdeling_tot = max(tot, open_kennisdeling_sinds) if open_kennisdeling_sinds is not None else None
+    return Wissing(lid_tot=tot, uitschrijven=uitschrijven, kennisdeling_tot=kennisdeling_tot)
 
 
 def controleer_einddatum(lid_sinds: date, lid_tot: date) -> FieldProblem | None:

@@ -1,133 +1,112 @@
-"""What happens when a member registers, from the form or the API.
+"""A member joins: the one write path for the sign-up (form and API) and the old list's import.
 
-1. The sign-up is checked (domain rules, then: does the organisation exist?).
-2. In ONE transaction: the member row, the newsletter consent record (with the exact wording
-   shown), and two events in the outbox:
-   - `LidGeregistreerd`: facts only, no personal data (KPIs keep it for ever);
-   - `LidContactgegevens`: name and e-mail for `meldingen` (welcome mail, newsletter opt-in),
-     on the personal-data stream so erasure can purge it.
-   Either all of it is stored and both events will be published, or nothing is.
-3. An e-mail address that is already a member is refused (the unique index decides, so two
-   simultaneous sign-ups cannot both win).
+`treed_toe` writes a member who joins, inside the caller's unit of work:
+- the member row (an address that is already a member writes nothing: the unique index decides,
+  so two simultaneous sign-ups cannot both win);
+- the newsletter consent record, with the exact wording shown and how it was given;
+- two events in the outbox, in the same transaction:
+  - `LidGeregistreerd`: facts only, no personal data (KPIs keep it for ever);
+  - `LidContactgegevens`: name and e-mail for `meldingen` (welcome mail, newsletter opt-in), on
+    the personal-data stream so erasure can purge it;
+- an open period in the knowledge-sharing space when the member is already on it (import).
+Either all of it is stored and the events will be published, or nothing is.
+
+`lid_worden` is the sign-up: it checks the input (domain rules, then: does the organisation
+exist?) and refuses with `Invalid` (every wrong field) or `EmailBestaatAl`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
-from dinet_chassis import outbox
-from dinet_chassis.errors import FieldProblem
-from dinet_contracts.events.registratie import LidContactgegevens, LidGeregistreerd
-from dinet_contracts.tijd import vandaag as vandaag_in_belgie
-from dinet_contracts.types import OrganisatieType
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from dinet_chassis.errors import Conflict, Invalid
+from dinet_contracts.events.registratie import LidContactgegevens, LidGeregistreerd, LidKennisdelingGewijzigd
+from dinet_contracts.tijd import vandaag
 
 from ..domain.aanmelding import (
     NIEUWSBRIEF_TEKST,
-    Aanmelding,
-    FieldProblem,
     Kanaal,
     fout_email_bestaat_al,
     fout_onbekende_organisatie,
     valideer_aanmelding,
 )
-
-class OngeldigeAanmelding(Exception):
-    def __init__(self, fouten: list[FieldProblem]) -> None:
-        super().__init__(", ".join(f"{f.veld}: {f.code}" for f in fouten))
-        self.fouten = fouten
+from ..domain.lidmaatschap import Doel, Hoe, NieuwLid
+from ..store import LedenUnitOfWork
 
 
-class EmailBestaatAl(Exception):
+class EmailBestaatAl(Conflict):
+    code = "email_bestaat_al"
+    melding = "Er is al een lid met dit e-mailadres."
+
     def __init__(self) -> None:
-        super().__init__("email_bestaat_al")
-        self.fout = fout_email_bestaat_al()
+        super().__init__(self.code, self.melding, problemen=[fout_email_bestaat_al()])
 
 
-async def meld_aan(
-    db: Any,
-    invoer: Mapping[str, Any],
-    *,
-    kanaal: Kanaal,
-    source: str,
-    vandaag: date | None = None,
-) -> uuid.UUID:
-    """Register a member; returns the new member's id.
+@dataclass(frozen=True, slots=True)
+class LidWorden:
+    """A sign-up as it arrived: the raw input of the form or the API, and which of the two."""
 
-    Raises OngeldigeAanmelding (per-field errors) or EmailBestaatAl; nothing is stored then.
-    """
-    resultaat = valideer_aanmelding(invoer)
+    invoer: Mapping[str, Any]
+    kanaal: Kanaal
+
+
+async def treed_toe(uow: LedenUnitOfWork, lid: NieuwLid) -> bool:
+    """Write a member who joins (see the module's docstring); False, with nothing written, when
+    the address is already a member. Runs inside the caller's unit of work."""
+    if not await uow.leden.voeg_toe(lid):
+        return False
+    if lid.toestemming is not None:
+        tekst, hoe = lid.toestemming
+        await uow.leden.leg_toestemming_vast(lid.id, Doel.NIEUWSBRIEF, lid.nieuwsbrief, tekst, hoe)
+    await uow.publish(
+        LidGeregistreerd(
+            lid_id=lid.id,
+            organisatie_id=lid.organisatie_id,
+            organisatie_type=lid.organisatie_type,
+            lid_sinds=lid.lid_sinds,
+            nieuwsbrief=lid.nieuwsbrief,
+        )
+    )
+    await uow.publish(
+        LidContactgegevens(
+            lid_id=lid.id, naam=lid.naam, email=lid.email, nieuwsbrief=lid.nieuwsbrief, aanleiding=lid.aanleiding
+        )
+    )
+    if lid.kennisdeling_sinds is not None:
+        await uow.leden.open_kennisdeling(lid.id, lid.kennisdeling_sinds)
+        await uow.publish(LidKennisdelingGewijzigd(lid_id=lid.id, lid=True, datum=lid.kennisdeling_sinds))
+    return True
+
+
+async def lid_worden(cmd: LidWorden, uow: LedenUnitOfWork) -> uuid.UUID:
+    """Sign a member up; returns the new member's id. Raises Invalid or EmailBestaatAl, and then
+    nothing is stored."""
+    resultaat = valideer_aanmelding(cmd.invoer)
     if isinstance(resultaat, list):
-        raise OngeldigeAanmelding(resultaat)
-    aanmelding: Aanmelding = resultaat
-    lid_id = uuid.uuid4()
-    lid_sinds = vandaag or vandaag_in_belgie()
-
-    async with db.transaction() as conn:
-        organisatie_type = await _organisatie_type(conn, aanmelding.organisatie_id)
+        # The API has always answered with the general advice, even for one field.
+        raise Invalid(melding=Invalid.melding, problemen=resultaat)
+    async with uow:
+        organisatie_type = await uow.leden.organisatie_type(resultaat.organisatie_id)
         if organisatie_type is None:
-            raise OngeldigeAanmelding([fout_onbekende_organisatie()])
-
-        ingevoegd = (
-            await conn.execute(
-                text(
-                    "INSERT INTO leden (id, naam, email, organisatie_id, functie, nieuwsbrief, lid_sinds)"
-                    " VALUES (:id, :naam, :email, :organisatie_id, :functie, :nieuwsbrief, :lid_sinds)"
-                    " ON CONFLICT (email) DO NOTHING RETURNING id"
-                ),
-                {
-                    "id": lid_id,
-                    "naam": aanmelding.naam,
-                    "email": aanmelding.email,
-                    "organisatie_id": aanmelding.organisatie_id,
-                    "functie": aanmelding.functie,
-                    "nieuwsbrief": aanmelding.nieuwsbrief,
-                    "lid_sinds": lid_sinds,
-                },
-            )
-        ).scalar_one_or_none()
-        if ingevoegd is None:
+            raise Invalid(melding=Invalid.melding, problemen=[fout_onbekende_organisatie()])
+        lid = NieuwLid(
+            id=uuid.uuid4(),
+            naam=resultaat.naam,
+            email=resultaat.email,
+            organisatie_id=resultaat.organisatie_id,
+            organisatie_type=organisatie_type,
+            functie=resultaat.functie,
+            nieuwsbrief=resultaat.nieuwsbrief,
+            lid_sinds=vandaag(uow.now()),
+            toestemming=(NIEUWSBRIEF_TEKST, Hoe(cmd.kanaal.value)),
+            aanleiding="registratie",
+        )
+        if not await treed_toe(uow, lid):
             raise EmailBestaatAl()
-
-        await conn.execute(
-            text(
-                "INSERT INTO toestemmingen (lid_id, doel, gegeven, tekst, hoe)"
-                " VALUES (:lid_id, 'nieuwsbrief', :gegeven, :tekst, :hoe)"
-            ),
-            {"lid_id": lid_id, "gegeven": aanmelding.nieuwsbrief, "tekst": NIEUWSBRIEF_TEKST, "hoe": kanaal.value},
-        )
-
-        await outbox.add(
-            conn,
-            LidGeregistreerd(
-                lid_id=lid_id,
-                organisatie_id=aanmelding.organisatie_id,
-                organisatie_type=organisatie_type,
-                lid_sinds=lid_sinds,
-                nieuwsbrief=aanmelding.nieuwsbrief,
-            ),
-            source=source,
-        )
-        await outbox.add(
-            conn,
-            LidContactgegevens(
-                lid_id=lid_id,
-                naam=aanmelding.naam,
-                email=aanmelding.email,
-                nieuwsbrief=aanmelding.nieuwsbrief,
-                aanleiding="registratie",
-            ),
-            source=source,
-        )
-    return lid_id
+    return lid.id
 
 
-async def _organisatie_type(conn: AsyncConnection, organisatie_id: uuid.UUID) -> OrganisatieType | None:
-    waarde = (
-        await conn.execute(text("SELECT type FROM organisaties WHERE id = :id"), {"id": organisatie_id})
-    ).scalar_one_or_none()
-    return OrganisatieType(waarde) if waarde is not None else None
+__all__ = ["EmailBestaatAl", "LidWorden", "lid_worden", "treed_toe"]

@@ -1,10 +1,11 @@
-"""Importing the old member list: preview first, then one transaction in a background job.
+"""Importing the old member list: preview first, then one unit of work in a background job.
 
 1. Upload: the file is read and every row judged (importbestand.py); the valid rows are staged in
    `ledenimport_rijen` and staff see a preview with every bad row's message. Nothing is written
    to the member file yet.
 2. Confirm: a background job writes all staged rows in ONE transaction, with each new member's
    events in the outbox, and reports its progress on another connection so the page can show it.
+   A new member joins through `aanmelden.treed_toe`, the write path of a sign-up.
    A failure rolls everything back: nothing is half-imported, and the task can be started again.
 3. The report stays; the staged rows (names and addresses) are deleted when the task ends.
 
@@ -18,27 +19,39 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from dinet_chassis import outbox
 from dinet_chassis.logging import get_logger
-from dinet_contracts.events.registratie import LidContactgegevens, LidGeregistreerd
 from dinet_contracts.tijd import vandaag
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.importbestand import BekendeOrganisatie, OnleesbaarBestand, OrganisatieZoeker, beoordeel, lees_tabel
-from ..domain.lidmaatschap import Doel, Hoe, import_tekst
+from ..domain.lidmaatschap import Hoe, NieuwLid, import_tekst
+from ..store import LedenUnitOfWork
+from .aanmelden import treed_toe
 from .wijzigen import open_kennisdeling
+
+if TYPE_CHECKING:
+    from ..store import LedenUoW
 
 log = get_logger(__name__)
 
 VOORTGANG_ELKE = 25  # rows between two progress reports
 VERLATEN_NA = timedelta(minutes=2)  # a running task without progress for this long was interrupted
-TAKEN = "leden_import_taken"
+
+
+class Importeur(Protocol):
+    """What the background write needs from the composition root."""
+
+    db: Any
+    importtaken: set[asyncio.Task[None]]
+
+    def leden_uow(self) -> LedenUoW: ...
 
 
 class ImportLoopt(Exception):
@@ -148,10 +161,10 @@ async def annuleer(db: Any, import_id: uuid.UUID) -> bool:
     return gedaan is not None
 
 
-async def start(runtime: Any, import_id: uuid.UUID) -> bool:
+async def start(diensten: Importeur, import_id: uuid.UUID) -> bool:
     """Claim the task and write it in the background; False when it is not (or no longer) startable."""
     try:
-        async with runtime.db.transaction() as conn:
+        async with diensten.db.transaction() as conn:
             geclaimd = (
                 await conn.execute(
                     text(
@@ -167,19 +180,18 @@ async def start(runtime: Any, import_id: uuid.UUID) -> bool:
         raise ImportLoopt() from exc
     if geclaimd is None:
         return False
-    taken: set[asyncio.Task[None]] = runtime.state.setdefault(TAKEN, set())
-    taak = asyncio.create_task(voer_uit(runtime, import_id), name=f"ledenimport {import_id}")
-    taken.add(taak)  # a task nobody references can be garbage-collected mid-run
-    taak.add_done_callback(taken.discard)
+    taak = asyncio.create_task(voer_uit(diensten, import_id), name=f"ledenimport {import_id}")
+    diensten.importtaken.add(taak)  # a task nobody references can be garbage-collected mid-run
+    taak.add_done_callback(diensten.importtaken.discard)
     return True
 
 
-async def voer_uit(runtime: Any, import_id: uuid.UUID) -> None:
+async def voer_uit(diensten: Importeur, import_id: uuid.UUID) -> None:
     try:
-        resultaat = await _schrijf(runtime, import_id)
+        resultaat = await _schrijf(diensten, import_id)
     except Exception as exc:
         log.exception("ledenimport.mislukt", import_id=str(import_id))
-        async with runtime.db.transaction() as conn:
+        async with diensten.db.transaction() as conn:
             await conn.execute(
                 text("UPDATE ledenimport SET status = 'mislukt', reden = :reden, bijgewerkt_op = now() WHERE id = :id"),
                 {"id": import_id, "reden": f"Er ging iets mis bij het schrijven ({type(exc).__name__}). Er is niets ingevoerd."},
@@ -188,19 +200,19 @@ async def voer_uit(runtime: Any, import_id: uuid.UUID) -> None:
     log.info("ledenimport.klaar", import_id=str(import_id), **resultaat)
 
 
-async def _voortgang(runtime: Any, import_id: uuid.UUID, verwerkt: int) -> None:
+async def _voortgang(db: Any, import_id: uuid.UUID, verwerkt: int) -> None:
     # On its own connection and committed at once: the writing transaction is invisible until it ends.
-    async with runtime.db.transaction() as conn:
+    async with db.transaction() as conn:
         await conn.execute(
             text("UPDATE ledenimport SET verwerkt = :n, bijgewerkt_op = now() WHERE id = :id"),
             {"id": import_id, "n": verwerkt},
         )
 
 
-async def _schrijf(runtime: Any, import_id: uuid.UUID) -> dict[str, int]:
-    source = runtime.source
-    dag = vandaag()
-    async with runtime.db.transaction() as conn:
+async def _schrijf(diensten: Importeur, import_id: uuid.UUID) -> dict[str, int]:
+    async with diensten.leden_uow() as uow:
+        conn = uow.conn
+        dag = vandaag(uow.now())
         taak = (
             await conn.execute(text("SELECT bestandsnaam FROM ledenimport WHERE id = :id"), {"id": import_id})
         ).mappings().one()
@@ -227,97 +239,69 @@ async def _schrijf(runtime: Any, import_id: uuid.UUID) -> dict[str, int]:
             ).mappings()
         }
         tekst = import_tekst(taak["bestandsnaam"], dag)
-        nieuw = bijgewerkt = ongewijzigd = 0
+        telling = {"nieuw": 0, "bijgewerkt": 0, "ongewijzigd": 0}
         for i, rij in enumerate(rijen, start=1):
-            bestaand = bestaande.get(rij["email"])
-            if bestaand is None:
-                if await _nieuw_lid(conn, rij, types[rij["organisatie_id"]], tekst, dag, source):
-                    nieuw += 1
-                else:
-                    ongewijzigd += 1  # signed up meanwhile: they keep what they entered themselves
-            elif await _vul_aan(conn, bestaand, rij, dag, source):
-                bijgewerkt += 1
-            else:
-                ongewijzigd += 1
+            uitkomst = await neem_rij_over(
+                uow, rij, bestaande.get(rij["email"]), types[rij["organisatie_id"]], tekst=tekst, dag=dag
+            )
+            telling[uitkomst] += 1
             if i % VOORTGANG_ELKE == 0:
-                await _voortgang(runtime, import_id, i)
+                await _voortgang(diensten.db, import_id, i)
         await conn.execute(
             text(
                 "UPDATE ledenimport SET status = 'klaar', verwerkt = :n, nieuw = :nieuw, bijgewerkt = :bijgewerkt,"
                 " ongewijzigd = :ongewijzigd, bijgewerkt_op = now() WHERE id = :id"
             ),
-            {"id": import_id, "n": len(rijen), "nieuw": nieuw, "bijgewerkt": bijgewerkt, "ongewijzigd": ongewijzigd},
+            {"id": import_id, "n": len(rijen), **telling},
         )
         await conn.execute(text("DELETE FROM ledenimport_rijen WHERE import_id = :id"), {"id": import_id})
-    return {"nieuw": nieuw, "bijgewerkt": bijgewerkt, "ongewijzigd": ongewijzigd}
+    return telling
 
 
-async def _nieuw_lid(conn: Any, rij: Any, organisatie_type: OrganisatieType, tekst: str, dag: date, source: str) -> bool:
-    lid_id = uuid.uuid4()
+def nieuw_lid_uit_rij(rij: Mapping[str, Any], organisatie_type: OrganisatieType, *, tekst: str, dag: date) -> NieuwLid:
+    """A staged row as a member who joins. The old list kept no wording of the newsletter consent:
+    `tekst` says so, and an empty column records no consent at all."""
     lid_sinds = rij["lid_sinds"] or dag
-    nieuwsbrief = bool(rij["nieuwsbrief"])
-    ingevoegd = (
-        await conn.execute(
-            text(
-                "INSERT INTO leden (id, naam, email, organisatie_id, functie, nieuwsbrief, lid_sinds)"
-                " VALUES (:id, :naam, :email, :organisatie_id, :functie, :nieuwsbrief, :lid_sinds)"
-                " ON CONFLICT (email) DO NOTHING RETURNING id"
-            ),
-            {
-                "id": lid_id,
-                "naam": rij["naam"],
-                "email": rij["email"],
-                "organisatie_id": rij["organisatie_id"],
-                "functie": rij["functie"],
-                "nieuwsbrief": nieuwsbrief,
-                "lid_sinds": lid_sinds,
-            },
-        )
-    ).first()
-    if ingevoegd is None:
-        return False
-    if rij["nieuwsbrief"] is not None:
-        await conn.execute(
-            text(
-                "INSERT INTO toestemmingen (lid_id, doel, gegeven, tekst, hoe)"
-                " VALUES (:id, :doel, :gegeven, :tekst, :hoe)"
-            ),
-            {"id": lid_id, "doel": Doel.NIEUWSBRIEF.value, "gegeven": nieuwsbrief, "tekst": tekst, "hoe": Hoe.IMPORT.value},
-        )
-    await outbox.add(
-        conn,
-        LidGeregistreerd(
-            lid_id=lid_id,
-            organisatie_id=rij["organisatie_id"],
-            organisatie_type=organisatie_type,
-            lid_sinds=lid_sinds,
-            nieuwsbrief=nieuwsbrief,
-        ),
-        source=source,
+    return NieuwLid(
+        id=uuid.uuid4(),
+        naam=rij["naam"],
+        email=rij["email"],
+        organisatie_id=rij["organisatie_id"],
+        organisatie_type=organisatie_type,
+        functie=rij["functie"],
+        nieuwsbrief=bool(rij["nieuwsbrief"]),
+        lid_sinds=lid_sinds,
+        toestemming=(tekst, Hoe.IMPORT) if rij["nieuwsbrief"] is not None else None,
+        # 'wijziging', not 'registratie': these people joined long ago and get no welcome mail now.
+        aanleiding="wijziging",
+        kennisdeling_sinds=(rij["kennisdeling_sinds"] or lid_sinds) if rij["kennisdeling"] else None,
     )
-    # 'wijziging', not 'registratie': these people joined long ago and get no welcome mail now.
-    await outbox.add(
-        conn,
-        LidContactgegevens(
-            lid_id=lid_id, naam=rij["naam"], email=rij["email"], nieuwsbrief=nieuwsbrief, aanleiding="wijziging"
-        ),
-        source=source,
-    )
-    if rij["kennisdeling"]:
-        await open_kennisdeling(conn, lid_id, rij["kennisdeling_sinds"] or lid_sinds, source=source)
-    return True
 
 
-async def _vul_aan(conn: Any, bestaand: Any, rij: Any, dag: date, source: str) -> bool:
+async def neem_rij_over(
+    uow: LedenUnitOfWork,
+    rij: Mapping[str, Any],
+    bestaand: Mapping[str, Any] | None,
+    organisatie_type: OrganisatieType,
+    *,
+    tekst: str,
+    dag: date,
+) -> str:
+    """One staged row, inside the import's unit of work: "nieuw", "bijgewerkt" or "ongewijzigd"."""
+    if bestaand is None:
+        # The same write path as a sign-up. Someone who signed up meanwhile keeps what they entered.
+        return "nieuw" if await treed_toe(uow, nieuw_lid_uit_rij(rij, organisatie_type, tekst=tekst, dag=dag)) else "ongewijzigd"
+    return "bijgewerkt" if await _vul_aan(uow, bestaand, rij, dag) else "ongewijzigd"
+
+
+async def _vul_aan(uow: LedenUnitOfWork, bestaand: Mapping[str, Any], rij: Mapping[str, Any], dag: date) -> bool:
     """An existing member: the file may only fill what is empty. True when something was filled."""
     veranderd = False
     if bestaand["functie"] is None and rij["functie"]:
-        await conn.execute(
-            text("UPDATE leden SET functie = :f WHERE id = :id"), {"id": bestaand["id"], "f": rij["functie"]}
-        )
+        await uow.leden.vul_functie_aan(bestaand["id"], rij["functie"])
         veranderd = True
     if rij["kennisdeling"] and not bestaand["kennisdeling"]:
         van = rij["kennisdeling_sinds"] or rij["lid_sinds"] or bestaand["lid_sinds"] or dag
-        await open_kennisdeling(conn, bestaand["id"], van, source=source)
+        await open_kennisdeling(uow, bestaand["id"], van)
         veranderd = True
     return veranderd

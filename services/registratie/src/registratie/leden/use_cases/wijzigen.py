@@ -1,19 +1,16 @@
-"""Changes to a member, each in one transaction with the events it causes (through the outbox).
+"""Changes to a member, each in one unit of work with the events it causes (through the outbox).
 
 Used by the staff pages and by the member's own self-service; `hoe` records which of the two
-acted, next to every consent record.
+acted, next to every consent record. They refuse with `Invalid` (the fields to correct) or
+`LidNietGevonden`.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-
-from dinet_chassis import outbox
-from dinet_chassis.errors import FieldProblem
+from dinet_chassis.errors import FieldProblem, Invalid, NotFound
 from dinet_contracts.events.registratie import (
     LidContactgegevens,
     LidKennisdelingGewijzigd,
@@ -22,63 +19,22 @@ from dinet_contracts.events.registratie import (
 )
 from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...activiteiten.inschrijvingen import annuleer_alle_van
 from ..domain.aanmelding import MAX_FUNCTIE, MAX_NAAM
-from ..domain.lidmaatschap import TOESTEMMING_TEKSTEN, UITSCHRIJVEN_TEKST, Doel, Hoe, controleer_einddatum
+from ..domain.lidmaatschap import TOESTEMMING_TEKSTEN, UITSCHRIJVEN_TEKST, Doel, Hoe, Lid, controleer_einddatum
+from ..store import LedenUnitOfWork
 
 
-class Ongeldig(Exception):
-    def __init__(self, fouten: list[FieldProblem]) -> None:
-        super().__init__(", ".join(f"{f.veld}: {f.code}" for f in fouten))
-        self.fouten = fouten
+class LidNietGevonden(NotFound):
+    code = "lid_onbekend"
+    melding = "Dit lid bestaat niet (meer)."
 
 
-class LidNietGevonden(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class Lid:
-    id: uuid.UUID
-    naam: str
-    email: str
-    organisatie_id: uuid.UUID
-    organisatie_naam: str
-    organisatie_type: OrganisatieType
-    functie: str | None
-    nieuwsbrief: bool
-    lid_sinds: date
-    lid_tot: date | None
-    aangemaakt_op: datetime
-
-    @property
-    def uitgeschreven(self) -> bool:
-        return self.lid_tot is not None
-
-
-_LID = (
-    "SELECT l.id, l.naam, l.email, l.organisatie_id, o.naam AS organisatie_naam, o.type AS organisatie_type,"
-    " l.functie, l.nieuwsbrief, l.lid_sinds, l.lid_tot, l.aangemaakt_op"
-    " FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE l.id = :id"
-)
-
-
-async def lees_lid(conn: AsyncConnection, lid_id: uuid.UUID, *, voor_update: bool = False) -> Lid | None:
-    # Changes to one member are serialised on its row, so two tabs cannot both close a period.
-    rij = (
-        await conn.execute(text(_LID + (" FOR UPDATE OF l" if voor_update else "")), {"id": lid_id})
-    ).mappings().one_or_none()
-    if rij is None:
-        return None
-    return Lid(**{**rij, "organisatie_type": OrganisatieType(rij["organisatie_type"])})
-
-
-async def _lid_voor_update(conn: AsyncConnection, lid_id: uuid.UUID) -> Lid:
-    lid = await lees_lid(conn, lid_id, voor_update=True)
+async def _lid_voor_update(uow: LedenUnitOfWork, lid_id: uuid.UUID) -> Lid:
+    lid = await uow.leden.lees(lid_id, voor_update=True)
     if lid is None:
-        raise LidNietGevonden(str(lid_id))
+        raise LidNietGevonden()
     return lid
 
 
@@ -108,171 +64,139 @@ def valideer_gegevens(naam_ruw: str, functie_ruw: str) -> tuple[str, str | None]
     return fouten or (naam, functie)
 
 
-async def wijzig_gegevens(db: Any, lid_id: uuid.UUID, naam_ruw: str, functie_ruw: str, *, source: str) -> bool:
+async def wijzig_gegevens(uow: LedenUnitOfWork, lid_id: uuid.UUID, naam_ruw: str, functie_ruw: str) -> bool:
     """Change name and job title; returns whether anything changed. meldingen hears of a new name."""
     resultaat = valideer_gegevens(naam_ruw, functie_ruw)
     if isinstance(resultaat, list):
-        raise Ongeldig(resultaat)
+        raise Invalid(problemen=resultaat)
     naam, functie = resultaat
-    async with db.transaction() as conn:
-        lid = await _lid_voor_update(conn, lid_id)
+    async with uow:
+        lid = await _lid_voor_update(uow, lid_id)
         if (naam, functie) == (lid.naam, lid.functie):
             return False
-        await conn.execute(
+        await uow.conn.execute(
             text("UPDATE leden SET naam = :naam, functie = :functie WHERE id = :id"),
             {"id": lid_id, "naam": naam, "functie": functie},
         )
         if naam != lid.naam:
-            await outbox.add(conn, _contactgegevens(lid, naam=naam), source=source)
+            await uow.publish(_contactgegevens(lid, naam=naam))
     return True
 
 
 # --- consent ------------------------------------------------------------------------------------
 
 
-async def toestemmingen(conn: AsyncConnection, lid_id: uuid.UUID) -> dict[Doel, dict[str, Any] | None]:
-    """The latest record per purpose (None: never asked)."""
-    rijen = (
-        await conn.execute(
-            text(
-                "SELECT DISTINCT ON (doel) doel, gegeven, tekst, wanneer, hoe FROM toestemmingen"
-                " WHERE lid_id = :id ORDER BY doel, wanneer DESC, id DESC"
-            ),
-            {"id": lid_id},
-        )
-    ).mappings()
-    per_doel: dict[Doel, dict[str, Any] | None] = {d: None for d in Doel}
-    for r in rijen:
-        per_doel[Doel(r["doel"])] = dict(r)
-    return per_doel
-
-
-async def _leg_toestemming_vast(conn: AsyncConnection, lid_id: uuid.UUID, doel: Doel, gegeven: bool, tekst: str, hoe: Hoe) -> None:
-    await conn.execute(
-        text("INSERT INTO toestemmingen (lid_id, doel, gegeven, tekst, hoe) VALUES (:id, :doel, :gegeven, :tekst, :hoe)"),
-        {"id": lid_id, "doel": doel.value, "gegeven": gegeven, "tekst": tekst, "hoe": hoe.value},
-    )
-
-
-async def wijzig_toestemming(db: Any, lid_id: uuid.UUID, doel: Doel, gegeven: bool, *, hoe: Hoe, source: str) -> bool:
+async def wijzig_toestemming(uow: LedenUnitOfWork, lid_id: uuid.UUID, doel: Doel, gegeven: bool, *, hoe: Hoe) -> bool:
     """Give or withdraw consent for one purpose, with the exact sentence chosen; False if unchanged."""
-    async with db.transaction() as conn:
-        lid = await _lid_voor_update(conn, lid_id)
-        huidig = (await toestemmingen(conn, lid_id))[doel]
+    async with uow:
+        lid = await _lid_voor_update(uow, lid_id)
+        huidig = (await uow.leden.toestemmingen(lid_id))[doel]
         if (huidig["gegeven"] if huidig else False) == gegeven and huidig is not None:
             return False
-        await _leg_toestemming_vast(conn, lid_id, doel, gegeven, TOESTEMMING_TEKSTEN[doel][gegeven], hoe)
+        await uow.leden.leg_toestemming_vast(lid_id, doel, gegeven, TOESTEMMING_TEKSTEN[doel][gegeven], hoe)
         if doel is Doel.NIEUWSBRIEF and gegeven != lid.nieuwsbrief:
-            await conn.execute(text("UPDATE leden SET nieuwsbrief = :n WHERE id = :id"), {"id": lid_id, "n": gegeven})
+            await uow.leden.zet_nieuwsbrief(lid_id, gegeven)
             # meldingen keeps the wish and asks for a confirmation (double opt-in) when it is new.
-            await outbox.add(conn, _contactgegevens(lid, nieuwsbrief=gegeven), source=source)
+            await uow.publish(_contactgegevens(lid, nieuwsbrief=gegeven))
     return True
 
 
 # --- leaving ------------------------------------------------------------------------------------
 
 
-async def schrijf_uit(db: Any, lid_id: uuid.UUID, lid_tot: date, *, hoe: Hoe, source: str) -> None:
+async def schrijf_uit(uow: LedenUnitOfWork, lid_id: uuid.UUID, lid_tot: date, *, hoe: Hoe) -> None:
     """End the membership after `lid_tot`: all mail stops, the knowledge-sharing space too."""
-    async with db.transaction() as conn:
-        lid = await _lid_voor_update(conn, lid_id)
+    async with uow:
+        lid = await _lid_voor_update(uow, lid_id)
         if lid.lid_tot is not None:
-            raise Ongeldig([FieldProblem("lid_tot", "al_uitgeschreven", f"Dit lid is al uitgeschreven (tot {lid.lid_tot:%d/%m/%Y}).")])
+            raise Invalid(problemen=[FieldProblem("lid_tot", "al_uitgeschreven", f"Dit lid is al uitgeschreven (tot {lid.lid_tot:%d/%m/%Y}).")])
         if fout := controleer_einddatum(lid.lid_sinds, lid_tot):
-            raise Ongeldig([fout])
-        await conn.execute(text("UPDATE leden SET lid_tot = :tot, nieuwsbrief = false WHERE id = :id"), {"id": lid_id, "tot": lid_tot})
-        await outbox.add(conn, LidUitgeschreven(lid_id=lid_id, lid_tot=lid_tot), source=source)
+            raise Invalid(problemen=[fout])
+        await uow.conn.execute(text("UPDATE leden SET lid_tot = :tot, nieuwsbrief = false WHERE id = :id"), {"id": lid_id, "tot": lid_tot})
+        await uow.publish(LidUitgeschreven(lid_id=lid_id, lid_tot=lid_tot))
         # A member who leaves gives up places still to come; the waitlist moves up.
-        await annuleer_alle_van(conn, lid_id, source=source)
-        for doel, huidig in (await toestemmingen(conn, lid_id)).items():
+        await annuleer_alle_van(uow.conn, lid_id, source=uow.source)
+        for doel, huidig in (await uow.leden.toestemmingen(lid_id)).items():
             if huidig is not None and huidig["gegeven"]:
-                await _leg_toestemming_vast(conn, lid_id, doel, False, UITSCHRIJVEN_TEKST, hoe)
+                await uow.leden.leg_toestemming_vast(lid_id, doel, False, UITSCHRIJVEN_TEKST, hoe)
         if lid.nieuwsbrief:
-            await outbox.add(conn, _contactgegevens(lid, nieuwsbrief=False), source=source)
-        open_periode = await open_kennisdeling_sinds(conn, lid_id)
+            await uow.publish(_contactgegevens(lid, nieuwsbrief=False))
+        open_periode = await uow.leden.open_kennisdeling_sinds(lid_id)
         if open_periode is not None:
-            await sluit_kennisdeling(conn, lid_id, max(lid_tot, open_periode), source=source)
+            await sluit_kennisdeling(uow, lid_id, max(lid_tot, open_periode))
 
 
 # --- knowledge-sharing space --------------------------------------------------------------------
 
 
-async def open_kennisdeling_sinds(conn: AsyncConnection, lid_id: uuid.UUID) -> date | None:
-    return (
-        await conn.execute(text("SELECT van FROM kennisdeling WHERE lid_id = :id AND tot IS NULL"), {"id": lid_id})
-    ).scalar_one_or_none()
+async def sluit_kennisdeling(uow: LedenUnitOfWork, lid_id: uuid.UUID, datum: date) -> None:
+    await uow.leden.sluit_kennisdeling(lid_id, datum)
+    await uow.publish(LidKennisdelingGewijzigd(lid_id=lid_id, lid=False, datum=datum))
 
 
-async def sluit_kennisdeling(conn: AsyncConnection, lid_id: uuid.UUID, datum: date, *, source: str) -> None:
-    await conn.execute(text("UPDATE kennisdeling SET tot = :d WHERE lid_id = :id AND tot IS NULL"), {"id": lid_id, "d": datum})
-    await outbox.add(conn, LidKennisdelingGewijzigd(lid_id=lid_id, lid=False, datum=datum), source=source)
+async def open_kennisdeling(uow: LedenUnitOfWork, lid_id: uuid.UUID, datum: date) -> None:
+    await uow.leden.open_kennisdeling(lid_id, datum)
+    await uow.publish(LidKennisdelingGewijzigd(lid_id=lid_id, lid=True, datum=datum))
 
 
-async def open_kennisdeling(conn: AsyncConnection, lid_id: uuid.UUID, datum: date, *, source: str) -> None:
-    await conn.execute(text("INSERT INTO kennisdeling (lid_id, van) VALUES (:id, :d)"), {"id": lid_id, "d": datum})
-    await outbox.add(conn, LidKennisdelingGewijzigd(lid_id=lid_id, lid=True, datum=datum), source=source)
-
-
-async def zet_kennisdeling(db: Any, lid_id: uuid.UUID, lid: bool, datum: date, *, source: str) -> None:
+async def zet_kennisdeling(uow: LedenUnitOfWork, lid_id: uuid.UUID, lid: bool, datum: date) -> None:
     """The member joined (`lid`) or left the online knowledge-sharing space on `datum`."""
-    async with db.transaction() as conn:
-        huidig = await _lid_voor_update(conn, lid_id)
-        open_sinds = await open_kennisdeling_sinds(conn, lid_id)
+    async with uow:
+        huidig = await _lid_voor_update(uow, lid_id)
+        open_sinds = await uow.leden.open_kennisdeling_sinds(lid_id)
         laatste_einde = (
-            await conn.execute(text("SELECT max(tot) FROM kennisdeling WHERE lid_id = :id"), {"id": lid_id})
+            await uow.conn.execute(text("SELECT max(tot) FROM kennisdeling WHERE lid_id = :id"), {"id": lid_id})
         ).scalar_one()
         if lid:
             if open_sinds is not None:
-                raise Ongeldig([FieldProblem("kennisdeling_datum", "al_lid", f"Dit lid zit al sinds {open_sinds:%d/%m/%Y} op het platform.")])
+                raise Invalid(problemen=[FieldProblem("kennisdeling_datum", "al_lid", f"Dit lid zit al sinds {open_sinds:%d/%m/%Y} op het platform.")])
             if huidig.uitgeschreven:
-                raise Ongeldig([FieldProblem("kennisdeling_datum", "uitgeschreven", "Dit lid is uitgeschreven uit het netwerk.")])
+                raise Invalid(problemen=[FieldProblem("kennisdeling_datum", "uitgeschreven", "Dit lid is uitgeschreven uit het netwerk.")])
             if laatste_einde is not None and datum <= laatste_einde:
-                raise Ongeldig(
-                    [FieldProblem("kennisdeling_datum", "overlapt", f"De datum moet na het vorige vertrek ({laatste_einde:%d/%m/%Y}) liggen.")]
+                raise Invalid(
+                    problemen=[FieldProblem("kennisdeling_datum", "overlapt", f"De datum moet na het vorige vertrek ({laatste_einde:%d/%m/%Y}) liggen.")]
                 )
-            await open_kennisdeling(conn, lid_id, datum, source=source)
+            await open_kennisdeling(uow, lid_id, datum)
         else:
             if open_sinds is None:
-                raise Ongeldig([FieldProblem("kennisdeling_datum", "geen_lid", "Dit lid zit niet op het platform.")])
+                raise Invalid(problemen=[FieldProblem("kennisdeling_datum", "geen_lid", "Dit lid zit niet op het platform.")])
             if datum < open_sinds:
-                raise Ongeldig(
-                    [FieldProblem("kennisdeling_datum", "voor_aansluiten", f"De datum kan niet voor het aansluiten ({open_sinds:%d/%m/%Y}) liggen.")]
+                raise Invalid(
+                    problemen=[FieldProblem("kennisdeling_datum", "voor_aansluiten", f"De datum kan niet voor het aansluiten ({open_sinds:%d/%m/%Y}) liggen.")]
                 )
-            await sluit_kennisdeling(conn, lid_id, datum, source=source)
+            await sluit_kennisdeling(uow, lid_id, datum)
 
 
 # --- organisation -------------------------------------------------------------------------------
 
 
-async def wijzig_organisatie(db: Any, lid_id: uuid.UUID, organisatie_id: uuid.UUID, vanaf: date, *, source: str) -> None:
+async def wijzig_organisatie(uow: LedenUnitOfWork, lid_id: uuid.UUID, organisatie_id: uuid.UUID, vanaf: date) -> None:
     """The member works for another organisation from `vanaf` on; the history keeps the old one."""
-    async with db.transaction() as conn:
-        lid = await _lid_voor_update(conn, lid_id)
+    async with uow:
+        lid = await _lid_voor_update(uow, lid_id)
         nieuw_type = (
-            await conn.execute(text("SELECT type FROM organisaties WHERE id = :id"), {"id": organisatie_id})
+            await uow.conn.execute(text("SELECT type FROM organisaties WHERE id = :id"), {"id": organisatie_id})
         ).scalar_one_or_none()
         if nieuw_type is None:
-            raise Ongeldig([FieldProblem("organisatie_id", "onbekende_organisatie", "Kies de organisatie uit de lijst.")])
+            raise Invalid(problemen=[FieldProblem("organisatie_id", "onbekende_organisatie", "Kies de organisatie uit de lijst.")])
         if organisatie_id == lid.organisatie_id:
-            raise Ongeldig([FieldProblem("organisatie_id", "zelfde_organisatie", f"Dit lid werkt al voor {lid.organisatie_naam}.")])
+            raise Invalid(problemen=[FieldProblem("organisatie_id", "zelfde_organisatie", f"Dit lid werkt al voor {lid.organisatie_naam}.")])
         vorige = (
-            await conn.execute(text("SELECT max(vanaf) FROM organisatiewissels WHERE lid_id = :id"), {"id": lid_id})
+            await uow.conn.execute(text("SELECT max(vanaf) FROM organisatiewissels WHERE lid_id = :id"), {"id": lid_id})
         ).scalar_one()
         grens = max(lid.lid_sinds, vorige) if vorige else lid.lid_sinds
         if vanaf < grens:
-            raise Ongeldig([FieldProblem("vanaf", "te_vroeg", f"De datum kan niet voor {grens:%d/%m/%Y} liggen.")])
-        await conn.execute(
+            raise Invalid(problemen=[FieldProblem("vanaf", "te_vroeg", f"De datum kan niet voor {grens:%d/%m/%Y} liggen.")])
+        await uow.conn.execute(
             text(
                 "INSERT INTO organisatiewissels (lid_id, van_organisatie_id, naar_organisatie_id, vanaf)"
                 " VALUES (:id, :van, :naar, :vanaf)"
             ),
             {"id": lid_id, "van": lid.organisatie_id, "naar": organisatie_id, "vanaf": vanaf},
         )
-        await conn.execute(text("UPDATE leden SET organisatie_id = :o WHERE id = :id"), {"id": lid_id, "o": organisatie_id})
-        await outbox.add(
-            conn,
+        await uow.conn.execute(text("UPDATE leden SET organisatie_id = :o WHERE id = :id"), {"id": lid_id, "o": organisatie_id})
+        await uow.publish(
             LidOrganisatieGewijzigd(
                 lid_id=lid_id, organisatie_id=organisatie_id, organisatie_type=OrganisatieType(nieuw_type), vanaf=vanaf
-            ),
-            source=source,
+            )
         )

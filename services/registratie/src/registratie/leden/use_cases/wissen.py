@@ -19,17 +19,20 @@ after the commit for a contact message the relay might have been publishing at t
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
-from dinet_chassis import outbox
 from dinet_chassis.logging import get_logger
 from dinet_contracts.events.registratie import LidGewist, LidUitgeschreven
 from dinet_contracts.topology import DEADLETTERS, DLQ_PREFIX, PERSOONSGEGEVENS
-from sqlalchemy import text
 
 from ...activiteiten.inschrijvingen import annuleer_alle_van
-from .wijzigen import LidNietGevonden, open_kennisdeling_sinds, sluit_kennisdeling
+from ..domain.lidmaatschap import beslis_wissing
+from ..store import LedenUnitOfWork
+from .wijzigen import LidNietGevonden, sluit_kennisdeling
+
+Purgeer = Callable[[uuid.UUID], Awaitable[None]]
 
 log = get_logger(__name__)
 
@@ -52,48 +55,35 @@ async def purgeer_stromen(js: Any, lid_id: uuid.UUID) -> None:
     await js.purge_stream(DEADLETTERS.name, subject=dlq_pii_subject(lid_id))
 
 
-async def wis(runtime: Any, lid_id: uuid.UUID) -> datetime:
-    """Erase the member; returns when. Raises LidNietGevonden if there is no such member (any more)."""
-    gewist = LidGewist(lid_id=lid_id, gewist_op=datetime.now(UTC))
-    async with runtime.db.transaction() as conn:
-        lid = (
-            await conn.execute(
-                text("SELECT organisatie_id, lid_sinds, lid_tot FROM leden WHERE id = :id FOR UPDATE"), {"id": lid_id}
-            )
-        ).mappings().one_or_none()
+async def wis(uow: LedenUnitOfWork, lid_id: uuid.UUID, *, purgeer: Purgeer) -> datetime:
+    """Erase the member; returns when. Raises LidNietGevonden if there is no such member (any more).
+
+    `purgeer` removes the member's messages from the streams (`purgeer_stromen` on the service's
+    JetStream): a port, so the decision can be tested without NATS.
+    """
+    gewist = LidGewist(lid_id=lid_id, gewist_op=uow.now())
+    async with uow:
+        lid = await uow.leden.lees(lid_id, voor_update=True)
         if lid is None:
-            raise LidNietGevonden(str(lid_id))
-        lid_tot = lid["lid_tot"]
-        if lid_tot is None:
-            # The same last day kpi derives from LidGewist, so both count the same members.
-            lid_tot = max(gewist.laatste_lidmaatschapsdag, lid["lid_sinds"])
-            await outbox.add(conn, LidUitgeschreven(lid_id=lid_id, lid_tot=lid_tot), source=runtime.source)
-        open_sinds = await open_kennisdeling_sinds(conn, lid_id)
-        if open_sinds is not None:
-            await sluit_kennisdeling(conn, lid_id, max(lid_tot, open_sinds), source=runtime.source)
-        await conn.execute(
-            text(
-                "INSERT INTO gewiste_leden (id, organisatie_id, lid_sinds, lid_tot, gewist_op)"
-                " VALUES (:id, :organisatie_id, :lid_sinds, :lid_tot, :gewist_op)"
-            ),
-            {
-                "id": lid_id,
-                "organisatie_id": lid["organisatie_id"],
-                "lid_sinds": lid["lid_sinds"],
-                "lid_tot": lid_tot,
-                "gewist_op": gewist.gewist_op,
-            },
+            raise LidNietGevonden()
+        besluit = beslis_wissing(
+            lid_sinds=lid.lid_sinds,
+            lid_tot=lid.lid_tot,
+            open_kennisdeling_sinds=await uow.leden.open_kennisdeling_sinds(lid_id),
+            laatste_lidmaatschapsdag=gewist.laatste_lidmaatschapsdag,
         )
+        if besluit.uitschrijven:
+            await uow.publish(LidUitgeschreven(lid_id=lid_id, lid_tot=besluit.lid_tot))
+        if besluit.kennisdeling_tot is not None:
+            await sluit_kennisdeling(uow, lid_id, besluit.kennisdeling_tot)
+        await uow.leden.bewaar_grafsteen(lid, besluit.lid_tot, gewist.gewist_op)
         # Before the delete, which would drop the places without moving the waitlist up.
-        await annuleer_alle_van(conn, lid_id, source=runtime.source)
-        await conn.execute(text("DELETE FROM leden WHERE id = :id"), {"id": lid_id})
-        await conn.execute(
-            text("DELETE FROM outbox WHERE subject LIKE :s"), {"s": f"dinet.pii.lid.{lid_id}.%"}
-        )
-        await outbox.add(conn, gewist, source=runtime.source)
-        await purgeer_stromen(runtime.js, lid_id)
+        await annuleer_alle_van(uow.conn, lid_id, source=uow.source)
+        await uow.leden.verwijder(lid_id)
+        await uow.publish(gewist)
+        await purgeer(lid_id)
     try:
-        await purgeer_stromen(runtime.js, lid_id)
+        await purgeer(lid_id)
     except Exception:
         log.exception("wissen.tweede_purge_mislukt", lid_id=str(lid_id))
     log.info("lid.gewist", lid_id=str(lid_id))

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
+from dinet_chassis.errors import Invalid
 from dinet_chassis.web import (
+    Antwoord,
     AANVRAAG,
     TYPE_CONFLICT,
     TYPE_NIET_GEVONDEN,
     FieldError,
-    create_web_app,
     errors_by_field,
     problem_response,
     problemen,
-    validation_problem,
 )
 from dinet_contracts.types import OrganisatieType
 from dinet_chassis.logging import get_logger
@@ -24,7 +23,7 @@ from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,14 +31,14 @@ from dinet_contracts import paginas
 
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 
+from ...bootstrap import RegistratieDiensten
 from ...kernel import organisaties as org_opvragingen
 from ...kernel.organisaties import groepeer_per_type, organisatie_id_voor_nis
-from ...kernel.web import veldfouten as _veldfouten
 from .. import store
 from ..domain.aanmelding import MAX_EMAIL, MAX_FUNCTIE, MAX_NAAM, NIEUWSBRIEF_TEKST, STUURTEKENS, Kanaal
 from ..mail import verstuur
 from ..use_cases import aanmeldlinks
-from ..use_cases.aanmelden import EmailBestaatAl, OngeldigeAanmelding, meld_aan
+from ..use_cases.aanmelden import EmailBestaatAl, LidWorden, lid_worden
 
 LID_WORDEN = paginas.LID_WORDEN
 AL_LID = f"{LID_WORDEN}/al-lid"
@@ -53,8 +52,8 @@ FORMULIER_VELDEN = ("naam", "email", "organisatie_id", "functie")
 # --- pages -------------------------------------------------------------------------------------
 
 
-async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldError], status: int) -> Template:
-    groepen = groepeer_per_type(await org_opvragingen.organisaties(runtime.db))
+async def _formulier(diensten: RegistratieDiensten, waarden: dict[str, Any], fouten: list[FieldError], status: int) -> Template:
+    groepen = groepeer_per_type(await org_opvragingen.organisaties(diensten.db))
     return Template(
         template_name="aanmelden.html",
         context={
@@ -69,14 +68,14 @@ async def _formulier(runtime: Any, waarden: dict[str, Any], fouten: list[FieldEr
 
 
 @get(LID_WORDEN, include_in_schema=False)
-async def aanmeldformulier(runtime: NamedDependency[Any]) -> Template:
-    return await _formulier(runtime, {"nieuwsbrief": False}, [], 200)
+async def aanmeldformulier(diensten: NamedDependency[RegistratieDiensten]) -> Template:
+    return await _formulier(diensten, {"nieuwsbrief": False}, [], 200)
 
 
 @post(LID_WORDEN, include_in_schema=False)
 async def aanmelding_versturen(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
     # A repeated field arrives as a list; a person's form sends each field once.
@@ -85,11 +84,11 @@ async def aanmelding_versturen(
     }
     waarden["nieuwsbrief"] = "nieuwsbrief" in data
     try:
-        await meld_aan(runtime.db, waarden, kanaal=Kanaal.AANMELDFORMULIER, source=runtime.source)
-    except OngeldigeAanmelding as fout:
-        return await _formulier(runtime, waarden, _veldfouten(fout.fouten), 400)
+        await lid_worden(LidWorden(waarden, Kanaal.AANMELDFORMULIER), diensten.leden_uow())
     except EmailBestaatAl:
-        return await _al_lid(request, runtime, str(waarden.get("email") or ""))
+        return await _al_lid(request, diensten, str(waarden.get("email") or ""))
+    except Invalid as fout:
+        return await _formulier(diensten, waarden, list(fout.problemen), 400)
     # Shown once on the thank-you page; the session cookie is encrypted, so the address stays private.
     request.session["aangemeld_email"] = waarden["email"].strip().lower()
     return Redirect(BEDANKT, status_code=303)
@@ -103,13 +102,13 @@ async def _stuur_aanmeldlink(smtp_url: str, bericht: Any) -> None:
         log.exception("aanmeldlink.niet_verstuurd")
 
 
-async def _al_lid(request: Request[Any, Any, Any], runtime: Any, email: str) -> Response[Any]:
+async def _al_lid(request: Request[Any, Any, Any], diensten: RegistratieDiensten, email: str) -> Response[Any]:
     """Someone who is already a member (often: a retry after an error, or a second visit) is not
     wrong: they get the way to their data, and a sign-in link in their mailbox right away."""
     email = " ".join(email.split()).lower()
-    bericht = await aanmeldlinks.maak_aanmeldlink(runtime.db, email, runtime.settings.public_url)
+    bericht = await aanmeldlinks.maak_aanmeldlink(diensten.db, email, diensten.settings.public_url)
     request.session["al_lid"] = {"email": email, "link_verstuurd": bericht is not None}
-    achtergrond = BackgroundTask(_stuur_aanmeldlink, runtime.settings.smtp_url, bericht) if bericht is not None else None
+    achtergrond = BackgroundTask(_stuur_aanmeldlink, diensten.settings.smtp_url, bericht) if bericht is not None else None
     return Redirect(AL_LID, status_code=303, background=achtergrond)
 
 
@@ -207,19 +206,9 @@ class LidUit(BaseModel):
         }
     ),
 )
-async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[dict[str, Any]]) -> Response[LidAangemaakt]:
-    try:
-        lid_id = await meld_aan(runtime.db, data, kanaal=Kanaal.API, source=runtime.source)
-    except OngeldigeAanmelding as fout:
-        return validation_problem(_veldfouten(fout.fouten))
-    except EmailBestaatAl as fout:
-        return problem_response(
-            409,
-            "Dit e-mailadres is al lid",
-            _veldfouten([fout.fout]),
-            detail="Er is al een lid met dit e-mailadres.",
-            type_=TYPE_CONFLICT,
-        )
+async def api_lid_aanmelden(diensten: NamedDependency[RegistratieDiensten], data: JSONBody[dict[str, Any]]) -> Response[LidAangemaakt]:
+    # Invalid (422) and EmailBestaatAl (409) are answered from the error table (FOUTCODES).
+    lid_id = await lid_worden(LidWorden(data, Kanaal.API), diensten.leden_uow())
     return Response(
         content={"id": str(lid_id)},
         status_code=201,
@@ -234,15 +223,18 @@ async def api_lid_aanmelden(runtime: NamedDependency[Any], data: JSONBody[dict[s
     guards=[vereist(Rol.MEDEWERKER, Rol.LID)],
     responses=problemen({404: "Dit lid bestaat niet, of een lid vraagt iemand anders op."}),
 )
-async def api_lid(request: Request, runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) -> Response[LidUit]:
+async def api_lid(request: Request, diensten: NamedDependency[RegistratieDiensten], lid_id: FromPath[uuid.UUID]) -> Response[LidUit]:
     wie = identiteit(request)
     # A member sees only their own record; someone else's answers as if it did not exist.
     eigen = wie is not None and wie.lid_id == lid_id
-    rij = await store.lid(runtime.db, lid_id) if (eigen or wie.heeft(Rol.MEDEWERKER)) else None
+    rij = await store.lid(diensten.db, lid_id) if (eigen or wie.heeft(Rol.MEDEWERKER)) else None
     if rij is None:
         return problem_response(404, "Dit lid bestaat niet", type_=TYPE_NIET_GEVONDEN)
     return Response(content=LidUit(**rij).model_dump(mode="json"))
 
+
+# This part's own answer in the chassis' error table; the others follow the error's kind.
+FOUTCODES = {"email_bestaat_al": Antwoord(409, "Dit e-mailadres is al lid", TYPE_CONFLICT)}
 
 ROUTES = [aanmeldformulier, aanmelding_versturen, al_lid, bedankt, oud_lid_worden, oud_lid_worden_versturen,
           api_lid_aanmelden, api_lid]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from dinet_chassis.errors import Invalid
 from dinet_chassis.web import FieldError
 from dinet_chassis.web.auth import Rol, vereist
 from dinet_contracts.tijd import vandaag
@@ -15,10 +16,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from ...bootstrap import RegistratieDiensten
 from ...kernel import organisaties as org_opvragingen
 from ...kernel.organisaties import groepeer_per_type
-from ...kernel.web import Formulier, datumveld, neem_melding, pagina, veld, veldfouten, zet_melding
+from ...kernel.web import Formulier, datumveld, neem_melding, pagina, veld, zet_melding
 from .. import store as opvragingen
+from ..store import LedenStore
 from ..domain.lidmaatschap import GROOTTEKLASSE_LABELS, TOESTEMMING_TITELS, Doel, Hoe, valideer_inwoners
 from ..use_cases import organisaties
 from ..use_cases import wijzigen as beheer
@@ -37,14 +40,14 @@ def _getal(tekst: str, standaard: int = 1) -> int:
 @get(LEDEN, guards=MEDEWERKER, include_in_schema=False)
 async def ledenlijst(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     zoek: FromQuery[str] = "",
     status: FromQuery[str] = "actief",
 ) -> Template:
     status = status if status in dict(STATUSSEN) else "actief"
     nummer = _getal(request.query_params.get("pagina", "1"))
     rijen, totaal = await opvragingen.zoek_leden(
-        runtime.db, opvragingen.Zoekvraag(zoek=zoek[:200], status=status, pagina=nummer)
+        diensten.db, opvragingen.Zoekvraag(zoek=zoek[:200], status=status, pagina=nummer)
     )
     paginas = max(1, -(-totaal // opvragingen.PER_PAGINA))
     return pagina(
@@ -62,14 +65,14 @@ async def ledenlijst(
 
 
 async def _dossierpagina(
-    runtime: Any, lid_id: uuid.UUID, fouten: list[FieldError], waarden: dict[str, Any], status: int, melding: str | None = None
+    diensten: RegistratieDiensten, lid_id: uuid.UUID, fouten: list[FieldError], waarden: dict[str, Any], status: int, melding: str | None = None
 ) -> Template:
-    dossier = await opvragingen.dossier(runtime.db, lid_id)
+    dossier = await opvragingen.dossier(diensten.db, lid_id)
     if dossier is None:
         raise NotFoundException()
-    groepen = groepeer_per_type(await org_opvragingen.organisaties(runtime.db))
-    async with runtime.db.engine.connect() as conn:
-        huidig = await beheer.toestemmingen(conn, lid_id)
+    groepen = groepeer_per_type(await org_opvragingen.organisaties(diensten.db))
+    async with diensten.db.engine.connect() as conn:
+        huidig = await LedenStore(conn).toestemmingen(lid_id)
     return pagina(
         "lid",
         status,
@@ -85,8 +88,8 @@ async def _dossierpagina(
 
 
 @get(f"{LEDEN}/{{lid_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
-async def lid(request: Request[Any, Any, Any], runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID]) -> Template:
-    return await _dossierpagina(runtime, lid_id, [], {}, 200, neem_melding(request))
+async def lid(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], lid_id: FromPath[uuid.UUID]) -> Template:
+    return await _dossierpagina(diensten, lid_id, [], {}, 200, neem_melding(request))
 
 
 async def _na_wijziging(request: Request[Any, Any, Any], lid_id: uuid.UUID, melding: str) -> Response[Any]:
@@ -96,7 +99,7 @@ async def _na_wijziging(request: Request[Any, Any, Any], lid_id: uuid.UUID, meld
 
 @post(f"{LEDEN}/{{lid_id:uuid}}/organisatie", guards=MEDEWERKER, include_in_schema=False)
 async def organisatie_wijzigen(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], lid_id: FromPath[uuid.UUID], data: Formulier
 ) -> Response[Any]:
     waarden = {"organisatie_id": veld(data, "organisatie_id"), "vanaf": veld(data, "vanaf")}
     fouten: list[FieldError] = []
@@ -109,19 +112,19 @@ async def organisatie_wijzigen(
         fouten.append(vanaf)
     if not fouten:
         try:
-            await beheer.wijzig_organisatie(runtime.db, lid_id, organisatie_id, vanaf, source=runtime.source)  # type: ignore[arg-type]
-        except beheer.Ongeldig as fout:
-            fouten = veldfouten(fout.fouten)
+            await beheer.wijzig_organisatie(diensten.leden_uow(), lid_id, organisatie_id, vanaf)  # type: ignore[arg-type]
+        except Invalid as fout:
+            fouten = list(fout.problemen)
         except beheer.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
-        return await _dossierpagina(runtime, lid_id, fouten, waarden, 400)
+        return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
     return await _na_wijziging(request, lid_id, "De organisatie is gewijzigd.")
 
 
 @post(f"{LEDEN}/{{lid_id:uuid}}/kennisdeling", guards=MEDEWERKER, include_in_schema=False)
 async def kennisdeling_wijzigen(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], lid_id: FromPath[uuid.UUID], data: Formulier
 ) -> Response[Any]:
     waarden = {"kennisdeling_datum": veld(data, "kennisdeling_datum")}
     lid_wordt = veld(data, "actie") == "aansluiten"
@@ -129,13 +132,13 @@ async def kennisdeling_wijzigen(
     fouten: list[FieldError] = [datum] if isinstance(datum, FieldError) else []
     if not fouten:
         try:
-            await beheer.zet_kennisdeling(runtime.db, lid_id, lid_wordt, datum, source=runtime.source)  # type: ignore[arg-type]
-        except beheer.Ongeldig as fout:
-            fouten = veldfouten(fout.fouten)
+            await beheer.zet_kennisdeling(diensten.leden_uow(), lid_id, lid_wordt, datum)  # type: ignore[arg-type]
+        except Invalid as fout:
+            fouten = list(fout.problemen)
         except beheer.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
-        return await _dossierpagina(runtime, lid_id, fouten, waarden, 400)
+        return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
     return await _na_wijziging(
         request,
         lid_id,
@@ -145,20 +148,20 @@ async def kennisdeling_wijzigen(
 
 @post(f"{LEDEN}/{{lid_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def lid_uitschrijven(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], lid_id: FromPath[uuid.UUID], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], lid_id: FromPath[uuid.UUID], data: Formulier
 ) -> Response[Any]:
     waarden = {"lid_tot": veld(data, "lid_tot")}
     lid_tot = datumveld(data, "lid_tot", "de laatste dag van het lidmaatschap")
     fouten: list[FieldError] = [lid_tot] if isinstance(lid_tot, FieldError) else []
     if not fouten:
         try:
-            await beheer.schrijf_uit(runtime.db, lid_id, lid_tot, hoe=Hoe.MEDEWERKER, source=runtime.source)  # type: ignore[arg-type]
-        except beheer.Ongeldig as fout:
-            fouten = veldfouten(fout.fouten)
+            await beheer.schrijf_uit(diensten.leden_uow(), lid_id, lid_tot, hoe=Hoe.MEDEWERKER)  # type: ignore[arg-type]
+        except Invalid as fout:
+            fouten = list(fout.problemen)
         except beheer.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
-        return await _dossierpagina(runtime, lid_id, fouten, waarden, 400)
+        return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
     return await _na_wijziging(request, lid_id, "Het lid is uitgeschreven.")
 
 
@@ -168,17 +171,17 @@ async def lid_uitschrijven(
 @get(ORGANISATIES, guards=MEDEWERKER, include_in_schema=False)
 async def organisatielijst(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     zoek: FromQuery[str] = "",
     type: FromQuery[str] = "",
     provincie: FromQuery[str] = "",
 ) -> Template:
     type_ = type if type in OrganisatieType._value2member_map_ else ""
-    provincies = await organisaties.provincies(runtime.db)
+    provincies = await organisaties.provincies(diensten.db)
     provincie = provincie if provincie in provincies else ""
     return pagina(
         "organisaties",
-        organisaties=await organisaties.lijst(runtime.db, zoek=zoek[:200], type_=type_, provincie=provincie),
+        organisaties=await organisaties.lijst(diensten.db, zoek=zoek[:200], type_=type_, provincie=provincie),
         zoek=zoek,
         type=type_,
         provincie=provincie,
@@ -189,8 +192,8 @@ async def organisatielijst(
     )
 
 
-async def _organisatiepagina(runtime: Any, organisatie_id: uuid.UUID, fouten: list[FieldError], waarden: dict[str, Any], status: int) -> Template:
-    org = await organisaties.een(runtime.db, organisatie_id)
+async def _organisatiepagina(diensten: RegistratieDiensten, organisatie_id: uuid.UUID, fouten: list[FieldError], waarden: dict[str, Any], status: int) -> Template:
+    org = await organisaties.een(diensten.db, organisatie_id)
     if org is None or org["type"] != OrganisatieType.LOKAAL_BESTUUR.value:
         # Size classes are for local governments; other organisations have no inhabitants.
         raise NotFoundException()
@@ -205,23 +208,23 @@ async def _organisatiepagina(runtime: Any, organisatie_id: uuid.UUID, fouten: li
 
 
 @get(f"{ORGANISATIES}/{{organisatie_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
-async def organisatie(runtime: NamedDependency[Any], organisatie_id: FromPath[uuid.UUID]) -> Template:
-    return await _organisatiepagina(runtime, organisatie_id, [], {}, 200)
+async def organisatie(diensten: NamedDependency[RegistratieDiensten], organisatie_id: FromPath[uuid.UUID]) -> Template:
+    return await _organisatiepagina(diensten, organisatie_id, [], {}, 200)
 
 
 @post(f"{ORGANISATIES}/{{organisatie_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
 async def inwoners_bijwerken(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], organisatie_id: FromPath[uuid.UUID], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], organisatie_id: FromPath[uuid.UUID], data: Formulier
 ) -> Response[Any]:
     waarden = {"inwoners": veld(data, "inwoners"), "peildatum": veld(data, "peildatum")}
     resultaat = valideer_inwoners(waarden["inwoners"], waarden["peildatum"], vandaag_=vandaag())
     if isinstance(resultaat, list):
-        return await _organisatiepagina(runtime, organisatie_id, veldfouten(resultaat), waarden, 400)
-    org = await organisaties.een(runtime.db, organisatie_id)
+        return await _organisatiepagina(diensten, organisatie_id, resultaat, waarden, 400)
+    org = await organisaties.een(diensten.db, organisatie_id)
     if org is None or org["type"] != OrganisatieType.LOKAAL_BESTUUR.value:
         raise NotFoundException()
     inwoners, peildatum = resultaat
-    rij = await organisaties.werk_inwoners_bij(runtime.db, organisatie_id, inwoners, peildatum, source=runtime.source)
+    rij = await organisaties.werk_inwoners_bij(diensten.db, organisatie_id, inwoners, peildatum, source=diensten.source)
     zet_melding(
         request,
         f"{rij['naam']} heeft nu {inwoners:,} inwoners ({peildatum:%d/%m/%Y}): "

@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from ...bootstrap import RegistratieDiensten
 from ...kernel.web import Formulier, neem_melding, pagina, veld, zet_melding
 from ..domain.importbestand import KOLOM_LABELS, MAX_BESTAND_BYTES, MAX_RIJEN, OnleesbaarBestand
 from ..use_cases import importeren
@@ -42,7 +43,7 @@ def upload() -> Template:
 @post(IMPORT, guards=MEDEWERKER, include_in_schema=False, request_max_body_size=MAX_BESTAND_BYTES + 1024 * 1024)
 async def upload_versturen(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Response[Any]:
     bestand = data.get("bestand")
@@ -54,7 +55,7 @@ async def upload_versturen(
     wie = identiteit(request)
     try:
         import_id = await importeren.maak_voorbeeld(
-            runtime.db, bestand.filename, inhoud, door=wie.naam if wie else "onbekend"
+            diensten.db, bestand.filename, inhoud, door=wie.naam if wie else "onbekend"
         )
     except OnleesbaarBestand as fout:
         return _uploadpagina([FieldError("bestand", "onleesbaar", fout.melding)], 400)
@@ -64,11 +65,11 @@ async def upload_versturen(
 @get(f"{IMPORT}/{{import_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
 async def taak(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     import_id: FromPath[uuid.UUID],
     verversen: FromQuery[str] = "ja",
 ) -> Template:
-    gegevens = await importeren.lees(runtime.db, import_id)
+    gegevens = await importeren.lees(diensten.db, import_id)
     if gegevens is None:
         raise NotFoundException()
     procent = 0
@@ -88,10 +89,10 @@ async def taak(
 
 @post(f"{IMPORT}/{{import_id:uuid}}/starten", guards=MEDEWERKER, include_in_schema=False)
 async def starten(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], import_id: FromPath[uuid.UUID], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], import_id: FromPath[uuid.UUID], data: Formulier
 ) -> Response[Any]:
     try:
-        gestart = await importeren.start(runtime, import_id)
+        gestart = await importeren.start(diensten, import_id)
     except importeren.ImportLoopt:
         zet_melding(request, "Er loopt al een andere import. Wacht tot die klaar is en probeer dan opnieuw.")
     else:
@@ -102,8 +103,8 @@ async def starten(
 
 
 @post(f"{IMPORT}/{{import_id:uuid}}/annuleren", guards=MEDEWERKER, include_in_schema=False)
-async def annuleren(request: Request[Any, Any, Any], runtime: NamedDependency[Any], import_id: FromPath[uuid.UUID]) -> Response[Any]:
-    if not await importeren.annuleer(runtime.db, import_id):
+async def annuleren(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], import_id: FromPath[uuid.UUID]) -> Response[Any]:
+    if not await importeren.annuleer(diensten.db, import_id):
         zet_melding(request, "Deze import kan niet (meer) geannuleerd worden.")
     return Redirect(f"{IMPORT}/{import_id}", status_code=303)
 

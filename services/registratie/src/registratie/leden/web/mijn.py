@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from dinet_chassis.errors import FieldProblem
+from dinet_chassis.errors import FieldProblem, Invalid
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError
 from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, identiteit, meld_aan, meld_af, veilige_volgende, vereist
@@ -23,12 +23,15 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from ...kernel.web import Formulier, neem_melding, pagina, veld, veldfouten, zet_melding
+from ...bootstrap import RegistratieDiensten
+from ...kernel.web import Formulier, neem_melding, pagina, veld, zet_melding
 from .. import store as opvragingen
+from ..store import LedenStore
 from ..mail import verstuur
 from ..use_cases import aanmeldlinks, wissen
 from ..use_cases import wijzigen as beheer
 from ..domain.lidmaatschap import (
+    Lid,
     LID_SESSIE_SECONDEN,
     TOESTEMMING_TEKSTEN,
     TOESTEMMING_TITELS,
@@ -44,12 +47,12 @@ MIJN = "/registratie/mijn"
 NA_INLOGGEN = "na_inloggen"
 _EMAIL = TypeAdapter(EmailStr)
 
-async def _lid(request: Request[Any, Any, Any], runtime: Any) -> beheer.Lid | None:
+async def _lid(request: Request[Any, Any, Any], diensten: RegistratieDiensten) -> Lid | None:
     wie = identiteit(request)
     if wie is None or wie.lid_id is None or not wie.heeft(Rol.LID):
         return None
-    async with runtime.db.engine.connect() as conn:
-        return await beheer.lees_lid(conn, wie.lid_id)
+    async with diensten.db.engine.connect() as conn:
+        return await opvragingen.lees_lid(conn, wie.lid_id)
 
 
 def _opnieuw_aanmelden() -> Response[Any]:
@@ -62,10 +65,10 @@ def _opnieuw_aanmelden() -> Response[Any]:
 
 @get(INLOGGEN, include_in_schema=False)
 async def inloggen(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], volgende: FromQuery[str | None] = None
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], volgende: FromQuery[str | None] = None
 ) -> Response[Any]:
     terug = veilige_volgende(volgende, "")
-    if await _lid(request, runtime) is not None:
+    if await _lid(request, diensten) is not None:
         return Redirect(terug or MIJN, status_code=303)
     return pagina("mijn_inloggen", waarden={}, volgende=terug)
 
@@ -80,7 +83,7 @@ async def _verstuur_op_de_achtergrond(smtp_url: str, bericht: Any) -> None:
 
 @post(INLOGGEN, include_in_schema=False)
 async def inloggen_versturen(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], data: Formulier
 ) -> Response[Any]:
     email = " ".join(veld(data, "email").split())
     # Where they came from (an activity, most often) waits in this browser's session for the link.
@@ -89,17 +92,17 @@ async def inloggen_versturen(
         request.session[NA_INLOGGEN] = terug
     if not email:
         fout = FieldProblem("email", "verplicht", "Vul je e-mailadres in.")
-        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=veldfouten([fout]))
+        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=[fout])
     try:
         email = _EMAIL.validate_python(email).lower()
     except ValidationError:
         fout = FieldProblem("email", "ongeldig_email", "Geef een geldig e-mailadres, zoals naam@gemeente.be.")
-        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=veldfouten([fout]))
-    bericht = await aanmeldlinks.maak_aanmeldlink(runtime.db, email, runtime.settings.public_url)
+        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=[fout])
+    bericht = await aanmeldlinks.maak_aanmeldlink(diensten.db, email, diensten.settings.public_url)
     request.session["aanmeldlink_email"] = email
     # The mail leaves after the answer, so how long the answer takes tells nothing about membership.
     achtergrond = (
-        BackgroundTask(_verstuur_op_de_achtergrond, runtime.settings.smtp_url, bericht) if bericht is not None else None
+        BackgroundTask(_verstuur_op_de_achtergrond, diensten.settings.smtp_url, bericht) if bericht is not None else None
     )
     return Redirect(f"{INLOGGEN}/verstuurd", status_code=303, background=achtergrond)
 
@@ -118,9 +121,9 @@ _GEEN_LINK = {
 
 
 @get(f"{INLOGGEN}/link", include_in_schema=False)
-async def link_openen(runtime: NamedDependency[Any], token: FromQuery[str] = "") -> Response[Any]:
+async def link_openen(diensten: NamedDependency[RegistratieDiensten], token: FromQuery[str] = "") -> Response[Any]:
     # Opening the link only shows a button: mail scanners that follow links must not spend it.
-    status = await aanmeldlinks.status(runtime.db, token)
+    status = await aanmeldlinks.status(diensten.db, token)
     return pagina(
         "mijn_link",
         headers={"Referrer-Policy": "no-referrer"},  # the token is in this page's address
@@ -130,8 +133,8 @@ async def link_openen(runtime: NamedDependency[Any], token: FromQuery[str] = "")
 
 
 @post(f"{INLOGGEN}/link", include_in_schema=False)
-async def link_gebruiken(request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier) -> Response[Any]:
-    resultaat = await aanmeldlinks.gebruik(runtime.db, veld(data, "token"))
+async def link_gebruiken(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], data: Formulier) -> Response[Any]:
+    resultaat = await aanmeldlinks.gebruik(diensten.db, veld(data, "token"))
     if isinstance(resultaat, aanmeldlinks.LinkStatus):
         return pagina("mijn_link", 400, token="", probleem=_GEEN_LINK[resultaat])
     wie = Identiteit(
@@ -142,31 +145,31 @@ async def link_gebruiken(request: Request[Any, Any, Any], runtime: NamedDependen
         lid_id=resultaat.lid_id,
     )
     terug = veilige_volgende(request.session.pop(NA_INLOGGEN, None) if request.session else None, MIJN)
-    return meld_aan(Redirect(terug, status_code=303), wie, runtime.settings, max_age=LID_SESSIE_SECONDEN)
+    return meld_aan(Redirect(terug, status_code=303), wie, diensten.settings, max_age=LID_SESSIE_SECONDEN)
 
 
 # --- the member's pages ---------------------------------------------------------------------------
 
 
 @get(MIJN, include_in_schema=False)
-async def mijn(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+async def mijn(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
     # The entry point from mails and menus: who is not signed in as a member gets the link form.
     wie = identiteit(request)
     if wie is None or wie.lid_id is None or not wie.heeft(Rol.LID):
         return Redirect(INLOGGEN, status_code=303)
-    lid = await _lid(request, runtime)
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
-    async with runtime.db.engine.connect() as conn:
-        toestemmingen = await beheer.toestemmingen(conn, lid.id)
+    async with diensten.db.engine.connect() as conn:
+        toestemmingen = await LedenStore(conn).toestemmingen(lid.id)
     return pagina(
         "mijn", lid=lid, melding=neem_melding(request), toestemmingen=toestemmingen, titels=TOESTEMMING_TITELS
     )
 
 
 @get(f"{MIJN}/gegevens", guards=LID, include_in_schema=False)
-async def gegevens(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
-    lid = await _lid(request, runtime)
+async def gegevens(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
     return pagina("mijn_gegevens", lid=lid, waarden={"naam": lid.naam, "functie": lid.functie or ""})
@@ -174,43 +177,41 @@ async def gegevens(request: Request[Any, Any, Any], runtime: NamedDependency[Any
 
 @post(f"{MIJN}/gegevens", guards=LID, include_in_schema=False)
 async def gegevens_bewaren(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], data: Formulier
 ) -> Response[Any]:
-    lid = await _lid(request, runtime)
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
     waarden = {"naam": veld(data, "naam"), "functie": veld(data, "functie")}
     try:
-        veranderd = await beheer.wijzig_gegevens(
-            runtime.db, lid.id, waarden["naam"], waarden["functie"], source=runtime.source
-        )
-    except beheer.Ongeldig as fout:
-        return pagina("mijn_gegevens", 400, lid=lid, waarden=waarden, fouten=veldfouten(fout.fouten))
+        veranderd = await beheer.wijzig_gegevens(diensten.leden_uow(), lid.id, waarden["naam"], waarden["functie"])
+    except Invalid as fout:
+        return pagina("mijn_gegevens", 400, lid=lid, waarden=waarden, fouten=list(fout.problemen))
     zet_melding(request, "Je gegevens zijn bewaard." if veranderd else "Er was niets veranderd.")
     return Redirect(MIJN, status_code=303)
 
 
 @get(f"{MIJN}/inschrijvingen", guards=LID, include_in_schema=False)
-async def inschrijvingen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
-    lid = await _lid(request, runtime)
+async def inschrijvingen(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         lijst = await opvragingen.inschrijvingen(conn, lid.id)
     return pagina("mijn_inschrijvingen", lid=lid, inschrijvingen=lijst)
 
 
 @get(f"{MIJN}/toestemmingen", guards=LID, include_in_schema=False)
-async def toestemmingen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
-    lid = await _lid(request, runtime)
+async def toestemmingen(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
-    return await _toestemmingenpagina(runtime, lid, [], 200)
+    return await _toestemmingenpagina(diensten, lid, [], 200)
 
 
-async def _toestemmingenpagina(runtime: Any, lid: beheer.Lid, fouten: list[FieldError], status: int) -> Template:
-    async with runtime.db.engine.connect() as conn:
-        huidig = await beheer.toestemmingen(conn, lid.id)
+async def _toestemmingenpagina(diensten: RegistratieDiensten, lid: Lid, fouten: list[FieldError], status: int) -> Template:
+    async with diensten.db.engine.connect() as conn:
+        huidig = await LedenStore(conn).toestemmingen(lid.id)
     return pagina(
         "mijn_toestemmingen",
         status,
@@ -222,14 +223,14 @@ async def _toestemmingenpagina(runtime: Any, lid: beheer.Lid, fouten: list[Field
 
 @post(f"{MIJN}/toestemmingen", guards=LID, include_in_schema=False)
 async def toestemmingen_bewaren(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], data: Formulier
 ) -> Response[Any]:
-    lid = await _lid(request, runtime)
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
     if lid.uitgeschreven:
         fout = FieldError(Doel.NIEUWSBRIEF.value, "uitgeschreven", "Je bent uitgeschreven uit het netwerk; we sturen je geen mail meer.")
-        return await _toestemmingenpagina(runtime, lid, [fout], 400)
+        return await _toestemmingenpagina(diensten, lid, [fout], 400)
     keuzes: dict[Doel, bool] = {}
     fouten: list[FieldError] = []
     for doel in Doel:
@@ -239,12 +240,10 @@ async def toestemmingen_bewaren(
         else:
             keuzes[doel] = waarde == "ja"
     if fouten:
-        return await _toestemmingenpagina(runtime, lid, fouten, 400)
+        return await _toestemmingenpagina(diensten, lid, fouten, 400)
     veranderd = False
     for doel, gegeven in keuzes.items():
-        veranderd |= await beheer.wijzig_toestemming(
-            runtime.db, lid.id, doel, gegeven, hoe=Hoe.ZELFSERVICE, source=runtime.source
-        )
+        veranderd |= await beheer.wijzig_toestemming(diensten.leden_uow(), lid.id, doel, gegeven, hoe=Hoe.ZELFSERVICE)
     melding = "Je keuzes zijn bewaard." if veranderd else "Er was niets veranderd."
     if veranderd and keuzes.get(Doel.NIEUWSBRIEF) and not lid.nieuwsbrief:
         melding += " Je krijgt een mail om je inschrijving voor de nieuwsbrief te bevestigen."
@@ -253,22 +252,22 @@ async def toestemmingen_bewaren(
 
 
 @get(f"{MIJN}/uitschrijven", guards=LID, include_in_schema=False)
-async def uitschrijven(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
-    lid = await _lid(request, runtime)
+async def uitschrijven(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
     return pagina("mijn_uitschrijven", lid=lid)
 
 
 @post(f"{MIJN}/uitschrijven", guards=LID, include_in_schema=False)
-async def uitschrijven_bevestigen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
-    lid = await _lid(request, runtime)
+async def uitschrijven_bevestigen(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
     try:
-        await beheer.schrijf_uit(runtime.db, lid.id, max(vandaag(), lid.lid_sinds), hoe=Hoe.ZELFSERVICE, source=runtime.source)
-    except beheer.Ongeldig as fout:
-        return pagina("mijn_uitschrijven", 400, lid=lid, fouten=veldfouten(fout.fouten))
+        await beheer.schrijf_uit(diensten.leden_uow(), lid.id, max(vandaag(), lid.lid_sinds), hoe=Hoe.ZELFSERVICE)
+    except Invalid as fout:
+        return pagina("mijn_uitschrijven", 400, lid=lid, fouten=list(fout.problemen))
     zet_melding(request, "Je bent uitgeschreven uit het netwerk. We sturen je geen uitnodigingen of nieuwsbrief meer.")
     return Redirect(MIJN, status_code=303)
 
@@ -276,10 +275,10 @@ async def uitschrijven_bevestigen(request: Request[Any, Any, Any], runtime: Name
 MELDINGEN_GEGEVENS = "/meldingen/api/v1/mijn-gegevens"
 
 
-async def _van_meldingen(request: Request[Any, Any, Any], runtime: Any) -> Any:
+async def _van_meldingen(request: Request[Any, Any, Any], diensten: RegistratieDiensten) -> Any:
     """What meldingen holds about the member (its mails and choices), asked with the member's own
     sign-in through the platform's address; when meldingen cannot answer, where to find it."""
-    url = f"{str(runtime.settings.public_url).rstrip('/')}{MELDINGEN_GEGEVENS}"
+    url = f"{str(diensten.settings.public_url).rstrip('/')}{MELDINGEN_GEGEVENS}"
     try:
         async with httpx.AsyncClient(timeout=3.0, cookies={COOKIE: request.cookies.get(COOKIE, "")}) as client:
             antwoord = await client.get(url)
@@ -291,12 +290,12 @@ async def _van_meldingen(request: Request[Any, Any, Any], runtime: Any) -> Any:
 
 
 @get(f"{MIJN}/download", guards=LID, include_in_schema=False)
-async def download(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
-    lid = await _lid(request, runtime)
+async def download(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
-    gegevens = await opvragingen.export(runtime.db, lid.id)
-    gegevens["meldingen"] = await _van_meldingen(request, runtime)
+    gegevens = await opvragingen.export(diensten.db, lid.id)
+    gegevens["meldingen"] = await _van_meldingen(request, diensten)
     return Response(
         content=json.dumps(gegevens, ensure_ascii=False, indent=2, default=str).encode(),
         media_type="application/json",
@@ -308,8 +307,8 @@ async def download(request: Request[Any, Any, Any], runtime: NamedDependency[Any
 
 
 @get(f"{MIJN}/wissen", guards=LID, include_in_schema=False)
-async def wissen_vragen(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
-    lid = await _lid(request, runtime)
+async def wissen_vragen(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Response[Any]:
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
     return pagina("mijn_wissen", lid=lid)
@@ -317,16 +316,16 @@ async def wissen_vragen(request: Request[Any, Any, Any], runtime: NamedDependenc
 
 @post(f"{MIJN}/wissen", guards=LID, include_in_schema=False)
 async def wissen_bevestigen(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Formulier
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], data: Formulier
 ) -> Response[Any]:
-    lid = await _lid(request, runtime)
+    lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
     if veld(data, "bevestig") != "ja":
         fout = FieldError("bevestig", "verplicht", "Vink aan dat je begrijpt dat dit niet ongedaan kan worden.")
         return pagina("mijn_wissen", 400, lid=lid, fouten=[fout])
     try:
-        await wissen.wis(runtime, lid.id)
+        await wissen.wis(diensten.leden_uow(), lid.id, purgeer=diensten.purgeer)
     except beheer.LidNietGevonden:
         return _opnieuw_aanmelden()
     except Exception:

@@ -16,6 +16,7 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from ...bootstrap import RegistratieDiensten
 from ...kernel.organisaties import organisatie_id_voor_sleutel
 from ..domain.cloudevents import BATCH, MAX_BATCH, STRUCTURED, partner_subject
 from .publiceren import PAD as API_PAD
@@ -105,12 +106,12 @@ VOORBEELD_FOUT = {
 
 
 @get(PAD, include_in_schema=False)
-async def handleiding(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Template:
+async def handleiding(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Template:
     wie = identiteit(request)
     eigen = wie is not None and wie.heeft(Rol.PARTNER) and wie.organisatie_id is not None
     organisatie_id = wie.organisatie_id if eigen and wie is not None else organisatie_id_voor_sleutel("mediawijs")
     assert organisatie_id is not None
-    basis = str(runtime.settings.public_url).rstrip("/")
+    basis = str(diensten.settings.public_url).rstrip("/")
     event = voorbeeld(organisatie_id)
     return Template(
         template_name="toegang/handleiding.html",

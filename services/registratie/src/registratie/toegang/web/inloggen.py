@@ -20,6 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
+from ...bootstrap import RegistratieDiensten
 from .. import accounts, oidc
 
 log = get_logger(__name__)
@@ -41,7 +42,7 @@ def _enkel(data: dict[str, Any], veld: str) -> str:
 
 def _pagina(
     request: Request[Any, Any, Any],
-    runtime: Any,
+    diensten: RegistratieDiensten,
     *,
     volgende: str,
     waarden: dict[str, str] | None = None,
@@ -50,7 +51,7 @@ def _pagina(
     status: int = 200,
 ) -> Template:
     fouten = fouten or []
-    demo = bool(runtime.settings.demo)
+    demo = bool(diensten.settings.demo)
     return Template(
         template_name="toegang/inloggen.html",
         context={
@@ -59,7 +60,7 @@ def _pagina(
             "fouten": fouten,
             "fouten_per_veld": errors_by_field(fouten),
             "melding": melding,
-            "oidc": oidc.klant(runtime) is not None,
+            "oidc": diensten.oidc is not None,
             "demo_accounts": list(accounts.demo_accounts().values()) if demo else [],
             "lid_inloggen": LID_INLOGGEN,
         },
@@ -67,29 +68,29 @@ def _pagina(
     )
 
 
-def _aangemeld(request: Request[Any, Any, Any], runtime: Any, wie: Identiteit, volgende: str) -> Response[Any]:
+def _aangemeld(request: Request[Any, Any, Any], diensten: RegistratieDiensten, wie: Identiteit, volgende: str) -> Response[Any]:
     log.info("aangemeld", sub=wie.sub, rollen=sorted(r.value for r in wie.rollen))
     doel = volgende or paginas.thuis(r.value for r in wie.rollen)
-    return meld_aan(Redirect(doel, status_code=303), wie, runtime.settings)
+    return meld_aan(Redirect(doel, status_code=303), wie, diensten.settings)
 
 
 @get(INLOGPAD, include_in_schema=False)
 async def inlogpagina(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], volgende: FromQuery[str | None] = None
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], volgende: FromQuery[str | None] = None
 ) -> Template:
     melding = None
     if request.query_params.get("uitgelogd") or request.query_params.get("afgemeld"):
         melding = "Je bent uitgelogd."
-    return _pagina(request, runtime, volgende=veilige_volgende(volgende, STANDAARD_VOLGENDE), melding=melding)
+    return _pagina(request, diensten, volgende=veilige_volgende(volgende, STANDAARD_VOLGENDE), melding=melding)
 
 
 @post(INLOGPAD, include_in_schema=False)
 async def inloggen(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
-    if not runtime.settings.demo:
+    if not diensten.settings.demo:
         raise NotFoundException()  # production has no passwords here: OpenID Connect only
     volgende = veilige_volgende(_enkel(data, "volgende"), STANDAARD_VOLGENDE)
     naam, wachtwoord = _enkel(data, "gebruikersnaam").strip(), _enkel(data, "wachtwoord")
@@ -105,16 +106,16 @@ async def inloggen(
             FieldError("gebruikersnaam", "onbekend", "De gebruikersnaam of het wachtwoord klopt niet. Probeer opnieuw.")
         )
     if fouten:
-        return _pagina(request, runtime, volgende=volgende, waarden={"gebruikersnaam": naam}, fouten=fouten, status=400)
+        return _pagina(request, diensten, volgende=volgende, waarden={"gebruikersnaam": naam}, fouten=fouten, status=400)
     assert wie is not None
-    return _aangemeld(request, runtime, wie, volgende)
+    return _aangemeld(request, diensten, wie, volgende)
 
 
 @get(f"{INLOGPAD}/oidc", include_in_schema=False)
 async def oidc_start(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], volgende: FromQuery[str | None] = None
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], volgende: FromQuery[str | None] = None
 ) -> Response[Any]:
-    klant = oidc.klant(runtime)
+    klant = diensten.oidc
     if klant is None:
         raise NotFoundException()
     volgende = veilige_volgende(volgende, STANDAARD_VOLGENDE)
@@ -144,13 +145,13 @@ def _oidc_fout(melding: str, volgende: str, status: int) -> Template:
 @get(f"{INLOGPAD}/oidc/terug", include_in_schema=False)
 async def oidc_terug(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
 ) -> Response[Any]:
     # `state` is a reserved parameter name in Litestar, so the query is read directly.
     code = request.query_params.get("code")
     state = request.query_params.get("state")
     error = request.query_params.get("error")
-    klant = oidc.klant(runtime)
+    klant = diensten.oidc
     if klant is None:
         raise NotFoundException()
     bewaard = request.session.pop(OIDC_SESSIE, None) if request.session else None
@@ -179,7 +180,7 @@ async def oidc_terug(
             volgende,
             403,
         )
-    return _aangemeld(request, runtime, wie, volgende)
+    return _aangemeld(request, diensten, wie, volgende)
 
 
 # Signing out is a POST (a link or an image elsewhere must not sign anyone out); every page's

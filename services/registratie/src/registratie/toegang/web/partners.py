@@ -16,10 +16,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from ...bootstrap import RegistratieDiensten
 from ...kernel import organisaties as opvragingen
 from ...kernel.organisaties import groepeer_per_type
 from .. import store as opslag
-from ..nats_toegang import PartnerNatsToegang
 
 log = get_logger(__name__)
 
@@ -62,7 +62,7 @@ def _enkel(data: dict[str, Any], veld: str) -> str:
 
 
 async def _pagina(
-    runtime: Any,
+    diensten: RegistratieDiensten,
     *,
     fouten: list[FieldError] | None = None,
     waarden: dict[str, str] | None = None,
@@ -70,45 +70,37 @@ async def _pagina(
     status: int = 200,
 ) -> Template:
     fouten = fouten or []
-    groepen = groepeer_per_type(await opvragingen.organisaties(runtime.db))
+    groepen = groepeer_per_type(await opvragingen.organisaties(diensten.db))
     return Template(
         template_name="toegang/partners-beheer.html",
         context={
-            "sleutels": await opslag.alle_sleutels(runtime.db),
-            "nats_gebruikers": await opslag.alle_nats_gebruikers(runtime.db),
+            "sleutels": await opslag.alle_sleutels(diensten.db),
+            "nats_gebruikers": await opslag.alle_nats_gebruikers(diensten.db),
             "organisatie_groepen": [(label, [(str(o.id), o.naam) for o in orgs]) for label, orgs in groepen],
             "fouten": fouten,
             "fouten_per_veld": errors_by_field(fouten),
             "waarden": waarden or {},
             "melding": melding,
             "tijdstip": tijdstip,
-            "nats_beschikbaar": _nats_toegang(runtime).beschikbaar,
+            "nats_beschikbaar": diensten.partner_nats.beschikbaar,
         },
         status_code=status,
     )
 
 
-def _nats_toegang(runtime: Any) -> PartnerNatsToegang:
-    """Made and started by the service's start hook; made here only if something bypassed it."""
-    toegang = runtime.state.get("partner_nats")
-    if toegang is None:
-        toegang = runtime.state["partner_nats"] = PartnerNatsToegang(runtime)
-    return toegang  # type: ignore[no-any-return]
-
-
 @get(PAD, guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
-async def overzicht(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Template:
-    return await _pagina(runtime, melding=_MELDINGEN.get(request.query_params.get("melding", "")))
+async def overzicht(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Template:
+    return await _pagina(diensten, melding=_MELDINGEN.get(request.query_params.get("melding", "")))
 
 
-async def _organisatie(runtime: Any, ruw: str, veld: str) -> tuple[uuid.UUID, str] | FieldError:
+async def _organisatie(diensten: RegistratieDiensten, ruw: str, veld: str) -> tuple[uuid.UUID, str] | FieldError:
     if not ruw:
         return FieldError(veld, "verplicht", "Kies de organisatie.")
     try:
         organisatie_id = uuid.UUID(ruw)
     except ValueError:
         return FieldError(veld, "ongeldige_waarde", "Kies de organisatie uit de lijst.")
-    naam = await opslag.organisatie_naam(runtime.db, organisatie_id)
+    naam = await opslag.organisatie_naam(diensten.db, organisatie_id)
     if naam is None:
         return FieldError(veld, "onbekende_organisatie", "Kies de organisatie uit de lijst.")
     return organisatie_id, naam
@@ -117,12 +109,12 @@ async def _organisatie(runtime: Any, ruw: str, veld: str) -> tuple[uuid.UUID, st
 @post(f"{PAD}/sleutels", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
 async def sleutel_uitgeven(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
     waarden = {"organisatie_id": _enkel(data, "organisatie_id"), "omschrijving": _enkel(data, "omschrijving")}
     fouten: list[FieldError] = []
-    organisatie = await _organisatie(runtime, waarden["organisatie_id"], "organisatie_id")
+    organisatie = await _organisatie(diensten, waarden["organisatie_id"], "organisatie_id")
     if isinstance(organisatie, FieldError):
         fouten.append(organisatie)
     omschrijving = " ".join(waarden["omschrijving"].split())
@@ -131,10 +123,10 @@ async def sleutel_uitgeven(
     elif len(omschrijving) > MAX_OMSCHRIJVING:
         fouten.append(FieldError("omschrijving", "te_lang", f"Gebruik hoogstens {MAX_OMSCHRIJVING} tekens."))
     if fouten:
-        return await _pagina(runtime, fouten=fouten, waarden=waarden, status=400)
+        return await _pagina(diensten, fouten=fouten, waarden=waarden, status=400)
     assert not isinstance(organisatie, FieldError)
     organisatie_id, naam = organisatie
-    sleutel_id, nieuw = await opslag.maak_sleutel(runtime.db, organisatie_id, omschrijving, _door(request))
+    sleutel_id, nieuw = await opslag.maak_sleutel(diensten.db, organisatie_id, omschrijving, _door(request))
     log.info("partner.token_uitgegeven", sleutel_id=str(sleutel_id), organisatie_id=str(organisatie_id), prefix=nieuw.prefix)
     return Template(
         template_name="toegang/sleutel-nieuw.html",
@@ -145,9 +137,9 @@ async def sleutel_uitgeven(
 
 @post(f"{PAD}/sleutels/{{sleutel_id:uuid}}/intrekken", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
 async def sleutel_intrekken(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], sleutel_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], sleutel_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    gelukt = await opslag.trek_sleutel_in(runtime.db, sleutel_id, _door(request))
+    gelukt = await opslag.trek_sleutel_in(diensten.db, sleutel_id, _door(request))
     if gelukt:
         log.info("partner.token_ingetrokken", sleutel_id=str(sleutel_id))
     return Redirect(f"{PAD}?melding={'ingetrokken' if gelukt else 'al_ingetrokken'}", status_code=303)
@@ -156,15 +148,15 @@ async def sleutel_intrekken(
 @post(f"{PAD}/nats", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
 async def nats_uitgeven(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    diensten: NamedDependency[RegistratieDiensten],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
     waarden = {"nats_organisatie_id": _enkel(data, "nats_organisatie_id")}
-    organisatie = await _organisatie(runtime, waarden["nats_organisatie_id"], "nats_organisatie_id")
+    organisatie = await _organisatie(diensten, waarden["nats_organisatie_id"], "nats_organisatie_id")
     if isinstance(organisatie, FieldError):
-        return await _pagina(runtime, fouten=[organisatie], waarden=waarden, status=400)
+        return await _pagina(diensten, fouten=[organisatie], waarden=waarden, status=400)
     organisatie_id, naam = organisatie
-    toegang = _nats_toegang(runtime)
+    toegang = diensten.partner_nats
     if toegang.uitgever is None:
         fout = FieldError(
             "nats_organisatie_id",
@@ -172,10 +164,10 @@ async def nats_uitgeven(
             "Deze installatie kan geen NATS-gebruikers maken: de sleutel om ze te ondertekenen ontbreekt"
             " (NATS_PARTNER_ISSUER). Vraag het aan wie het platform beheert.",
         )
-        return await _pagina(runtime, fouten=[fout], waarden=waarden, status=503)
+        return await _pagina(diensten, fouten=[fout], waarden=waarden, status=503)
     try:
         gebruiker, nieuw = await opslag.maak_nats_gebruiker(
-            runtime.db, organisatie_id, naam, _door(request), toegang.uitgever
+            diensten.db, organisatie_id, naam, _door(request), toegang.uitgever
         )
     except opslag.NatsGebruikerBestaatAl as bestaand:
         fout = FieldError(
@@ -183,7 +175,7 @@ async def nats_uitgeven(
             "bestaat_al",
             f"Er is al een geldige NATS-gebruiker {bestaand}. Trek die eerst in als je een nieuwe sleutel wil geven.",
         )
-        return await _pagina(runtime, fouten=[fout], waarden=waarden, status=400)
+        return await _pagina(diensten, fouten=[fout], waarden=waarden, status=400)
     log.info("partner.nats_uitgegeven", gebruiker=gebruiker.gebruiker, organisatie_id=str(organisatie_id))
     return Template(
         template_name="toegang/nats-nieuw.html",
@@ -194,13 +186,13 @@ async def nats_uitgeven(
 
 @post(f"{PAD}/nats/{{gebruiker_id:int}}/intrekken", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
 async def nats_intrekken(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], gebruiker_id: FromPath[int]
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], gebruiker_id: FromPath[int]
 ) -> Redirect:
-    gebruiker = await opslag.trek_nats_gebruiker_in(runtime.db, gebruiker_id, _door(request))
+    gebruiker = await opslag.trek_nats_gebruiker_in(diensten.db, gebruiker_id, _door(request))
     if not gebruiker:
         return Redirect(f"{PAD}?melding=nats_al_ingetrokken", status_code=303)
     log.info("partner.nats_ingetrokken", gebruiker=gebruiker)
-    toegang = _nats_toegang(runtime)
+    toegang = diensten.partner_nats
     if not toegang.beschikbaar:
         melding = "nats_ingetrokken_geen_sleutel"
     else:

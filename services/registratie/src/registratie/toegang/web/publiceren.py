@@ -24,6 +24,7 @@ from litestar import Request, Response, post
 from litestar.di import NamedDependency
 from pydantic import Field
 
+from ...bootstrap import RegistratieDiensten
 from ...activiteiten.partners import afwijzingen_bij_opslag
 from .. import store as opslag
 from ..domain.cloudevents import (
@@ -102,12 +103,12 @@ def _probleem(status: int, titel: str, detail: str, type_: str, problemen: list[
     ),
 )
 async def partner_gebeurtenissen(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any]
+    request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]
 ) -> Response[Aanvaard]:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         return _niet_aangemeld("Stuur je token mee: Authorization: Bearer <token>.")
-    organisatie_id = await opslag.organisatie_van_token(runtime.db, token)
+    organisatie_id = await opslag.organisatie_van_token(diensten.db, token)
     if organisatie_id is None:
         return _niet_aangemeld("Dit token is onbekend of ingetrokken. Vraag VVSG om een nieuw.", "invalid_token")
 
@@ -120,7 +121,7 @@ async def partner_gebeurtenissen(
     if resultaat.events:
         # What the partner consumer would refuse once it sees the stored state: said now, not
         # only later in the dead letters.
-        async with runtime.db.transaction() as conn:
+        async with diensten.db.transaction() as conn:
             afwijzingen = await afwijzingen_bij_opslag(conn, organisatie_id, [e.data.activiteit for e in resultaat.events])
         resultaat.problemen.extend(
             Probleem(
@@ -159,7 +160,7 @@ async def partner_gebeurtenissen(
     futures = []
     for event in resultaat.events:
         futures.append(
-            await runtime.js.publish_async(
+            await diensten.js.publish_async(
                 partner_subject(organisatie_id, event.type),
                 event.model_dump_json().encode(),
                 stream=PARTNERS.name,  # refuse rather than land in some other stream by a config mistake
