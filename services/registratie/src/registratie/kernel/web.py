@@ -34,10 +34,12 @@ def datumveld(data: dict[str, Any], naam: str, label: str) -> date | FieldError:
 
 
 def pagina(naam: str, status: int = 200, *, headers: dict[str, str] | None = None, **context: Any) -> Template:
+    """The page `<naam>.html` (e.g. "leden/lid"), with what every form page expects: `fouten`,
+    `fouten_per_veld` and `waarden`."""
     lijst = context.setdefault("fouten", [])
     context.setdefault("fouten_per_veld", errors_by_field(lijst))
     context.setdefault("waarden", {})
-    return Template(template_name=f"leden/{naam}.html", context=context, status_code=status, headers=headers)
+    return Template(template_name=f"{naam}.html", context=context, status_code=status, headers=headers)
 
 
 def zet_melding(request: Request[Any, Any, Any], tekst: str) -> None:

@@ -51,7 +51,7 @@ async def ledenlijst(
     )
     paginas = max(1, -(-totaal // opvragingen.PER_PAGINA))
     return pagina(
-        "lijst",
+        "leden/lijst",
         leden=rijen,
         totaal=totaal,
         zoek=zoek,
@@ -74,7 +74,7 @@ async def _dossierpagina(
     async with diensten.db.engine.connect() as conn:
         huidig = await LedenStore(conn).toestemmingen(lid_id)
     return pagina(
-        "lid",
+        "leden/lid",
         status,
         **dossier,
         huidige_toestemmingen=[(TOESTEMMING_TITELS[d], huidig[d]) for d in Doel],
@@ -180,7 +180,7 @@ async def organisatielijst(
     provincies = await organisaties.provincies(diensten.db)
     provincie = provincie if provincie in provincies else ""
     return pagina(
-        "organisaties",
+        "leden/organisaties",
         organisaties=await organisaties.lijst(diensten.db, zoek=zoek[:200], type_=type_, provincie=provincie),
         zoek=zoek,
         type=type_,
@@ -198,7 +198,7 @@ async def _organisatiepagina(diensten: RegistratieDiensten, organisatie_id: uuid
         # Size classes are for local governments; other organisations have no inhabitants.
         raise NotFoundException()
     return pagina(
-        "organisatie",
+        "leden/organisatie",
         status,
         org=org,
         klasse=GROOTTEKLASSE_LABELS.get(org["grootteklasse"] or "", "onbekend"),
@@ -224,7 +224,7 @@ async def inwoners_bijwerken(
     if org is None or org["type"] != OrganisatieType.LOKAAL_BESTUUR.value:
         raise NotFoundException()
     inwoners, peildatum = resultaat
-    rij = await organisaties.werk_inwoners_bij(diensten.db, organisatie_id, inwoners, peildatum, source=diensten.source)
+    rij = await organisaties.werk_inwoners_bij(diensten.leden_uow(), organisatie_id, inwoners, peildatum)
     zet_melding(
         request,
         f"{rij['naam']} heeft nu {inwoners:,} inwoners ({peildatum:%d/%m/%Y}): "
