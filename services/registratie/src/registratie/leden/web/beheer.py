@@ -24,7 +24,7 @@ from .. import store as opvragingen
 from ..store import LedenStore
 from ..domain.lidmaatschap import GROOTTEKLASSE_LABELS, TOESTEMMING_TITELS, Doel, Hoe, valideer_inwoners
 from ..use_cases import organisaties
-from ..use_cases import wijzigen as beheer
+from ..use_cases import wijzigen
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 LEDEN = "/registratie/leden"
@@ -112,10 +112,10 @@ async def organisatie_wijzigen(
         fouten.append(vanaf)
     if not fouten:
         try:
-            await beheer.wijzig_organisatie(diensten.leden_uow(), lid_id, organisatie_id, vanaf)  # type: ignore[arg-type]
+            await wijzigen.wijzig_organisatie(diensten.leden_uow(), lid_id, organisatie_id, vanaf)  # type: ignore[arg-type]
         except Invalid as fout:
             fouten = list(fout.problemen)
-        except beheer.LidNietGevonden as exc:
+        except wijzigen.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
         return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
@@ -132,10 +132,10 @@ async def kennisdeling_wijzigen(
     fouten: list[FieldError] = [datum] if isinstance(datum, FieldError) else []
     if not fouten:
         try:
-            await beheer.zet_kennisdeling(diensten.leden_uow(), lid_id, lid_wordt, datum)  # type: ignore[arg-type]
+            await wijzigen.zet_kennisdeling(diensten.leden_uow(), lid_id, lid_wordt, datum)  # type: ignore[arg-type]
         except Invalid as fout:
             fouten = list(fout.problemen)
-        except beheer.LidNietGevonden as exc:
+        except wijzigen.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
         return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
@@ -155,10 +155,10 @@ async def lid_uitschrijven(
     fouten: list[FieldError] = [lid_tot] if isinstance(lid_tot, FieldError) else []
     if not fouten:
         try:
-            await beheer.schrijf_uit(diensten.leden_uow(), lid_id, lid_tot, hoe=Hoe.MEDEWERKER)  # type: ignore[arg-type]
+            await wijzigen.schrijf_uit(diensten.leden_uow(), lid_id, lid_tot, hoe=Hoe.MEDEWERKER)  # type: ignore[arg-type]
         except Invalid as fout:
             fouten = list(fout.problemen)
-        except beheer.LidNietGevonden as exc:
+        except wijzigen.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
         return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)

@@ -29,7 +29,7 @@ from .. import store as opvragingen
 from ..store import LedenStore
 from ..mail import verstuur
 from ..use_cases import aanmeldlinks, wissen
-from ..use_cases import wijzigen as beheer
+from ..use_cases import wijzigen
 from ..domain.lidmaatschap import (
     Lid,
     LID_SESSIE_SECONDEN,
@@ -184,7 +184,7 @@ async def gegevens_bewaren(
         return _opnieuw_aanmelden()
     waarden = {"naam": veld(data, "naam"), "functie": veld(data, "functie")}
     try:
-        veranderd = await beheer.wijzig_gegevens(diensten.leden_uow(), lid.id, waarden["naam"], waarden["functie"])
+        veranderd = await wijzigen.wijzig_gegevens(diensten.leden_uow(), lid.id, waarden["naam"], waarden["functie"])
     except Invalid as fout:
         return pagina("leden/mijn_gegevens", 400, lid=lid, waarden=waarden, fouten=list(fout.problemen))
     zet_melding(request, "Je gegevens zijn bewaard." if veranderd else "Er was niets veranderd.")
@@ -243,7 +243,7 @@ async def toestemmingen_bewaren(
         return await _toestemmingenpagina(diensten, lid, fouten, 400)
     veranderd = False
     for doel, gegeven in keuzes.items():
-        veranderd |= await beheer.wijzig_toestemming(diensten.leden_uow(), lid.id, doel, gegeven, hoe=Hoe.ZELFSERVICE)
+        veranderd |= await wijzigen.wijzig_toestemming(diensten.leden_uow(), lid.id, doel, gegeven, hoe=Hoe.ZELFSERVICE)
     melding = "Je keuzes zijn bewaard." if veranderd else "Er was niets veranderd."
     if veranderd and keuzes.get(Doel.NIEUWSBRIEF) and not lid.nieuwsbrief:
         melding += " Je krijgt een mail om je inschrijving voor de nieuwsbrief te bevestigen."
@@ -265,7 +265,7 @@ async def uitschrijven_bevestigen(request: Request[Any, Any, Any], diensten: Nam
     if lid is None:
         return _opnieuw_aanmelden()
     try:
-        await beheer.schrijf_uit(diensten.leden_uow(), lid.id, max(vandaag(), lid.lid_sinds), hoe=Hoe.ZELFSERVICE)
+        await wijzigen.schrijf_uit(diensten.leden_uow(), lid.id, max(vandaag(), lid.lid_sinds), hoe=Hoe.ZELFSERVICE)
     except Invalid as fout:
         return pagina("leden/mijn_uitschrijven", 400, lid=lid, fouten=list(fout.problemen))
     zet_melding(request, "Je bent uitgeschreven uit het netwerk. We sturen je geen uitnodigingen of nieuwsbrief meer.")
@@ -326,7 +326,7 @@ async def wissen_bevestigen(
         return pagina("leden/mijn_wissen", 400, lid=lid, fouten=[fout])
     try:
         await wissen.wis(diensten.leden_uow(), lid.id, purgeer=diensten.purgeer)
-    except beheer.LidNietGevonden:
+    except wijzigen.LidNietGevonden:
         return _opnieuw_aanmelden()
     except Exception:
         log.exception("wissen.mislukt", lid_id=str(lid.id))
