@@ -93,8 +93,8 @@ async def starten(
 ) -> Response[Any]:
     try:
         gestart = await importeren.start(diensten, import_id)
-    except importeren.ImportLoopt:
-        zet_melding(request, "Er loopt al een andere import. Wacht tot die klaar is en probeer dan opnieuw.")
+    except importeren.ImportLoopt as fout:
+        zet_melding(request, fout.melding)
     else:
         if not gestart:
             zet_melding(request, "Deze import kan niet (meer) gestart worden.")
