@@ -171,6 +171,56 @@ class LedenStore:
             text("UPDATE kennisdeling SET tot = :d WHERE lid_id = :id AND tot IS NULL"), {"id": lid_id, "d": datum}
         )
 
+    # --- sign-in links (only a token's hash is stored) ---
+
+    async def lid_met_adres(self, email: str) -> tuple[uuid.UUID, str] | None:
+        """The member's id and name; locks the row, so two requests count the open links in turn."""
+        rij = (await self.conn.execute(text("SELECT id, naam FROM leden WHERE email = :e FOR UPDATE"), {"e": email})).first()
+        return (rij.id, rij.naam) if rij is not None else None
+
+    async def open_aanmeldlinks(self, lid_id: uuid.UUID) -> int:
+        return (
+            await self.conn.execute(
+                text("SELECT count(*) FROM aanmeldlinks WHERE lid_id = :id AND gebruikt_op IS NULL AND verloopt_op > now()"),
+                {"id": lid_id},
+            )
+        ).scalar_one()
+
+    async def ruim_aanmeldlinks_op(self, lid_id: uuid.UUID) -> None:
+        await self.conn.execute(
+            text("DELETE FROM aanmeldlinks WHERE lid_id = :id AND (gebruikt_op IS NOT NULL OR verloopt_op <= now())"),
+            {"id": lid_id},
+        )
+
+    async def bewaar_aanmeldlink(self, hash_: str, lid_id: uuid.UUID, verloopt_op: datetime) -> None:
+        await self.conn.execute(
+            text("INSERT INTO aanmeldlinks (token_hash, lid_id, verloopt_op) VALUES (:h, :id, :tot)"),
+            {"h": hash_, "id": lid_id, "tot": verloopt_op},
+        )
+
+    async def aanmeldlink(self, hash_: str) -> Mapping[str, Any] | None:
+        return (
+            await self.conn.execute(
+                text("SELECT verloopt_op <= now() AS verlopen, gebruikt_op FROM aanmeldlinks WHERE token_hash = :h"),
+                {"h": hash_},
+            )
+        ).mappings().one_or_none()
+
+    async def gebruik_aanmeldlink(self, hash_: str) -> Mapping[str, Any] | None:
+        """Spends a valid link; the member it signs in, or None."""
+        return (
+            await self.conn.execute(
+                text(
+                    "UPDATE aanmeldlinks a SET gebruikt_op = now() FROM leden l"
+                    " WHERE a.token_hash = :h AND a.gebruikt_op IS NULL AND a.verloopt_op > now() AND l.id = a.lid_id"
+                    " RETURNING l.id, l.naam, l.organisatie_id"
+                ),
+                {"h": hash_},
+            )
+        ).mappings().one_or_none()
+
+    # --- erasure ---
+
     async def bewaar_grafsteen(self, lid: Lid, lid_tot: date, gewist_op: datetime) -> None:
         """What erasure keeps of a member: the random id, the organisation and the dates."""
         await self.conn.execute(
