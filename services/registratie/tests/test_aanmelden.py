@@ -14,8 +14,9 @@ from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 
 from dinet_chassis.embedded import wait_for_mails
-from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis
-from registratie.leden.regels import NETWERKMAIL_TEKST
+from registratie.kernel.organisaties import organisatie_id_voor_nis
+from registratie.leden.domain.aanmelding import NIEUWSBRIEF_TEKST
+from registratie.leden.domain.lidmaatschap import NETWERKMAIL_TEKST
 from registratie.main import DEFINITION
 
 GENT = str(organisatie_id_voor_nis("44021"))

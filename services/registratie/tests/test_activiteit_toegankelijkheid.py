@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from registratie.activiteiten import aanwezigheid, inschrijvingen, levenscyclus
 from registratie.activiteiten.domein import ActiviteitGegevens
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 pytestmark = needs_chromium

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from registratie.activiteiten import inschrijvingen, levenscyclus, opslag
 from registratie.activiteiten.domein import ActiviteitGegevens
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")

@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from registratie.activiteiten import levenscyclus
 from registratie.activiteiten.domein import ActiviteitGegevens
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 VVSG = organisatie_id_voor_sleutel("vvsg")

@@ -12,8 +12,9 @@ import nats
 from dinet_chassis.web.auth import Identiteit, Rol, maak_cookie
 from sqlalchemy import text
 
-from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis, organisatie_id_voor_sleutel
-from registratie.leden.organisatieaanvragen import BEWAARTERMIJN, valideer_aanvraag
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.leden.domain.aanmelding import NIEUWSBRIEF_TEKST
+from registratie.leden.use_cases.organisatieaanvragen import BEWAARTERMIJN, valideer_aanvraag
 from registratie.main import DEFINITION
 
 FORMULIER = "/registratie/lid-worden/organisatie-aanvragen"

@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from registratie.activiteiten import levenscyclus
 from registratie.activiteiten.domein import ActiviteitGegevens
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")

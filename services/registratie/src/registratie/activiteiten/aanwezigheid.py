@@ -20,7 +20,7 @@ from dinet_contracts.events.activiteiten import AanwezigheidGeregistreerd
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, OrganisatieType
 from sqlalchemy import text
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from .domein import fout_aanwezigheid, format_uren, nu_utc
 
 

@@ -26,7 +26,7 @@ from dinet_contracts.events.activiteiten import (
 from dinet_contracts.tijd import BRUSSEL
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 
 MAX_TITEL = 300
 MAX_OMSCHRIJVING = 5000

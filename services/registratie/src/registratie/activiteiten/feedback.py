@@ -16,7 +16,7 @@ from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from .domein import FeedbackSamenvatting, is_afgelopen_voor_feedback, nu_utc, vat_feedback_samen
 
 

@@ -30,7 +30,7 @@ from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Organisatie
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from .domein import InschrijvingStatus, fout_niet_open, nu_utc, plaats_voor, vrije_plaatsen
 
 

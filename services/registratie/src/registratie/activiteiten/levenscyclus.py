@@ -11,7 +11,7 @@ from dinet_chassis import outbox
 from dinet_contracts.types import ActiviteitStatus, OrganisatieType
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from . import inschrijvingen, ondersteuningsvragen, opslag
 from .domein import (
     OPEN_STATUSSEN,

@@ -36,7 +36,7 @@ from dinet_contracts.events.activiteiten import Activiteit, _ActiviteitEvent
 from dinet_contracts.topology import PARTNER_PREFIX
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from . import opslag
 from .domein import ActiviteitGegevens, controleer_soortregels, gegevens_uit_snapshot, zuiver
 from .levenscyclus import OngeldigeActiviteit, controleer_organisaties, publiceer

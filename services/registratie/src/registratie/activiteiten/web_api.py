@@ -22,7 +22,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from . import aanwezigheid, inschrijvingen, kalender, lijsten
 from .opslag import ActiviteitRij
 from .web_gemeen import probleem, veldfouten

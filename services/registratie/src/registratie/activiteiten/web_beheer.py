@@ -17,10 +17,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from .. import opvragingen
 # The module, not its names: leden.opvragingen imports (through leden.beheer) this package back.
-from ..leden import opvragingen as leden_opvragingen
-from ..domain import Fout, groepeer_per_type, organisatie_id_voor_sleutel
+from ..kernel import organisaties as opvragingen
+from ..leden import store as leden_opvragingen
+from dinet_chassis.errors import FieldProblem as Fout
+
+from ..kernel.organisaties import groepeer_per_type, organisatie_id_voor_sleutel
 from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten, ondersteuningsvragen
 from .domein import (
     FEEDBACK_DREMPEL,

@@ -11,7 +11,7 @@ from dinet_contracts import beleidstool
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitStatus
 from litestar import Request, Response
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from .domein import BRUSSEL, STATUS_LABELS, TREKKER_LABELS, VORM_LABELS, format_uren, jaar_van
 
 MELDING = "activiteiten_melding"  # one-time message in the service session, shown after a redirect

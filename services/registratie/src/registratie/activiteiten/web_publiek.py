@@ -18,7 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from ..domain import Fout
+from dinet_chassis.errors import FieldProblem as Fout
 from . import feedback, inschrijvingen, kalender, lijsten
 from .domein import (
     OPEN_STATUSSEN,
