@@ -6,7 +6,7 @@ import asyncio
 import socket
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import asyncpg
 import sqlalchemy.exc
@@ -38,6 +38,8 @@ def asyncpg_connect_kwargs(url: str) -> dict:
 # `transaction()` of that request runs inside it, so the request's effect and its stored answer
 # commit together or not at all.
 _request_transaction: ContextVar[AsyncConnection | None] = ContextVar("request_transaction", default=None)
+# What a unit of work inside that transaction wants done once it commits (see uow.py).
+_request_callbacks: ContextVar[list[Callable[[], Any]] | None] = ContextVar("request_callbacks", default=None)
 
 
 class Database:
@@ -74,13 +76,31 @@ class Database:
     async def request_transaction(self) -> AsyncIterator[AsyncConnection]:
         """One transaction for the rest of this task: `transaction()` joins it until the block ends.
         The caller commits (`await conn.commit()`); leaving the block without doing so rolls back."""
+        callbacks: list[Callable[[], Any]] = []
         async with self.engine.connect() as conn:
             await conn.begin()
             token = _request_transaction.set(conn)
+            callbacks_token = _request_callbacks.set(callbacks)
             try:
                 yield conn
+                committed = not conn.in_transaction()
             finally:
+                _request_callbacks.reset(callbacks_token)
                 _request_transaction.reset(token)
+        if committed and callbacks:
+            from .uow import run_callbacks
+
+            await run_callbacks(callbacks)
+
+    def after_request_commit(self, callbacks: list[Callable[[], Any]]) -> bool:
+        """Inside this database's request transaction: keep `callbacks` for when it commits and
+        say True; elsewhere say False (the caller's own transaction has committed already)."""
+        outer = _request_transaction.get()
+        pending = _request_callbacks.get()
+        if outer is None or pending is None or outer.sync_engine is not self.engine.sync_engine:
+            return False
+        pending.extend(callbacks)
+        return True
 
     async def ensure_schema(self) -> None:
         async with self.engine.begin() as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import json
 import signal
 import sys
@@ -29,6 +30,7 @@ from .migrations import migrate
 from .relay import OutboxRelay
 from .settings import Settings
 from .tracing import setup_tracing
+from .uow import Clock, SqlUnitOfWork, utc_now
 
 log = get_logger(__name__)
 
@@ -44,6 +46,10 @@ class ServiceDefinition:
     handlers: dict[str, HandlerSpec] = field(default_factory=dict)
     on_start: Hook | None = None
     on_stop: Hook | None = None
+    # The composition root: builds the service's one typed object of long-lived parts (stores,
+    # clients, workers, the unit-of-work factory) once the runtime is connected, before the app.
+    # It lands in `runtime.diensten`; the web layer hands it to handlers as `diensten`.
+    bootstrap: Callable[["Runtime"], Any] | None = None
 
     def __post_init__(self) -> None:
         declared = {c.durable for c in consumers_of(self.name)}
@@ -68,7 +74,12 @@ class Runtime:
         self.metrics = Metrics(definition.name)
         self._asyncapi: dict[str, Any] | None = None
         self.outbox_backlog: int | None = None  # unpublished outbox rows, at the last refresh
-        self.state: dict[str, Any] = {}  # for a service's own long-lived objects (workers, caches)
+        # Deprecated: the untyped bag goes once every service builds `diensten` in `bootstrap`.
+        self.state: dict[str, Any] = {}
+        self.diensten: Any = None  # what the definition's `bootstrap` built
+        self.clock: Clock = utc_now
+        self._commit_listeners: list[Callable[[], Any]] = []
+        self.run_workers = True
         self._tasks: list[asyncio.Task] = []
         self._server = None
         self.failed = asyncio.Event()
@@ -102,6 +113,10 @@ class Runtime:
         # FastStream carries the consumers, on this connection.
         self.broker = ChassisBroker(self.nc)
         declare_publishers(self.broker, self.name)
+        self.run_workers = run_workers
+        if self.definition.bootstrap is not None:
+            built = self.definition.bootstrap(self)
+            self.diensten = await built if inspect.isawaitable(built) else built
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
         self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)
@@ -126,6 +141,7 @@ class Runtime:
                     batch_size=self.settings.consumer_batch,
                     fault=self.settings.fault,
                     # A handler may write to the outbox; the relay's NOTIFY covers that too.
+                    after_commit=self._committed,
                 )
                 await ensure_consumer(self.js, definition)
                 consumer.subscribe(self.broker)
@@ -151,6 +167,25 @@ class Runtime:
             self._spawn(self._server.serve(), "http")
         log.info("dienst.gestart", http_port=self.settings.http_port if serve_http else None)
         return self
+
+    def on_commit(self, listener: Callable[[], Any]) -> None:
+        """Call `listener` after every commit of this instance's work: each consumer batch and
+        each `unit_of_work()` block. For a worker that waits for new rows (meldingen's mail
+        worker): woken at once instead of at its next poll. Keep it quick: it runs on the
+        committing task."""
+        self._commit_listeners.append(listener)
+
+    def _committed(self) -> None:
+        for listener in self._commit_listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("na_commit.mislukt", listener=getattr(listener, "__qualname__", repr(listener)))
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A unit of work on this service's database, with its source, clock and commit listeners.
+        A service that adds repositories builds its own subclass with the same arguments."""
+        return SqlUnitOfWork(self.db, source=self.source, clock=self.clock, on_commit=self._committed)
 
     def asyncapi(self) -> dict[str, Any]:
         """This service's AsyncAPI document (built once: the broker does not change)."""

@@ -28,9 +28,14 @@
   take its body as a plain dict (`Body(media_type=RequestEncodingType.URL_ENCODED)`) and validate it
   itself, so it can show the form again with the person's input instead of an error page.
 
-The runtime is reachable in a handler in two ways: declare `runtime: NamedDependency[Runtime]`
-(`from litestar.di import NamedDependency`; it is an app-level dependency), or read
-`request.app.state.runtime`.
+- domain errors: a `dinet_chassis.errors.DomainError` escaping a handler is answered from one
+  table (fouten.py: kind or code -> status, Dutch title): problem+json with `code`, `detail` and
+  per-field `errors` on `/api/`, the Dutch error page elsewhere. A service adds its own codes with
+  `foutcodes=`; a form handler catches the error itself to show the form again.
+
+A handler gets the service's parts typed: declare `diensten: NamedDependency[<its class>]`
+(`from litestar.di import NamedDependency`), the object the service's `bootstrap` built (see
+runtime.py). `runtime: NamedDependency[Runtime]` still works until every service has moved.
 
 Template context convention: pass field errors as `fouten` (a list of `FieldError`); the base
 layout then prefixes the title with "Fout:" as screen-reader users expect.
@@ -82,11 +87,18 @@ from .problem import (
     validation_problem,
 )
 from .idempotentie import IdempotentieMiddleware, documenteer
+from ..errors import DomainError, FieldProblem
+from .fouten import FOUTSOORTEN, Antwoord, FoutTabel
 from . import navigatie as _navigatie
 from .storing import DatabankStatus, storing_antwoord
 
 __all__ = [
     "AANVRAAG",
+    "Antwoord",
+    "DomainError",
+    "FOUTSOORTEN",
+    "FieldProblem",
+    "FoutTabel",
     "CHASSIS_STATIC_DIR",
     "CHASSIS_TEMPLATE_DIR",
     "PROBLEM_MEDIA_TYPE",
@@ -274,6 +286,8 @@ def create_web_app(
     description: str | None = None,
     idempotentie: bool = False,
     navigatie: Any = None,
+    foutcodes: Mapping[str, Antwoord] | None = None,
+    diensten: Any = None,
     **litestar_kwargs: Any,
 ) -> Litestar:
     """Build the service's ASGI app.
@@ -281,8 +295,12 @@ def create_web_app(
     `extra_static` maps further URL prefixes to directories, e.g. `{"/kpi/grafieken": dir}`.
     `idempotentie=True` honours `Idempotency-Key` on every POST and PATCH under `/api/` (see
     idempotentie.py). `navigatie` is the platform's page map behind every page's header (who is
-    signed in, sign-out, the menu of their role; see navigatie.py). Remaining keyword arguments go to
-    `Litestar(...)` (e.g. `on_startup`, `dependencies`).
+    signed in, sign-out, the menu of their role; see navigatie.py). `foutcodes` adds the service's
+    own answers per domain-error code to the chassis table (see fouten.py). `diensten` is the
+    service's typed object of long-lived parts, built in its composition root (`bootstrap`); when
+    left out, `runtime.diensten` is used. Handlers receive it by declaring a parameter
+    `diensten: NamedDependency[<its class>]`. Remaining keyword arguments go to `Litestar(...)` (e.g. `on_startup`,
+    `dependencies`).
     """
     settings = runtime.settings
     service: str = settings.service
@@ -317,16 +335,23 @@ def create_web_app(
     # Moments come from the database in UTC; a page shows them on a Belgian clock.
     omgeving.filters.update(datum=tijd.datum, datum_tijd=tijd.datum_tijd, iso=tijd.iso)
 
+    if diensten is None:
+        diensten = getattr(runtime, "diensten", None)
     dependencies = {"runtime": Provide(lambda: runtime, sync_to_thread=False, use_cache=True)}
+    signature_namespace = {type(runtime).__name__: type(runtime)}
+    if diensten is not None:
+        dependencies["diensten"] = Provide(lambda: diensten, sync_to_thread=False, use_cache=True)
+        signature_namespace[type(diensten).__name__] = type(diensten)
     dependencies.update(litestar_kwargs.pop("dependencies", {}) or {})
 
-    signature_namespace = {type(runtime).__name__: type(runtime)}
     signature_namespace.update(litestar_kwargs.pop("signature_namespace", {}) or {})
 
     databank_status = DatabankStatus(service)
     databank_status.volg(getattr(runtime, "db", None))
 
+    fouten = FoutTabel(foutcodes)
     exception_handlers: dict[Any, Any] = {
+        DomainError: fouten.handler(is_api_path),
         NietAangemeld: _bij_niet_aangemeld,
         GeenToegang: _bij_geen_toegang,
         ValidationException: _bij_validatiefout,
@@ -371,7 +396,7 @@ def create_web_app(
         exception_handlers=exception_handlers,
         dependencies=dependencies,
         signature_namespace=signature_namespace,
-        state=State({"runtime": runtime, "databank_status": databank_status}),
+        state=State({"runtime": runtime, "databank_status": databank_status, "fouten": fouten}),
         logging_config=None,
         before_request=before_request,
         **litestar_kwargs,

@@ -7,12 +7,13 @@ every `/api/` endpoint, so the codes below never change meaning.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from typing import Any, get_args
 
 import pydantic
 from litestar import Response
 from pydantic_core.core_schema import ErrorType
+
+from ..errors import FieldProblem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -21,14 +22,9 @@ TYPE_CONFLICT = "urn:dinet:probleem:conflict"
 TYPE_NIET_GEVONDEN = "urn:dinet:probleem:niet-gevonden"
 
 
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    veld: str
-    code: str
-    melding: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+# One wrong field, the same object the domain raises in `errors.Invalid(problemen=...)`; the
+# name `FieldError` stays for the web layer's existing callers.
+FieldError = FieldProblem
 
 
 def problem_response(
@@ -40,8 +36,11 @@ def problem_response(
     *,
     instance: str | None = None,
     headers: Mapping[str, str] | None = None,
+    code: str | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status}
+    if code:
+        body["code"] = code
     if detail:
         body["detail"] = detail
     if instance:
