@@ -217,8 +217,9 @@ async def activiteit_en_lid(runtime: Any) -> None:
     """Something for the fuzzer to find: an open activity (the public list links to it) and a member."""
     from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
     from registratie.aanmelden import meld_aan
-    from registratie.activiteiten import levenscyclus
-    from registratie.activiteiten.domein import ActiviteitGegevens
+    from registratie.activiteiten.domain import ActiviteitGegevens
+    from registratie.activiteiten.store import ActiviteitenUoW
+    from registratie.activiteiten.use_cases import levenscyclus
     from registratie.domain import Kanaal, organisatie_id_voor_nis, organisatie_id_voor_sleutel
 
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
@@ -233,7 +234,7 @@ async def activiteit_en_lid(runtime: Any) -> None:
         duur_uren=Decimal("3.00"),
         capaciteit=2,
     )
-    await levenscyclus.plan(runtime.db, gegevens, source=runtime.source)
+    await levenscyclus.plan(levenscyclus.Plan(gegevens), ActiviteitenUoW(runtime.db, source=runtime.source))
     lid = {"naam": "Fien Fuzz", "email": "fien@gent.be", "organisatie_id": str(organisatie_id_voor_nis("44021"))}
     await meld_aan(runtime.db, lid, kanaal=Kanaal.API, source=runtime.source)
 

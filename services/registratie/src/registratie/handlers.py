@@ -7,7 +7,7 @@ from dinet_contracts.events.beleidsplan import OndersteuningsnoodGesignaleerd
 from dinet_contracts.events.meldingen import ToestemmingGewijzigd
 from dinet_contracts.registry import PARTNER_EVENTS
 
-from .activiteiten import op_geen_activiteit, op_ondersteuningsnood_gesignaleerd, op_partner_activiteit
+from .activiteiten.handlers import op_geen_activiteit, op_ondersteuningsnood_gesignaleerd, op_partner_activiteit
 from .leden.toestemming_meldingen import op_toestemming_gewijzigd
 
 HANDLERS = {

@@ -35,7 +35,9 @@ from dinet_chassis.web.auth import Rol, identiteit, vereist
 
 from .aanmelden import EmailBestaatAl, OngeldigeAanmelding, meld_aan
 from .toegang.web import ROUTES as TOEGANG_ROUTES
-from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
+from .activiteiten.web import DEPENDENCIES as ACTIVITEITEN_DEPENDENCIES
+from .activiteiten.web import FOUTCODES as ACTIVITEITEN_FOUTCODES
+from .activiteiten.web import ROUTES as ACTIVITEITEN_ROUTES
 from .leden import aanmeldlinks
 from .leden.mail import verstuur
 from .leden.web import ROUTES as LEDEN_ROUTES
@@ -311,4 +313,6 @@ def create_app(runtime: Any) -> Any:
         title="DINET registratie",
         description="Organisaties en leden van het netwerk digitale inclusie.",
         idempotentie=True,
+        foutcodes=ACTIVITEITEN_FOUTCODES,
+        dependencies=ACTIVITEITEN_DEPENDENCIES,
     )

@@ -23,7 +23,8 @@ from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..activiteiten.inschrijvingen import annuleer_alle_van
+from ..activiteiten.store import ActiviteitenUoW
+from ..activiteiten.use_cases.inschrijvingen import SchrijfOveralUit, schrijf_overal_uit
 from ..domain import MAX_FUNCTIE, MAX_NAAM, Fout
 from .regels import TOESTEMMING_TEKSTEN, UITSCHRIJVEN_TEKST, Doel, Hoe, controleer_einddatum
 
@@ -182,7 +183,7 @@ async def schrijf_uit(db: Any, lid_id: uuid.UUID, lid_tot: date, *, hoe: Hoe, so
         await conn.execute(text("UPDATE leden SET lid_tot = :tot, nieuwsbrief = false WHERE id = :id"), {"id": lid_id, "tot": lid_tot})
         await outbox.add(conn, LidUitgeschreven(lid_id=lid_id, lid_tot=lid_tot), source=source)
         # A member who leaves gives up places still to come; the waitlist moves up.
-        await annuleer_alle_van(conn, lid_id, source=source)
+        await schrijf_overal_uit(SchrijfOveralUit(lid_id), ActiviteitenUoW.within(conn, source=source))
         for doel, huidig in (await toestemmingen(conn, lid_id)).items():
             if huidig is not None and huidig["gegeven"]:
                 await _leg_toestemming_vast(conn, lid_id, doel, False, UITSCHRIJVEN_TEKST, hoe)

@@ -28,7 +28,8 @@ from dinet_contracts.events.registratie import LidGewist, LidUitgeschreven
 from dinet_contracts.topology import DEADLETTERS, DLQ_PREFIX, PERSOONSGEGEVENS
 from sqlalchemy import text
 
-from ..activiteiten.inschrijvingen import annuleer_alle_van
+from ..activiteiten.store import ActiviteitenUoW
+from ..activiteiten.use_cases.inschrijvingen import SchrijfOveralUit, schrijf_overal_uit
 from .beheer import LidNietGevonden, open_kennisdeling_sinds, sluit_kennisdeling
 
 log = get_logger(__name__)
@@ -85,7 +86,7 @@ async def wis(runtime: Any, lid_id: uuid.UUID) -> datetime:
             },
         )
         # Before the delete, which would drop the places without moving the waitlist up.
-        await annuleer_alle_van(conn, lid_id, source=runtime.source)
+        await schrijf_overal_uit(SchrijfOveralUit(lid_id), ActiviteitenUoW.within(conn, source=runtime.source))
         await conn.execute(text("DELETE FROM leden WHERE id = :id"), {"id": lid_id})
         await conn.execute(
             text("DELETE FROM outbox WHERE subject LIKE :s"), {"s": f"dinet.pii.lid.{lid_id}.%"}

@@ -24,7 +24,8 @@ from litestar import Request, Response, post
 from litestar.di import NamedDependency
 from pydantic import Field
 
-from ..activiteiten.partners import afwijzingen_bij_opslag
+from ..activiteiten.store import ActiviteitenUoW
+from ..activiteiten.use_cases.partners import afwijzingen_bij_opslag
 from . import opslag
 from .cloudevents_http import (
     BATCH,
@@ -120,8 +121,9 @@ async def partner_gebeurtenissen(
     if resultaat.events:
         # What the partner consumer would refuse once it sees the stored state: said now, not
         # only later in the dead letters.
-        async with runtime.db.transaction() as conn:
-            afwijzingen = await afwijzingen_bij_opslag(conn, organisatie_id, [e.data.activiteit for e in resultaat.events])
+        afwijzingen = await afwijzingen_bij_opslag(
+            ActiviteitenUoW(runtime.db, source=runtime.source), organisatie_id, [e.data.activiteit for e in resultaat.events]
+        )
         resultaat.problemen.extend(
             Probleem(
                 f"data.activiteit.{a.veld}", a.code, a.melding, resultaat.indexen[a.index], 409 if a.conflict else 422

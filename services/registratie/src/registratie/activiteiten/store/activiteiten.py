@@ -1,4 +1,5 @@
-"""The `activiteiten` table: reading a row into the domain's terms and writing it back."""
+"""The `activiteiten` table: reading a row into the domain's terms and writing it back, in the
+transaction of a unit of work."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domein import ActiviteitGegevens
+from ..domain import ActiviteitGegevens
 
 KOLOMMEN = (
     "soort, titel, omschrijving, organisator_id, trekker, vorm, start, einde, duur_uren, capaciteit,"
@@ -60,12 +61,63 @@ def rij_naar_activiteit(r: Any) -> ActiviteitRij:
     )
 
 
-async def lees(conn: AsyncConnection, activiteit_id: uuid.UUID, *, voor_update: bool = False) -> ActiviteitRij | None:
-    sql = f"SELECT id, versie, status, bron, gewijzigd_op, {KOLOMMEN} FROM activiteiten WHERE id = :id"
-    if voor_update:
-        sql += " FOR UPDATE"
-    rij = (await conn.execute(text(sql), {"id": activiteit_id})).mappings().one_or_none()
-    return rij_naar_activiteit(rij) if rij is not None else None
+class ActiviteitenStore:
+    """The activities as a use case changes them."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def lees(self, activiteit_id: uuid.UUID, *, voor_update: bool = False) -> ActiviteitRij | None:
+        """`voor_update`: lock the row; registrations and staff's edits take the same lock (see
+        use_cases/inschrijvingen.py)."""
+        sql = f"SELECT id, versie, status, bron, gewijzigd_op, {KOLOMMEN} FROM activiteiten WHERE id = :id"
+        if voor_update:
+            sql += " FOR UPDATE"
+        rij = (await self.conn.execute(text(sql), {"id": activiteit_id})).mappings().one_or_none()
+        return rij_naar_activiteit(rij) if rij is not None else None
+
+    async def voeg_toe(
+        self, activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens, *, bron: str
+    ) -> None:
+        await self.conn.execute(
+            text(
+                f"INSERT INTO activiteiten (id, versie, status, bron, {KOLOMMEN}) VALUES (:id, :versie, :status, :bron,"
+                " :soort, :titel, :omschrijving, :organisator_id, :trekker, :vorm, :start, :einde, :duur_uren, :capaciteit,"
+                " :locatie, :vvsg_werkte_mee, :lokaal_bestuur_id, :ondersteuning, :methode, :url, :deelnamelink,"
+                " :pijlers, :elementen)"
+            ),
+            _parameters(activiteit_id, versie, status, g) | {"bron": bron},
+        )
+
+    async def werk_bij(self, activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens) -> None:
+        await self.conn.execute(
+            text(
+                "UPDATE activiteiten SET versie = :versie, status = :status, soort = :soort, titel = :titel,"
+                " omschrijving = :omschrijving, organisator_id = :organisator_id, trekker = :trekker, vorm = :vorm,"
+                " start = :start, einde = :einde, duur_uren = :duur_uren, capaciteit = :capaciteit, locatie = :locatie,"
+                " vvsg_werkte_mee = :vvsg_werkte_mee, lokaal_bestuur_id = :lokaal_bestuur_id,"
+                " ondersteuning = :ondersteuning, methode = :methode, url = :url, deelnamelink = :deelnamelink,"
+                " pijlers = :pijlers, elementen = :elementen, gewijzigd_op = now()"
+                " WHERE id = :id"
+            ),
+            _parameters(activiteit_id, versie, status, g),
+        )
+
+    async def organisatie_bestaat(self, organisatie_id: uuid.UUID, *, type_: str | None = None) -> bool:
+        sql = "SELECT 1 FROM organisaties WHERE id = :id"
+        if type_ is not None:
+            sql += " AND type = :type"
+        return (await self.conn.execute(text(sql), {"id": organisatie_id, "type": type_})).first() is not None
+
+    async def eigenaars(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, uuid.UUID]]:
+        """(bron, organisator_id) of those of `ids` that exist: one query for a whole batch."""
+        if not ids:
+            return {}
+        rijen = await self.conn.execute(
+            text("SELECT id, bron, organisator_id FROM activiteiten WHERE id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": [str(i) for i in ids]},
+        )
+        return {r.id: (r.bron, r.organisator_id) for r in rijen}
 
 
 def _parameters(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens) -> dict[str, Any]:
@@ -93,52 +145,3 @@ def _parameters(activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus,
         "pijlers": list(g.pijlers),
         "elementen": list(g.elementen),
     }
-
-
-async def voeg_toe(
-    conn: AsyncConnection, activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens, *, bron: str
-) -> None:
-    await conn.execute(
-        text(
-            f"INSERT INTO activiteiten (id, versie, status, bron, {KOLOMMEN}) VALUES (:id, :versie, :status, :bron,"
-            " :soort, :titel, :omschrijving, :organisator_id, :trekker, :vorm, :start, :einde, :duur_uren, :capaciteit,"
-            " :locatie, :vvsg_werkte_mee, :lokaal_bestuur_id, :ondersteuning, :methode, :url, :deelnamelink,"
-            " :pijlers, :elementen)"
-        ),
-        _parameters(activiteit_id, versie, status, g) | {"bron": bron},
-    )
-
-
-async def werk_bij(
-    conn: AsyncConnection, activiteit_id: uuid.UUID, versie: int, status: ActiviteitStatus, g: ActiviteitGegevens
-) -> None:
-    await conn.execute(
-        text(
-            "UPDATE activiteiten SET versie = :versie, status = :status, soort = :soort, titel = :titel,"
-            " omschrijving = :omschrijving, organisator_id = :organisator_id, trekker = :trekker, vorm = :vorm,"
-            " start = :start, einde = :einde, duur_uren = :duur_uren, capaciteit = :capaciteit, locatie = :locatie,"
-            " vvsg_werkte_mee = :vvsg_werkte_mee, lokaal_bestuur_id = :lokaal_bestuur_id,"
-            " ondersteuning = :ondersteuning, methode = :methode, url = :url, deelnamelink = :deelnamelink,"
-            " pijlers = :pijlers, elementen = :elementen, gewijzigd_op = now()"
-            " WHERE id = :id"
-        ),
-        _parameters(activiteit_id, versie, status, g),
-    )
-
-
-async def organisatie_bestaat(conn: AsyncConnection, organisatie_id: uuid.UUID, *, type_: str | None = None) -> bool:
-    sql = "SELECT 1 FROM organisaties WHERE id = :id"
-    if type_ is not None:
-        sql += " AND type = :type"
-    return (await conn.execute(text(sql), {"id": organisatie_id, "type": type_})).first() is not None
-
-
-async def eigenaars(conn: AsyncConnection, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, uuid.UUID]]:
-    """(bron, organisator_id) of those of `ids` that exist: one query for a whole batch."""
-    if not ids:
-        return {}
-    rijen = await conn.execute(
-        text("SELECT id, bron, organisator_id FROM activiteiten WHERE id = ANY(CAST(:ids AS uuid[]))"),
-        {"ids": [str(i) for i in ids]},
-    )
-    return {r.id: (r.bron, r.organisator_id) for r in rijen}

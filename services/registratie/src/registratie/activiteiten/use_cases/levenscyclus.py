@@ -4,169 +4,147 @@ its lifecycle event (the whole snapshot) in the same transaction as the row."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
-from dinet_chassis import outbox
+from dinet_chassis.errors import FieldProblem, Invalid
 from dinet_contracts.types import ActiviteitStatus, OrganisatieType
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain import Fout
-from . import inschrijvingen, ondersteuningsvragen, opslag
-from .domein import (
+from ..domain import (
     OPEN_STATUSSEN,
     ActiviteitGegevens,
-    OngeldigeOvergang,
+    VersieConflict,
     controleer_afsluitbaar,
     controleer_annuleerbaar,
     controleer_wijzigbaar,
     gebeurtenis_voor,
-    nu_utc,
+    onbekende_activiteit,
     snapshot,
     status_na_wijziging,
+    van_partner,
 )
+from ..store.activiteiten import ActiviteitRij
+from . import UoW
+from .inschrijvingen import promoveer
 
 
-class OngeldigeActiviteit(Exception):
-    def __init__(self, fouten: list[Fout]) -> None:
-        super().__init__(", ".join(f"{f.veld}: {f.code}" for f in fouten))
-        self.fouten = fouten
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A new activity by staff (or a partner editor through the same form)."""
+
+    gegevens: ActiviteitGegevens
+    al_afgelopen: bool = False  # it was held already (recorded afterwards)
+    activiteit_id: uuid.UUID | None = None
+    vraag_id: uuid.UUID | None = None  # made from a request for tailored support: linked to it at once
+    door: str = ""
 
 
-class ActiviteitNietGevonden(Exception):
-    pass
+@dataclass(frozen=True, slots=True)
+class Wijzig:
+    activiteit_id: uuid.UUID
+    gegevens: ActiviteitGegevens
+    verwachte_versie: int | None = None  # the versie the form showed: someone else's save in between is refused
 
 
-class VersieConflict(Exception):
-    """Someone else saved the activity after this form was opened."""
+@dataclass(frozen=True, slots=True)
+class Annuleer:
+    activiteit_id: uuid.UUID
 
-    def __init__(self, huidige_versie: int) -> None:
-        super().__init__(f"huidige versie {huidige_versie}")
-        self.huidige_versie = huidige_versie
-        self.fout = Fout(
-            "versie",
-            "versie_conflict",
-            "Iemand anders heeft deze activiteit intussen gewijzigd. Bekijk de nieuwe gegevens en probeer opnieuw.",
-        )
+
+@dataclass(frozen=True, slots=True)
+class MarkeerAfgelopen:
+    activiteit_id: uuid.UUID
 
 
 async def publiceer(
-    conn: AsyncConnection,
+    uow: UoW,
     activiteit_id: uuid.UUID,
     versie: int,
     oud: ActiviteitStatus | None,
     nieuw: ActiviteitStatus,
     g: ActiviteitGegevens,
-    source: str,
 ) -> None:
     soort_event = gebeurtenis_voor(oud, nieuw)
-    await outbox.add(
-        conn, soort_event(activiteit_id=activiteit_id, activiteit=snapshot(activiteit_id, versie, nieuw, g)), source=source
-    )
+    await uow.publish(soort_event(activiteit_id=activiteit_id, activiteit=snapshot(activiteit_id, versie, nieuw, g)))
 
 
-async def controleer_organisaties(conn: AsyncConnection, g: ActiviteitGegevens) -> None:
-    fouten: list[Fout] = []
-    if not await opslag.organisatie_bestaat(conn, g.organisator_id):
-        fouten.append(Fout("organisator_id", "onbekende_organisatie", "Kies de organisator uit de lijst."))
-    if g.lokaal_bestuur_id is not None and not await opslag.organisatie_bestaat(
-        conn, g.lokaal_bestuur_id, type_=OrganisatieType.LOKAAL_BESTUUR.value
+async def onbekende_organisaties(uow: UoW, g: ActiviteitGegevens) -> list[FieldProblem]:
+    fouten: list[FieldProblem] = []
+    if not await uow.activiteiten.organisatie_bestaat(g.organisator_id):
+        fouten.append(FieldProblem("organisator_id", "onbekende_organisatie", "Kies de organisator uit de lijst."))
+    if g.lokaal_bestuur_id is not None and not await uow.activiteiten.organisatie_bestaat(
+        g.lokaal_bestuur_id, type_=OrganisatieType.LOKAAL_BESTUUR.value
     ):
-        fouten.append(Fout("lokaal_bestuur_id", "onbekend_lokaal_bestuur", "Kies het lokaal bestuur uit de lijst."))
+        fouten.append(FieldProblem("lokaal_bestuur_id", "onbekend_lokaal_bestuur", "Kies het lokaal bestuur uit de lijst."))
+    return fouten
+
+
+async def _controleer_organisaties(uow: UoW, g: ActiviteitGegevens) -> None:
+    fouten = await onbekende_organisaties(uow, g)
     if fouten:
-        raise OngeldigeActiviteit(fouten)
+        raise Invalid(problemen=fouten)
 
 
-async def plan(
-    db: Any,
-    g: ActiviteitGegevens,
-    *,
-    source: str,
-    al_afgelopen: bool = False,
-    activiteit_id: uuid.UUID | None = None,
-    vraag_id: uuid.UUID | None = None,
-    door: str = "",
-) -> uuid.UUID:
-    """A new activity by staff. `al_afgelopen`: it was held already (recorded afterwards).
-    `vraag_id`: made from a request for tailored support, which is linked to it at once."""
-    activiteit_id = activiteit_id or uuid.uuid4()
-    status = ActiviteitStatus.AFGELOPEN if al_afgelopen else ActiviteitStatus.GEPLAND
-    async with db.transaction() as conn:
-        await controleer_organisaties(conn, g)
-        await opslag.voeg_toe(conn, activiteit_id, 1, status, g, bron="beheer")
-        await publiceer(conn, activiteit_id, 1, None, status, g, source)
-        if vraag_id is not None:
-            await ondersteuningsvragen.koppel(conn, vraag_id, activiteit_id, door)
+async def plan(cmd: Plan, uow: UoW) -> uuid.UUID:
+    activiteit_id = cmd.activiteit_id or uuid.uuid4()
+    status = ActiviteitStatus.AFGELOPEN if cmd.al_afgelopen else ActiviteitStatus.GEPLAND
+    async with uow:
+        await _controleer_organisaties(uow, cmd.gegevens)
+        await uow.activiteiten.voeg_toe(activiteit_id, 1, status, cmd.gegevens, bron="beheer")
+        await publiceer(uow, activiteit_id, 1, None, status, cmd.gegevens)
+        if cmd.vraag_id is not None:
+            await uow.vragen.koppel(cmd.vraag_id, activiteit_id, cmd.door)
     return activiteit_id
 
 
-async def _vergrendeld(conn: AsyncConnection, activiteit_id: uuid.UUID) -> opslag.ActiviteitRij:
-    rij = await opslag.lees(conn, activiteit_id, voor_update=True)
+async def _vergrendeld(uow: UoW, activiteit_id: uuid.UUID) -> ActiviteitRij:
+    """The row, locked: registrations take the same lock (see inschrijvingen.py)."""
+    rij = await uow.activiteiten.lees(activiteit_id, voor_update=True)
     if rij is None:
-        raise ActiviteitNietGevonden(str(activiteit_id))
+        raise onbekende_activiteit()
     if rij.bron == "partner":
-        # The partner's versie numbers are the activity's: a change here would make the
-        # partner's next update look old and be ignored.
-        raise OngeldigeOvergang(
-            Fout("status", "activiteit_van_partner", "Deze activiteit komt van een partner; alleen die partner kan ze wijzigen.")
-        )
+        raise van_partner()
     return rij
 
 
-async def wijzig(
-    db: Any, activiteit_id: uuid.UUID, g: ActiviteitGegevens, *, source: str, verwachte_versie: int | None = None
-) -> int:
+async def wijzig(cmd: Wijzig, uow: UoW) -> int:
     """Save staff's changes; returns the new versie. A new date keeps the id (status `verplaatst`).
 
     More places than before move people up from the waitlist in the same transaction.
     """
-    async with db.transaction() as conn:
-        rij = await _vergrendeld(conn, activiteit_id)
-        if verwachte_versie is not None and verwachte_versie != rij.versie:
+    g = cmd.gegevens
+    async with uow:
+        rij = await _vergrendeld(uow, cmd.activiteit_id)
+        if cmd.verwachte_versie is not None and cmd.verwachte_versie != rij.versie:
             raise VersieConflict(rij.versie)
         controleer_wijzigbaar(rij.status)
-        await controleer_organisaties(conn, g)
+        await _controleer_organisaties(uow, g)
         if g == rij.gegevens:
             return rij.versie  # nothing changed: no new version, no event
         status = status_na_wijziging(rij.status, rij.gegevens, g)
         versie = rij.versie + 1
-        await opslag.werk_bij(conn, activiteit_id, versie, status, g)
-        await publiceer(conn, activiteit_id, versie, rij.status, status, g, source)
+        await uow.activiteiten.werk_bij(cmd.activiteit_id, versie, status, g)
+        await publiceer(uow, cmd.activiteit_id, versie, rij.status, status, g)
         if status in OPEN_STATUSSEN:
-            # The activity row is locked (above): the same lock that registrations take.
-            await inschrijvingen.promoveer(conn, activiteit_id, g.capaciteit, source=source)
+            await promoveer(uow, cmd.activiteit_id, g.capaciteit)
     return versie
 
 
-async def annuleer(db: Any, activiteit_id: uuid.UUID, *, source: str, nu: datetime | None = None) -> int:
-    async with db.transaction() as conn:
-        rij = await _vergrendeld(conn, activiteit_id)
-        controleer_annuleerbaar(rij.status, rij.gegevens.start, nu or nu_utc())
+async def annuleer(cmd: Annuleer, uow: UoW) -> int:
+    async with uow:
+        rij = await _vergrendeld(uow, cmd.activiteit_id)
+        controleer_annuleerbaar(rij.status, rij.gegevens.start, uow.now())
         versie = rij.versie + 1
-        await opslag.werk_bij(conn, activiteit_id, versie, ActiviteitStatus.GEANNULEERD, rij.gegevens)
-        await publiceer(conn, activiteit_id, versie, rij.status, ActiviteitStatus.GEANNULEERD, rij.gegevens, source)
+        await uow.activiteiten.werk_bij(cmd.activiteit_id, versie, ActiviteitStatus.GEANNULEERD, rij.gegevens)
+        await publiceer(uow, cmd.activiteit_id, versie, rij.status, ActiviteitStatus.GEANNULEERD, rij.gegevens)
     return versie
 
 
-async def markeer_afgelopen(db: Any, activiteit_id: uuid.UUID, *, source: str, nu: datetime | None = None) -> int:
+async def markeer_afgelopen(cmd: MarkeerAfgelopen, uow: UoW) -> int:
     """The activity was held: from now on it counts in the KPIs of the year it started."""
-    async with db.transaction() as conn:
-        rij = await _vergrendeld(conn, activiteit_id)
-        controleer_afsluitbaar(rij.status, rij.gegevens.start, nu or nu_utc())
+    async with uow:
+        rij = await _vergrendeld(uow, cmd.activiteit_id)
+        controleer_afsluitbaar(rij.status, rij.gegevens.start, uow.now())
         versie = rij.versie + 1
-        await opslag.werk_bij(conn, activiteit_id, versie, ActiviteitStatus.AFGELOPEN, rij.gegevens)
-        await publiceer(conn, activiteit_id, versie, rij.status, ActiviteitStatus.AFGELOPEN, rij.gegevens, source)
+        await uow.activiteiten.werk_bij(cmd.activiteit_id, versie, ActiviteitStatus.AFGELOPEN, rij.gegevens)
+        await publiceer(uow, cmd.activiteit_id, versie, rij.status, ActiviteitStatus.AFGELOPEN, rij.gegevens)
     return versie
-
-
-__all__ = [
-    "ActiviteitNietGevonden",
-    "OngeldigeActiviteit",
-    "OngeldigeOvergang",
-    "VersieConflict",
-    "annuleer",
-    "markeer_afgelopen",
-    "plan",
-    "publiceer",
-    "wijzig",
-]
