@@ -36,7 +36,7 @@ PAD = "/registratie/api/v1/partner/gebeurtenissen"
 
 
 def partner_events(organisatie_id: uuid.UUID, count: int) -> list[dict[str, Any]]:
-    from registratie.toegang.handleiding import voorbeeld
+    from registratie.toegang.web.handleiding import voorbeeld
 
     basis = voorbeeld(organisatie_id)
     events = []
@@ -74,10 +74,10 @@ async def post_all(base_url: str, token: str, events: list[dict[str, Any]]) -> f
 
 
 async def bench_partners(servers: Servers, report: Report, count: int, rounds: int) -> None:
-    from registratie.domain import organisatie_id_voor_sleutel
+    from registratie.kernel.organisaties import organisatie_id_voor_sleutel
     from registratie.main import DEFINITION
-    from registratie.toegang import opslag
-    from registratie.toegang.cloudevents_http import partner_subject
+    from registratie.toegang import store as opslag
+    from registratie.toegang.domain.cloudevents import partner_subject
 
     nats_url = servers.shipped_nats_url
     organisatie_id = organisatie_id_voor_sleutel("mediawijs")

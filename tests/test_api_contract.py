@@ -216,11 +216,12 @@ async def live(start_service, mail_sink):
 async def activiteit_en_lid(runtime: Any) -> None:
     """Something for the fuzzer to find: an open activity (the public list links to it) and a member."""
     from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
-    from registratie.aanmelden import meld_aan
     from registratie.activiteiten.domain import ActiviteitGegevens
     from registratie.activiteiten.store import ActiviteitenUoW
     from registratie.activiteiten.use_cases import levenscyclus
-    from registratie.domain import Kanaal, organisatie_id_voor_nis, organisatie_id_voor_sleutel
+    from registratie.leden.use_cases.aanmelden import LidWorden, lid_worden
+    from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+    from registratie.leden.domain.aanmelding import Kanaal
 
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
     gegevens = ActiviteitGegevens(
@@ -236,7 +237,7 @@ async def activiteit_en_lid(runtime: Any) -> None:
     )
     await levenscyclus.plan(levenscyclus.Plan(gegevens), ActiviteitenUoW(runtime.db, source=runtime.source))
     lid = {"naam": "Fien Fuzz", "email": "fien@gent.be", "organisatie_id": str(organisatie_id_voor_nis("44021"))}
-    await meld_aan(runtime.db, lid, kanaal=Kanaal.API, source=runtime.source)
+    await lid_worden(LidWorden(lid, Kanaal.API), runtime.diensten.leden_uow())
 
 
 # The fuzzer draws header values from a small space, so it would reuse one Idempotency-Key for two
@@ -268,8 +269,8 @@ def st_config(cookie: str, token: str) -> str:
 
 
 async def test_fuzz_every_service_against_its_document(live: dict[str, Any], tmp_path: Path) -> None:
-    from registratie.domain import organisatie_id_voor_sleutel
-    from registratie.toegang import opslag
+    from registratie.kernel.organisaties import organisatie_id_voor_sleutel
+    from registratie.toegang import store as opslag
 
     _, partner = await opslag.maak_sleutel(
         live["registratie"].db, organisatie_id_voor_sleutel("mediawijs"), "fuzz", "api-contract"
@@ -312,7 +313,7 @@ async def test_fuzz_every_service_against_its_document(live: dict[str, Any], tmp
 
 async def test_control_characters_are_a_field_error_not_a_500(stack) -> None:
     # Found by the fuzzer: PostgreSQL cannot store NUL, so this sign-up used to answer 500.
-    from registratie.domain import organisatie_id_voor_nis
+    from registratie.kernel.organisaties import organisatie_id_voor_nis
 
     gent = str(organisatie_id_voor_nis("44021"))
     r = await stack.client("registratie").post(

@@ -17,7 +17,7 @@ from dinet_chassis.db import asyncpg_connect_kwargs
 from dinet_chassis.embedded import free_port, wait_for_port
 from dinet_chassis.testing import start_process
 from dinet_cli.gateway import Gateway, serve
-from registratie.domain import organisatie_id_voor_nis
+from registratie.kernel.organisaties import organisatie_id_voor_nis
 
 GENT = str(organisatie_id_voor_nis("44021"))
 

@@ -158,7 +158,7 @@ def test_the_document_has_the_partner_channel_of_every_type_partners_publish(doc
         # The HTTP way in that the channel names is the one registratie serves.
         assert PARTNER_HTTP_PATH in channel["description"]
     assert gevonden == partner_types
-    from registratie.toegang.publiceren import PAD
+    from registratie.toegang.web.publiceren import PAD
 
     assert PAD == PARTNER_HTTP_PATH
 

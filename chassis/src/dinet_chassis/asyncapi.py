@@ -33,6 +33,7 @@ from dinet_contracts.topology import (
     DLQ_PREFIX,
     PARTNER_PREFIX,
     PARTNERS,
+    SERVICES,
     ConsumerDef,
     StreamDef,
     consumers_of,
@@ -296,7 +297,7 @@ def bus_asyncapi(service_docs: Mapping[str, Mapping[str, Any]], regenerate: str)
         "info": {
             "title": "Netwerk digitale inclusie: gebeurtenissen",
             "version": contracts_version(),
-            "description": "De gebeurtenissen die de diensten registratie, kpi, meldingen en beleidsplan "
+            "description": f"De gebeurtenissen die de diensten {', '.join(SERVICES[:-1])} en {SERVICES[-1]} "
             "uitwisselen over NATS JetStream, en de activiteiten die partnerorganisaties zelf publiceren op "
             f"{PARTNER_PREFIX}.<organisatie-id>.…. Kanalen en operaties van de diensten komen uit FastStream "
             "(hun echte subscribers en publishers), schema's, streams, consumenten, voorbeelden en de kant van "

@@ -9,7 +9,7 @@ itself to show the form again with the person's input.
     raise Invalid(problemen=[FieldProblem("email", "verplicht", "Vul je e-mailadres in.")])
     raise Conflict("email_bestaat_al", "Er is al een lid met dit e-mailadres.",
                    problemen=[FieldProblem("email", "email_bestaat_al", "...")])
-    raise NotFound("plan_onbekend", "Dit beleidsplan bestaat niet.")
+    raise NotFound("plan_onbekend", "Dit plan bestaat niet.")
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ without an op skipped, `Onverwerkbaar` refused), but keeps no inbox and acks not
 guarantees are proven by the tests on real NATS and PostgreSQL, not here.
 
     broker = NatsBroker()
-    consumer = InMemoryConsumer(broker, consumer("kpi-projectie"), HANDLERS["kpi-projectie"], uow)
+    consumer = InMemoryConsumer(broker, consumer("<durable>"), HANDLERS["<durable>"], uow)
     async with TestNatsBroker(broker) as test_broker:
         await test_broker.publish(envelope.model_dump_json(), envelope.data.nats_subject())
     assert consumer.handled == [envelope.id]

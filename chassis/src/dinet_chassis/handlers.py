@@ -5,10 +5,10 @@ A service lists, per durable consumer, a table `{ContractModel: op}` with
 upcasts the event (so an op sees the newest version of its type), looks up the op by the type of
 `event.data` (its own class first, then its bases: a key `Event` catches every other type) and
 calls it inside the consumer's inbox transaction. `uow` is that transaction's connection, or what
-the table's `unit_of_work` makes of it (kpi gathers its writes and runs them grouped).
+the table's `unit_of_work` makes of it (e.g. one that gathers its writes and runs them grouped).
 
 An event whose type has no op is acked and skipped: its id still goes to the inbox, since a
-consumer that subscribes to every fact (kpi) sees many it does not use.
+consumer that subscribes to every fact sees many it does not use.
 """
 
 from __future__ import annotations

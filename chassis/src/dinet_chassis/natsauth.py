@@ -1,7 +1,7 @@
 """NATS accounts and users as signed JWTs (NATS decentralised authentication).
 
 Why JWTs and not users in the server config: a partner's NATS access is issued and revoked by
-registratie while everything runs. A user JWT signed with the PARTNER account's signing key is
+the issuing service (`PARTNER_ISSUER` in the topology) while everything runs. A user JWT signed with the PARTNER account's signing key is
 valid at once, without the server hearing of it; a revocation is a new PARTNER account JWT,
 pushed to the server's account resolver, which refuses the user from then on and disconnects it
 if connected. No file is edited and no server is reloaded, embedded or in production.
@@ -13,7 +13,7 @@ only where it is needed:
     keys/                 identity seeds of the operator and the accounts: only this command needs them
     server/auth.conf      operator JWT, system account and the account JWTs: for nats-server (no secrets)
     <service>/<service>.creds   each service's user, allowed exactly what deploy/ allows it
-    registratie/partner-uitgifte.json   what registratie needs to issue and revoke partner users
+    <issuer>/partner-uitgifte.json   what the issuing service needs to issue and revoke partner users
     beheer/beheer.creds   the operator CLI (`dinet status`, `dinet dlq`, ...): everything in DINET
 
 Accounts: DINET (the services, JetStream), PARTNER (partners: each user publishes only below
@@ -41,13 +41,12 @@ from typing import Any
 import nkeys
 
 from dinet_contracts.generate import service_permissions
-from dinet_contracts.topology import PARTNER_PREFIX, SERVICES, partner_subject_prefix
+from dinet_contracts.topology import PARTNER_ISSUER, PARTNER_PREFIX, SERVICES, partner_subject_prefix
 
 DINET_ACCOUNT = "DINET"
 PARTNER_ACCOUNT = "PARTNER"
 SYSTEM_ACCOUNT = "SYS"
 ADMIN_USER = "beheer"  # the operator CLI
-PARTNER_ISSUER = "registratie"  # the service that issues and revokes partner users
 
 CLAIMS_UPDATE = "$SYS.REQ.CLAIMS.UPDATE"
 UNLIMITED = -1
@@ -176,7 +175,7 @@ def account_claims(
     revocations: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The claims of one of our three accounts; the same function makes them at set-up and when
-    registratie revokes a partner user, so a revocation changes nothing else."""
+    the issuing service revokes a partner user, so a revocation changes nothing else."""
     nats: dict[str, Any] = {
         "limits": _limits(jetstream=name == DINET_ACCOUNT),
         "default_permissions": {"pub": {}, "sub": {}},
@@ -239,7 +238,7 @@ class PartnerUser:
 
 @dataclass(frozen=True)
 class PartnerIssuer:
-    """What registratie holds: the PARTNER account's signing key (issues users without any
+    """What the issuing service holds: the PARTNER account's signing key (issues users without any
     server contact), an operator signing key (re-signs the PARTNER account with its revocations)
     and a system-account user that may only push account JWTs to the resolver."""
 
@@ -370,7 +369,7 @@ class NatsAuth:
         partner_signing = _seed(keys, "partner-signing", "account")
         pubs = {name: public_key(seed) for name, seed in accounts.items()}
         # Accounts carry the age of the folder, not of this run: a PARTNER account that
-        # registratie pushed later (with revocations) is newer, so the server keeps that one
+        # the issuing service pushed later (with revocations) is newer, so the server keeps that one
         # over these when it starts again.
         made = _created(keys)
 
@@ -413,7 +412,7 @@ class NatsAuth:
             "partnerbeheer",
             SYSTEM_ACCOUNT,
             lambda pub: user_claims("partnerbeheer", pub, publish=[CLAIMS_UPDATE], subscribe=["_INBOX.>"]),
-            write=False,  # it lives only inside registratie's partner-uitgifte.json
+            write=False,  # it lives only inside the issuer's partner-uitgifte.json
         )
         issuer = PartnerIssuer(
             partner_account=pubs[PARTNER_ACCOUNT],

@@ -170,7 +170,7 @@ class Runtime:
 
     def on_commit(self, listener: Callable[[], Any]) -> None:
         """Call `listener` after every commit of this instance's work: each consumer batch and
-        each `unit_of_work()` block. For a worker that waits for new rows (meldingen's mail
+        each `unit_of_work()` block. For a worker that waits for new rows (a mail
         worker): woken at once instead of at its next poll. Keep it quick: it runs on the
         committing task."""
         self._commit_listeners.append(listener)

@@ -63,7 +63,7 @@ class UnitOfWork:
     in fast tests."""
 
     conn: Any  # an AsyncConnection in a transaction (None in the fake)
-    source: str  # the CloudEvents source of the service, e.g. "/dinet/beleidsplan"
+    source: str  # the CloudEvents source of the service, e.g. "/dinet/<service>"
 
     def __init__(self, *, source: str, clock: Clock = utc_now) -> None:
         self.source = source

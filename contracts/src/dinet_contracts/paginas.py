@@ -6,7 +6,7 @@ So the addresses the services promise each other live here, beside the event con
 chassis renders them without knowing any service. A new page a role needs daily belongs in
 `MENU`; the words follow docs/woordenlijst.md.
 
-Roles are the values of `dinet_chassis.web.auth.Rol` (contracts depend on nothing of the chassis).
+Roles are the values of `dinet_contracts.rollen.Rol`.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from .registry import EVENT_TYPES, PUBLISHED_BY
 
 SERVICES: tuple[str, ...] = ("registratie", "kpi", "meldingen", "beleidsplan")
+# The service that issues and revokes partner NATS users (it holds the PARTNER account's key).
+PARTNER_ISSUER = "registratie"
 
 EVENTS_SUBJECTS = "dinet.evt.>"
 PII_SUBJECTS = "dinet.pii.>"

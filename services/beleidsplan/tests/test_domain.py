@@ -12,15 +12,8 @@ from dinet_contracts import beleidstool
 
 from beleidsplan import domain
 from beleidsplan.domain import OngeldigPlan, PlanElement, start_plan
-from beleidsplan.organisaties import organisatie_id_voor_nis
 
 CATALOGUS = beleidstool.huidige()
-
-
-def test_organisatie_id_volgt_de_platformregel():
-    assert organisatie_id_voor_nis("44021") == uuid.uuid5(uuid.NAMESPACE_URL, "https://data.vlaanderen.be/id/gemeente/44021")
-    with pytest.raises(ValueError):
-        organisatie_id_voor_nis("4402")
 
 
 def test_plan_start_op_de_catalogusversie():

@@ -14,7 +14,8 @@ from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 
 from dinet_chassis.embedded import wait_for_mails
-from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis
+from registratie.kernel.organisaties import organisatie_id_voor_nis
+from registratie.leden.domain.aanmelding import NIEUWSBRIEF_TEKST
 from registratie.main import DEFINITION
 
 GENT = str(organisatie_id_voor_nis("44021"))

@@ -18,7 +18,7 @@ from dinet_contracts.tijd import BRUSSEL
 from registratie.activiteiten.domain import ActiviteitGegevens, jaar_van
 from registratie.activiteiten.store import ActiviteitenUoW
 from registratie.activiteiten.use_cases import levenscyclus
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")

@@ -14,7 +14,7 @@ from dinet_chassis.testing import wait_until
 from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 VVSG = organisatie_id_voor_sleutel("vvsg")

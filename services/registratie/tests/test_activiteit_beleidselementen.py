@@ -19,7 +19,7 @@ from dinet_contracts.topology import partner_subject_prefix
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 VVSG = organisatie_id_voor_sleutel("vvsg")
@@ -158,7 +158,7 @@ async def _is_versie(rij: Any, versie: int) -> bool:
 
 
 async def test_the_partner_http_door_accepts_v2_and_names_an_unknown_element(start_service: Any, http: Any) -> None:
-    from registratie.toegang import opslag as toegang_opslag
+    from registratie.toegang import store as toegang_opslag
 
     async with start_service(DEFINITION) as runtime:
         _, nieuw = await toegang_opslag.maak_sleutel(runtime.db, MEDIAWIJS, "proef", "test")

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from registratie.activiteiten.domain import ActiviteitGegevens, Wie
 from registratie.activiteiten.store import ActiviteitenUoW
 from registratie.activiteiten.use_cases import aanwezigheid, inschrijvingen, levenscyclus
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 pytestmark = needs_chromium

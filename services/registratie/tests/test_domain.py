@@ -6,14 +6,9 @@ import uuid
 
 from dinet_contracts.types import OrganisatieType
 
-from registratie.domain import (
-    Aanmelding,
-    Organisatie,
-    groepeer_per_type,
-    organisatie_id_voor_nis,
-    valideer_aanmelding,
-)
-from registratie.referentiedata import (
+from registratie.kernel.organisaties import Organisatie, groepeer_per_type, organisatie_id_voor_nis
+from registratie.leden.domain.aanmelding import Aanmelding, valideer_aanmelding
+from registratie.kernel.referentiedata import (
     ANDERE_ORGANISATIES,
     LOKALE_BESTUREN,
     lees_andere_organisaties,

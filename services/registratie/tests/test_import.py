@@ -13,8 +13,8 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from openpyxl import Workbook
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis
-from registratie.leden.importbestand import (
+from registratie.kernel.organisaties import organisatie_id_voor_nis
+from registratie.leden.domain.importbestand import (
     BekendeOrganisatie,
     OrganisatieZoeker,
     Tabel,

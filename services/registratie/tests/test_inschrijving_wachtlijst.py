@@ -19,7 +19,7 @@ from sqlalchemy import text
 from registratie.activiteiten.domain import ActiviteitGegevens
 from registratie.activiteiten.store import ActiviteitenUoW
 from registratie.activiteiten.use_cases import inschrijvingen, levenscyclus
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from registratie.activiteiten.domain import ActiviteitGegevens
 from registratie.activiteiten.store import ActiviteitenUoW
 from registratie.activiteiten.use_cases import levenscyclus
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 VVSG = organisatie_id_voor_sleutel("vvsg")

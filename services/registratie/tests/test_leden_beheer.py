@@ -12,8 +12,9 @@ import pytest
 from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
-from registratie.leden.regels import Wissel, grootteklasse, lees_datum, lid_op, organisatie_op
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.datum import lees_datum
+from registratie.leden.domain.lidmaatschap import Wissel, grootteklasse, lid_op, organisatie_op
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")
@@ -73,7 +74,7 @@ def test_membership_and_organisation_on_a_day() -> None:
 
 @pytest.mark.parametrize(
     ("tekst", "datum"),
-    [("2025-01-31", date(2025, 1, 31)), ("31/01/2025", date(2025, 1, 31)), ("1-2-25", date(2025, 2, 1)),
+    [("2025-01-31", date(2025, 1, 31)), ("31/01/2025", date(2025, 1, 31)), ("1-2-2025", date(2025, 2, 1)), ("1-2-25", None),
      ("31.01.2025", date(2025, 1, 31)), ("31/02/2025", None), ("morgen", None), ("", None)],
 )
 def test_dates_as_people_type_them(tekst: str, datum: date | None) -> None:

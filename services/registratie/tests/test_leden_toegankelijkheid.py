@@ -10,7 +10,7 @@ from dinet_chassis.browser import axe_violations, launch, needs_chromium
 from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis
+from registratie.kernel.organisaties import organisatie_id_voor_nis
 from registratie.main import DEFINITION
 
 pytestmark = needs_chromium

@@ -16,7 +16,7 @@ from dinet_contracts.envelope import wrap
 from dinet_contracts.events.beleidsplan import OndersteuningsnoodGesignaleerd
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis
+from registratie.kernel.organisaties import organisatie_id_voor_nis
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")

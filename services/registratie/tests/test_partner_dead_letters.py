@@ -21,9 +21,9 @@ from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 from registratie.activiteiten.domain import ActiviteitGegevens
 from registratie.activiteiten.store import ActiviteitenUoW
 from registratie.activiteiten.use_cases import levenscyclus
-from registratie.domain import organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
-from registratie.toegang.handleiding import voorbeeld
+from registratie.toegang.web.handleiding import voorbeeld
 
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")
 VVSG = organisatie_id_voor_sleutel("vvsg")

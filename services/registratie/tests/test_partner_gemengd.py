@@ -21,9 +21,9 @@ from dinet_contracts.topology import DEADLETTERS, EVENTS, PARTNERS, partner_subj
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
-from registratie.toegang import opslag
+from registratie.toegang import store as opslag
 
 PAD = "/registratie/api/v1/partner/gebeurtenissen"
 BATCH = "application/cloudevents-batch+json"

@@ -17,7 +17,7 @@ from dinet_contracts.topology import consumer, partner_subject
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 from registratie.handlers import HANDLERS
 
-from registratie.domain import organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_sleutel
 
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")
 LINK = organisatie_id_voor_sleutel("link-in-de-kabel")

@@ -29,7 +29,7 @@ from dinet_chassis.errors import Conflict
 from registratie.activiteiten.domain import ActiviteitGegevens
 from registratie.activiteiten.store import ActiviteitenUoW
 from registratie.activiteiten.use_cases import levenscyclus
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")

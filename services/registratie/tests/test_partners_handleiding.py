@@ -9,10 +9,10 @@ from typing import Any
 
 from dinet_contracts.events.activiteiten import ActiviteitV2
 
-from registratie.domain import organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
-from registratie.toegang import opslag
-from registratie.toegang.handleiding import VELDEN
+from registratie.toegang import store as opslag
+from registratie.toegang.web.handleiding import VELDEN
 
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")
 

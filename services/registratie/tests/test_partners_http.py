@@ -12,10 +12,10 @@ from typing import Any
 from dinet_contracts.topology import PARTNERS
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
-from registratie.toegang import opslag
-from registratie.toegang.handleiding import voorbeeld
+from registratie.toegang import store as opslag
+from registratie.toegang.web.handleiding import voorbeeld
 
 PAD = "/registratie/api/v1/partner/gebeurtenissen"
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")

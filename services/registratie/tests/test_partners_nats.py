@@ -19,7 +19,7 @@ from dinet_chassis.natsauth import ADMIN_USER
 from dinet_contracts.topology import PARTNERS
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 MEDIAWIJS = organisatie_id_voor_sleutel("mediawijs")

@@ -22,7 +22,7 @@ from dinet_chassis.web.auth import COOKIE, Rol, lees_cookie
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from registratie.domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
 CLIENT_ID = "dinet-registratie"

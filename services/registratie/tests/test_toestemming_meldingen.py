@@ -13,7 +13,7 @@ from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.events.meldingen import ToestemmingGewijzigd
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis
+from registratie.kernel.organisaties import organisatie_id_voor_nis
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")

@@ -17,8 +17,8 @@ from dinet_contracts.topology import DEADLETTERS, PERSOONSGEGEVENS, dlq_subject
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
-from registratie.domain import organisatie_id_voor_nis
-from registratie.leden.opvragingen import tel_leden_op
+from registratie.kernel.organisaties import organisatie_id_voor_nis
+from registratie.leden.store import tel_leden_op
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")

@@ -13,8 +13,9 @@ from dinet_chassis.embedded import read_mails, wait_for_mails
 from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, lees_cookie, maak_cookie
 from sqlalchemy import text
 
-from registratie.domain import NIEUWSBRIEF_TEKST, organisatie_id_voor_nis
-from registratie.leden.regels import NETWERKMAIL_TEKST
+from registratie.kernel.organisaties import organisatie_id_voor_nis
+from registratie.leden.domain.aanmelding import NIEUWSBRIEF_TEKST
+from registratie.leden.domain.lidmaatschap import NETWERKMAIL_TEKST
 from registratie.main import DEFINITION
 
 GENT = organisatie_id_voor_nis("44021")

@@ -292,7 +292,7 @@ def create_web_app(
 ) -> Litestar:
     """Build the service's ASGI app.
 
-    `extra_static` maps further URL prefixes to directories, e.g. `{"/kpi/grafieken": dir}`.
+    `extra_static` maps further URL prefixes to directories, e.g. `{"/<service>/grafieken": dir}`.
     `idempotentie=True` honours `Idempotency-Key` on every POST and PATCH under `/api/` (see
     idempotentie.py). `navigatie` is the platform's page map behind every page's header (who is
     signed in, sign-out, the menu of their role; see navigatie.py). `foutcodes` adds the service's

@@ -1,8 +1,9 @@
 """Who is signed in, and what they may do: one signed cookie shared by every service.
 
-`registratie` signs people in (demo accounts, OpenID Connect, the member's e-mail link) and
-writes the cookie with `meld_aan`; every service reads it with `identiteit(request)` and protects
-its handlers with `guards=[vereist(Rol.MEDEWERKER)]`. The cookie is signed, not encrypted: it
+One service signs people in (at the platform's sign-in page, `dinet_contracts.paginas.INLOGGEN`)
+and writes the cookie with `meld_aan`; every service reads it with `identiteit(request)` and
+protects its handlers with `guards=[vereist(Rol.MEDEWERKER)]`. The roles are the platform's
+(`dinet_contracts.rollen`), not the chassis's. The cookie is signed, not encrypted: it
 holds no secret, only who someone is and their roles, and the HMAC key (derived from
 `settings.secret_key`, the same in every service) stops anyone from forging or editing it.
 
@@ -22,11 +23,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
 from dinet_contracts import paginas
+from dinet_contracts.rollen import ROL_LABELS, Rol
 from litestar import Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -39,6 +40,7 @@ __all__ = [
     "GeenToegang",
     "Identiteit",
     "NietAangemeld",
+    "ROL_LABELS",
     "Rol",
     "identiteit",
     "lees_cookie",
@@ -58,23 +60,6 @@ _SCOPE_SLEUTEL = "dinet.identiteit"
 # RFC 9110 11.6.1: a 401 names how to authenticate. The session cookie has no registered scheme;
 # this is the "Cookie" scheme of draft-broyer-http-cookie-auth: where to sign in, which cookie.
 WWW_AUTHENTICATE = f'Cookie realm="dinet", form-action="{INLOGPAD}", cookie-name="{COOKIE}"'
-
-
-class Rol(StrEnum):
-    MEDEWERKER = "vvsg_medewerker"
-    PARTNER = "partner_redacteur"
-    LID = "lid"
-    STUURGROEP = "stuurgroep"
-    BESTUUR = "lokaal_bestuur"
-
-
-ROL_LABELS: dict[Rol, str] = {
-    Rol.MEDEWERKER: "VVSG-medewerker",
-    Rol.PARTNER: "Redacteur partnerorganisatie",
-    Rol.LID: "Lid",
-    Rol.STUURGROEP: "Stuurgroep (alleen lezen)",
-    Rol.BESTUUR: "Lokaal bestuur",
-}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dinet_chassis import outbox
-from dinet_chassis.web import FieldError
+from dinet_chassis.errors import Conflict, DomainError, FieldProblem, Invalid
 from dinet_contracts import wrap
 from dinet_contracts.envelope import Event
 from dinet_contracts.events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend, KpiWaarde
@@ -51,23 +51,23 @@ def lees_doel(tekst: str) -> Decimal | None:
 
 @dataclass(frozen=True)
 class DoelenResultaat:
-    fouten: list[FieldError]
     gewijzigd: list[str]
 
 
 async def wijzig_doelen(conn: AsyncConnection, jaar: int, ingevuld: dict[str, str], source: str) -> DoelenResultaat:
-    """Validate every field first; then one event per target that really changed."""
+    """Validate every field first (`Invalid` names every wrong one); then one event per target
+    that really changed."""
     if jaar not in PLANJAREN:
-        return DoelenResultaat([FieldError("jaar", "ongeldig_jaar", "Kies een jaar van het meerjarenplan.")], [])
+        raise Invalid(problemen=[FieldProblem("jaar", "ongeldig_jaar", "Kies een jaar van het meerjarenplan.")])
     nieuw: dict[str, Decimal | None] = {}
     fouten = []
     for kpi in KPIS:
         try:
             nieuw[kpi.id] = lees_doel(ingevuld.get(kpi.id, ""))
         except ValueError as fout:
-            fouten.append(FieldError(kpi.id, "ongeldig_doel", f"{kpi.kort}: {fout}"))
+            fouten.append(FieldProblem(kpi.id, "ongeldig_doel", f"{kpi.kort}: {fout}"))
     if fouten:
-        return DoelenResultaat(fouten, [])
+        raise Invalid(problemen=fouten)
     huidig = await store.doelen(conn, jaar)
     gewijzigd = []
     nu = datetime.now(UTC)
@@ -76,15 +76,26 @@ async def wijzig_doelen(conn: AsyncConnection, jaar: int, ingevuld: dict[str, st
             continue
         await _publiceer(conn, KpiDoelGewijzigd(kpi_id=kpi.id, jaar=jaar, doel=nieuw[kpi.id], gewijzigd_op=nu), source)
         gewijzigd.append(kpi.id)
-    return DoelenResultaat([], gewijzigd)
+    return DoelenResultaat(gewijzigd)
 
 
-class Geweigerd(Exception):
-    """Not possible now; the message says why, in Dutch."""
+class Geweigerd(DomainError):
+    """Closing or re-opening refused, because of one field; the message says why, in Dutch."""
 
     def __init__(self, veld: str, code: str, melding: str) -> None:
-        super().__init__(melding)
-        self.fout = FieldError(veld, code, melding)
+        super().__init__(code, melding, problemen=[FieldProblem(veld, code, melding)])
+
+    @property
+    def fout(self) -> FieldProblem:
+        return self.problemen[0]
+
+
+class JaarGeweigerd(Geweigerd, Conflict):
+    """The year's state does not allow it (still running, already closed, not closed)."""
+
+
+class RedenOngeldig(Geweigerd, Invalid):
+    """The reason given for re-opening is missing or too long."""
 
 
 async def _vergrendel_jaar(conn: AsyncConnection, jaar: int) -> None:
@@ -95,11 +106,11 @@ async def _vergrendel_jaar(conn: AsyncConnection, jaar: int) -> None:
 async def sluit_af(conn: AsyncConnection, p: domain.Periode, source: str) -> str:
     """Keep the figures of a finished year as approved."""
     if p.lopend:
-        raise Geweigerd("jaar", "jaar_loopt", f"{p.jaar} loopt nog: een jaar kan pas afgesloten worden als het voorbij is.")
+        raise JaarGeweigerd("jaar", "jaar_loopt", f"{p.jaar} loopt nog: een jaar kan pas afgesloten worden als het voorbij is.")
     await _vergrendel_jaar(conn, p.jaar)
     huidige = await store.afsluiting(conn, p.jaar)
     if huidige is not None and huidige.afgesloten:
-        raise Geweigerd("jaar", "al_afgesloten", f"{p.jaar} is al afgesloten.")
+        raise JaarGeweigerd("jaar", "al_afgesloten", f"{p.jaar} is al afgesloten.")
     jaar = await overzicht.jaaroverzicht(conn, p)
     cijfers = [
         KpiWaarde(
@@ -117,11 +128,11 @@ async def sluit_af(conn: AsyncConnection, p: domain.Periode, source: str) -> str
 async def heropen(conn: AsyncConnection, jaar: int, reden: str, source: str) -> str:
     reden = (reden or "").strip()
     if not reden:
-        raise Geweigerd("reden", "reden_ontbreekt", "Geef de reden waarom het jaar heropend wordt.")
+        raise RedenOngeldig("reden", "reden_ontbreekt", "Geef de reden waarom het jaar heropend wordt.")
     if len(reden) > 1000:
-        raise Geweigerd("reden", "reden_te_lang", "Geef een reden van hoogstens 1000 tekens.")
+        raise RedenOngeldig("reden", "reden_te_lang", "Geef een reden van hoogstens 1000 tekens.")
     await _vergrendel_jaar(conn, jaar)
     huidige = await store.afsluiting(conn, jaar)
     if huidige is None or not huidige.afgesloten:
-        raise Geweigerd("jaar", "niet_afgesloten", f"{jaar} is niet afgesloten.")
+        raise JaarGeweigerd("jaar", "niet_afgesloten", f"{jaar} is niet afgesloten.")
     return await _publiceer(conn, KpiJaarHeropend(jaar=jaar, heropend_op=datetime.now(UTC), reden=reden), source)

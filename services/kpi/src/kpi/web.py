@@ -14,6 +14,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from dinet_chassis.runtime import Runtime
+from dinet_chassis.errors import Invalid
 from dinet_chassis.web import FieldError, errors_by_field
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 from dinet_contracts.tijd import datum, lokaal
@@ -333,10 +334,11 @@ async def doelen_bewaren(
 ) -> Any:
     jaar = _planjaar(request)
     ingevuld = {k.id: str(data.get(k.id, "") or "") for k in KPIS}
-    async with runtime.db.transaction() as conn:
-        resultaat = await opdrachten.wijzig_doelen(conn, jaar, ingevuld, runtime.source)
-    if resultaat.fouten:
-        return await _doelen_pagina(request, runtime, jaar, fouten=resultaat.fouten, waarden=ingevuld, status_code=400)
+    try:
+        async with runtime.db.transaction() as conn:
+            resultaat = await opdrachten.wijzig_doelen(conn, jaar, ingevuld, runtime.source)
+    except Invalid as fout:
+        return await _doelen_pagina(request, runtime, jaar, fouten=list(fout.problemen), waarden=ingevuld, status_code=400)
     return Redirect(f"/kpi/doelen?jaar={jaar}&bewaard={len(resultaat.gewijzigd)}", status_code=303)
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dinet_contracts.envelope import Event
 from dinet_contracts.events.beleidsplan import OndersteuningsnoodGesignaleerd
-from dinet_contracts.events.meldingen import ToestemmingGewijzigd
 from dinet_contracts.registry import PARTNER_EVENTS
 
 from .activiteiten.handlers import op_geen_activiteit, op_ondersteuningsnood_gesignaleerd, op_partner_activiteit
-from .leden.toestemming_meldingen import op_toestemming_gewijzigd
+from .leden.handlers import TOESTEMMINGEN
 
 HANDLERS = {
     "registratie-partners": {
@@ -21,5 +20,5 @@ HANDLERS = {
     # any other type would be acked and skipped).
     "registratie-ondersteuning": {OndersteuningsnoodGesignaleerd: op_ondersteuningsnood_gesignaleerd},
     # Consent given or withdrawn in meldingen (unsubscribe link, preferences page).
-    "registratie-toestemmingen": {ToestemmingGewijzigd: op_toestemming_gewijzigd},
+    "registratie-toestemmingen": TOESTEMMINGEN,
 }

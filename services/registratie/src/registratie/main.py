@@ -1,4 +1,4 @@
-"""Entry point: wires the registratie service into the chassis."""
+"""Entry point: the registratie service for the chassis (its parts are built in bootstrap.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dinet_chassis.logging import get_logger
 from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 
+from .bootstrap import bootstrap
 from .handlers import HANDLERS
-from .referentiedata import laad_referentiedata
-from .toegang.nats_toegang import PartnerNatsToegang
+from .kernel.referentiedata import laad_referentiedata
 from .web import create_app
 
 log = get_logger(__name__)
@@ -25,19 +25,18 @@ async def laad_organisaties(runtime: Runtime) -> None:
 
 async def starten(runtime: Runtime) -> None:
     await laad_organisaties(runtime)
-    toegang = runtime.state["partner_nats"] = PartnerNatsToegang(runtime)
-    await toegang.start()
+    await runtime.diensten.partner_nats.start()
 
 
 async def stoppen(runtime: Runtime) -> None:
-    toegang = runtime.state.get("partner_nats")
-    if toegang is not None:
-        await toegang.stop()
+    if runtime.diensten is not None:
+        await runtime.diensten.partner_nats.stop()
 
 
 DEFINITION = ServiceDefinition(
     name="registratie",
     package_dir=Path(__file__).parent,
+    bootstrap=bootstrap,
     create_app=create_app,
     handlers=HANDLERS,
     on_start=starten,

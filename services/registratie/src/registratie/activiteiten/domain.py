@@ -31,6 +31,8 @@ from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vo
 
 from dinet_chassis.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 
+from ..kernel.datum import lees_datum
+
 MAX_TITEL = 300
 MAX_OMSCHRIJVING = 5000
 MAX_LOCATIE = 300
@@ -328,22 +330,6 @@ def lees_decimaal(tekst: str) -> Decimal | None:
     return waarde if waarde.is_finite() else None
 
 
-def _datum(tekst: str) -> date | None:
-    try:
-        return date.fromisoformat(tekst)
-    except ValueError:
-        pass
-    # Browsers without a date picker send what people type: 31/12/2026 or 31-12-2026.
-    for scheiding in ("/", "-", "."):
-        delen = tekst.split(scheiding)
-        if len(delen) == 3 and all(d.isdigit() for d in delen) and len(delen[2]) == 4:
-            try:
-                return date(int(delen[2]), int(delen[1]), int(delen[0]))
-            except ValueError:
-                return None
-    return None
-
-
 _UUR = re.compile(r"^(\d{1,2})(?:[:.u](\d{2})?)?$")
 
 
@@ -409,7 +395,7 @@ def valideer_formulier(invoer: Mapping[str, Any]) -> ActiviteitGegevens | list[F
 
     start: datetime | None = None
     einde: datetime | None = None
-    start_datum = _datum(waarde["start_datum"]) if waarde["start_datum"] else None
+    start_datum = lees_datum(waarde["start_datum"]) if waarde["start_datum"] else None
     if not waarde["start_datum"]:
         fouten.append(FieldProblem("start_datum", "verplicht", "Vul de datum in."))
     elif start_datum is None:
@@ -417,7 +403,7 @@ def valideer_formulier(invoer: Mapping[str, Any]) -> ActiviteitGegevens | list[F
     start_tijd = _tijd(waarde["start_tijd"]) if waarde["start_tijd"] else time(0, 0)
     if start_tijd is None:
         fouten.append(FieldProblem("start_tijd", "ongeldig_uur", "Geef het beginuur als uu:mm, bijvoorbeeld 09:30."))
-    einde_datum = _datum(waarde["einde_datum"]) if waarde["einde_datum"] else start_datum
+    einde_datum = lees_datum(waarde["einde_datum"]) if waarde["einde_datum"] else start_datum
     if waarde["einde_datum"] and einde_datum is None:
         fouten.append(FieldProblem("einde_datum", "ongeldige_datum", "Geef de einddatum als dag/maand/jaar, bijvoorbeeld 16/03/2026."))
     einde_tijd = _tijd(waarde["einde_tijd"]) if waarde["einde_tijd"] else start_tijd

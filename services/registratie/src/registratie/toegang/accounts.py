@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dinet_chassis.web.auth import Identiteit, Rol
 
-from ..domain import organisatie_id_voor_nis, organisatie_id_voor_sleutel
-from .wachtwoorden import hash_wachtwoord, klopt
+from ..kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from .domain.wachtwoorden import hash_wachtwoord, klopt
 
 BESTAND = Path(__file__).parent / "demo-accounts.json"
 

@@ -13,13 +13,14 @@ always ends up with the register's list, even one restored from an old backup.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
+from dinet_chassis.db import Database
 from dinet_chassis.logging import get_logger
 from dinet_chassis.natsauth import PartnerIssuer
+from dinet_chassis.settings import Settings
 from sqlalchemy import text
 
-from . import opslag
+from . import store as opslag
 
 log = get_logger(__name__)
 
@@ -29,10 +30,11 @@ _SLOT = 0x6E617473  # advisory lock: one push at a time, across instances
 
 
 class PartnerNatsToegang:
-    def __init__(self, runtime: Any) -> None:
-        pad = runtime.settings.nats_partner_issuer
+    def __init__(self, db: Database, settings: Settings) -> None:
+        pad = settings.nats_partner_issuer
         self.uitgever: PartnerIssuer | None = PartnerIssuer.load(pad) if pad else None
-        self._runtime = runtime
+        self._db = db
+        self._nats_url = settings.nats_url
         self._opnieuw = asyncio.Event()
         self._taak: asyncio.Task[None] | None = None
         self._pauze = OPNIEUW_NA_SECONDEN  # doubles while NATS stays unreachable, up to a minute
@@ -47,10 +49,10 @@ class PartnerNatsToegang:
         if self.uitgever is None:
             return False
         try:
-            async with self._runtime.db.transaction() as conn:
+            async with self._db.transaction() as conn:
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:slot)"), {"slot": _SLOT})
                 ingetrokken = await opslag.ingetrokken_nats_sleutels(conn)
-                await self.uitgever.push(self._runtime.settings.nats_url, ingetrokken)
+                await self.uitgever.push(self._nats_url, ingetrokken)
         except Exception as exc:
             log.warning(
                 "partner.nats_intrekking_niet_doorgevoerd", fout=str(exc) or type(exc).__name__, opnieuw_na=self._pauze

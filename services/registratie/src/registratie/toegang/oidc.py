@@ -256,11 +256,3 @@ def identiteit_uit_claims(claims: Mapping[str, Any], inst: OidcInstellingen) -> 
         rollen=frozenset(rollen),
         organisatie_id=organisatie_id,
     )
-
-
-def klant(runtime: Any) -> OidcKlant | None:
-    """The service's relying party, or None when OpenID Connect is not configured."""
-    if "oidc" not in runtime.state:
-        inst = OidcInstellingen()
-        runtime.state["oidc"] = OidcKlant(inst, runtime.settings.public_url) if inst.ingesteld else None
-    return runtime.state["oidc"]  # type: ignore[no-any-return]

@@ -7,12 +7,12 @@ from litestar.di import Provide
 
 from .api import ROUTES as _API
 from .beheer import ROUTES as _BEHEER
-from .common import FOUTCODES, ActiviteitenDiensten, diensten_uit_runtime
+from .common import FOUTCODES, ActiviteitenDiensten, uit_diensten
 from .publiek import ROUTES as _PUBLIEK
 
 ROUTES = [*_PUBLIEK, *_BEHEER, *_API]
 
 # Every route declares `activiteiten: NamedDependency[ActiviteitenDiensten]`.
-DEPENDENCIES = {"activiteiten": Provide(diensten_uit_runtime, sync_to_thread=False)}
+DEPENDENCIES = {"activiteiten": Provide(uit_diensten, sync_to_thread=False)}
 
 __all__ = ["DEPENDENCIES", "FOUTCODES", "ROUTES", "ActiviteitenDiensten"]

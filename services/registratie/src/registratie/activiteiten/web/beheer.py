@@ -19,8 +19,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from ... import opvragingen
-from ...leden import opvragingen as leden_opvragingen
+from ...kernel import organisaties as opvragingen
+from ...kernel.web import veld
+from ...kernel.organisaties import groepeer_per_type, organisatie_id_voor_sleutel
+from ...leden import store as leden_opvragingen
 from ..domain import (
     FEEDBACK_DREMPEL,
     FORMULIER_LIJSTEN,
@@ -37,7 +39,6 @@ from ..domain import (
     valideer_formulier,
     valideer_uren,
 )
-from ...domain import groepeer_per_type, organisatie_id_voor_sleutel
 from ..store import lijsten
 from ..store.ondersteuningsvragen import Vraag
 from ..use_cases import aanwezigheid, inschrijvingen, levenscyclus
@@ -49,7 +50,6 @@ from .common import (
     als_wie,
     beleidskeuzes,
     eerste,
-    enkel,
     neem_melding,
     status_tag,
     zet_melding,
@@ -164,9 +164,9 @@ async def _formulier(
 
 
 def _waarden(data: dict[str, Any]) -> dict[str, Any]:
-    waarden: dict[str, Any] = {veld: enkel(data, veld) for veld in FORMULIER_VELDEN}
-    for veld in FORMULIER_LIJSTEN:
-        waarden[veld] = alle(data, veld)
+    waarden: dict[str, Any] = {naam: veld(data, naam) for naam in FORMULIER_VELDEN}
+    for naam in FORMULIER_LIJSTEN:
+        waarden[naam] = alle(data, naam)
     waarden["vvsg_werkte_mee"] = "vvsg_werkte_mee" in data
     waarden["al_afgelopen"] = "al_afgelopen" in data
     return waarden
@@ -195,7 +195,7 @@ async def nieuw_bewaren(
 ) -> Response[Any]:
     eigen = _eigen_organisatie(request)
     waarden = _waarden(data)
-    waarden["vraag_id"] = enkel(data, "vraag_id") if eigen is None else ""
+    waarden["vraag_id"] = veld(data, "vraag_id") if eigen is None else ""
     if eigen is not None:
         waarden["organisator_id"] = str(eigen)  # whatever was posted: a partner plans only its own
     resultaat = valideer_formulier(waarden)
@@ -238,7 +238,7 @@ async def bewerken_bewaren(
     waarden = _waarden(data)
     if eigen is not None:
         waarden["organisator_id"] = str(eigen)
-    versie_tekst = enkel(data, "versie")
+    versie_tekst = veld(data, "versie")
     waarden["versie"] = versie_tekst
     resultaat = valideer_formulier(waarden)
     if isinstance(resultaat, list):
@@ -333,8 +333,8 @@ async def inschrijven_door_medewerker(
     """Staff register a member who asked by phone or mail, found by e-mail address, name or
     organisation; with several matches they pick one from the list."""
     await _of_404(activiteiten, activiteit_id)
-    email = enkel(data, "email").strip()
-    gekozen = als_uuid(enkel(data, "lid_id")) if enkel(data, "lid_id") else None
+    email = veld(data, "email").strip()
+    gekozen = als_uuid(veld(data, "lid_id")) if veld(data, "lid_id") else None
     lid_id = gekozen or (await lijsten.lid_met_email(activiteiten.db, email) if email else None)
     if lid_id is None and email:
         gevonden, totaal = await leden_opvragingen.zoek_leden(activiteiten.db, leden_opvragingen.Zoekvraag(zoek=email, status="actief"))
@@ -358,7 +358,7 @@ async def inschrijven_door_medewerker(
     except DomainError as geweigerd:
         return await _detail_met_fout(request, activiteiten, activiteit_id, _naar_veld(geweigerd, "email"), email)
     plaats = "ingeschreven" if resultaat.status == "ingeschreven" else "op de wachtlijst gezet"
-    zet_melding(request, f"{enkel(data, 'naam') or email} is {plaats}.")
+    zet_melding(request, f"{veld(data, 'naam') or email} is {plaats}.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
@@ -388,7 +388,7 @@ async def uitschrijven_door_medewerker(
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
     await _of_404(activiteiten, activiteit_id)
-    lid_id = als_uuid(enkel(data, "lid_id"))
+    lid_id = als_uuid(veld(data, "lid_id"))
     persoon = identiteit(request)
     assert persoon is not None
     if lid_id is None:
@@ -404,7 +404,7 @@ async def uitschrijven_door_medewerker(
         for r in await lijsten.ingeschrevenen(activiteiten.db, activiteit_id)
         if r["status"] == "ingeschreven" and r["lid_id"] in wachtend
     ]
-    melding = f"{enkel(data, 'naam') or 'Het lid'} is uitgeschreven."
+    melding = f"{veld(data, 'naam') or 'Het lid'} is uitgeschreven."
     if doorgeschoven:
         melding += f" {' en '.join(doorgeschoven)} kreeg de vrijgekomen plaats."
     zet_melding(request, melding)
@@ -550,13 +550,13 @@ async def inchecken(
 ) -> Response[Any]:
     """One person at the door: a single big button per person works on a phone without typing."""
     overzicht = await _of_404(activiteiten, activiteit_id)
-    lid_id = als_uuid(enkel(data, "lid_id"))
+    lid_id = als_uuid(veld(data, "lid_id"))
     if lid_id is None:
         raise NotFoundException()
-    aanwezig = enkel(data, "aanwezig") == "ja"
+    aanwezig = veld(data, "aanwezig") == "ja"
     duur = overzicht.activiteit.gegevens.duur_uren
     regel = aanwezigheid.Regel(lid_id, aanwezig, duur if aanwezig else Decimal("0.00"))
-    naam = enkel(data, "naam")
+    naam = veld(data, "naam")
     melding = f"{naam} is aanwezig." if aanwezig else f"{naam} staat als niet aanwezig."
     return await _registreer(request, activiteiten, overzicht, [regel], melding.strip())
 
@@ -578,8 +578,8 @@ async def aanwezigheden_bewaren(
         lid_id = als_uuid(tekst)
         if lid_id is None:
             continue
-        aanwezig = enkel(data, f"aanwezig_{lid_id}") == "ja"
-        uren_tekst = enkel(data, f"uren_{lid_id}")
+        aanwezig = veld(data, f"aanwezig_{lid_id}") == "ja"
+        uren_tekst = veld(data, f"uren_{lid_id}")
         ingevuld[str(lid_id)] = {"aanwezig": aanwezig, "uren": uren_tekst}
         uren = valideer_uren(aanwezig, uren_tekst, duur, f"uren_{lid_id}")
         if isinstance(uren, FieldProblem):
@@ -605,8 +605,8 @@ async def aanwezige_toevoegen(
 ) -> Response[Any]:
     """Someone who came without registering, found by e-mail address."""
     overzicht = await _of_404(activiteiten, activiteit_id)
-    email = enkel(data, "email").strip()
-    uren_tekst = enkel(data, "extra_uren")
+    email = veld(data, "email").strip()
+    uren_tekst = veld(data, "extra_uren")
     lid_id = await lijsten.lid_met_email(activiteiten.db, email) if email else None
     fout: FieldProblem | None = None
     if not email:

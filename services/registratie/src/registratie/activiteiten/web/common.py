@@ -40,10 +40,9 @@ class ActiviteitenDiensten:
         return self.clock()
 
 
-def diensten_uit_runtime(runtime: NamedDependency[Any]) -> ActiviteitenDiensten:
-    return ActiviteitenDiensten(
-        db=runtime.db, source=runtime.source, publieke_url=str(runtime.settings.public_url), clock=runtime.clock
-    )
+def uit_diensten(diensten: NamedDependency[Any]) -> ActiviteitenDiensten:
+    """The activities' part of registratie's composition root (bootstrap.py builds it)."""
+    return diensten.activiteiten
 
 
 # The API's answers that differ from the chassis' default per kind: these have always carried
@@ -83,14 +82,6 @@ _MAANDEN = (
     "juli", "augustus", "september", "oktober", "november", "december",
 )
 _DAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-
-
-def enkel(data: dict[str, Any], veld: str) -> str:
-    """A form field's value; a repeated field counts with its last value."""
-    waarde = data.get(veld, "")
-    if isinstance(waarde, list):
-        waarde = waarde[-1] if waarde else ""
-    return str(waarde)
 
 
 def alle(data: dict[str, Any], veld: str) -> list[str]:

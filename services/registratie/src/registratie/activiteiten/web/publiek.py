@@ -20,6 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from ...kernel.web import veld
 from ..domain import (
     OPEN_STATUSSEN,
     PUBLIEKE_SOORTEN,
@@ -31,7 +32,7 @@ from ..domain import (
 from ..store import lijsten
 from ..use_cases import feedback, inschrijvingen
 from . import kalender
-from .common import LABELS, ActiviteitenDiensten, als_uuid, als_wie, enkel, neem_melding, pagina_status, status_tag, zet_melding
+from .common import LABELS, ActiviteitenDiensten, als_uuid, als_wie, neem_melding, pagina_status, status_tag, zet_melding
 
 LID_OF_MEDEWERKER = [vereist(Rol.LID, Rol.MEDEWERKER)]
 LID = [vereist(Rol.LID)]
@@ -153,7 +154,7 @@ async def activiteit(
 
 def _doel(persoon: Identiteit, data: dict[str, Any]) -> uuid.UUID | None:
     """Whom the form is about: the chosen colleague, else the member themselves."""
-    return als_uuid(enkel(data, "lid_id")) or persoon.lid_id
+    return als_uuid(veld(data, "lid_id")) or persoon.lid_id
 
 
 async def _geweigerd(
@@ -272,7 +273,7 @@ async def feedback_versturen(
 ) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
-    waarden = {"score": enkel(data, "score"), "tekst": enkel(data, "tekst")}
+    waarden = {"score": veld(data, "score"), "tekst": veld(data, "tekst")}
     resultaat = valideer_feedback(waarden)
     if isinstance(resultaat, list):
         return await _feedback_pagina(request, activiteiten, activiteit_id, waarden=waarden, fouten=resultaat, status=400)
