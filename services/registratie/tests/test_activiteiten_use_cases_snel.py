@@ -28,7 +28,7 @@ from dinet_contracts.events.activiteiten import (
 )
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker, Vorm
 
-from registratie.activiteiten.domain import ActiviteitGegevens, Wie
+from registratie.activiteiten.domain import ActiviteitGegevens, FeedbackStand, Wie
 from registratie.activiteiten.store.aanwezigheden import Geregistreerd
 from registratie.activiteiten.store.activiteiten import ActiviteitRij
 from registratie.activiteiten.store.inschrijvingen import Doorgeschoven, Gewijzigd, LidVoorInschrijving, Slot
@@ -184,9 +184,7 @@ class FeedbackInGeheugen:
         self.g = g
         self.klok = klok
 
-    async def stand(self, activiteit_id, lid_id):
-        from registratie.activiteiten.domain import FeedbackStand
-
+    async def stand(self, activiteit_id, lid_id) -> FeedbackStand | None:
         a = self.g.activiteiten.get(activiteit_id)
         if a is None:
             return None

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from dinet_contracts import beleidstool
 from dinet_contracts.events.activiteiten import (
@@ -29,7 +29,7 @@ from dinet_contracts.events.activiteiten import (
 from dinet_contracts.tijd import BRUSSEL
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 
-from dinet_chassis.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from dinet_chassis.errors import Conflict, DomainError, FieldProblem, Forbidden, Invalid, NotFound
 
 from ..kernel.datum import lees_datum
 
@@ -154,9 +154,21 @@ def gegevens_uit_snapshot(a: Activiteit) -> ActiviteitGegevens:
 
 # --- errors ------------------------------------------------------------------------------------
 
+Fout = TypeVar("Fout", bound=DomainError)
+
+
+def weiger(soort: type[Fout], probleem: FieldProblem) -> Fout:
+    """A refusal about one field: the field's code and message are the error's."""
+    return soort(probleem.code, probleem.melding, problemen=[probleem])
+
+
+def _fout(soort: type[Fout], veld: str, code: str, melding: str) -> Fout:
+    return weiger(soort, FieldProblem(veld, code, melding))
+
+
 
 def onbekende_activiteit() -> NotFound:
-    return NotFound.veld("activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet.")
+    return _fout(NotFound, "activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet.")
 
 
 class VersieConflict(Conflict):
@@ -171,7 +183,7 @@ class VersieConflict(Conflict):
 def van_partner() -> Conflict:
     # The partner's versie numbers are the activity's: a change here would make the partner's
     # next update look old and be ignored.
-    return Conflict.veld("status", "activiteit_van_partner", "Deze activiteit komt van een partner; alleen die partner kan ze wijzigen.")
+    return _fout(Conflict, "status", "activiteit_van_partner", "Deze activiteit komt van een partner; alleen die partner kan ze wijzigen.")
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
@@ -203,7 +215,7 @@ def status_na_wijziging(huidig: ActiviteitStatus, oud: ActiviteitGegevens, nieuw
 
 def controleer_wijzigbaar(status: ActiviteitStatus) -> None:
     if status is ActiviteitStatus.GEANNULEERD:
-        raise Conflict.veld("status", "activiteit_geannuleerd", "Deze activiteit is geannuleerd en kan niet meer gewijzigd worden.")
+        raise _fout(Conflict, "status", "activiteit_geannuleerd", "Deze activiteit is geannuleerd en kan niet meer gewijzigd worden.")
 
 
 def fout_annuleren(status: ActiviteitStatus, start: datetime, nu: datetime) -> FieldProblem | None:
@@ -227,15 +239,15 @@ def fout_annuleren(status: ActiviteitStatus, start: datetime, nu: datetime) -> F
 def controleer_annuleerbaar(status: ActiviteitStatus, start: datetime, nu: datetime) -> None:
     fout = fout_annuleren(status, start, nu)
     if fout is not None:
-        raise Conflict(fout.code, fout.melding, problemen=[fout])
+        raise weiger(Conflict, fout)
 
 
 def controleer_afsluitbaar(status: ActiviteitStatus, start: datetime, nu: datetime) -> None:
     controleer_wijzigbaar(status)
     if status is ActiviteitStatus.AFGELOPEN:
-        raise Conflict.veld("status", "al_afgelopen", "Deze activiteit staat al als afgelopen.")
+        raise _fout(Conflict, "status", "al_afgelopen", "Deze activiteit staat al als afgelopen.")
     if start > nu:
-        raise Conflict.veld("status", "nog_niet_begonnen", "Deze activiteit is nog niet begonnen. Verander eerst de datum.")
+        raise _fout(Conflict, "status", "nog_niet_begonnen", "Deze activiteit is nog niet begonnen. Verander eerst de datum.")
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -571,23 +583,24 @@ def mag_beheren(door: Wie, lid_id: uuid.UUID, lid_organisatie_id: uuid.UUID) -> 
 
 
 def geen_lid() -> Invalid:
-    return Invalid.veld("lid_id", "onbekend_lid", "Deze persoon is geen lid van het netwerk.")  # type: ignore[return-value]
+    return _fout(Invalid, "lid_id", "onbekend_lid", "Deze persoon is geen lid van het netwerk.")
 
 
 def andere_organisatie() -> Forbidden:
-    return Forbidden.veld(  # type: ignore[return-value]
+    return _fout(
+        Forbidden,
         "lid_id", "andere_organisatie", "Je kan alleen jezelf of collega's van je eigen organisatie inschrijven."
     )
 
 
 def niet_ingeschreven(melding: str = "Deze persoon is niet ingeschreven en staat niet op de wachtlijst.") -> NotFound:
-    return NotFound.veld("lid_id", "niet_ingeschreven", melding)  # type: ignore[return-value]
+    return _fout(NotFound, "lid_id", "niet_ingeschreven", melding)
 
 
 def al_op_lijst(status: str) -> Conflict:
     if status == InschrijvingStatus.WACHTLIJST:
-        return Conflict.veld("lid_id", "al_op_wachtlijst", "Deze persoon staat al op de wachtlijst voor deze activiteit.")  # type: ignore[return-value]
-    return Conflict.veld("lid_id", "al_ingeschreven", "Deze persoon is al ingeschreven voor deze activiteit.")  # type: ignore[return-value]
+        return _fout(Conflict, "lid_id", "al_op_wachtlijst", "Deze persoon staat al op de wachtlijst voor deze activiteit.")
+    return _fout(Conflict, "lid_id", "al_ingeschreven", "Deze persoon is al ingeschreven voor deze activiteit.")
 
 
 def fout_niet_open(status: ActiviteitStatus, soort: ActiviteitSoort, start: datetime, nu: datetime) -> FieldProblem | None:
@@ -651,7 +664,7 @@ def _ongeldig(problemen: list[FieldProblem]) -> Invalid | None:
     if not problemen:
         return None
     if len(problemen) == 1:
-        return Invalid.veld(problemen[0].veld, problemen[0].code, problemen[0].melding)  # type: ignore[return-value]
+        return weiger(Invalid, problemen[0])
     return Invalid(problemen=problemen)
 
 
@@ -743,9 +756,7 @@ def waarom_geen_feedback(stand: FeedbackStand | None, nu: datetime) -> FieldProb
 
 
 def feedback_geweigerd(reden: FieldProblem) -> Conflict | Forbidden:
-    if reden.code == AL_GEGEVEN.code:
-        return Conflict(reden.code, reden.melding, problemen=[reden])
-    return Forbidden(reden.code, reden.melding, problemen=[reden])
+    return weiger(Conflict if reden.code == AL_GEGEVEN.code else Forbidden, reden)
 
 
 def jaar_van(start: datetime) -> int:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from dinet_chassis.errors import Conflict
 from dinet_contracts.events.activiteiten import AanwezigheidGeregistreerd
 
-from ..domain import fout_aanwezigheid, onbekende_activiteit, onbekende_leden, te_veel_uren
+from ..domain import fout_aanwezigheid, onbekende_activiteit, onbekende_leden, te_veel_uren, weiger
 from . import UoW
 
 
@@ -42,7 +42,7 @@ async def registreer(cmd: RegistreerAanwezigheid, uow: UoW) -> int:
         g = activiteit.gegevens
         fout = fout_aanwezigheid(activiteit.status, g.soort, g.start, uow.now())
         if fout is not None:
-            raise Conflict(fout.code, fout.melding, problemen=[fout])
+            raise weiger(Conflict, fout)
         ongeldig = te_veel_uren(((r.lid_id, r.aanwezig, r.uren) for r in cmd.regels), g.duur_uren)
         if ongeldig is not None:
             raise ongeldig

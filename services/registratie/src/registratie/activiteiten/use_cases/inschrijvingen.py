@@ -35,6 +35,7 @@ from ..domain import (
     onbekende_activiteit,
     plaats_voor,
     vrije_plaatsen,
+    weiger,
 )
 from ..store.inschrijvingen import Gewijzigd, LidVoorInschrijving, Slot
 from . import UoW
@@ -88,7 +89,7 @@ async def _vergrendel(uow: UoW, activiteit_id: uuid.UUID) -> Slot:
         raise onbekende_activiteit()
     fout = fout_niet_open(slot.status, slot.soort, slot.start, uow.now())
     if fout is not None:
-        raise Conflict(fout.code, fout.melding, problemen=[fout])
+        raise weiger(Conflict, fout)
     return slot
 
 
