@@ -1,7 +1,8 @@
 """JSON API for activities (`/registratie/api/v1/activiteiten`): the public list, registering
 and cancelling (members for themselves and colleagues, staff for anyone), and attendance by staff.
 
-Errors are RFC 9457 problem+json with `errors: [{"veld", "code", "melding"}]`; codes:
+The use cases refuse with domain errors; the app answers them (web/common.py `FOUTCODES` and the
+chassis table) as RFC 9457 problem+json with `code` and `errors: [{"veld", "code", "melding"}]`:
 `onbekende_activiteit` (404), `niet_ingeschreven` (404), `al_ingeschreven` / `al_op_wachtlijst`
 (409), `inschrijving_gesloten` / `activiteit_geannuleerd` / `geen_inschrijvingen` (409),
 `andere_organisatie` (403), `onbekend_lid` (422), `meer_dan_duur` (422).

@@ -75,6 +75,7 @@ def als_wie(identiteit: Identiteit) -> Wie:
         medewerker=identiteit.heeft(Rol.MEDEWERKER), lid_id=identiteit.lid_id, organisatie_id=identiteit.organisatie_id
     )
 
+
 MELDING = "activiteiten_melding"  # one-time message in the service session, shown after a redirect
 
 _MAANDEN = (
