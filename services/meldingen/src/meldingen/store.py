@@ -210,15 +210,14 @@ async def markeer_mislukt(conn: AsyncConnection, melding_id: UUID, reden: str) -
 
 async def seconden_tot_volgende(conn: AsyncConnection) -> float | None:
     """How long until the earliest waiting mail is due (0 if overdue), None if none waits."""
+    # Not GREATEST(..., 0) in SQL: it skips a NULL, so "nothing waits" would read as "due now"
+    # and the worker would poll without pause.
     value = (
         await conn.execute(
-            text(
-                "SELECT GREATEST(EXTRACT(EPOCH FROM min(volgende_poging_op) - now()), 0)"
-                " FROM melding WHERE status = 'wachtend'"
-            )
+            text("SELECT EXTRACT(EPOCH FROM min(volgende_poging_op) - now()) FROM melding WHERE status = 'wachtend'")
         )
     ).scalar()
-    return float(value) if value is not None else None
+    return max(float(value), 0.0) if value is not None else None
 
 
 async def lees_token(conn: AsyncConnection, token_hash: str, *, voor_update: bool = False) -> Token | None:

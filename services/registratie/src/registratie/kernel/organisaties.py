@@ -1,5 +1,5 @@
-"""Organisations, as every part of registratie refers to them: the ids (the contract's rule), the record, the
-picker's grouping, and the one query that lists them.
+"""Organisations, as every part of registratie refers to them: the ids (the contract's rule), the
+record, the picker's grouping, the announcement of a row, and the one query that lists them.
 
 Members (leden), activities and partner credentials (toegang) all point at an organisation;
 none of them owns it, so it lives here. Their figures (inhabitants, size class) are leden's.
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from dinet_contracts.events.registratie import OrganisatieBijgewerkt
 
 # The id rule is the platform's: every service derives the same ids (re-exported for registratie).
 from dinet_contracts.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
@@ -19,8 +21,11 @@ from dinet_contracts.types import ORGANISATIE_TYPE_LABELS, OrganisatieType
 from sqlalchemy import text
 
 __all__ = [
+    "BESTAANDE_KOLOMMEN",
+    "BRON",
     "TYPE_VOLGORDE",
     "Organisatie",
+    "bijgewerkt",
     "groepeer_per_type",
     "organisatie_id_voor_nis",
     "organisatie_id_voor_sleutel",
@@ -63,6 +68,26 @@ def _sorteersleutel(naam: str) -> str:
     # Accents and a leading apostrophe ("'s-Gravenbrakel") should not move a name to the end.
     zonder_accenten = unicodedata.normalize("NFKD", naam).encode("ascii", "ignore").decode()
     return zonder_accenten.lstrip("'").casefold()
+
+
+# The source of what registratie publishes outside a request (the seed step, consumers).
+BRON = "/dinet/registratie"
+BESTAANDE_KOLOMMEN = ("id", "naam", "type", "nis_code", "provincie", "inwoners", "inwoners_peildatum", "grootteklasse")
+
+
+def bijgewerkt(rij: Mapping[str, Any]) -> OrganisatieBijgewerkt:
+    """The announcement of an organisation as a row now stands (with its new `versie`)."""
+    return OrganisatieBijgewerkt(
+        organisatie_id=rij["id"],
+        versie=rij["versie"],
+        naam=rij["naam"],
+        type=OrganisatieType(rij["type"]),
+        nis_code=rij["nis_code"],
+        provincie=rij["provincie"],
+        inwoners=rij["inwoners"],
+        grootteklasse=rij["grootteklasse"],
+    )
+
 
 
 async def organisaties(db: Any, type_: OrganisatieType | None = None) -> list[Organisatie]:

@@ -25,8 +25,7 @@ from dinet_contracts.types import OrganisatieType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..leden.use_cases.organisaties import BRON, BESTAANDE_KOLOMMEN, bijgewerkt
-from .organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
+from .organisaties import BESTAANDE_KOLOMMEN, BRON, bijgewerkt, organisatie_id_voor_nis, organisatie_id_voor_sleutel
 
 DATA_DIR = Path(__file__).parent.parent / "data"
 LOKALE_BESTUREN = DATA_DIR / "lokale-besturen.csv"

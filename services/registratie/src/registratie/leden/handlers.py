@@ -13,9 +13,9 @@ from typing import Any
 from dinet_chassis.handlers import Handlers
 from dinet_contracts.events.meldingen import ToestemmingGewijzigd
 
+from ..kernel.organisaties import BRON
 from .domain.lidmaatschap import Doel
 from .store import GeleendeLedenUoW, LedenUnitOfWork
-from .use_cases.organisaties import BRON
 
 
 async def op_toestemming_gewijzigd(e: ToestemmingGewijzigd, uow: LedenUnitOfWork, ctx: Any) -> None:

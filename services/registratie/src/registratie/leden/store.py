@@ -186,17 +186,8 @@ class Zoekvraag:
 async def lid(db: Any, lid_id: uuid.UUID) -> dict[str, Any] | None:
     """One member with their organisation, as the API shows them."""
     async with db.engine.connect() as conn:
-        rij = (
-            await conn.execute(
-                text(
-                    "SELECT l.id, l.naam, l.email, l.organisatie_id, o.naam AS organisatie_naam,"
-                    " o.type AS organisatie_type, l.functie, l.nieuwsbrief, l.lid_sinds"
-                    " FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE l.id = :id"
-                ),
-                {"id": lid_id},
-            )
-        ).mappings().one_or_none()
-    return dict(rij) if rij is not None else None
+        gevonden = await lees_lid(conn, lid_id)
+    return asdict(gevonden) if gevonden is not None else None
 
 
 def escape_like(tekst: str) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
+from dinet_chassis.uow import UnitOfWork
 from sqlalchemy import text
 
 from ..domain.lidmaatschap import AANMELDLINK_GELDIGHEID, MAX_OPEN_AANMELDLINKS, nieuw_token, token_hash
@@ -34,13 +34,14 @@ class Aangemeld:
     organisatie_id: uuid.UUID
 
 
-async def maak_aanmeldlink(db: Any, email: str, public_url: str) -> EmailMessage | None:
+async def maak_aanmeldlink(uow: UnitOfWork, email: str, public_url: str) -> EmailMessage | None:
     """The mail with a fresh link for this address, or None when there is nobody to send it to."""
     email = (email or "").strip().lower()
     if not email or len(email) > 254:
         return None
     token = nieuw_token()
-    async with db.transaction() as conn:
+    async with uow:
+        conn = uow.conn
         lid = (
             await conn.execute(text("SELECT id, naam FROM leden WHERE email = :e FOR UPDATE"), {"e": email})
         ).mappings().one_or_none()
@@ -64,7 +65,7 @@ async def maak_aanmeldlink(db: Any, email: str, public_url: str) -> EmailMessage
         )
         await conn.execute(
             text("INSERT INTO aanmeldlinks (token_hash, lid_id, verloopt_op) VALUES (:h, :id, :tot)"),
-            {"h": token_hash(token), "id": lid["id"], "tot": datetime.now(UTC) + AANMELDLINK_GELDIGHEID},
+            {"h": token_hash(token), "id": lid["id"], "tot": uow.now() + AANMELDLINK_GELDIGHEID},
         )
     return aanmeldmail(
         naam=lid["naam"],
@@ -76,12 +77,16 @@ async def maak_aanmeldlink(db: Any, email: str, public_url: str) -> EmailMessage
 
 async def status(db: Any, token: str) -> LinkStatus:
     async with db.engine.connect() as conn:
-        rij = (
-            await conn.execute(
-                text("SELECT verloopt_op <= now() AS verlopen, gebruikt_op FROM aanmeldlinks WHERE token_hash = :h"),
-                {"h": token_hash(token or "")},
-            )
-        ).mappings().one_or_none()
+        return await _status(conn, token)
+
+
+async def _status(conn: Any, token: str) -> LinkStatus:
+    rij = (
+        await conn.execute(
+            text("SELECT verloopt_op <= now() AS verlopen, gebruikt_op FROM aanmeldlinks WHERE token_hash = :h"),
+            {"h": token_hash(token or "")},
+        )
+    ).mappings().one_or_none()
     if rij is None:
         return LinkStatus.ONBEKEND
     if rij["gebruikt_op"] is not None:
@@ -89,11 +94,11 @@ async def status(db: Any, token: str) -> LinkStatus:
     return LinkStatus.VERLOPEN if rij["verlopen"] else LinkStatus.GELDIG
 
 
-async def gebruik(db: Any, token: str) -> Aangemeld | LinkStatus:
+async def gebruik(uow: UnitOfWork, token: str) -> Aangemeld | LinkStatus:
     """Spend the link: the member it signs in, or why it cannot be used."""
-    async with db.transaction() as conn:
+    async with uow:
         rij = (
-            await conn.execute(
+            await uow.conn.execute(
                 text(
                     "UPDATE aanmeldlinks a SET gebruikt_op = now() FROM leden l"
                     " WHERE a.token_hash = :h AND a.gebruikt_op IS NULL AND a.verloopt_op > now() AND l.id = a.lid_id"
@@ -102,7 +107,7 @@ async def gebruik(db: Any, token: str) -> Aangemeld | LinkStatus:
                 {"h": token_hash(token or "")},
             )
         ).mappings().one_or_none()
-    if rij is None:
-        reden = await status(db, token)
-        return LinkStatus.ONBEKEND if reden is LinkStatus.GELDIG else reden
+        if rij is None:
+            reden = await _status(uow.conn, token)
+            return LinkStatus.ONBEKEND if reden is LinkStatus.GELDIG else reden
     return Aangemeld(lid_id=rij["id"], naam=rij["naam"], organisatie_id=rij["organisatie_id"])

@@ -24,6 +24,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dinet_chassis.errors import Conflict
 from dinet_chassis.logging import get_logger
 from dinet_contracts.tijd import vandaag
 from dinet_contracts.types import OrganisatieType
@@ -54,8 +55,11 @@ class Importeur(Protocol):
     def leden_uow(self) -> LedenUoW: ...
 
 
-class ImportLoopt(Exception):
+class ImportLoopt(Conflict):
     """Another import is being written right now."""
+
+    code = "import_loopt"
+    melding = "Er loopt al een andere import. Wacht tot die klaar is en probeer dan opnieuw."
 
 
 async def maak_voorbeeld(db: Any, bestandsnaam: str, inhoud: bytes, *, door: str) -> uuid.UUID:

@@ -1,4 +1,5 @@
-"""Organisations as the figures see them: inhabitants, size class, and the announcement of each change."""
+"""Organisations as the figures see them: inhabitants and size class, each change announced
+(`OrganisatieBijgewerkt`); and the staff pages' queries of them."""
 
 from __future__ import annotations
 
@@ -7,43 +8,25 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from dinet_chassis import outbox
-from dinet_contracts.events.registratie import OrganisatieBijgewerkt
-from dinet_contracts.types import OrganisatieType
+from dinet_chassis.errors import NotFound
 from sqlalchemy import text
 
+from ...kernel.organisaties import bijgewerkt
 from ..domain.lidmaatschap import grootteklasse
-from ..store import escape_like
+from ..store import LedenUnitOfWork, escape_like
 
-BRON = "/dinet/registratie"
-BESTAANDE_KOLOMMEN = ("id", "naam", "type", "nis_code", "provincie", "inwoners", "inwoners_peildatum", "grootteklasse")
-
-
-def bijgewerkt(rij: Mapping[str, Any]) -> OrganisatieBijgewerkt:
-    """The announcement of an organisation as a row now stands (with its new `versie`)."""
-    return OrganisatieBijgewerkt(
-        organisatie_id=rij["id"],
-        versie=rij["versie"],
-        naam=rij["naam"],
-        type=OrganisatieType(rij["type"]),
-        nis_code=rij["nis_code"],
-        provincie=rij["provincie"],
-        inwoners=rij["inwoners"],
-        grootteklasse=rij["grootteklasse"],
-    )
-
-
-class OnbekendeOrganisatie(Exception):
-    pass
+class OnbekendeOrganisatie(NotFound):
+    code = "onbekende_organisatie"
+    melding = "Deze organisatie bestaat niet."
 
 
 async def werk_inwoners_bij(
-    db: Any, organisatie_id: uuid.UUID, inwoners: int, peildatum: date, *, source: str
+    uow: LedenUnitOfWork, organisatie_id: uuid.UUID, inwoners: int, peildatum: date
 ) -> Mapping[str, Any]:
     """Newer figures for an organisation: the size class follows, and kpi hears of it."""
-    async with db.transaction() as conn:
+    async with uow:
         rij = (
-            await conn.execute(
+            await uow.conn.execute(
                 text(
                     "UPDATE organisaties SET inwoners = :inwoners, inwoners_peildatum = :peildatum,"
                     " grootteklasse = CASE WHEN type = 'lokaal_bestuur' THEN :klasse END, versie = versie + 1"
@@ -54,8 +37,8 @@ async def werk_inwoners_bij(
             )
         ).mappings().one_or_none()
         if rij is None:
-            raise OnbekendeOrganisatie(str(organisatie_id))
-        await outbox.add(conn, bijgewerkt(rij), source=source)
+            raise OnbekendeOrganisatie()
+        await uow.publish(bijgewerkt(rij))
     return rij
 
 

@@ -106,7 +106,7 @@ async def _al_lid(request: Request[Any, Any, Any], diensten: RegistratieDiensten
     """Someone who is already a member (often: a retry after an error, or a second visit) is not
     wrong: they get the way to their data, and a sign-in link in their mailbox right away."""
     email = " ".join(email.split()).lower()
-    bericht = await aanmeldlinks.maak_aanmeldlink(diensten.db, email, diensten.settings.public_url)
+    bericht = await aanmeldlinks.maak_aanmeldlink(diensten.leden_uow(), email, diensten.settings.public_url)
     request.session["al_lid"] = {"email": email, "link_verstuurd": bericht is not None}
     achtergrond = BackgroundTask(_stuur_aanmeldlink, diensten.settings.smtp_url, bericht) if bericht is not None else None
     return Redirect(AL_LID, status_code=303, background=achtergrond)

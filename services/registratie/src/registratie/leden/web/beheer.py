@@ -24,7 +24,7 @@ from .. import store as opvragingen
 from ..store import LedenStore
 from ..domain.lidmaatschap import GROOTTEKLASSE_LABELS, TOESTEMMING_TITELS, Doel, Hoe, valideer_inwoners
 from ..use_cases import organisaties
-from ..use_cases import wijzigen as beheer
+from ..use_cases import wijzigen
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 LEDEN = "/registratie/leden"
@@ -51,7 +51,7 @@ async def ledenlijst(
     )
     paginas = max(1, -(-totaal // opvragingen.PER_PAGINA))
     return pagina(
-        "lijst",
+        "leden/lijst",
         leden=rijen,
         totaal=totaal,
         zoek=zoek,
@@ -74,7 +74,7 @@ async def _dossierpagina(
     async with diensten.db.engine.connect() as conn:
         huidig = await LedenStore(conn).toestemmingen(lid_id)
     return pagina(
-        "lid",
+        "leden/lid",
         status,
         **dossier,
         huidige_toestemmingen=[(TOESTEMMING_TITELS[d], huidig[d]) for d in Doel],
@@ -112,10 +112,10 @@ async def organisatie_wijzigen(
         fouten.append(vanaf)
     if not fouten:
         try:
-            await beheer.wijzig_organisatie(diensten.leden_uow(), lid_id, organisatie_id, vanaf)  # type: ignore[arg-type]
+            await wijzigen.wijzig_organisatie(diensten.leden_uow(), lid_id, organisatie_id, vanaf)  # type: ignore[arg-type]
         except Invalid as fout:
             fouten = list(fout.problemen)
-        except beheer.LidNietGevonden as exc:
+        except wijzigen.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
         return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
@@ -132,10 +132,10 @@ async def kennisdeling_wijzigen(
     fouten: list[FieldError] = [datum] if isinstance(datum, FieldError) else []
     if not fouten:
         try:
-            await beheer.zet_kennisdeling(diensten.leden_uow(), lid_id, lid_wordt, datum)  # type: ignore[arg-type]
+            await wijzigen.zet_kennisdeling(diensten.leden_uow(), lid_id, lid_wordt, datum)  # type: ignore[arg-type]
         except Invalid as fout:
             fouten = list(fout.problemen)
-        except beheer.LidNietGevonden as exc:
+        except wijzigen.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
         return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
@@ -155,10 +155,10 @@ async def lid_uitschrijven(
     fouten: list[FieldError] = [lid_tot] if isinstance(lid_tot, FieldError) else []
     if not fouten:
         try:
-            await beheer.schrijf_uit(diensten.leden_uow(), lid_id, lid_tot, hoe=Hoe.MEDEWERKER)  # type: ignore[arg-type]
+            await wijzigen.schrijf_uit(diensten.leden_uow(), lid_id, lid_tot, hoe=Hoe.MEDEWERKER)  # type: ignore[arg-type]
         except Invalid as fout:
             fouten = list(fout.problemen)
-        except beheer.LidNietGevonden as exc:
+        except wijzigen.LidNietGevonden as exc:
             raise NotFoundException() from exc
     if fouten:
         return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
@@ -180,7 +180,7 @@ async def organisatielijst(
     provincies = await organisaties.provincies(diensten.db)
     provincie = provincie if provincie in provincies else ""
     return pagina(
-        "organisaties",
+        "leden/organisaties",
         organisaties=await organisaties.lijst(diensten.db, zoek=zoek[:200], type_=type_, provincie=provincie),
         zoek=zoek,
         type=type_,
@@ -198,7 +198,7 @@ async def _organisatiepagina(diensten: RegistratieDiensten, organisatie_id: uuid
         # Size classes are for local governments; other organisations have no inhabitants.
         raise NotFoundException()
     return pagina(
-        "organisatie",
+        "leden/organisatie",
         status,
         org=org,
         klasse=GROOTTEKLASSE_LABELS.get(org["grootteklasse"] or "", "onbekend"),
@@ -224,7 +224,7 @@ async def inwoners_bijwerken(
     if org is None or org["type"] != OrganisatieType.LOKAAL_BESTUUR.value:
         raise NotFoundException()
     inwoners, peildatum = resultaat
-    rij = await organisaties.werk_inwoners_bij(diensten.db, organisatie_id, inwoners, peildatum, source=diensten.source)
+    rij = await organisaties.werk_inwoners_bij(diensten.leden_uow(), organisatie_id, inwoners, peildatum)
     zet_melding(
         request,
         f"{rij['naam']} heeft nu {inwoners:,} inwoners ({peildatum:%d/%m/%Y}): "

@@ -26,7 +26,7 @@ IMPORT = "/registratie/leden/import"
 
 def _uploadpagina(fouten: list[FieldError], status: int = 200) -> Template:
     return pagina(
-        "import_upload",
+        "leden/import_upload",
         status,
         fouten=fouten,
         kolommen=KOLOM_LABELS,
@@ -76,7 +76,7 @@ async def taak(
     if gegevens["te_schrijven"]:
         procent = min(100, round(100 * gegevens["verwerkt"] / gegevens["te_schrijven"]))
     return pagina(
-        "import",
+        "leden/import",
         taak=gegevens,
         procent=procent,
         foute_rijen=len({f["rij"] for f in gegevens["fouten"]}),
@@ -93,8 +93,8 @@ async def starten(
 ) -> Response[Any]:
     try:
         gestart = await importeren.start(diensten, import_id)
-    except importeren.ImportLoopt:
-        zet_melding(request, "Er loopt al een andere import. Wacht tot die klaar is en probeer dan opnieuw.")
+    except importeren.ImportLoopt as fout:
+        zet_melding(request, fout.melding)
     else:
         if not gestart:
             zet_melding(request, "Deze import kan niet (meer) gestart worden.")

@@ -29,7 +29,7 @@ from .. import store as opvragingen
 from ..store import LedenStore
 from ..mail import verstuur
 from ..use_cases import aanmeldlinks, wissen
-from ..use_cases import wijzigen as beheer
+from ..use_cases import wijzigen
 from ..domain.lidmaatschap import (
     Lid,
     LID_SESSIE_SECONDEN,
@@ -70,7 +70,7 @@ async def inloggen(
     terug = veilige_volgende(volgende, "")
     if await _lid(request, diensten) is not None:
         return Redirect(terug or MIJN, status_code=303)
-    return pagina("mijn_inloggen", waarden={}, volgende=terug)
+    return pagina("leden/mijn_inloggen", waarden={}, volgende=terug)
 
 
 async def _verstuur_op_de_achtergrond(smtp_url: str, bericht: Any) -> None:
@@ -92,13 +92,13 @@ async def inloggen_versturen(
         request.session[NA_INLOGGEN] = terug
     if not email:
         fout = FieldProblem("email", "verplicht", "Vul je e-mailadres in.")
-        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=[fout])
+        return pagina("leden/mijn_inloggen", 400, waarden={"email": email}, fouten=[fout])
     try:
         email = _EMAIL.validate_python(email).lower()
     except ValidationError:
         fout = FieldProblem("email", "ongeldig_email", "Geef een geldig e-mailadres, zoals naam@gemeente.be.")
-        return pagina("mijn_inloggen", 400, waarden={"email": email}, fouten=[fout])
-    bericht = await aanmeldlinks.maak_aanmeldlink(diensten.db, email, diensten.settings.public_url)
+        return pagina("leden/mijn_inloggen", 400, waarden={"email": email}, fouten=[fout])
+    bericht = await aanmeldlinks.maak_aanmeldlink(diensten.leden_uow(), email, diensten.settings.public_url)
     request.session["aanmeldlink_email"] = email
     # The mail leaves after the answer, so how long the answer takes tells nothing about membership.
     achtergrond = (
@@ -110,7 +110,7 @@ async def inloggen_versturen(
 @get(f"{INLOGGEN}/verstuurd", include_in_schema=False, sync_to_thread=False)
 def inloggen_verstuurd(request: Request[Any, Any, Any]) -> Template:
     email = request.session.get("aanmeldlink_email") if request.session else None
-    return pagina("mijn_link_verstuurd", email=email)
+    return pagina("leden/mijn_link_verstuurd", email=email)
 
 
 _GEEN_LINK = {
@@ -125,7 +125,7 @@ async def link_openen(diensten: NamedDependency[RegistratieDiensten], token: Fro
     # Opening the link only shows a button: mail scanners that follow links must not spend it.
     status = await aanmeldlinks.status(diensten.db, token)
     return pagina(
-        "mijn_link",
+        "leden/mijn_link",
         headers={"Referrer-Policy": "no-referrer"},  # the token is in this page's address
         token=token if status is aanmeldlinks.LinkStatus.GELDIG else "",
         probleem=_GEEN_LINK.get(status),
@@ -134,9 +134,9 @@ async def link_openen(diensten: NamedDependency[RegistratieDiensten], token: Fro
 
 @post(f"{INLOGGEN}/link", include_in_schema=False)
 async def link_gebruiken(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], data: Formulier) -> Response[Any]:
-    resultaat = await aanmeldlinks.gebruik(diensten.db, veld(data, "token"))
+    resultaat = await aanmeldlinks.gebruik(diensten.leden_uow(), veld(data, "token"))
     if isinstance(resultaat, aanmeldlinks.LinkStatus):
-        return pagina("mijn_link", 400, token="", probleem=_GEEN_LINK[resultaat])
+        return pagina("leden/mijn_link", 400, token="", probleem=_GEEN_LINK[resultaat])
     wie = Identiteit(
         sub=f"lid:{resultaat.lid_id}",
         naam=resultaat.naam,
@@ -163,7 +163,7 @@ async def mijn(request: Request[Any, Any, Any], diensten: NamedDependency[Regist
     async with diensten.db.engine.connect() as conn:
         toestemmingen = await LedenStore(conn).toestemmingen(lid.id)
     return pagina(
-        "mijn", lid=lid, melding=neem_melding(request), toestemmingen=toestemmingen, titels=TOESTEMMING_TITELS
+        "leden/mijn", lid=lid, melding=neem_melding(request), toestemmingen=toestemmingen, titels=TOESTEMMING_TITELS
     )
 
 
@@ -172,7 +172,7 @@ async def gegevens(request: Request[Any, Any, Any], diensten: NamedDependency[Re
     lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
-    return pagina("mijn_gegevens", lid=lid, waarden={"naam": lid.naam, "functie": lid.functie or ""})
+    return pagina("leden/mijn_gegevens", lid=lid, waarden={"naam": lid.naam, "functie": lid.functie or ""})
 
 
 @post(f"{MIJN}/gegevens", guards=LID, include_in_schema=False)
@@ -184,9 +184,9 @@ async def gegevens_bewaren(
         return _opnieuw_aanmelden()
     waarden = {"naam": veld(data, "naam"), "functie": veld(data, "functie")}
     try:
-        veranderd = await beheer.wijzig_gegevens(diensten.leden_uow(), lid.id, waarden["naam"], waarden["functie"])
+        veranderd = await wijzigen.wijzig_gegevens(diensten.leden_uow(), lid.id, waarden["naam"], waarden["functie"])
     except Invalid as fout:
-        return pagina("mijn_gegevens", 400, lid=lid, waarden=waarden, fouten=list(fout.problemen))
+        return pagina("leden/mijn_gegevens", 400, lid=lid, waarden=waarden, fouten=list(fout.problemen))
     zet_melding(request, "Je gegevens zijn bewaard." if veranderd else "Er was niets veranderd.")
     return Redirect(MIJN, status_code=303)
 
@@ -198,7 +198,7 @@ async def inschrijvingen(request: Request[Any, Any, Any], diensten: NamedDepende
         return _opnieuw_aanmelden()
     async with diensten.db.engine.connect() as conn:
         lijst = await opvragingen.inschrijvingen(conn, lid.id)
-    return pagina("mijn_inschrijvingen", lid=lid, inschrijvingen=lijst)
+    return pagina("leden/mijn_inschrijvingen", lid=lid, inschrijvingen=lijst)
 
 
 @get(f"{MIJN}/toestemmingen", guards=LID, include_in_schema=False)
@@ -213,7 +213,7 @@ async def _toestemmingenpagina(diensten: RegistratieDiensten, lid: Lid, fouten: 
     async with diensten.db.engine.connect() as conn:
         huidig = await LedenStore(conn).toestemmingen(lid.id)
     return pagina(
-        "mijn_toestemmingen",
+        "leden/mijn_toestemmingen",
         status,
         lid=lid,
         doelen=[(d, TOESTEMMING_TITELS[d], TOESTEMMING_TEKSTEN[d], huidig[d]) for d in Doel],
@@ -243,7 +243,7 @@ async def toestemmingen_bewaren(
         return await _toestemmingenpagina(diensten, lid, fouten, 400)
     veranderd = False
     for doel, gegeven in keuzes.items():
-        veranderd |= await beheer.wijzig_toestemming(diensten.leden_uow(), lid.id, doel, gegeven, hoe=Hoe.ZELFSERVICE)
+        veranderd |= await wijzigen.wijzig_toestemming(diensten.leden_uow(), lid.id, doel, gegeven, hoe=Hoe.ZELFSERVICE)
     melding = "Je keuzes zijn bewaard." if veranderd else "Er was niets veranderd."
     if veranderd and keuzes.get(Doel.NIEUWSBRIEF) and not lid.nieuwsbrief:
         melding += " Je krijgt een mail om je inschrijving voor de nieuwsbrief te bevestigen."
@@ -256,7 +256,7 @@ async def uitschrijven(request: Request[Any, Any, Any], diensten: NamedDependenc
     lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
-    return pagina("mijn_uitschrijven", lid=lid)
+    return pagina("leden/mijn_uitschrijven", lid=lid)
 
 
 @post(f"{MIJN}/uitschrijven", guards=LID, include_in_schema=False)
@@ -265,9 +265,9 @@ async def uitschrijven_bevestigen(request: Request[Any, Any, Any], diensten: Nam
     if lid is None:
         return _opnieuw_aanmelden()
     try:
-        await beheer.schrijf_uit(diensten.leden_uow(), lid.id, max(vandaag(), lid.lid_sinds), hoe=Hoe.ZELFSERVICE)
+        await wijzigen.schrijf_uit(diensten.leden_uow(), lid.id, max(vandaag(), lid.lid_sinds), hoe=Hoe.ZELFSERVICE)
     except Invalid as fout:
-        return pagina("mijn_uitschrijven", 400, lid=lid, fouten=list(fout.problemen))
+        return pagina("leden/mijn_uitschrijven", 400, lid=lid, fouten=list(fout.problemen))
     zet_melding(request, "Je bent uitgeschreven uit het netwerk. We sturen je geen uitnodigingen of nieuwsbrief meer.")
     return Redirect(MIJN, status_code=303)
 
@@ -311,7 +311,7 @@ async def wissen_vragen(request: Request[Any, Any, Any], diensten: NamedDependen
     lid = await _lid(request, diensten)
     if lid is None:
         return _opnieuw_aanmelden()
-    return pagina("mijn_wissen", lid=lid)
+    return pagina("leden/mijn_wissen", lid=lid)
 
 
 @post(f"{MIJN}/wissen", guards=LID, include_in_schema=False)
@@ -323,23 +323,23 @@ async def wissen_bevestigen(
         return _opnieuw_aanmelden()
     if veld(data, "bevestig") != "ja":
         fout = FieldError("bevestig", "verplicht", "Vink aan dat je begrijpt dat dit niet ongedaan kan worden.")
-        return pagina("mijn_wissen", 400, lid=lid, fouten=[fout])
+        return pagina("leden/mijn_wissen", 400, lid=lid, fouten=[fout])
     try:
         await wissen.wis(diensten.leden_uow(), lid.id, purgeer=diensten.purgeer)
-    except beheer.LidNietGevonden:
+    except wijzigen.LidNietGevonden:
         return _opnieuw_aanmelden()
     except Exception:
         log.exception("wissen.mislukt", lid_id=str(lid.id))
         fout = FieldError(
             "bevestig", "tijdelijk_mislukt", "Het wissen lukte nu niet. Er is niets gewist. Probeer het over enkele minuten opnieuw."
         )
-        return pagina("mijn_wissen", 503, lid=lid, fouten=[fout])
+        return pagina("leden/mijn_wissen", 503, lid=lid, fouten=[fout])
     return meld_af(Redirect(f"{MIJN}/gewist", status_code=303))
 
 
 @get(f"{MIJN}/gewist", include_in_schema=False, sync_to_thread=False)
 def gewist() -> Template:
-    return pagina("mijn_gewist")
+    return pagina("leden/mijn_gewist")
 
 
 ROUTES = [

@@ -20,6 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
+from ...kernel.web import veld
 from ...bootstrap import RegistratieDiensten
 from .. import accounts, oidc
 
@@ -31,13 +32,6 @@ UITLOGPAD = paginas.UITLOGGEN
 OUD_UITLOGPAD = "/registratie/afmelden"  # the word before docs/woordenlijst.md; bookmarks keep working
 OIDC_SESSIE = "oidc_aanmelding"
 OIDC_GELDIG = 600  # seconds between leaving for the provider and coming back
-
-
-def _enkel(data: dict[str, Any], veld: str) -> str:
-    waarde = data.get(veld, "")
-    if isinstance(waarde, list):
-        waarde = waarde[-1] if waarde else ""
-    return str(waarde)
 
 
 def _pagina(
@@ -92,8 +86,8 @@ async def inloggen(
 ) -> Response[Any]:
     if not diensten.settings.demo:
         raise NotFoundException()  # production has no passwords here: OpenID Connect only
-    volgende = veilige_volgende(_enkel(data, "volgende"), STANDAARD_VOLGENDE)
-    naam, wachtwoord = _enkel(data, "gebruikersnaam").strip(), _enkel(data, "wachtwoord")
+    volgende = veilige_volgende(veld(data, "volgende"), STANDAARD_VOLGENDE)
+    naam, wachtwoord = veld(data, "gebruikersnaam").strip(), veld(data, "wachtwoord")
     fouten: list[FieldError] = []
     if not naam:
         fouten.append(FieldError("gebruikersnaam", "verplicht", "Vul je gebruikersnaam in."))

@@ -6,25 +6,27 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
+from dinet_chassis.errors import Conflict, Invalid
 from dinet_chassis.logging import get_logger
 from dinet_chassis.web import FieldError, errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
-from dinet_contracts.tijd import BRUSSEL
+from dinet_contracts.tijd import lokaal
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from ...kernel.web import veld
 from ...bootstrap import RegistratieDiensten
 from ...kernel import organisaties as opvragingen
 from ...kernel.organisaties import groepeer_per_type
 from .. import store as opslag
+from .. import use_cases
 
 log = get_logger(__name__)
 
 PAD = "/registratie/beheer/partners"
-MAX_OMSCHRIJVING = 200
 GEEN_CACHE = {"Cache-Control": "no-store"}  # a page that shows a secret once must not be kept anywhere
 ALLEEN_MEDEWERKERS = [vereist(Rol.MEDEWERKER)]
 
@@ -45,20 +47,13 @@ _MELDINGEN = {
 
 
 def tijdstip(moment: datetime | None) -> str:
-    return moment.astimezone(BRUSSEL).strftime("%d-%m-%Y %H:%M") if moment else "–"
+    return lokaal(moment).strftime("%d-%m-%Y %H:%M") if moment else "–"
 
 
 def _door(request: Request[Any, Any, Any]) -> str:
     wie: Identiteit | None = identiteit(request)
     assert wie is not None  # the guard let only staff through
     return f"{wie.naam} ({wie.sub})"[:300]
-
-
-def _enkel(data: dict[str, Any], veld: str) -> str:
-    waarde = data.get(veld, "")
-    if isinstance(waarde, list):
-        waarde = waarde[-1] if waarde else ""
-    return str(waarde).strip()
 
 
 async def _pagina(
@@ -93,44 +88,34 @@ async def overzicht(request: Request[Any, Any, Any], diensten: NamedDependency[R
     return await _pagina(diensten, melding=_MELDINGEN.get(request.query_params.get("melding", "")))
 
 
-async def _organisatie(diensten: RegistratieDiensten, ruw: str, veld: str) -> tuple[uuid.UUID, str] | FieldError:
-    if not ruw:
-        return FieldError(veld, "verplicht", "Kies de organisatie.")
-    try:
-        organisatie_id = uuid.UUID(ruw)
-    except ValueError:
-        return FieldError(veld, "ongeldige_waarde", "Kies de organisatie uit de lijst.")
-    naam = await opslag.organisatie_naam(diensten.db, organisatie_id)
-    if naam is None:
-        return FieldError(veld, "onbekende_organisatie", "Kies de organisatie uit de lijst.")
-    return organisatie_id, naam
-
-
 @post(f"{PAD}/sleutels", guards=ALLEEN_MEDEWERKERS, include_in_schema=False)
 async def sleutel_uitgeven(
     request: Request[Any, Any, Any],
     diensten: NamedDependency[RegistratieDiensten],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
-    waarden = {"organisatie_id": _enkel(data, "organisatie_id"), "omschrijving": _enkel(data, "omschrijving")}
-    fouten: list[FieldError] = []
-    organisatie = await _organisatie(diensten, waarden["organisatie_id"], "organisatie_id")
-    if isinstance(organisatie, FieldError):
-        fouten.append(organisatie)
-    omschrijving = " ".join(waarden["omschrijving"].split())
-    if not omschrijving:
-        fouten.append(FieldError("omschrijving", "verplicht", "Schrijf waarvoor het token dient, bv. 'agenda-koppeling'."))
-    elif len(omschrijving) > MAX_OMSCHRIJVING:
-        fouten.append(FieldError("omschrijving", "te_lang", f"Gebruik hoogstens {MAX_OMSCHRIJVING} tekens."))
-    if fouten:
-        return await _pagina(diensten, fouten=fouten, waarden=waarden, status=400)
-    assert not isinstance(organisatie, FieldError)
-    organisatie_id, naam = organisatie
-    sleutel_id, nieuw = await opslag.maak_sleutel(diensten.db, organisatie_id, omschrijving, _door(request))
-    log.info("partner.token_uitgegeven", sleutel_id=str(sleutel_id), organisatie_id=str(organisatie_id), prefix=nieuw.prefix)
+    waarden = {"organisatie_id": veld(data, "organisatie_id").strip(), "omschrijving": veld(data, "omschrijving").strip()}
+    try:
+        uitgegeven = await use_cases.geef_sleutel_uit(
+            diensten.db, waarden["organisatie_id"], waarden["omschrijving"], door=_door(request)
+        )
+    except Invalid as fout:
+        return await _pagina(diensten, fouten=list(fout.problemen), waarden=waarden, status=400)
+    nieuw = uitgegeven.nieuw
+    log.info(
+        "partner.token_uitgegeven",
+        sleutel_id=str(uitgegeven.sleutel_id),
+        organisatie_id=str(uitgegeven.organisatie_id),
+        prefix=nieuw.prefix,
+    )
     return Template(
         template_name="toegang/sleutel-nieuw.html",
-        context={"token": nieuw.token, "prefix": nieuw.prefix, "organisatie_naam": naam, "organisatie_id": organisatie_id},
+        context={
+            "token": nieuw.token,
+            "prefix": nieuw.prefix,
+            "organisatie_naam": uitgegeven.organisatie_naam,
+            "organisatie_id": uitgegeven.organisatie_id,
+        },
         headers=GEEN_CACHE,
     )
 
@@ -151,31 +136,16 @@ async def nats_uitgeven(
     diensten: NamedDependency[RegistratieDiensten],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
-    waarden = {"nats_organisatie_id": _enkel(data, "nats_organisatie_id")}
-    organisatie = await _organisatie(diensten, waarden["nats_organisatie_id"], "nats_organisatie_id")
-    if isinstance(organisatie, FieldError):
-        return await _pagina(diensten, fouten=[organisatie], waarden=waarden, status=400)
-    organisatie_id, naam = organisatie
-    toegang = diensten.partner_nats
-    if toegang.uitgever is None:
-        fout = FieldError(
-            "nats_organisatie_id",
-            "nats_niet_ingesteld",
-            "Deze installatie kan geen NATS-gebruikers maken: de sleutel om ze te ondertekenen ontbreekt"
-            " (NATS_PARTNER_ISSUER). Vraag het aan wie het platform beheert.",
-        )
-        return await _pagina(diensten, fouten=[fout], waarden=waarden, status=503)
+    waarden = {"nats_organisatie_id": veld(data, "nats_organisatie_id").strip()}
     try:
-        gebruiker, nieuw = await opslag.maak_nats_gebruiker(
-            diensten.db, organisatie_id, naam, _door(request), toegang.uitgever
+        gebruiker, nieuw = await use_cases.geef_nats_gebruiker_uit(
+            diensten.db, diensten.partner_nats, waarden["nats_organisatie_id"], door=_door(request)
         )
-    except opslag.NatsGebruikerBestaatAl as bestaand:
-        fout = FieldError(
-            "nats_organisatie_id",
-            "bestaat_al",
-            f"Er is al een geldige NATS-gebruiker {bestaand}. Trek die eerst in als je een nieuwe sleutel wil geven.",
-        )
-        return await _pagina(diensten, fouten=[fout], waarden=waarden, status=400)
+    except use_cases.NatsNietIngesteld as fout:
+        return await _pagina(diensten, fouten=list(fout.problemen), waarden=waarden, status=503)
+    except (Invalid, Conflict) as fout:
+        return await _pagina(diensten, fouten=list(fout.problemen), waarden=waarden, status=400)
+    organisatie_id = gebruiker.organisatie_id
     log.info("partner.nats_uitgegeven", gebruiker=gebruiker.gebruiker, organisatie_id=str(organisatie_id))
     return Template(
         template_name="toegang/nats-nieuw.html",
@@ -188,15 +158,9 @@ async def nats_uitgeven(
 async def nats_intrekken(
     request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], gebruiker_id: FromPath[int]
 ) -> Redirect:
-    gebruiker = await opslag.trek_nats_gebruiker_in(diensten.db, gebruiker_id, _door(request))
-    if not gebruiker:
-        return Redirect(f"{PAD}?melding=nats_al_ingetrokken", status_code=303)
-    log.info("partner.nats_ingetrokken", gebruiker=gebruiker)
-    toegang = diensten.partner_nats
-    if not toegang.beschikbaar:
-        melding = "nats_ingetrokken_geen_sleutel"
-    else:
-        melding = "nats_ingetrokken" if await toegang.doorvoeren() else "nats_ingetrokken_later"
+    melding = await use_cases.trek_nats_gebruiker_in(diensten.db, diensten.partner_nats, gebruiker_id, door=_door(request))
+    if melding != "nats_al_ingetrokken":
+        log.info("partner.nats_ingetrokken", gebruiker_id=gebruiker_id)
     return Redirect(f"{PAD}?melding={melding}", status_code=303)
 
 
