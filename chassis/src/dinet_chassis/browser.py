@@ -25,9 +25,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium ontbreekt (apt-get install chromium): toegankelijkheidstest overgeslagen"
-)
+# The test tiers (testing.py) recognise a browser test by this reason.
+ZONDER_CHROMIUM = "Chromium ontbreekt (apt-get install chromium): toegankelijkheidstest overgeslagen"
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason=ZONDER_CHROMIUM)
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

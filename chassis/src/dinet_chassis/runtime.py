@@ -11,7 +11,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from dinet_contracts import describe_error
 from dinet_contracts.topology import consumers_of, streams_of
@@ -35,6 +35,7 @@ from .uow import Clock, SqlUnitOfWork, utc_now
 log = get_logger(__name__)
 
 Hook = Callable[["Runtime"], Awaitable[None]]
+U = TypeVar("U", bound=SqlUnitOfWork)
 
 
 @dataclass
@@ -182,10 +183,10 @@ class Runtime:
             except Exception:
                 log.exception("na_commit.mislukt", listener=getattr(listener, "__qualname__", repr(listener)))
 
-    def unit_of_work(self) -> SqlUnitOfWork:
-        """A unit of work on this service's database, with its source, clock and commit listeners.
-        A service that adds repositories builds its own subclass with the same arguments."""
-        return SqlUnitOfWork(self.db, source=self.source, clock=self.clock, on_commit=self._committed)
+    def unit_of_work(self, cls: type[U] = SqlUnitOfWork) -> U:  # type: ignore[assignment]
+        """A unit of work on this service's database, with its source, clock and commit listeners;
+        `cls` is the service's subclass that adds its repositories."""
+        return cls(self.db, source=self.source, clock=self.clock, on_commit=self._committed)
 
     def asyncapi(self) -> dict[str, Any]:
         """This service's AsyncAPI document (built once: the broker does not change)."""

@@ -3,6 +3,14 @@
 Server choice, in order: NATS_URL / DATABASE_URL from the environment; testcontainers when
 DINET_TESTCONTAINERS=1 and a Docker engine answers; else the embedded servers from the wheels.
 Every test gets a fresh database and fresh streams, so tests never see each other's events.
+
+Test tiers, marked at collection (`pytest -m unit`, `-m integration`, `-m browser`):
+- `browser`: a module marked `needs_chromium` (a real Chromium, with axe-core);
+- `integration`: a test that uses a real server, i.e. one of `SERVER_FIXTURES` (directly or
+  through another fixture); every test of the cross-service `tests/` and of `cli/tests/` (they
+  start processes and servers of their own) unless marked `unit`; a test marked `integration`;
+- `unit`: every other test: no database, no NATS, no browser; milliseconds each (use cases on a
+  fake unit of work, domain rules, handler tables on FastStream's in-memory broker).
 """
 
 from __future__ import annotations
@@ -34,6 +42,44 @@ from .embedded import EmbeddedNats, EmbeddedPostgres, MailSink, free_port, read_
 from .natsauth import NatsAuth
 from .runtime import Runtime, ServiceDefinition
 from .settings import Settings
+
+
+# A test using one of these (or a fixture that does) runs on real servers.
+SERVER_FIXTURES = frozenset(
+    {"_postgres", "_nats_container", "nats_server", "secured_nats", "database_url", "stoppable_postgres", "mail_sink"}
+)
+# Test folders (from the workspace root) whose tests start processes and servers themselves.
+PROCESS_TEST_DIRS = frozenset({"tests", "cli"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for regel in (
+        "unit: no database, no NATS, no browser: milliseconds each",
+        "integration: on real PostgreSQL and NATS, or processes of its own",
+        "browser: a real Chromium (accessibility with axe-core)",
+    ):
+        config.addinivalue_line("markers", regel)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from .browser import ZONDER_CHROMIUM
+
+    root = Path(str(config.rootpath))
+    for item in items:
+        try:
+            top = Path(str(item.path)).relative_to(root).parts[0]
+        except ValueError:
+            top = ""
+        if any(m.kwargs.get("reason") == ZONDER_CHROMIUM for m in item.iter_markers("skipif")):
+            item.add_marker(pytest.mark.browser)
+        elif item.get_closest_marker("integration") or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+        elif item.get_closest_marker("unit"):
+            continue  # a fast test in a folder of process tests, marked so by hand
+        elif top in PROCESS_TEST_DIRS:
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:

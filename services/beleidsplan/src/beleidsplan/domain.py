@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from dinet_chassis.errors import FieldProblem, Invalid
 from dinet_contracts import beleidstool
 
 TITEL_MAX = 200
@@ -48,16 +49,15 @@ STAPPEN: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Fout:
-    veld: str
-    code: str
-    melding: str
+# One wrong field: the chassis' FieldProblem (veld, code, melding), as every service's domain uses.
+Fout = FieldProblem
 
 
-class OngeldigPlan(ValueError):
+class OngeldigPlan(Invalid, ValueError):
+    """The plan's own fields are wrong: every wrong one in `fouten` (= `problemen`)."""
+
     def __init__(self, fouten: list[Fout]) -> None:
-        super().__init__("; ".join(f.melding for f in fouten))
+        super().__init__(problemen=fouten)
         self.fouten = fouten
 
 

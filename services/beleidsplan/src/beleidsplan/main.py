@@ -1,4 +1,5 @@
-"""Entry point of the beleidsplan service: the beleidstool for local governments."""
+"""Entry point of the beleidsplan service (the beleidstool for local governments): its definition
+for the chassis runtime, with the composition root in bootstrap.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 from dinet_chassis.web import create_web_app
 
+from .bootstrap import bootstrap
 from .handlers import HANDLERS
 from .web import ROUTES
 
@@ -34,6 +36,7 @@ DEFINITION = ServiceDefinition(
     package_dir=PACKAGE_DIR,
     create_app=create_app,
     handlers=HANDLERS,
+    bootstrap=bootstrap,
 )
 
 

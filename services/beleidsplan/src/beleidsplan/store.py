@@ -3,6 +3,10 @@
 Every change to a plan goes through `wijzig`, which bumps the plan's `versie` only if it is still
 the one the form was opened on (two people saving at once: the second gets `VersieConflict`, not
 a silent overwrite) and writes the history line, all in the caller's transaction.
+
+The use cases write through `BeleidsplanUoW` (a unit of work with `plannen`, a `PlanStore` on its
+transaction); the pages read with the functions below on a connection of their own. Events are
+not published here: the use cases put them in the unit of work's outbox.
 """
 
 from __future__ import annotations
@@ -16,15 +20,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dinet_chassis import outbox
-from dinet_contracts.events.beleidsplan import (
-    BeleidsplanAangemaakt,
-    BeleidsplanGepubliceerd,
-    OndersteuningsnoodGesignaleerd,
-    ZelfevaluatieIngediend,
-)
+from dinet_chassis.errors import Conflict
+from dinet_chassis.uow import BorrowedUnitOfWork, SqlUnitOfWork
 
-from .domain import Actie, Beleidsplan, PlanElement
+from .domain import Actie, Beleidsplan, Fout, PlanElement
 
 _PLAN_KOLOMMEN = ", ".join(f.name for f in fields(Beleidsplan))
 _ACTIE_KOLOMMEN = ", ".join(f.name for f in fields(Actie))
@@ -46,19 +45,27 @@ AANBOD_SOORTEN = (
 PUBLICATIES = ("artikel_lokaal", "goede_praktijk")
 
 
-class VersieConflict(Exception):
+CONFLICT = Fout(
+    "versie",
+    "versie_conflict",
+    "Een collega heeft dit plan intussen gewijzigd. Je eigen invoer staat hieronder nog: kijk ze na en bewaar opnieuw "
+    "om ze over die van je collega te zetten, of bekijk eerst het plan.",
+)
+
+
+class VersieConflict(Conflict):
     """Someone else saved the plan after this form was opened."""
 
     def __init__(self, huidige_versie: int) -> None:
-        super().__init__(f"huidige versie {huidige_versie}")
+        super().__init__(CONFLICT.code, CONFLICT.melding, problemen=[CONFLICT])
         self.huidige_versie = huidige_versie
 
 
 # --- plans ------------------------------------------------------------------------------------
 
 
-async def bewaar_nieuw(conn: AsyncConnection, plan: Beleidsplan, *, source: str, wie: str) -> None:
-    """Store the plan and its BeleidsplanAangemaakt in the caller's transaction."""
+async def bewaar_nieuw(conn: AsyncConnection, plan: Beleidsplan, *, wie: str) -> None:
+    """Store the new plan and its first history line."""
     await conn.execute(
         text(
             "INSERT INTO beleidsplan (beleidsplan_id, organisatie_id, titel, catalogus_versie, aangemaakt_op)"
@@ -73,17 +80,6 @@ async def bewaar_nieuw(conn: AsyncConnection, plan: Beleidsplan, *, source: str,
         },
     )
     await noteer(conn, plan.beleidsplan_id, wie, f"Plan gestart op catalogusversie {plan.catalogus_versie}")
-    await outbox.add(
-        conn,
-        BeleidsplanAangemaakt(
-            beleidsplan_id=plan.beleidsplan_id,
-            organisatie_id=plan.organisatie_id,
-            titel=plan.titel,
-            catalogus_versie=plan.catalogus_versie,
-            aangemaakt_op=plan.aangemaakt_op,
-        ),
-        source=source,
-    )
 
 
 @dataclass(frozen=True)
@@ -179,14 +175,9 @@ async def zet_catalogus(conn: AsyncConnection, beleidsplan_id: uuid.UUID, versie
     )
 
 
-async def publiceer(conn: AsyncConnection, plan: Beleidsplan, nu: datetime, *, source: str) -> None:
+async def zet_gepubliceerd(conn: AsyncConnection, beleidsplan_id: uuid.UUID, nu: datetime) -> None:
     await conn.execute(
-        text("UPDATE beleidsplan SET gepubliceerd_op = :nu WHERE beleidsplan_id = :id"), {"id": plan.beleidsplan_id, "nu": nu}
-    )
-    await outbox.add(
-        conn,
-        BeleidsplanGepubliceerd(beleidsplan_id=plan.beleidsplan_id, organisatie_id=plan.organisatie_id, gepubliceerd_op=nu),
-        source=source,
+        text("UPDATE beleidsplan SET gepubliceerd_op = :nu WHERE beleidsplan_id = :id"), {"id": beleidsplan_id, "nu": nu}
     )
 
 
@@ -286,10 +277,9 @@ class Ondersteuningsvraag:
     gevraagd_op: datetime
 
 
-async def vraag_ondersteuning(
-    conn: AsyncConnection, plan: Beleidsplan, element_id: str, element_tekst: str, vraag: str, wie: str, nu: datetime, *, source: str
-) -> uuid.UUID:
-    vraag_id = uuid.uuid4()
+async def bewaar_ondersteuningsvraag(
+    conn: AsyncConnection, vraag_id: uuid.UUID, plan: Beleidsplan, element_id: str, vraag: str, wie: str, nu: datetime
+) -> None:
     await conn.execute(
         text(
             "INSERT INTO ondersteuningsvraag (vraag_id, beleidsplan_id, element_id, vraag, gevraagd_op, gevraagd_door)"
@@ -297,20 +287,6 @@ async def vraag_ondersteuning(
         ),
         {"v": vraag_id, "p": plan.beleidsplan_id, "e": element_id, "vraag": vraag, "nu": nu, "wie": wie},
     )
-    await outbox.add(
-        conn,
-        OndersteuningsnoodGesignaleerd(
-            vraag_id=vraag_id,
-            organisatie_id=plan.organisatie_id,
-            beleidsplan_id=plan.beleidsplan_id,
-            element_id=element_id,
-            element_tekst=element_tekst[:500],
-            vraag=vraag,
-            gesignaleerd_op=nu,
-        ),
-        source=source,
-    )
-    return vraag_id
 
 
 async def ondersteuningsvragen(conn: AsyncConnection, beleidsplan_id: uuid.UUID) -> list[Ondersteuningsvraag]:
@@ -353,11 +329,8 @@ async def bewaar_zelfevaluatie(
     jaar: int,
     catalogus_versie: str,
     antwoorden: dict[str, str],
-    aantal_wel: dict[str, int],
     profiel: Organisatie | None,
     nu: datetime,
-    *,
-    source: str,
 ) -> uuid.UUID:
     """One assessment per organisation and year: submitting again revises it (same id)."""
     zelfevaluatie_id = (
@@ -380,18 +353,6 @@ async def bewaar_zelfevaluatie(
             },
         )
     ).scalar_one()
-    await outbox.add(
-        conn,
-        ZelfevaluatieIngediend(
-            zelfevaluatie_id=zelfevaluatie_id,
-            organisatie_id=organisatie_id,
-            jaar=jaar,
-            catalogus_versie=catalogus_versie,
-            aantal_wel=aantal_wel,
-            ingediend_op=nu,
-        ),
-        source=source,
-    )
     return zelfevaluatie_id
 
 
@@ -524,3 +485,92 @@ async def aanbod_voor(
         },
     )
     return [Aanbod(*r) for r in rows.all()]
+
+
+# --- what the use cases write through ---------------------------------------------------------
+
+
+class PlanStore:
+    """The writes (and the few reads) of the use cases, on one unit of work's transaction. The
+    fast tests use an in-memory one with the same methods (tests/conftest.py)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def plan(self, beleidsplan_id: uuid.UUID) -> Beleidsplan | None:
+        return await plan(self.conn, beleidsplan_id)
+
+    async def voeg_toe(self, p: Beleidsplan, wie: str) -> None:
+        await bewaar_nieuw(self.conn, p, wie=wie)
+
+    async def wijzig(self, beleidsplan_id: uuid.UUID, verwachte_versie: int, wie: str, wat: list[str]) -> int:
+        return await wijzig(self.conn, beleidsplan_id, verwachte_versie, wie, wat)
+
+    async def noteer(self, beleidsplan_id: uuid.UUID, wie: str, wat: str) -> None:
+        await noteer(self.conn, beleidsplan_id, wie, wat)
+
+    async def zet_voorbereiding(self, beleidsplan_id: uuid.UUID, waarden: dict[str, str]) -> None:
+        await zet_voorbereiding(self.conn, beleidsplan_id, waarden)
+
+    async def zet_catalogus(self, beleidsplan_id: uuid.UUID, versie: str) -> None:
+        await zet_catalogus(self.conn, beleidsplan_id, versie)
+
+    async def zet_gepubliceerd(self, beleidsplan_id: uuid.UUID, nu: datetime) -> None:
+        await zet_gepubliceerd(self.conn, beleidsplan_id, nu)
+
+    async def elementen(self, beleidsplan_id: uuid.UUID) -> dict[str, PlanElement]:
+        return await elementen(self.conn, beleidsplan_id)
+
+    async def zet_elementen(self, beleidsplan_id: uuid.UUID, nieuw: dict[str, PlanElement]) -> None:
+        await zet_elementen(self.conn, beleidsplan_id, nieuw)
+
+    async def acties(self, beleidsplan_id: uuid.UUID) -> list[Actie]:
+        return await acties(self.conn, beleidsplan_id)
+
+    async def voeg_actie_toe(self, beleidsplan_id: uuid.UUID, a: Actie) -> None:
+        await voeg_actie_toe(self.conn, beleidsplan_id, a)
+
+    async def werk_actie_bij(self, beleidsplan_id: uuid.UUID, a: Actie) -> None:
+        await werk_actie_bij(self.conn, beleidsplan_id, a)
+
+    async def verwijder_actie(self, beleidsplan_id: uuid.UUID, actie_id: uuid.UUID) -> None:
+        await verwijder_actie(self.conn, beleidsplan_id, actie_id)
+
+    async def bewaar_ondersteuningsvraag(
+        self, vraag_id: uuid.UUID, p: Beleidsplan, element_id: str, vraag: str, wie: str, nu: datetime
+    ) -> None:
+        await bewaar_ondersteuningsvraag(self.conn, vraag_id, p, element_id, vraag, wie, nu)
+
+    async def organisatie(self, organisatie_id: uuid.UUID) -> Organisatie | None:
+        return await organisatie(self.conn, organisatie_id)
+
+    async def bewaar_zelfevaluatie(
+        self, organisatie_id: uuid.UUID, jaar: int, catalogus_versie: str, antwoorden: dict[str, str],
+        profiel: Organisatie | None, nu: datetime,
+    ) -> uuid.UUID:
+        return await bewaar_zelfevaluatie(self.conn, organisatie_id, jaar, catalogus_versie, antwoorden, profiel, nu)
+
+    async def bewaar_organisatie(self, waarden: dict[str, Any]) -> None:
+        await bewaar_organisatie(self.conn, waarden)
+
+    async def bewaar_aanbod(self, waarden: dict[str, Any]) -> None:
+        await bewaar_aanbod(self.conn, waarden)
+
+
+class BeleidsplanUoW(SqlUnitOfWork):
+    """beleidsplan's unit of work: the chassis' one, with `plannen` on its transaction."""
+
+    plannen: PlanStore
+
+    async def __aenter__(self) -> "BeleidsplanUoW":
+        await super().__aenter__()
+        self.plannen = PlanStore(self.conn)
+        return self
+
+
+class BeleidsplanConsumentUoW(BorrowedUnitOfWork):
+    """The same for a consumer's op: the consumer's inbox transaction, which it commits itself."""
+
+    def __init__(self, conn: AsyncConnection, *, source: str) -> None:
+        super().__init__(conn, source=source)
+        self.plannen = PlanStore(conn)

@@ -20,28 +20,24 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dinet_chassis.runtime import Runtime
-from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.errors import Invalid
+from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import Rol, identiteit
-from dinet_contracts import beleidstool
+from dinet_contracts import beleidstool, paginas
 from dinet_contracts.tijd import lokaal
 
-from . import domain, export, store, toegang
-from .domain import Actie, Beleidsplan, Fout, OngeldigPlan, PlanElement, start_plan
+from .. import domain, store, use_cases
+from ..bootstrap import BeleidsplanDiensten
+from ..domain import Actie, Beleidsplan, Fout, OngeldigPlan, PlanElement
+from ..store import VersieConflict
+from . import export, toegang
 from .toegang import BESTUUR, LEZERS, MEDEWERKER
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 Req = Request[Any, Any, Any]
 Formulier = Annotated[dict[str, Any], FORM]
 
-CONFLICT = Fout(
-    "versie",
-    "versie_conflict",
-    "Een collega heeft dit plan intussen gewijzigd. Je eigen invoer staat hieronder nog: kijk ze na en bewaar opnieuw "
-    "om ze over die van je collega te zetten, of bekijk eerst het plan.",
-)
 
 
 def tijdstip(moment: datetime) -> str:
@@ -62,12 +58,8 @@ HELPERS: dict[str, Any] = {
 }
 
 
-def _veldfouten(fouten: list[Fout]) -> list[FieldError]:
-    return [FieldError(f.veld, f.code, f.melding) for f in fouten]
-
-
 def _pagina(naam: str, *, fouten: list[Fout] | None = None, status: int = 200, **context: Any) -> Template:
-    veldfouten = _veldfouten(fouten or [])
+    veldfouten = list(fouten or [])
     return Template(
         template_name=f"beleidsplan/{naam}.html",
         context={**HELPERS, **context, "fouten": veldfouten, "fout": errors_by_field(veldfouten)},
@@ -84,34 +76,34 @@ def _pad(plan: Beleidsplan, *rest: str) -> str:
     return "/".join([f"/beleidsplan/plannen/{plan.beleidsplan_id}", *rest])
 
 
+def _wijziging(request: Req, plan: Beleidsplan, data: dict[str, Any]) -> dict[str, Any]:
+    """What every change of a plan carries: which plan, the version its form was built on, who."""
+    return {"beleidsplan_id": plan.beleidsplan_id, "versie": _versie(data), "wie": toegang.naam(identiteit(request))}
+
+
 async def _bewaar(
-    request: Req,
-    runtime: Runtime,
-    plan: Beleidsplan,
-    data: dict[str, Any],
-    wijzigingen: list[str],
-    schrijf: Callable[[AsyncConnection], Awaitable[Any]],
+    diensten: BeleidsplanDiensten,
+    use_case: Callable[[Any, Any], Awaitable[Any]],
+    cmd: use_cases.Wijziging,
     *,
     toon: Callable[..., Template | Awaitable[Template]] | None,
     verder: str,
 ) -> Template | Redirect:
-    """Claim the version the form was built on, then write. When a colleague saved in between,
-    `toon` shows the form again with the person's own input and the current version; without
-    `toon` (a form whose repetition is harmless) the conflict just leads on."""
+    """Run the change. When a colleague saved in between, `toon` shows the form again with the
+    person's own input and the current version; without `toon` (a form whose repetition is
+    harmless) the conflict just leads on."""
     try:
-        async with runtime.db.transaction() as conn:
-            await store.wijzig(conn, plan.beleidsplan_id, _versie(data), toegang.naam(identiteit(request)), wijzigingen)
-            await schrijf(conn)
-    except store.VersieConflict as c:
+        await use_case(cmd, diensten.uow())
+    except VersieConflict as c:
         if toon is not None:
-            pagina = toon(versie=c.huidige_versie, fouten=[CONFLICT], status=409)
+            pagina = toon(versie=c.huidige_versie, fouten=list(c.problemen), status=409)
             return await pagina if inspect.isawaitable(pagina) else pagina
     return Redirect(verder, status_code=303)
 
 
-async def _alles(runtime: Runtime, plan: Beleidsplan) -> dict[str, Any]:
+async def _alles(diensten: BeleidsplanDiensten, plan: Beleidsplan) -> dict[str, Any]:
     """What most pages of a plan show: its elements, actions and the catalogue it is built on."""
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         elementen = await store.elementen(conn, plan.beleidsplan_id)
         acties = await store.acties(conn, plan.beleidsplan_id)
         profiel = await store.organisatie(conn, plan.organisatie_id)
@@ -131,13 +123,13 @@ async def _alles(runtime: Runtime, plan: Beleidsplan) -> dict[str, Any]:
 # --- start ------------------------------------------------------------------------------------
 
 
-async def _startpagina(request: Req, runtime: Runtime, *, fouten: list[Fout] | None = None, titel: str = "", status: int = 200) -> Template:
+async def _startpagina(request: Req, diensten: BeleidsplanDiensten, *, fouten: list[Fout] | None = None, titel: str = "", status: int = 200) -> Template:
     wie = identiteit(request)
     org = toegang.eigen_organisatie(wie)
     plannen: list[Beleidsplan] = []
     alle: list[store.PlanRegel] = []
     profiel = None
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         if org is not None:
             plannen = await store.plannen_van(conn, org)
             profiel = await store.organisatie(conn, org)
@@ -156,31 +148,29 @@ async def _startpagina(request: Req, runtime: Runtime, *, fouten: list[Fout] | N
         alle_plannen=alle,
         catalogus=beleidstool.huidige(),
         titel=titel,
-        inloggen="/registratie/inloggen?volgende=%2Fbeleidsplan%2F",
+        inloggen=f"{paginas.INLOGGEN}?volgende=%2Fbeleidsplan%2F",
     )
 
 
 @get("/beleidsplan/", include_in_schema=False)
-async def start(request: Req, runtime: NamedDependency[Runtime]) -> Template:
-    return await _startpagina(request, runtime)
+async def start(request: Req, diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    return await _startpagina(request, diensten)
 
 
 @post("/beleidsplan/plannen", guards=BESTUUR, include_in_schema=False)
-async def nieuw_plan(request: Req, runtime: NamedDependency[Runtime], data: Formulier) -> Template | Redirect:
+async def nieuw_plan(request: Req, diensten: NamedDependency[BeleidsplanDiensten], data: Formulier) -> Template | Redirect:
     wie = identiteit(request)
     org = toegang.eigen_organisatie(wie)
     titel = str(data.get("titel") or "")
     if org is None:
         return await _startpagina(
-            request, runtime, status=400, titel=titel,
+            request, diensten, status=400, titel=titel,
             fouten=[Fout("titel", "geen_organisatie", "Je account hoort bij geen lokaal bestuur. Bel ons, dan koppelen we het.")],
         )
     try:
-        plan = start_plan(titel=titel, organisatie_id=org, catalogus_versie=beleidstool.huidige().versie, nu=datetime.now(UTC))
+        plan = await use_cases.start_plan(use_cases.StartPlan(org, titel, toegang.naam(wie)), diensten.uow())
     except OngeldigPlan as fout:
-        return await _startpagina(request, runtime, fouten=fout.fouten, titel=titel, status=400)
-    async with runtime.db.transaction() as conn:
-        await store.bewaar_nieuw(conn, plan, source=runtime.source, wie=toegang.naam(wie))
+        return await _startpagina(request, diensten, fouten=fout.fouten, titel=titel, status=400)
     return Redirect(_pad(plan), status_code=303)
 
 
@@ -188,12 +178,12 @@ async def nieuw_plan(request: Req, runtime: NamedDependency[Runtime], data: Form
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}", guards=LEZERS, include_in_schema=False)
-async def toon_plan(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan, schrijven = await toegang.leesbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+async def toon_plan(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan, schrijven = await toegang.leesbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     elementen: dict[str, PlanElement] = alles["elementen"]
     nodig = [e for e in elementen.values() if domain.vraagt_aanbod(e)]
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         aanbod = await store.aanbod_voor(
             conn, [e.element_id for e in nodig], sorted({e.element_id[:3] for e in nodig}), datetime.now(UTC)
         )
@@ -220,27 +210,24 @@ async def toon_plan(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: 
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/voorbereiding", guards=BESTUUR, include_in_schema=False)
-async def voorbereiding(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+async def voorbereiding(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
     waarden = {veld: getattr(plan, veld) for veld in domain.VOORBEREIDING_VELDEN}
-    return _pagina("voorbereiding", **await _alles(runtime, plan), waarden=waarden, versie=plan.versie)
+    return _pagina("voorbereiding", **await _alles(diensten, plan), waarden=waarden, versie=plan.versie)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/voorbereiding", guards=BESTUUR, include_in_schema=False)
 async def voorbereiding_bewaren(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
     resultaat = domain.lees_voorbereiding(data)
     waarden = {veld: str(data.get(veld) or "") for veld in domain.VOORBEREIDING_VELDEN}
-    toon = partial(_pagina, "voorbereiding", **await _alles(runtime, plan), waarden=waarden)
+    toon = partial(_pagina, "voorbereiding", **await _alles(diensten, plan), waarden=waarden)
     if isinstance(resultaat, list):
         return toon(versie=_versie(data), fouten=resultaat, status=400)
-    gewijzigd = [domain.VOORBEREIDING_VELDEN[v] for v, w in resultaat.items() if getattr(plan, v) != w]
     return await _bewaar(
-        request, runtime, plan, data,
-        [f"Voorbereiding: {', '.join(gewijzigd).lower()} aangepast"] if gewijzigd else [],
-        lambda conn: store.zet_voorbereiding(conn, plan.beleidsplan_id, resultaat),
+        diensten, use_cases.bewaar_voorbereiding, use_cases.BewaarVoorbereiding(**_wijziging(request, plan, data), waarden=resultaat),
         toon=toon, verder=_pad(plan) + "#stap-voorbereiding",
     )
 
@@ -250,47 +237,45 @@ async def voorbereiding_bewaren(
 
 async def _bewaar_elementen(
     request: Req,
-    runtime: Runtime,
+    diensten: BeleidsplanDiensten,
     plan: Beleidsplan,
     data: dict[str, Any],
     nieuw: dict[str, PlanElement],
-    oud: dict[str, PlanElement],
     toon: Callable[..., Template],
     volgende: str,
 ) -> Template | Redirect:
     return await _bewaar(
-        request, runtime, plan, data, domain.element_wijzigingen(oud, nieuw),
-        lambda conn: store.zet_elementen(conn, plan.beleidsplan_id, nieuw),
+        diensten, use_cases.bewaar_elementen, use_cases.BewaarElementen(**_wijziging(request, plan, data), elementen=nieuw),
         toon=toon, verder=_pad(plan, volgende),
     )
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/kiezen", guards=BESTUUR, include_in_schema=False)
-async def kiezen(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+async def kiezen(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     return _pagina("kiezen", **alles, gekozen=list(alles["elementen"]), versie=plan.versie)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/kiezen", guards=BESTUUR, include_in_schema=False)
 async def kiezen_bewaren(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     oud: dict[str, PlanElement] = alles["elementen"]
     resultaat = domain.lees_keuze(data, alles["catalogus"], oud)
     if resultaat and isinstance(resultaat[0], Fout):
         return _pagina("kiezen", **alles, gekozen=[], versie=_versie(data), fouten=resultaat, status=400)  # type: ignore[arg-type]
     gekozen: list[str] = resultaat  # type: ignore[assignment]
     nieuw = {eid: oud.get(eid, PlanElement(eid)) for eid in gekozen}
-    return await _bewaar_elementen(request, runtime, plan, data, nieuw, oud, partial(_pagina, "kiezen", **alles, gekozen=gekozen), "stand")
+    return await _bewaar_elementen(request, diensten, plan, data, nieuw, partial(_pagina, "kiezen", **alles, gekozen=gekozen), "stand")
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/stand", guards=BESTUUR, include_in_schema=False)
-async def stand(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+async def stand(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     waarden = {f"score-{e.element_id}": e.score or "" for e in alles["elementen"].values()}
     waarden |= {f"notitie-{e.element_id}": e.notitie for e in alles["elementen"].values()}
     return _pagina("stand", **alles, waarden=waarden, versie=plan.versie)
@@ -298,49 +283,49 @@ async def stand(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: Name
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/stand", guards=BESTUUR, include_in_schema=False)
 async def stand_bewaren(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     oud: dict[str, PlanElement] = alles["elementen"]
     toon = partial(_pagina, "stand", **alles, waarden={k: str(v) for k, v in data.items()})
     resultaat = domain.lees_scores(data, oud)
     if isinstance(resultaat, list):
         return toon(versie=_versie(data), fouten=resultaat, status=400)
     nieuw = {eid: PlanElement(eid, s, n, oud[eid].prioriteit) for eid, (s, n) in resultaat.items()}
-    return await _bewaar_elementen(request, runtime, plan, data, nieuw, oud, toon, "prioriteiten")
+    return await _bewaar_elementen(request, diensten, plan, data, nieuw, toon, "prioriteiten")
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/prioriteiten", guards=BESTUUR, include_in_schema=False)
-async def prioriteiten(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+async def prioriteiten(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     waarden = {f"prioriteit-{e.element_id}": e.prioriteit or "" for e in alles["elementen"].values()}
     return _pagina("prioriteiten", **alles, waarden=waarden, versie=plan.versie)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/prioriteiten", guards=BESTUUR, include_in_schema=False)
 async def prioriteiten_bewaren(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     oud: dict[str, PlanElement] = alles["elementen"]
     toon = partial(_pagina, "prioriteiten", **alles, waarden={k: str(v) for k, v in data.items()})
     resultaat = domain.lees_prioriteiten(data, oud)
     if isinstance(resultaat, list):
         return toon(versie=_versie(data), fouten=resultaat, status=400)
     nieuw = {eid: PlanElement(eid, oud[eid].score, oud[eid].notitie, p) for eid, p in resultaat.items()}
-    return await _bewaar_elementen(request, runtime, plan, data, nieuw, oud, toon, "acties")
+    return await _bewaar_elementen(request, diensten, plan, data, nieuw, toon, "acties")
 
 
 # --- step 4: actions (with step 5's anchoring and step 6's follow-up fields) ------------------
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties", guards=BESTUUR, include_in_schema=False)
-async def acties(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+async def acties(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     geprioriteerd = [e for e in alles["elementen"].values() if e.prioriteit in ("kort", "lang")]
     return _pagina("acties", **alles, geprioriteerd=geprioriteerd)
 
@@ -363,32 +348,31 @@ def _tekst(alles: dict[str, Any], eid: str) -> str:
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/nieuw", guards=BESTUUR, include_in_schema=False)
 async def actie_nieuw(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], element: FromQuery[str | None] = None
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], element: FromQuery[str | None] = None
 ) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     return _actie_pagina(alles, None, {"element_id": element or "", "status": "rood"})(versie=plan.versie)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/nieuw", guards=BESTUUR, include_in_schema=False)
 async def actie_toevoegen(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     toon = _actie_pagina(alles, None, {k: str(v) for k, v in data.items()})
     resultaat = domain.lees_actie(data, alles["elementen"])
     if isinstance(resultaat, list):
         return toon(versie=_versie(data), fouten=resultaat, status=400)
     return await _bewaar(
-        request, runtime, plan, data, [f"Actie toegevoegd bij {resultaat.element_id}: ‘{resultaat.wat[:80]}’"],
-        lambda conn: store.voeg_actie_toe(conn, plan.beleidsplan_id, resultaat),
+        diensten, use_cases.voeg_actie_toe, use_cases.VoegActieToe(**_wijziging(request, plan, data), actie=resultaat),
         toon=toon, verder=_pad(plan, "acties") + f"#actie-{resultaat.actie_id}",
     )
 
 
-async def _actie_of_404(runtime: Runtime, plan: Beleidsplan, actie_id: uuid.UUID) -> Actie:
-    async with runtime.db.engine.connect() as conn:
+async def _actie_of_404(diensten: BeleidsplanDiensten, plan: Beleidsplan, actie_id: uuid.UUID) -> Actie:
+    async with diensten.db.engine.connect() as conn:
         gevonden = await store.actie(conn, plan.beleidsplan_id, actie_id)
     if gevonden is None:
         raise NotFoundException("Deze actie bestaat niet (meer).")
@@ -397,46 +381,44 @@ async def _actie_of_404(runtime: Runtime, plan: Beleidsplan, actie_id: uuid.UUID
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}", guards=BESTUUR, include_in_schema=False)
 async def actie_bewerken(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]
 ) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    a = await _actie_of_404(runtime, plan, actie_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    a = await _actie_of_404(diensten, plan, actie_id)
+    alles = await _alles(diensten, plan)
     return _actie_pagina(alles, a, domain.actie_waarden(a))(versie=plan.versie)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}", guards=BESTUUR, include_in_schema=False)
 async def actie_bijwerken(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    oud = await _actie_of_404(runtime, plan, actie_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    oud = await _actie_of_404(diensten, plan, actie_id)
+    alles = await _alles(diensten, plan)
     toon = _actie_pagina(alles, oud, {k: str(v) for k, v in data.items()})
     # An action may stay on an element no longer chosen; it then still shows in the plan.
     resultaat = domain.lees_actie(data, [*alles["elementen"], oud.element_id], actie_id=oud.actie_id)
     if isinstance(resultaat, list):
         return toon(versie=_versie(data), fouten=resultaat, status=400)
     return await _bewaar(
-        request, runtime, plan, data, [f"Actie ‘{oud.wat[:60]}’: {w}" for w in domain.actie_wijzigingen(oud, resultaat)],
-        lambda conn: store.werk_actie_bij(conn, plan.beleidsplan_id, resultaat),
+        diensten, use_cases.werk_acties_bij, use_cases.WerkActiesBij(**_wijziging(request, plan, data), acties=[resultaat]),
         toon=toon, verder=_pad(plan, "acties") + f"#actie-{actie_id}",
     )
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties/{actie_id:uuid}/verwijderen", guards=BESTUUR, include_in_schema=False)
 async def actie_verwijderen(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], actie_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    a = await _actie_of_404(runtime, plan, actie_id)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    a = await _actie_of_404(diensten, plan, actie_id)
 
     async def toon(**kw: Any) -> Template:
-        return _actie_pagina(await _alles(runtime, plan), a, domain.actie_waarden(a))(**kw)
+        return _actie_pagina(await _alles(diensten, plan), a, domain.actie_waarden(a))(**kw)
 
     return await _bewaar(
-        request, runtime, plan, data, [f"Actie verwijderd: ‘{a.wat[:80]}’"],
-        lambda conn: store.verwijder_actie(conn, plan.beleidsplan_id, actie_id),
+        diensten, use_cases.verwijder_actie, use_cases.VerwijderActie(**_wijziging(request, plan, data), actie_id=actie_id),
         toon=toon, verder=_pad(plan, "acties"),
     )
 
@@ -450,9 +432,9 @@ _BULK = {
 }
 
 
-async def _bulk_pagina(request: Req, runtime: Runtime, plan: Beleidsplan, stap: str, **extra: Any) -> Template:
-    alles = await _alles(runtime, plan)
-    async with runtime.db.engine.connect() as conn:
+async def _bulk_pagina(request: Req, diensten: BeleidsplanDiensten, plan: Beleidsplan, stap: str, **extra: Any) -> Template:
+    alles = await _alles(diensten, plan)
+    async with diensten.db.engine.connect() as conn:
         historiek = await store.historiek(conn, plan.beleidsplan_id)
     if "waarden" not in extra:
         extra["waarden"] = {
@@ -463,19 +445,19 @@ async def _bulk_pagina(request: Req, runtime: Runtime, plan: Beleidsplan, stap: 
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/verankeren", guards=BESTUUR, include_in_schema=False)
-async def verankeren(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    return await _bulk_pagina(request, runtime, plan, "verankeren")
+async def verankeren(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    return await _bulk_pagina(request, diensten, plan, "verankeren")
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/opvolgen", guards=BESTUUR, include_in_schema=False)
-async def opvolgen(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    return await _bulk_pagina(request, runtime, plan, "opvolgen")
+async def opvolgen(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    return await _bulk_pagina(request, diensten, plan, "opvolgen")
 
 
-async def _bulk_bewaren(request: Req, runtime: Runtime, plan: Beleidsplan, stap: str, data: dict[str, Any]) -> Template | Redirect:
-    alles = await _alles(runtime, plan)
+async def _bulk_bewaren(request: Req, diensten: BeleidsplanDiensten, plan: Beleidsplan, stap: str, data: dict[str, Any]) -> Template | Redirect:
+    alles = await _alles(diensten, plan)
     waarden = {k: str(v) for k, v in data.items()}
     nieuwe: list[Actie] = []
     fouten: list[Fout] = []
@@ -487,48 +469,40 @@ async def _bulk_bewaren(request: Req, runtime: Runtime, plan: Beleidsplan, stap:
         else:
             nieuwe.append(r)
     if fouten:
-        return await _bulk_pagina(request, runtime, plan, stap, waarden=waarden, versie=_versie(data), fouten=fouten, status=400)
-    oud = {a.actie_id: a for a in alles["acties"]}
-    gewijzigd = [(n, domain.actie_wijzigingen(oud[n.actie_id], n)) for n in nieuwe]
-
-    async def schrijf(conn: AsyncConnection) -> None:
-        for n, ws in gewijzigd:
-            if ws:
-                await store.werk_actie_bij(conn, plan.beleidsplan_id, n)
-
+        return await _bulk_pagina(request, diensten, plan, stap, waarden=waarden, versie=_versie(data), fouten=fouten, status=400)
     return await _bewaar(
-        request, runtime, plan, data, [f"Actie ‘{n.wat[:60]}’: {w}" for n, ws in gewijzigd for w in ws], schrijf,
-        toon=partial(_bulk_pagina, request, runtime, plan, stap, waarden=waarden), verder=_pad(plan) + f"#stap-{stap}",
+        diensten, use_cases.werk_acties_bij, use_cases.WerkActiesBij(**_wijziging(request, plan, data), acties=nieuwe),
+        toon=partial(_bulk_pagina, request, diensten, plan, stap, waarden=waarden), verder=_pad(plan) + f"#stap-{stap}",
     )
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/verankeren", guards=BESTUUR, include_in_schema=False)
 async def verankeren_bewaren(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    return await _bulk_bewaren(request, runtime, plan, "verankeren", data)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    return await _bulk_bewaren(request, diensten, plan, "verankeren", data)
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/opvolgen", guards=BESTUUR, include_in_schema=False)
 async def opvolgen_bewaren(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    return await _bulk_bewaren(request, runtime, plan, "opvolgen", data)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    return await _bulk_bewaren(request, diensten, plan, "opvolgen", data)
 
 
 # --- catalogue version, publishing, support ---------------------------------------------------
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/catalogus", guards=BESTUUR, include_in_schema=False)
-async def catalogus_verschillen(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    return await _catalogus_pagina(runtime, plan)
+async def catalogus_verschillen(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    return await _catalogus_pagina(diensten, plan)
 
 
-async def _catalogus_pagina(runtime: Runtime, plan: Beleidsplan, **extra: Any) -> Template:
-    alles = await _alles(runtime, plan)
+async def _catalogus_pagina(diensten: BeleidsplanDiensten, plan: Beleidsplan, **extra: Any) -> Template:
+    alles = await _alles(diensten, plan)
     nieuw = beleidstool.huidige()
     return _pagina(
         "catalogus",
@@ -542,76 +516,64 @@ async def _catalogus_pagina(runtime: Runtime, plan: Beleidsplan, **extra: Any) -
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/catalogus", guards=BESTUUR, include_in_schema=False)
 async def catalogus_verhuizen(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
     """Move the plan to the newest catalogue. Chosen elements the new version dropped stay in the
     plan (with their text of the old version): nothing the local government wrote disappears."""
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
     nieuw = beleidstool.huidige()
     if str(data.get("naar") or "") != nieuw.versie or plan.catalogus_versie == nieuw.versie:
         return Redirect(_pad(plan), status_code=303)
     return await _bewaar(
-        request, runtime, plan, data, [f"Verhuisd van catalogusversie {plan.catalogus_versie} naar {nieuw.versie}"],
-        lambda conn: store.zet_catalogus(conn, plan.beleidsplan_id, nieuw.versie),
-        toon=partial(_catalogus_pagina, runtime, plan), verder=_pad(plan),
+        diensten, use_cases.verhuis_catalogus, use_cases.VerhuisCatalogus(**_wijziging(request, plan, data), naar=nieuw.versie),
+        toon=partial(_catalogus_pagina, diensten, plan), verder=_pad(plan),
     )
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/publiceren", guards=BESTUUR, include_in_schema=False)
 async def publiceren(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
     # No form to show again on a conflict: the plan page shows its state; publishing again is harmless.
     return await _bewaar(
-        request, runtime, plan, data, ["Plan gepubliceerd" if plan.gepubliceerd_op is None else "Plan opnieuw gepubliceerd"],
-        lambda conn: store.publiceer(conn, plan, datetime.now(UTC), source=runtime.source),
+        diensten, use_cases.publiceer, use_cases.Publiceer(**_wijziging(request, plan, data)),
         toon=None, verder=_pad(plan) + "#publiceren",
     )
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/ondersteuning", guards=BESTUUR, include_in_schema=False)
 async def ondersteuning(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], element: FromQuery[str | None] = None
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], element: FromQuery[str | None] = None
 ) -> Template:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
+    alles = await _alles(diensten, plan)
     return _pagina("ondersteuning", **alles, waarden={"element_id": element or "", "vraag": ""}, **_actie_context(alles))
 
 
 @post("/beleidsplan/plannen/{beleidsplan_id:uuid}/ondersteuning", guards=BESTUUR, include_in_schema=False)
 async def ondersteuning_vragen(
-    request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime], data: Formulier
+    request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten], data: Formulier
 ) -> Template | Redirect:
-    plan = await toegang.schrijfbaar(request, runtime, beleidsplan_id)
-    alles = await _alles(runtime, plan)
+    plan = await toegang.schrijfbaar(request, diensten, beleidsplan_id)
     element_id = str(data.get("element_id") or "").strip()
     vraag = str(data.get("vraag") or "").strip()
-    fouten = []
-    if element_id not in alles["elementen"]:
-        fouten.append(Fout("element_id", "onbekend_element", "Kies een van de beleidselementen van je plan."))
-    if not vraag:
-        fouten.append(Fout("vraag", "verplicht", "Beschrijf waarbij je ondersteuning zoekt."))
-    elif len(vraag) > 2000:
-        fouten.append(Fout("vraag", "te_lang", "Gebruik hoogstens 2000 tekens."))
-    if fouten:
-        return _pagina("ondersteuning", **alles, **_actie_context(alles), waarden={"element_id": element_id, "vraag": vraag}, fouten=fouten, status=400)
-    wie = identiteit(request)
-    async with runtime.db.transaction() as conn:
-        await store.vraag_ondersteuning(
-            conn, plan, element_id, _tekst(alles, element_id), vraag, toegang.naam(wie), datetime.now(UTC), source=runtime.source
-        )
-        # A request changes nothing in the plan (no new version), but belongs in its history.
-        await store.noteer(conn, plan.beleidsplan_id, toegang.naam(wie), f"Ondersteuning op maat gevraagd bij {element_id}")
+    cmd = use_cases.VraagOndersteuning(plan.beleidsplan_id, toegang.naam(identiteit(request)), element_id, vraag)
+    try:
+        await use_cases.vraag_ondersteuning(cmd, diensten.uow())
+    except Invalid as fout:
+        alles = await _alles(diensten, plan)
+        waarden = {"element_id": element_id, "vraag": vraag}
+        return _pagina("ondersteuning", **alles, **_actie_context(alles), waarden=waarden, fouten=list(fout.problemen), status=400)
     return Redirect(_pad(plan) + "#ondersteuning", status_code=303)
 
 
 # --- exports ----------------------------------------------------------------------------------
 
 
-async def _export_gegevens(request: Req, runtime: Runtime, beleidsplan_id: uuid.UUID) -> dict[str, Any]:
-    plan, _ = await toegang.leesbaar(request, runtime, beleidsplan_id)
-    return await _alles(runtime, plan)
+async def _export_gegevens(request: Req, diensten: BeleidsplanDiensten, beleidsplan_id: uuid.UUID) -> dict[str, Any]:
+    plan, _ = await toegang.leesbaar(request, diensten, beleidsplan_id)
+    return await _alles(diensten, plan)
 
 
 def _bestandsnaam(plan: Beleidsplan, extensie: str) -> str:
@@ -624,8 +586,8 @@ def _download(inhoud: bytes, media_type: str, naam: str) -> Response[bytes]:
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/export.pdf", guards=LEZERS, include_in_schema=False)
-async def export_pdf(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
-    g = await _export_gegevens(request, runtime, beleidsplan_id)
+async def export_pdf(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Response[bytes]:
+    g = await _export_gegevens(request, diensten, beleidsplan_id)
     if not export.pdf_mogelijk():
         # Without the system's text libraries: the same document as a printable page.
         return Response(export.als_html(g).encode(), media_type="text/html")
@@ -633,20 +595,20 @@ async def export_pdf(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime:
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/export.odt", guards=LEZERS, include_in_schema=False)
-async def export_odt(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
-    g = await _export_gegevens(request, runtime, beleidsplan_id)
+async def export_odt(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Response[bytes]:
+    g = await _export_gegevens(request, diensten, beleidsplan_id)
     return _download(export.als_odt(g), export.ODT_MEDIA_TYPE, _bestandsnaam(g["plan"], "odt"))
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties.csv", guards=LEZERS, include_in_schema=False)
-async def export_csv(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
-    g = await _export_gegevens(request, runtime, beleidsplan_id)
+async def export_csv(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Response[bytes]:
+    g = await _export_gegevens(request, diensten, beleidsplan_id)
     return _download(export.acties_csv(g), export.CSV_MEDIA_TYPE, _bestandsnaam(g["plan"], "csv"))
 
 
 @get("/beleidsplan/plannen/{beleidsplan_id:uuid}/acties.xlsx", guards=LEZERS, include_in_schema=False)
-async def export_xlsx(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> Response[bytes]:
-    g = await _export_gegevens(request, runtime, beleidsplan_id)
+async def export_xlsx(request: Req, beleidsplan_id: FromPath[uuid.UUID], diensten: NamedDependency[BeleidsplanDiensten]) -> Response[bytes]:
+    g = await _export_gegevens(request, diensten, beleidsplan_id)
     return _download(export.acties_xlsx(g), export.XLSX_MEDIA_TYPE, _bestandsnaam(g["plan"], "xlsx"))
 
 
@@ -654,8 +616,8 @@ async def export_xlsx(request: Req, beleidsplan_id: FromPath[uuid.UUID], runtime
 
 
 @get("/beleidsplan/overzicht", guards=MEDEWERKER, include_in_schema=False)
-async def overzicht(runtime: NamedDependency[Runtime]) -> Template:
-    async with runtime.db.engine.connect() as conn:
+async def overzicht(diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
+    async with diensten.db.engine.connect() as conn:
         alle = await store.elementen_van_alle_plannen(conn)
     catalogus = beleidstool.huidige()
     return _pagina(
@@ -667,9 +629,6 @@ async def overzicht(runtime: NamedDependency[Runtime]) -> Template:
         catalogus=catalogus,
     )
 
-
-from .web_zelfevaluatie import ROUTES as _ZELFEVALUATIE  # noqa: E402
-from .web_api import ROUTES as _API  # noqa: E402
 
 ROUTES = [
     start,
@@ -703,6 +662,4 @@ ROUTES = [
     export_csv,
     export_xlsx,
     overzicht,
-    *_ZELFEVALUATIE,
-    *_API,
 ]

@@ -23,10 +23,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from dinet_chassis.web.downloads import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bestand, pdf_mogelijk, xlsx_bestand
 from dinet_contracts.tijd import lokaal
 
-from . import domain
+from .. import domain
 
 ODT_MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent.parent / "templates"
 __all__ = ["CSV_MEDIA_TYPE", "ODT_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "acties_csv", "acties_xlsx", "als_html", "als_odt", "als_pdf", "pdf_mogelijk"]
 
 ACTIE_KOLOMMEN = (

@@ -13,13 +13,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from dinet_chassis.runtime import Runtime
+from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import identiteit
 from dinet_contracts import beleidstool
 from dinet_contracts.tijd import lokaal
 
-from . import domain, store, toegang
-from .domain import Fout
+from .. import domain, store, use_cases
+from ..bootstrap import BeleidsplanDiensten
+from ..domain import Fout
+from . import toegang
 from .toegang import BESTUUR
 
 PAD = "/beleidsplan/zelfevaluatie"
@@ -30,10 +32,10 @@ def dit_jaar(nu: datetime | None = None) -> int:
     return lokaal(nu or datetime.now(UTC)).year
 
 
-async def vergelijking(runtime: Runtime, organisatie_id: Any, jaar: int) -> dict[str, Any]:
+async def vergelijking(diensten: BeleidsplanDiensten, organisatie_id: Any, jaar: int) -> dict[str, Any]:
     """Own answers of `jaar` and the year before, and the peer groups of `jaar`."""
     catalogus = beleidstool.huidige()
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         eigen = {z.jaar: z for z in await store.zelfevaluaties_van(conn, organisatie_id)}
         profiel = await store.organisatie(conn, organisatie_id)
         huidig = eigen.get(jaar)
@@ -63,10 +65,7 @@ async def vergelijking(runtime: Runtime, organisatie_id: Any, jaar: int) -> dict
 
 
 def _pagina(context: dict[str, Any], *, waarden: dict[str, str], fouten: list[Fout] | None = None, status: int = 200) -> Template:
-    from .web import _veldfouten  # one conversion for every page
-    from dinet_chassis.web import errors_by_field
-
-    veldfouten = _veldfouten(fouten or [])
+    veldfouten = list(fouten or [])
     return Template(
         template_name="beleidsplan/zelfevaluatie.html",
         context={**context, "waarden": waarden, "fouten": veldfouten, "fout": errors_by_field(veldfouten)},
@@ -75,18 +74,18 @@ def _pagina(context: dict[str, Any], *, waarden: dict[str, str], fouten: list[Fo
 
 
 @get(PAD, guards=BESTUUR, include_in_schema=False)
-async def zelfevaluatie(request: Req, runtime: NamedDependency[Runtime]) -> Template:
+async def zelfevaluatie(request: Req, diensten: NamedDependency[BeleidsplanDiensten]) -> Template:
     org = toegang.eigen_organisatie(identiteit(request))
     if org is None:
         return Template(template_name="beleidsplan/geen_organisatie.html", status_code=403)
-    context = await vergelijking(runtime, org, dit_jaar())
+    context = await vergelijking(diensten, org, dit_jaar())
     huidig = context["huidig"] or context["vorig"]  # start from last year's answers: only what changed
     return _pagina(context, waarden=dict(huidig.antwoorden) if huidig else {})
 
 
 @post(PAD, guards=BESTUUR, include_in_schema=False)
 async def zelfevaluatie_indienen(
-    request: Req, runtime: NamedDependency[Runtime], data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+    request: Req, diensten: NamedDependency[BeleidsplanDiensten], data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Template | Redirect:
     org = toegang.eigen_organisatie(identiteit(request))
     if org is None:
@@ -94,21 +93,10 @@ async def zelfevaluatie_indienen(
     catalogus = beleidstool.huidige()
     resultaat = domain.lees_zelfevaluatie(data, catalogus)
     if isinstance(resultaat, list):
-        context = await vergelijking(runtime, org, dit_jaar())
+        context = await vergelijking(diensten, org, dit_jaar())
         return _pagina(context, waarden={k: str(v) for k, v in data.items()}, fouten=resultaat, status=400)
-    await dien_in(runtime, org, resultaat)
+    await use_cases.dien_zelfevaluatie_in(use_cases.DienZelfevaluatieIn(org, resultaat), diensten.uow())
     return Redirect(PAD + "#vergelijking", status_code=303)
-
-
-async def dien_in(runtime: Runtime, organisatie_id: Any, antwoorden: dict[str, str]) -> None:
-    catalogus = beleidstool.huidige()
-    nu = datetime.now(UTC)
-    async with runtime.db.transaction() as conn:
-        profiel = await store.organisatie(conn, organisatie_id)
-        await store.bewaar_zelfevaluatie(
-            conn, organisatie_id, dit_jaar(nu), catalogus.versie, antwoorden, domain.aantal_wel(antwoorden, catalogus),
-            profiel, nu, source=runtime.source,
-        )
 
 
 ROUTES = [zelfevaluatie, zelfevaluatie_indienen]

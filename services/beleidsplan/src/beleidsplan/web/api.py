@@ -6,7 +6,7 @@ creating a whole plan in one request, and submitting a self-assessment, for a lo
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -15,15 +15,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from dinet_chassis.runtime import Runtime
 from dinet_chassis.web import FieldError, validation_problem
 from dinet_chassis.web.auth import Rol, identiteit
 from dinet_contracts import beleidstool
 
-from . import domain, store, toegang
-from .domain import Beleidsplan, Fout, OngeldigPlan, PlanElement
+from .. import domain, store, use_cases
+from ..bootstrap import BeleidsplanDiensten
+from ..domain import Beleidsplan, PlanElement
+from . import toegang
 from .toegang import BESTUUR, LEZERS
-from .web_zelfevaluatie import dien_in
 
 API = "/beleidsplan/api/v1"
 TAGS = ["beleidstool"]
@@ -184,11 +184,11 @@ def _samenvatting(p: Beleidsplan) -> dict[str, Any]:
 
 
 @get(f"{API}/plannen", guards=LEZERS, tags=TAGS, summary="De beleidsplannen van je lokaal bestuur")
-async def api_plannen(request: Req, runtime: NamedDependency[Runtime]) -> PlannenUit:
+async def api_plannen(request: Req, diensten: NamedDependency[BeleidsplanDiensten]) -> PlannenUit:
     """Voor een lokaal bestuur: de eigen plannen. Voor VVSG-medewerkers: alle plannen."""
     wie = identiteit(request)
     org = toegang.eigen_organisatie(wie)
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         if org is not None:
             plannen = await store.plannen_van(conn, org)
         elif wie is not None and wie.heeft(Rol.MEDEWERKER):
@@ -219,10 +219,10 @@ async def _plan_uit(conn: Any, plan: Beleidsplan) -> PlanUit:
 
 
 @get(f"{API}/plannen/{{beleidsplan_id:uuid}}", guards=LEZERS, tags=TAGS, summary="Eén beleidsplan")
-async def api_plan(request: Req, runtime: NamedDependency[Runtime], beleidsplan_id: FromPath[uuid.UUID]) -> PlanUit:
+async def api_plan(request: Req, diensten: NamedDependency[BeleidsplanDiensten], beleidsplan_id: FromPath[uuid.UUID]) -> PlanUit:
     """Keuzes, scores, prioriteiten en acties. Een plan van een ander lokaal bestuur bestaat voor jou niet (404)."""
-    plan, _ = await toegang.leesbaar(request, runtime, beleidsplan_id)
-    async with runtime.db.engine.connect() as conn:
+    plan, _ = await toegang.leesbaar(request, diensten, beleidsplan_id)
+    async with diensten.db.engine.connect() as conn:
         return await _plan_uit(conn, plan)
 
 
@@ -269,49 +269,27 @@ class PlanIn(BaseModel):
     acties: list[ActieIn] = []
 
 
-def _fouten(prefix: str, fouten: list[Fout]) -> list[FieldError]:
-    return [FieldError(f"{prefix}{f.veld}", f.code, f.melding) for f in fouten]
-
-
 @post(f"{API}/plannen", guards=BESTUUR, tags=TAGS, summary="Een beleidsplan aanmaken, met keuzes en acties", status_code=201)
-async def api_plan_aanmaken(request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PlanIn]) -> Response[Any]:
+async def api_plan_aanmaken(request: Req, diensten: NamedDependency[BeleidsplanDiensten], data: JSONBody[PlanIn]) -> Response[Any]:
     """Maakt in één keer een plan voor je eigen lokaal bestuur op de huidige catalogusversie."""
     wie = identiteit(request)
     org = toegang.eigen_organisatie(wie)
     if org is None:
         return validation_problem([FieldError("titel", "geen_organisatie", "Je account hoort bij geen lokaal bestuur.")])
-    catalogus = beleidstool.huidige()
-    fouten: list[FieldError] = []
-    try:
-        plan = domain.start_plan(titel=data.titel, organisatie_id=org, catalogus_versie=catalogus.versie, nu=datetime.now(UTC))
-    except OngeldigPlan as fout:
-        fouten += _fouten("", fout.fouten)
-    gekozen = [e.element_id for e in data.elementen]
-    keuze = domain.lees_keuze({"elementen": gekozen}, catalogus)
-    if keuze and isinstance(keuze[0], Fout):
-        fouten += _fouten("", keuze)  # type: ignore[arg-type]
-    if len(set(gekozen)) != len(gekozen):
-        fouten.append(FieldError("elementen", "dubbel", "Elk element mag maar één keer voorkomen."))
-    acties = []
-    for i, a in enumerate(data.acties):
-        invoer = {k: ("" if v is None else (v.isoformat() if isinstance(v, date) else str(v))) for k, v in a.model_dump().items()}
-        r = domain.lees_actie(invoer, gekozen)
-        if isinstance(r, list):
-            fouten += _fouten(f"acties.{i}.", r)
-        else:
-            acties.append(r)
-    if fouten:
-        return validation_problem(fouten)
-    naam = toegang.naam(wie)
-    async with runtime.db.transaction() as conn:
-        await store.bewaar_nieuw(conn, plan, source=runtime.source, wie=naam)
-        await store.zet_voorbereiding(conn, plan.beleidsplan_id, data.voorbereiding.model_dump())
-        await store.zet_elementen(
-            conn, plan.beleidsplan_id, {e.element_id: PlanElement(e.element_id, e.score, e.notitie, e.prioriteit) for e in data.elementen}
-        )
-        for a in acties:
-            await store.voeg_actie_toe(conn, plan.beleidsplan_id, a)
-        await store.noteer(conn, plan.beleidsplan_id, naam, f"{len(gekozen)} elementen en {len(acties)} acties ingevoerd via de API")
+    cmd = use_cases.MaakPlanAan(
+        organisatie_id=org,
+        titel=data.titel,
+        wie=toegang.naam(wie),
+        voorbereiding=data.voorbereiding.model_dump(),
+        elementen=[PlanElement(e.element_id, e.score, e.notitie, e.prioriteit) for e in data.elementen],
+        acties=[
+            {k: ("" if v is None else (v.isoformat() if isinstance(v, date) else str(v))) for k, v in a.model_dump().items()}
+            for a in data.acties
+        ],
+    )
+    # A refusal (Invalid) escaping here is answered from the chassis' table: 422 with every field.
+    plan = await use_cases.maak_plan_aan(cmd, diensten.uow())
+    async with diensten.db.transaction() as conn:
         # Read back in the same transaction: with an Idempotency-Key the request's answer is
         # stored with its effect, before either is committed.
         opgeslagen = await store.plan(conn, plan.beleidsplan_id)
@@ -335,7 +313,7 @@ class ZelfevaluatieUit(BaseModel):
 
 
 @post(f"{API}/zelfevaluaties", guards=BESTUUR, tags=TAGS, summary="De zelfevaluatie van dit jaar indienen", status_code=201)
-async def api_zelfevaluatie(request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ZelfevaluatieIn]) -> Response[Any]:
+async def api_zelfevaluatie(request: Req, diensten: NamedDependency[BeleidsplanDiensten], data: JSONBody[ZelfevaluatieIn]) -> Response[Any]:
     """Eén per lokaal bestuur en per jaar; opnieuw indienen vervangt die van dit jaar."""
     org = toegang.eigen_organisatie(identiteit(request))
     catalogus = beleidstool.huidige()
@@ -344,10 +322,8 @@ async def api_zelfevaluatie(request: Req, runtime: NamedDependency[Runtime], dat
         return validation_problem([FieldError("antwoorden", "geen_organisatie", "Je account hoort bij geen lokaal bestuur.")])
     if isinstance(resultaat, list):
         return validation_problem([FieldError(f"antwoorden.{f.veld}", f.code, f.melding) for f in resultaat])
-    await dien_in(runtime, org, resultaat)
-    from .web_zelfevaluatie import dit_jaar
-
-    uit = ZelfevaluatieUit(jaar=dit_jaar(), antwoorden=resultaat, aantal_wel=domain.aantal_wel(resultaat, catalogus))
+    jaar = await use_cases.dien_zelfevaluatie_in(use_cases.DienZelfevaluatieIn(org, resultaat), diensten.uow())
+    uit = ZelfevaluatieUit(jaar=jaar, antwoorden=resultaat, aantal_wel=domain.aantal_wel(resultaat, catalogus))
     return Response(uit.model_dump(), status_code=201)
 
 

@@ -15,8 +15,8 @@ from litestar.exceptions import NotFoundException
 
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
 
-from . import store
-from .domain import Beleidsplan
+from .. import store
+from ..domain import Beleidsplan
 
 BESTUUR = [vereist(Rol.BESTUUR)]
 LEZERS = [vereist(Rol.BESTUUR, Rol.MEDEWERKER)]
@@ -44,9 +44,9 @@ def naam(wie: Identiteit | None) -> str:
     return wie.naam or wie.sub
 
 
-async def leesbaar(request: Any, runtime: Any, beleidsplan_id: uuid.UUID) -> tuple[Beleidsplan, bool]:
+async def leesbaar(request: Any, diensten: Any, beleidsplan_id: uuid.UUID) -> tuple[Beleidsplan, bool]:
     """The plan and whether this person may change it; 404 when they may not see it."""
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         plan = await store.plan(conn, beleidsplan_id)
     wie = identiteit(request)
     if plan is None or not mag_lezen(wie, plan):
@@ -54,8 +54,8 @@ async def leesbaar(request: Any, runtime: Any, beleidsplan_id: uuid.UUID) -> tup
     return plan, mag_schrijven(wie, plan)
 
 
-async def schrijfbaar(request: Any, runtime: Any, beleidsplan_id: uuid.UUID) -> Beleidsplan:
-    plan, schrijven = await leesbaar(request, runtime, beleidsplan_id)
+async def schrijfbaar(request: Any, diensten: Any, beleidsplan_id: uuid.UUID) -> Beleidsplan:
+    plan, schrijven = await leesbaar(request, diensten, beleidsplan_id)
     if not schrijven:
         raise NotFoundException("Dit beleidsplan bestaat niet, of je mag het niet wijzigen.")
     return plan
