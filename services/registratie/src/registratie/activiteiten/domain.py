@@ -26,7 +26,7 @@ from dinet_contracts.events.activiteiten import (
     ActiviteitGewijzigdV2,
     ActiviteitV2,
 )
-from dinet_contracts.tijd import BRUSSEL
+from dinet_contracts.tijd import BRUSSEL, lokaal, lokale_datum
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 
 from dinet_chassis.errors import Conflict, DomainError, FieldProblem, Forbidden, Invalid, NotFound
@@ -511,8 +511,8 @@ def valideer_formulier(invoer: Mapping[str, Any]) -> ActiviteitGegevens | list[F
 
 def formulier_waarden(g: ActiviteitGegevens) -> dict[str, Any]:
     """The form's fields for an existing activity (the inverse of valideer_formulier)."""
-    start = g.start.astimezone(BRUSSEL)
-    einde = g.einde.astimezone(BRUSSEL)
+    start = lokaal(g.start)
+    einde = lokaal(g.einde)
     return {
         "soort": g.soort.value,
         "titel": g.titel,
@@ -639,7 +639,7 @@ def fout_aanwezigheid(status: ActiviteitStatus, soort: ActiviteitSoort, start: d
         return FieldProblem("activiteit_id", "geen_aanwezigheden", "Voor een publicatie houden we geen aanwezigheden bij.")
     if status is ActiviteitStatus.GEANNULEERD:
         return FieldProblem("activiteit_id", "activiteit_geannuleerd", "Deze activiteit is geannuleerd.")
-    if start.astimezone(BRUSSEL).date() > nu.astimezone(BRUSSEL).date():
+    if lokale_datum(start) > lokale_datum(nu):
         return FieldProblem("activiteit_id", "nog_niet_begonnen", "Aanwezigheden registreer je vanaf de dag van de activiteit.")
     return None
 
@@ -761,4 +761,4 @@ def feedback_geweigerd(reden: FieldProblem) -> Conflict | Forbidden:
 
 def jaar_van(start: datetime) -> int:
     """The year an activity counts in: the Belgian date it started."""
-    return start.astimezone(BRUSSEL).year
+    return lokale_datum(start).year

@@ -14,7 +14,7 @@ from dinet_chassis.uow import Clock, utc_now
 from dinet_chassis.web import TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, Antwoord, FoutTabel
 from dinet_chassis.web.auth import Identiteit, Rol
 from dinet_contracts import beleidstool
-from dinet_contracts.tijd import BRUSSEL
+from dinet_contracts.tijd import iso, lokaal, lokale_datum
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitStatus
 from litestar import Request
 from litestar.di import NamedDependency
@@ -107,17 +107,17 @@ def neem_melding(request: Request[Any, Any, Any]) -> str | None:
 
 def datum_lang(moment: datetime) -> str:
     """"dinsdag 3 maart 2026" in Belgian time."""
-    lokaal = moment.astimezone(BRUSSEL)
-    return f"{_DAGEN[lokaal.weekday()]} {lokaal.day} {_MAANDEN[lokaal.month - 1]} {lokaal.year}"
+    dag = lokaal(moment)
+    return f"{_DAGEN[dag.weekday()]} {dag.day} {_MAANDEN[dag.month - 1]} {dag.year}"
 
 
 def uur(moment: datetime) -> str:
-    return moment.astimezone(BRUSSEL).strftime("%H.%M uur")
+    return lokaal(moment).strftime("%H.%M uur")
 
 
 def periode(start: datetime, einde: datetime) -> str:
     """How people read a date and time span: one day with hours, or from one day to another."""
-    if start.astimezone(BRUSSEL).date() == einde.astimezone(BRUSSEL).date():
+    if lokale_datum(start) == lokale_datum(einde):
         if start == einde:
             return datum_lang(start)
         return f"{datum_lang(start)}, van {uur(start).removesuffix(' uur')} tot {uur(einde)}"
@@ -125,7 +125,7 @@ def periode(start: datetime, einde: datetime) -> str:
 
 
 def iso_lokaal(moment: datetime) -> str:
-    return moment.astimezone(BRUSSEL).isoformat(timespec="minutes")
+    return iso(moment, "minutes")
 
 
 def beleidskeuzes() -> dict[str, Any]:
