@@ -48,11 +48,8 @@ class DomainError(Exception):
         problemen: Iterable[FieldProblem] = (),
     ) -> None:
         self.code = code or type(self).code
-        self.problemen: tuple[FieldProblem, ...] = tuple(problemen)
-        # One wrong field and nothing else to say: its message is the message.
-        if melding is None and len(self.problemen) == 1:
-            melding = self.problemen[0].melding
         self.melding = melding or type(self).melding
+        self.problemen: tuple[FieldProblem, ...] = tuple(problemen)
         super().__init__(self.melding)
 
     @classmethod
@@ -65,20 +62,11 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
-    """The input is wrong: every wrong field at once in `problemen`. Its `melding` stays the
-    general advice, whatever the number of fields: each field carries its own message."""
+    """The input is wrong: every wrong field at once in `problemen`, each with its own message;
+    `melding` is the general advice."""
 
     code = "ongeldige_gegevens"
     melding = "Verbeter de velden in `errors` en probeer opnieuw."
-
-    def __init__(
-        self,
-        code: str | None = None,
-        melding: str | None = None,
-        *,
-        problemen: Iterable[FieldProblem] = (),
-    ) -> None:
-        super().__init__(code, melding or type(self).melding, problemen=problemen)
 
 
 class NotFound(DomainError):

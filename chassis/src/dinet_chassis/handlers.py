@@ -36,7 +36,8 @@ class HandlerContext:
 
 Handler = Callable[[AsyncConnection, CloudEvent, HandlerContext], Awaitable[None]]
 Op = Callable[[Any, Any, HandlerContext], Awaitable[None]]
-UnitOfWork = Callable[[AsyncConnection], AbstractAsyncContextManager[Any]]
+# Makes what the ops write through from the consumer's transaction (e.g. uow.SqlUnitOfWork.within).
+UnitOfWorkFactory = Callable[[AsyncConnection], AbstractAsyncContextManager[Any]]
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Handlers:
     """One consumer's ops per contract model, and the unit of work they write through."""
 
     ops: Mapping[type, Op]
-    unit_of_work: UnitOfWork | None = None
+    unit_of_work: UnitOfWorkFactory | None = None
     _cache: dict[type, Op | None] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
