@@ -103,6 +103,53 @@ class LedenStore:
     async def zet_nieuwsbrief(self, lid_id: uuid.UUID, gegeven: bool) -> None:
         await self.conn.execute(text("UPDATE leden SET nieuwsbrief = :n WHERE id = :id"), {"id": lid_id, "n": gegeven})
 
+    async def zet_gegevens(self, lid_id: uuid.UUID, naam: str, functie: str | None) -> None:
+        await self.conn.execute(
+            text("UPDATE leden SET naam = :naam, functie = :functie WHERE id = :id"),
+            {"id": lid_id, "naam": naam, "functie": functie},
+        )
+
+    async def sluit_lidmaatschap(self, lid_id: uuid.UUID, lid_tot: date) -> None:
+        """The last day of membership; all mail stops with it."""
+        await self.conn.execute(
+            text("UPDATE leden SET lid_tot = :tot, nieuwsbrief = false WHERE id = :id"), {"id": lid_id, "tot": lid_tot}
+        )
+
+    async def laatste_organisatiewissel(self, lid_id: uuid.UUID) -> date | None:
+        return (
+            await self.conn.execute(text("SELECT max(vanaf) FROM organisatiewissels WHERE lid_id = :id"), {"id": lid_id})
+        ).scalar_one()
+
+    async def wissel_organisatie(
+        self, lid_id: uuid.UUID, van: uuid.UUID, naar: uuid.UUID, vanaf: date
+    ) -> None:
+        """The member works for `naar` from `vanaf` on; the history keeps `van`."""
+        await self.conn.execute(
+            text(
+                "INSERT INTO organisatiewissels (lid_id, van_organisatie_id, naar_organisatie_id, vanaf)"
+                " VALUES (:id, :van, :naar, :vanaf)"
+            ),
+            {"id": lid_id, "van": van, "naar": naar, "vanaf": vanaf},
+        )
+        await self.conn.execute(text("UPDATE leden SET organisatie_id = :o WHERE id = :id"), {"id": lid_id, "o": naar})
+
+    async def zet_inwoners(
+        self, organisatie_id: uuid.UUID, inwoners: int, peildatum: date, klasse: str
+    ) -> Mapping[str, Any] | None:
+        """The organisation's new figures (a size class for a local government only), with its
+        next `versie`; None when there is no such organisation."""
+        return (
+            await self.conn.execute(
+                text(
+                    "UPDATE organisaties SET inwoners = :inwoners, inwoners_peildatum = :peildatum,"
+                    " grootteklasse = CASE WHEN type = 'lokaal_bestuur' THEN :klasse END, versie = versie + 1"
+                    " WHERE id = :id"
+                    " RETURNING id, naam, type, nis_code, provincie, inwoners, grootteklasse, versie"
+                ),
+                {"id": organisatie_id, "inwoners": inwoners, "peildatum": peildatum, "klasse": klasse},
+            )
+        ).mappings().one_or_none()
+
     async def vul_functie_aan(self, lid_id: uuid.UUID, functie: str) -> None:
         await self.conn.execute(text("UPDATE leden SET functie = :f WHERE id = :id"), {"id": lid_id, "f": functie})
 
@@ -111,6 +158,11 @@ class LedenStore:
             await self.conn.execute(text("SELECT van FROM kennisdeling WHERE lid_id = :id AND tot IS NULL"), {"id": lid_id})
         ).scalar_one_or_none()
 
+    async def laatste_kennisdeling_einde(self, lid_id: uuid.UUID) -> date | None:
+        return (
+            await self.conn.execute(text("SELECT max(tot) FROM kennisdeling WHERE lid_id = :id"), {"id": lid_id})
+        ).scalar_one()
+
     async def open_kennisdeling(self, lid_id: uuid.UUID, datum: date) -> None:
         await self.conn.execute(text("INSERT INTO kennisdeling (lid_id, van) VALUES (:id, :d)"), {"id": lid_id, "d": datum})
 
@@ -118,6 +170,56 @@ class LedenStore:
         await self.conn.execute(
             text("UPDATE kennisdeling SET tot = :d WHERE lid_id = :id AND tot IS NULL"), {"id": lid_id, "d": datum}
         )
+
+    # --- sign-in links (only a token's hash is stored) ---
+
+    async def lid_met_adres(self, email: str) -> tuple[uuid.UUID, str] | None:
+        """The member's id and name; locks the row, so two requests count the open links in turn."""
+        rij = (await self.conn.execute(text("SELECT id, naam FROM leden WHERE email = :e FOR UPDATE"), {"e": email})).first()
+        return (rij.id, rij.naam) if rij is not None else None
+
+    async def open_aanmeldlinks(self, lid_id: uuid.UUID) -> int:
+        return (
+            await self.conn.execute(
+                text("SELECT count(*) FROM aanmeldlinks WHERE lid_id = :id AND gebruikt_op IS NULL AND verloopt_op > now()"),
+                {"id": lid_id},
+            )
+        ).scalar_one()
+
+    async def ruim_aanmeldlinks_op(self, lid_id: uuid.UUID) -> None:
+        await self.conn.execute(
+            text("DELETE FROM aanmeldlinks WHERE lid_id = :id AND (gebruikt_op IS NOT NULL OR verloopt_op <= now())"),
+            {"id": lid_id},
+        )
+
+    async def bewaar_aanmeldlink(self, hash_: str, lid_id: uuid.UUID, verloopt_op: datetime) -> None:
+        await self.conn.execute(
+            text("INSERT INTO aanmeldlinks (token_hash, lid_id, verloopt_op) VALUES (:h, :id, :tot)"),
+            {"h": hash_, "id": lid_id, "tot": verloopt_op},
+        )
+
+    async def aanmeldlink(self, hash_: str) -> Mapping[str, Any] | None:
+        return (
+            await self.conn.execute(
+                text("SELECT verloopt_op <= now() AS verlopen, gebruikt_op FROM aanmeldlinks WHERE token_hash = :h"),
+                {"h": hash_},
+            )
+        ).mappings().one_or_none()
+
+    async def gebruik_aanmeldlink(self, hash_: str) -> Mapping[str, Any] | None:
+        """Spends a valid link; the member it signs in, or None."""
+        return (
+            await self.conn.execute(
+                text(
+                    "UPDATE aanmeldlinks a SET gebruikt_op = now() FROM leden l"
+                    " WHERE a.token_hash = :h AND a.gebruikt_op IS NULL AND a.verloopt_op > now() AND l.id = a.lid_id"
+                    " RETURNING l.id, l.naam, l.organisatie_id"
+                ),
+                {"h": hash_},
+            )
+        ).mappings().one_or_none()
+
+    # --- erasure ---
 
     async def bewaar_grafsteen(self, lid: Lid, lid_tot: date, gewist_op: datetime) -> None:
         """What erasure keeps of a member: the random id, the organisation and the dates."""
@@ -361,3 +463,56 @@ async def export(db: Any, lid_id: uuid.UUID) -> dict[str, Any] | None:
                 id=lid_id,
             )
     return _json(gegevens)
+
+
+# --- organisations' figures (staff pages) ---------------------------------------------------
+
+
+async def organisaties(db: Any, *, zoek: str = "", type_: str = "", provincie: str = "") -> list[Mapping[str, Any]]:
+    voorwaarden = ["true"]
+    params: dict[str, Any] = {}
+    if zoek:
+        voorwaarden.append("(naam ILIKE :zoek OR nis_code = :exact)")
+        params["zoek"] = f"%{escape_like(zoek.strip())}%"
+        params["exact"] = zoek.strip()
+    if type_:
+        voorwaarden.append("type = :type")
+        params["type"] = type_
+    if provincie:
+        voorwaarden.append("provincie = :provincie")
+        params["provincie"] = provincie
+    async with db.engine.connect() as conn:
+        return list(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT o.id, o.naam, o.type, o.nis_code, o.provincie, o.inwoners, o.inwoners_peildatum,"
+                        " o.grootteklasse, o.versie,"
+                        " (SELECT count(*) FROM leden l WHERE l.organisatie_id = o.id AND l.lid_tot IS NULL) AS leden"
+                        f" FROM organisaties o WHERE {' AND '.join(voorwaarden)} ORDER BY o.naam, o.id"
+                    ),
+                    params,
+                )
+            ).mappings()
+        )
+
+
+async def organisatie(db: Any, organisatie_id: uuid.UUID) -> Mapping[str, Any] | None:
+    async with db.engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT id, naam, type, nis_code, provincie, inwoners, inwoners_peildatum, grootteklasse, versie"
+                    " FROM organisaties WHERE id = :id"
+                ),
+                {"id": organisatie_id},
+            )
+        ).mappings().one_or_none()
+
+
+async def provincies(db: Any) -> list[str]:
+    async with db.engine.connect() as conn:
+        return list(
+            (await conn.execute(text("SELECT DISTINCT provincie FROM organisaties WHERE provincie IS NOT NULL ORDER BY 1")))
+            .scalars()
+        )

@@ -13,11 +13,9 @@ from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
-from dinet_chassis.uow import UnitOfWork
-from sqlalchemy import text
-
 from ..domain.lidmaatschap import AANMELDLINK_GELDIGHEID, MAX_OPEN_AANMELDLINKS, nieuw_token, token_hash
 from ..mail import aanmeldlink, aanmeldmail
+from ..store import LedenStore, LedenUnitOfWork
 
 
 class LinkStatus(StrEnum):
@@ -34,41 +32,24 @@ class Aangemeld:
     organisatie_id: uuid.UUID
 
 
-async def maak_aanmeldlink(uow: UnitOfWork, email: str, public_url: str) -> EmailMessage | None:
+async def maak_aanmeldlink(uow: LedenUnitOfWork, email: str, public_url: str) -> EmailMessage | None:
     """The mail with a fresh link for this address, or None when there is nobody to send it to."""
     email = (email or "").strip().lower()
     if not email or len(email) > 254:
         return None
     token = nieuw_token()
     async with uow:
-        conn = uow.conn
-        lid = (
-            await conn.execute(text("SELECT id, naam FROM leden WHERE email = :e FOR UPDATE"), {"e": email})
-        ).mappings().one_or_none()
+        lid = await uow.leden.lid_met_adres(email)
         if lid is None:
             return None
-        open_links = (
-            await conn.execute(
-                text(
-                    "SELECT count(*) FROM aanmeldlinks"
-                    " WHERE lid_id = :id AND gebruikt_op IS NULL AND verloopt_op > now()"
-                ),
-                {"id": lid["id"]},
-            )
-        ).scalar_one()
-        if open_links >= MAX_OPEN_AANMELDLINKS:
+        lid_id, naam = lid
+        if await uow.leden.open_aanmeldlinks(lid_id) >= MAX_OPEN_AANMELDLINKS:
             return None
         # Expired and used links have done their work; keeping them only keeps data.
-        await conn.execute(
-            text("DELETE FROM aanmeldlinks WHERE lid_id = :id AND (gebruikt_op IS NOT NULL OR verloopt_op <= now())"),
-            {"id": lid["id"]},
-        )
-        await conn.execute(
-            text("INSERT INTO aanmeldlinks (token_hash, lid_id, verloopt_op) VALUES (:h, :id, :tot)"),
-            {"h": token_hash(token), "id": lid["id"], "tot": uow.now() + AANMELDLINK_GELDIGHEID},
-        )
+        await uow.leden.ruim_aanmeldlinks_op(lid_id)
+        await uow.leden.bewaar_aanmeldlink(token_hash(token), lid_id, uow.now() + AANMELDLINK_GELDIGHEID)
     return aanmeldmail(
-        naam=lid["naam"],
+        naam=naam,
         email=email,
         link=aanmeldlink(public_url, token),
         minuten=int(AANMELDLINK_GELDIGHEID.total_seconds() // 60),
@@ -77,16 +58,11 @@ async def maak_aanmeldlink(uow: UnitOfWork, email: str, public_url: str) -> Emai
 
 async def status(db: Any, token: str) -> LinkStatus:
     async with db.engine.connect() as conn:
-        return await _status(conn, token)
+        return await _status(LedenStore(conn), token)
 
 
-async def _status(conn: Any, token: str) -> LinkStatus:
-    rij = (
-        await conn.execute(
-            text("SELECT verloopt_op <= now() AS verlopen, gebruikt_op FROM aanmeldlinks WHERE token_hash = :h"),
-            {"h": token_hash(token or "")},
-        )
-    ).mappings().one_or_none()
+async def _status(leden: LedenStore, token: str) -> LinkStatus:
+    rij = await leden.aanmeldlink(token_hash(token or ""))
     if rij is None:
         return LinkStatus.ONBEKEND
     if rij["gebruikt_op"] is not None:
@@ -94,20 +70,11 @@ async def _status(conn: Any, token: str) -> LinkStatus:
     return LinkStatus.VERLOPEN if rij["verlopen"] else LinkStatus.GELDIG
 
 
-async def gebruik(uow: UnitOfWork, token: str) -> Aangemeld | LinkStatus:
+async def gebruik(uow: LedenUnitOfWork, token: str) -> Aangemeld | LinkStatus:
     """Spend the link: the member it signs in, or why it cannot be used."""
     async with uow:
-        rij = (
-            await uow.conn.execute(
-                text(
-                    "UPDATE aanmeldlinks a SET gebruikt_op = now() FROM leden l"
-                    " WHERE a.token_hash = :h AND a.gebruikt_op IS NULL AND a.verloopt_op > now() AND l.id = a.lid_id"
-                    " RETURNING l.id, l.naam, l.organisatie_id"
-                ),
-                {"h": token_hash(token or "")},
-            )
-        ).mappings().one_or_none()
+        rij = await uow.leden.gebruik_aanmeldlink(token_hash(token or ""))
         if rij is None:
-            reden = await _status(uow.conn, token)
+            reden = await _status(uow.leden, token)
             return LinkStatus.ONBEKEND if reden is LinkStatus.GELDIG else reden
     return Aangemeld(lid_id=rij["id"], naam=rij["naam"], organisatie_id=rij["organisatie_id"])

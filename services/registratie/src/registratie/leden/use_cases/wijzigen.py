@@ -17,8 +17,6 @@ from dinet_contracts.events.registratie import (
     LidOrganisatieGewijzigd,
     LidUitgeschreven,
 )
-from dinet_contracts.types import OrganisatieType
-from sqlalchemy import text
 
 from ...activiteiten.store import ActiviteitenUoW
 from ...activiteiten.use_cases.inschrijvingen import SchrijfOveralUit, schrijf_overal_uit
@@ -75,10 +73,7 @@ async def wijzig_gegevens(uow: LedenUnitOfWork, lid_id: uuid.UUID, naam_ruw: str
         lid = await _lid_voor_update(uow, lid_id)
         if (naam, functie) == (lid.naam, lid.functie):
             return False
-        await uow.conn.execute(
-            text("UPDATE leden SET naam = :naam, functie = :functie WHERE id = :id"),
-            {"id": lid_id, "naam": naam, "functie": functie},
-        )
+        await uow.leden.zet_gegevens(lid_id, naam, functie)
         if naam != lid.naam:
             await uow.publish(_contactgegevens(lid, naam=naam))
     return True
@@ -113,7 +108,7 @@ async def schrijf_uit(uow: LedenUnitOfWork, lid_id: uuid.UUID, lid_tot: date, *,
             raise Invalid(problemen=[FieldProblem("lid_tot", "al_uitgeschreven", f"Dit lid is al uitgeschreven (tot {lid.lid_tot:%d/%m/%Y}).")])
         if fout := controleer_einddatum(lid.lid_sinds, lid_tot):
             raise Invalid(problemen=[fout])
-        await uow.conn.execute(text("UPDATE leden SET lid_tot = :tot, nieuwsbrief = false WHERE id = :id"), {"id": lid_id, "tot": lid_tot})
+        await uow.leden.sluit_lidmaatschap(lid_id, lid_tot)
         await uow.publish(LidUitgeschreven(lid_id=lid_id, lid_tot=lid_tot))
         # A member who leaves gives up places still to come; the waitlist moves up.
         await schrijf_overal_uit(SchrijfOveralUit(lid_id), ActiviteitenUoW.within(uow.conn, source=uow.source, clock=uow.now))
@@ -145,9 +140,7 @@ async def zet_kennisdeling(uow: LedenUnitOfWork, lid_id: uuid.UUID, lid: bool, d
     async with uow:
         huidig = await _lid_voor_update(uow, lid_id)
         open_sinds = await uow.leden.open_kennisdeling_sinds(lid_id)
-        laatste_einde = (
-            await uow.conn.execute(text("SELECT max(tot) FROM kennisdeling WHERE lid_id = :id"), {"id": lid_id})
-        ).scalar_one()
+        laatste_einde = await uow.leden.laatste_kennisdeling_einde(lid_id)
         if lid:
             if open_sinds is not None:
                 raise Invalid(problemen=[FieldProblem("kennisdeling_datum", "al_lid", f"Dit lid zit al sinds {open_sinds:%d/%m/%Y} op het platform.")])
@@ -175,29 +168,18 @@ async def wijzig_organisatie(uow: LedenUnitOfWork, lid_id: uuid.UUID, organisati
     """The member works for another organisation from `vanaf` on; the history keeps the old one."""
     async with uow:
         lid = await _lid_voor_update(uow, lid_id)
-        nieuw_type = (
-            await uow.conn.execute(text("SELECT type FROM organisaties WHERE id = :id"), {"id": organisatie_id})
-        ).scalar_one_or_none()
+        nieuw_type = await uow.leden.organisatie_type(organisatie_id)
         if nieuw_type is None:
             raise Invalid(problemen=[FieldProblem("organisatie_id", "onbekende_organisatie", "Kies de organisatie uit de lijst.")])
         if organisatie_id == lid.organisatie_id:
             raise Invalid(problemen=[FieldProblem("organisatie_id", "zelfde_organisatie", f"Dit lid werkt al voor {lid.organisatie_naam}.")])
-        vorige = (
-            await uow.conn.execute(text("SELECT max(vanaf) FROM organisatiewissels WHERE lid_id = :id"), {"id": lid_id})
-        ).scalar_one()
+        vorige = await uow.leden.laatste_organisatiewissel(lid_id)
         grens = max(lid.lid_sinds, vorige) if vorige else lid.lid_sinds
         if vanaf < grens:
             raise Invalid(problemen=[FieldProblem("vanaf", "te_vroeg", f"De datum kan niet voor {grens:%d/%m/%Y} liggen.")])
-        await uow.conn.execute(
-            text(
-                "INSERT INTO organisatiewissels (lid_id, van_organisatie_id, naar_organisatie_id, vanaf)"
-                " VALUES (:id, :van, :naar, :vanaf)"
-            ),
-            {"id": lid_id, "van": lid.organisatie_id, "naar": organisatie_id, "vanaf": vanaf},
-        )
-        await uow.conn.execute(text("UPDATE leden SET organisatie_id = :o WHERE id = :id"), {"id": lid_id, "o": organisatie_id})
+        await uow.leden.wissel_organisatie(lid_id, lid.organisatie_id, organisatie_id, vanaf)
         await uow.publish(
             LidOrganisatieGewijzigd(
-                lid_id=lid_id, organisatie_id=organisatie_id, organisatie_type=OrganisatieType(nieuw_type), vanaf=vanaf
+                lid_id=lid_id, organisatie_id=organisatie_id, organisatie_type=nieuw_type, vanaf=vanaf
             )
         )

@@ -177,11 +177,11 @@ async def organisatielijst(
     provincie: FromQuery[str] = "",
 ) -> Template:
     type_ = type if type in OrganisatieType._value2member_map_ else ""
-    provincies = await organisaties.provincies(diensten.db)
+    provincies = await opvragingen.provincies(diensten.db)
     provincie = provincie if provincie in provincies else ""
     return pagina(
         "leden/organisaties",
-        organisaties=await organisaties.lijst(diensten.db, zoek=zoek[:200], type_=type_, provincie=provincie),
+        organisaties=await opvragingen.organisaties(diensten.db, zoek=zoek[:200], type_=type_, provincie=provincie),
         zoek=zoek,
         type=type_,
         provincie=provincie,
@@ -193,7 +193,7 @@ async def organisatielijst(
 
 
 async def _organisatiepagina(diensten: RegistratieDiensten, organisatie_id: uuid.UUID, fouten: list[FieldError], waarden: dict[str, Any], status: int) -> Template:
-    org = await organisaties.een(diensten.db, organisatie_id)
+    org = await opvragingen.organisatie(diensten.db, organisatie_id)
     if org is None or org["type"] != OrganisatieType.LOKAAL_BESTUUR.value:
         # Size classes are for local governments; other organisations have no inhabitants.
         raise NotFoundException()
@@ -220,7 +220,7 @@ async def inwoners_bijwerken(
     resultaat = valideer_inwoners(waarden["inwoners"], waarden["peildatum"], vandaag_=vandaag())
     if isinstance(resultaat, list):
         return await _organisatiepagina(diensten, organisatie_id, resultaat, waarden, 400)
-    org = await organisaties.een(diensten.db, organisatie_id)
+    org = await opvragingen.organisatie(diensten.db, organisatie_id)
     if org is None or org["type"] != OrganisatieType.LOKAAL_BESTUUR.value:
         raise NotFoundException()
     inwoners, peildatum = resultaat
