@@ -83,8 +83,9 @@ async def members(conn: asyncpg.Connection, count: int) -> list[uuid.UUID]:
 
 async def activities(runtime: Runtime, count: int, capaciteit: int | None) -> list[uuid.UUID]:
     from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
-    from registratie.activiteiten import levenscyclus
-    from registratie.activiteiten.domein import ActiviteitGegevens
+    from registratie.activiteiten.domain import ActiviteitGegevens
+    from registratie.activiteiten.store import ActiviteitenUoW
+    from registratie.activiteiten.use_cases import levenscyclus
 
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
     g = ActiviteitGegevens(
@@ -98,7 +99,7 @@ async def activities(runtime: Runtime, count: int, capaciteit: int | None) -> li
         duur_uren=Decimal("2.00"),
         capaciteit=capaciteit,
     )
-    return [await levenscyclus.plan(runtime.db, g, source=runtime.source) for _ in range(count)]
+    return [await levenscyclus.plan(levenscyclus.Plan(g), ActiviteitenUoW(runtime.db, source=runtime.source)) for _ in range(count)]
 
 
 async def drive(jobs: list[Any], concurrency: int) -> float:

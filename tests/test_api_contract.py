@@ -216,9 +216,10 @@ async def live(start_service, mail_sink):
 async def activiteit_en_lid(runtime: Any) -> None:
     """Something for the fuzzer to find: an open activity (the public list links to it) and a member."""
     from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
+    from registratie.activiteiten.domain import ActiviteitGegevens
+    from registratie.activiteiten.store import ActiviteitenUoW
+    from registratie.activiteiten.use_cases import levenscyclus
     from registratie.leden.use_cases.aanmelden import LidWorden, lid_worden
-    from registratie.activiteiten import levenscyclus
-    from registratie.activiteiten.domein import ActiviteitGegevens
     from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
     from registratie.leden.domain.aanmelding import Kanaal
 
@@ -234,7 +235,7 @@ async def activiteit_en_lid(runtime: Any) -> None:
         duur_uren=Decimal("3.00"),
         capaciteit=2,
     )
-    await levenscyclus.plan(runtime.db, gegevens, source=runtime.source)
+    await levenscyclus.plan(levenscyclus.Plan(gegevens), ActiviteitenUoW(runtime.db, source=runtime.source))
     lid = {"naam": "Fien Fuzz", "email": "fien@gent.be", "organisatie_id": str(organisatie_id_voor_nis("44021"))}
     await lid_worden(LidWorden(lid, Kanaal.API), runtime.diensten.leden_uow())
 

@@ -14,8 +14,10 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.activiteiten import levenscyclus
-from registratie.activiteiten.domein import BRUSSEL, ActiviteitGegevens, jaar_van
+from dinet_contracts.tijd import BRUSSEL
+from registratie.activiteiten.domain import ActiviteitGegevens, jaar_van
+from registratie.activiteiten.store import ActiviteitenUoW
+from registratie.activiteiten.use_cases import levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
@@ -86,9 +88,7 @@ async def test_bulk_form_with_partial_hours_and_corrections(start_service: Any, 
     async with start_service(DEFINITION) as runtime:
         client = staf(http(runtime), runtime)
         an, bart, cis = await nieuwe_leden(runtime, ["An", "Bart", "Cis"])
-        activiteit_id = await levenscyclus.plan(
-            runtime.db, gegevens(datetime.now(UTC) - timedelta(days=2)), source=runtime.source
-        )
+        activiteit_id = await levenscyclus.plan(levenscyclus.Plan(gegevens(datetime.now(UTC) - timedelta(days=2))), ActiviteitenUoW(runtime.db, source=runtime.source))
         await registreer_in_verleden(runtime, activiteit_id, [an, bart, cis])
         token, pagina = await csrf(client, f"{BASIS}/{activiteit_id}/aanwezigheid")
         for naam in ("An", "Bart", "Cis"):
@@ -145,7 +145,7 @@ async def test_people_with_the_same_name_are_told_apart(start_service: Any, http
                 text("INSERT INTO leden (id, naam, email, organisatie_id, lid_sinds) VALUES (:id, :naam, :email, :org, DATE '2025-01-01')"),
                 [{"id": i, "naam": n, "email": e, "org": o} for i, n, e, o in mensen],
             )
-        activiteit_id = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC) - timedelta(days=2)), source=runtime.source)
+        activiteit_id = await levenscyclus.plan(levenscyclus.Plan(gegevens(datetime.now(UTC) - timedelta(days=2))), ActiviteitenUoW(runtime.db, source=runtime.source))
         await registreer_in_verleden(runtime, activiteit_id, [m[0] for m in mensen])
         token, pagina = await csrf(client, f"{BASIS}/{activiteit_id}/aanwezigheid")
 
@@ -181,9 +181,7 @@ async def test_check_in_at_the_door_and_someone_who_did_not_register(start_servi
         client = staf(http(runtime), runtime)
         an, dirk = await nieuwe_leden(runtime, ["An", "Dirk"])
         # It has just begun: people are arriving.
-        activiteit_id = await levenscyclus.plan(
-            runtime.db, gegevens(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)), source=runtime.source
-        )
+        activiteit_id = await levenscyclus.plan(levenscyclus.Plan(gegevens(datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1))), ActiviteitenUoW(runtime.db, source=runtime.source))
         await registreer_in_verleden(runtime, activiteit_id, [an])
         token, pagina = await csrf(client, f"{BASIS}/{activiteit_id}/aanwezigheid")
         assert "Aanwezig: </span>An" in pagina
@@ -224,8 +222,8 @@ async def test_late_attendance_belongs_to_the_year_of_the_activity(start_service
         client = staf(http(runtime), runtime)
         (an,) = await nieuwe_leden(runtime, ["An"])
         december = datetime(2025, 12, 18, 13, 0, tzinfo=BRUSSEL)
-        activiteit_id = await levenscyclus.plan(runtime.db, gegevens(december), source=runtime.source)
-        await levenscyclus.markeer_afgelopen(runtime.db, activiteit_id, source=runtime.source)
+        activiteit_id = await levenscyclus.plan(levenscyclus.Plan(gegevens(december)), ActiviteitenUoW(runtime.db, source=runtime.source))
+        await levenscyclus.markeer_afgelopen(levenscyclus.MarkeerAfgelopen(activiteit_id), ActiviteitenUoW(runtime.db, source=runtime.source))
         r = await client.put(
             f"/registratie/api/v1/activiteiten/{activiteit_id}/aanwezigheden",
             json={"aanwezigheden": [{"lid_id": str(an), "aanwezig": True, "uren": "2.5"}]},
@@ -253,7 +251,7 @@ async def test_late_attendance_belongs_to_the_year_of_the_activity(start_service
             json={"aanwezigheden": [{"lid_id": str(an), "aanwezig": True, "uren": "3.5"}]},
         )
         assert r.status_code == 422 and r.json()["errors"][0]["code"] == "meer_dan_duur"
-        toekomst = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC) + timedelta(days=3)), source=runtime.source)
+        toekomst = await levenscyclus.plan(levenscyclus.Plan(gegevens(datetime.now(UTC) + timedelta(days=3))), ActiviteitenUoW(runtime.db, source=runtime.source))
         r = await client.put(
             f"/registratie/api/v1/activiteiten/{toekomst}/aanwezigheden",
             json={"aanwezigheden": [{"lid_id": str(an), "aanwezig": True}]},

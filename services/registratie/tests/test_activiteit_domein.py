@@ -15,10 +15,11 @@ from dinet_contracts.events.activiteiten import (
 )
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus
 
-from registratie.activiteiten.domein import (
-    BRUSSEL,
+from dinet_chassis.errors import FieldProblem
+from dinet_contracts.tijd import BRUSSEL
+
+from registratie.activiteiten.domain import (
     ActiviteitGegevens,
-    Fout,
     fout_aanwezigheid,
     fout_niet_open,
     formulier_waarden,
@@ -191,7 +192,7 @@ def test_partial_hours() -> None:
     assert valideer_uren(True, "", duur, "u") == duur
     assert valideer_uren(True, "1,5", duur, "u") == Decimal("1.50")
     assert valideer_uren(False, "2", duur, "u") == Decimal("0.00")
-    assert isinstance(valideer_uren(True, "4", duur, "u"), Fout)
+    assert isinstance(valideer_uren(True, "4", duur, "u"), FieldProblem)
     assert valideer_uren(True, "4", duur, "u").code == "meer_dan_duur"
     assert valideer_uren(True, "0", duur, "u").code == "ongeldig_getal"
 

@@ -13,8 +13,9 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.activiteiten import aanwezigheid, inschrijvingen, levenscyclus
-from registratie.activiteiten.domein import ActiviteitGegevens
+from registratie.activiteiten.domain import ActiviteitGegevens, Wie
+from registratie.activiteiten.store import ActiviteitenUoW
+from registratie.activiteiten.use_cases import aanwezigheid, inschrijvingen, levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
@@ -50,20 +51,19 @@ async def opzet(runtime: Any) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
             ),
             {"v": uuid.uuid4(), "o": GENT, "p": uuid.uuid4()},
         )
-    komend = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)), source=runtime.source)
-    voorbij = await levenscyclus.plan(runtime.db, gegevens(datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)), source=runtime.source)
-    await levenscyclus.markeer_afgelopen(runtime.db, voorbij, source=runtime.source)
-    bart = Identiteit(sub="lid:bart", naam="Bart", rollen=frozenset({Rol.LID}), organisatie_id=GENT, lid_id=leden[1])
-    await inschrijvingen.schrijf_in(runtime.db, komend, leden[1], door=bart, source=runtime.source)
-    await aanwezigheid.registreer(
-        runtime.db, voorbij, [
-            aanwezigheid.Regel(leden[0], True, Decimal("3")),
-            aanwezigheid.Regel(leden[1], True, Decimal("1.5")),
-            aanwezigheid.Regel(leden[2], False, Decimal("0")),  # marked absent in advance; she came after all
-            aanwezigheid.Regel(naamgenote, True, Decimal("3")),
-        ],
-        door="test", source=runtime.source,
+    nu = datetime.now(UTC).replace(microsecond=0)
+    komend = await levenscyclus.plan(levenscyclus.Plan(gegevens(nu + timedelta(days=5))), ActiviteitenUoW(runtime.db, source=runtime.source))
+    voorbij = await levenscyclus.plan(levenscyclus.Plan(gegevens(nu - timedelta(days=1))), ActiviteitenUoW(runtime.db, source=runtime.source))
+    await levenscyclus.markeer_afgelopen(levenscyclus.MarkeerAfgelopen(voorbij), ActiviteitenUoW(runtime.db, source=runtime.source))
+    bart = Wie(lid_id=leden[1], organisatie_id=GENT)
+    await inschrijvingen.schrijf_in(inschrijvingen.SchrijfIn(komend, leden[1], door=bart), ActiviteitenUoW(runtime.db, source=runtime.source))
+    regels = (
+        aanwezigheid.Regel(leden[0], True, Decimal("3")),
+        aanwezigheid.Regel(leden[1], True, Decimal("1.5")),
+        aanwezigheid.Regel(leden[2], False, Decimal("0")),  # marked absent in advance; she came after all
+        aanwezigheid.Regel(naamgenote, True, Decimal("3")),
     )
+    await aanwezigheid.registreer(aanwezigheid.RegistreerAanwezigheid(voorbij, regels, door="test"), ActiviteitenUoW(runtime.db, source=runtime.source))
     return komend, voorbij, leden
 
 

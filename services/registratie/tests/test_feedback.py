@@ -14,8 +14,9 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.activiteiten import aanwezigheid, levenscyclus
-from registratie.activiteiten.domein import ActiviteitGegevens
+from registratie.activiteiten.domain import ActiviteitGegevens
+from registratie.activiteiten.store import ActiviteitenUoW
+from registratie.activiteiten.use_cases import aanwezigheid, levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
@@ -33,22 +34,14 @@ async def opzet(runtime: Any, aanwezigen: int) -> tuple[uuid.UUID, list[uuid.UUI
             [{"id": i, "n": f"Lid {k}", "e": f"{i}@gent.be", "o": GENT} for k, i in enumerate(leden)],
         )
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
-    activiteit_id = await levenscyclus.plan(
-        runtime.db,
-        ActiviteitGegevens(
-            soort=ActiviteitSoort.INFOSESSIE, titel="Infosessie", organisator_id=VVSG, trekker=Trekker.VVSG,
-            vorm=Vorm.ONLINE, start=start, einde=start + timedelta(hours=2), duur_uren=Decimal("2.00"),
-        ),
-        source=runtime.source,
+    g = ActiviteitGegevens(
+        soort=ActiviteitSoort.INFOSESSIE, titel="Infosessie", organisator_id=VVSG, trekker=Trekker.VVSG,
+        vorm=Vorm.ONLINE, start=start, einde=start + timedelta(hours=2), duur_uren=Decimal("2.00"),
     )
-    await levenscyclus.markeer_afgelopen(runtime.db, activiteit_id, source=runtime.source)
-    await aanwezigheid.registreer(
-        runtime.db,
-        activiteit_id,
-        [aanwezigheid.Regel(l, True, Decimal("2.00")) for l in leden[:-1]] + [aanwezigheid.Regel(leden[-1], False, Decimal("0"))],
-        door="test",
-        source=runtime.source,
-    )
+    activiteit_id = await levenscyclus.plan(levenscyclus.Plan(g), ActiviteitenUoW(runtime.db, source=runtime.source))
+    await levenscyclus.markeer_afgelopen(levenscyclus.MarkeerAfgelopen(activiteit_id), ActiviteitenUoW(runtime.db, source=runtime.source))
+    regels = [aanwezigheid.Regel(l, True, Decimal("2.00")) for l in leden[:-1]] + [aanwezigheid.Regel(leden[-1], False, Decimal("0"))]
+    await aanwezigheid.registreer(aanwezigheid.RegistreerAanwezigheid(activiteit_id, tuple(regels), door="test"), ActiviteitenUoW(runtime.db, source=runtime.source))
     return activiteit_id, leden[:-1], leden[-1]
 
 

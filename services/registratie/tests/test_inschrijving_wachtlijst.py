@@ -16,8 +16,9 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.activiteiten import inschrijvingen, levenscyclus, opslag
-from registratie.activiteiten.domein import ActiviteitGegevens
+from registratie.activiteiten.domain import ActiviteitGegevens
+from registratie.activiteiten.store import ActiviteitenUoW
+from registratie.activiteiten.use_cases import inschrijvingen, levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
@@ -58,7 +59,7 @@ async def plan(runtime: Any, capaciteit: int | None, **over: Any) -> uuid.UUID:
         duur_uren=Decimal("3.00"),
         capaciteit=capaciteit,
     )
-    return await levenscyclus.plan(runtime.db, replace(g, **over), source=runtime.source)
+    return await levenscyclus.plan(levenscyclus.Plan(replace(g, **over)), ActiviteitenUoW(runtime.db, source=runtime.source))
 
 
 async def statussen(runtime: Any, activiteit_id: uuid.UUID) -> dict[uuid.UUID, str]:
@@ -229,7 +230,7 @@ async def test_closed_activities_take_no_registrations(start_service: Any, http:
         client = http(runtime)
         (ik,) = await nieuwe_leden(runtime, 1)
         geannuleerd = await plan(runtime, capaciteit=10)
-        await levenscyclus.annuleer(runtime.db, geannuleerd, source=runtime.source)
+        await levenscyclus.annuleer(levenscyclus.Annuleer(geannuleerd), ActiviteitenUoW(runtime.db, source=runtime.source))
         begonnen = await plan(runtime, capaciteit=10, start=datetime.now(UTC) - timedelta(hours=1))
         for activiteit_id, code in ((geannuleerd, "activiteit_geannuleerd"), (begonnen, "inschrijving_gesloten")):
             r = await client.post(url(activiteit_id), headers=als_lid(runtime, ik))
@@ -243,9 +244,9 @@ async def test_more_seats_move_people_up_from_the_waitlist(start_service: Any, h
         activiteit_id = await plan(runtime, capaciteit=1)
         for lid in leden:
             await client.post(url(activiteit_id), headers=als_lid(runtime, lid))
-        async with runtime.db.engine.connect() as conn:
-            rij = await opslag.lees(conn, activiteit_id)
-        await levenscyclus.wijzig(runtime.db, activiteit_id, replace(rij.gegevens, capaciteit=3), source=runtime.source)
+        async with ActiviteitenUoW(runtime.db, source=runtime.source) as uow:
+            rij = await uow.activiteiten.lees(activiteit_id)
+        await levenscyclus.wijzig(levenscyclus.Wijzig(activiteit_id, replace(rij.gegevens, capaciteit=3)), ActiviteitenUoW(runtime.db, source=runtime.source))
         stand = await statussen(runtime, activiteit_id)
         assert [stand[l] for l in leden] == ["ingeschreven", "ingeschreven", "ingeschreven", "wachtlijst"]
 
@@ -261,7 +262,8 @@ async def test_leaving_the_network_frees_the_seats_for_the_next_in_line(start_se
                 await client.post(url(activiteit_id), headers=als_lid(runtime, lid))
         async with runtime.db.transaction() as conn:
             # What leaving (or erasure) in registratie.leden does first, in its own transaction.
-            assert await inschrijvingen.annuleer_alle_van(conn, vertrekker, source=runtime.source) == 2
+            uow = ActiviteitenUoW.within(conn, source=runtime.source)
+            assert await inschrijvingen.schrijf_overal_uit(inschrijvingen.SchrijfOveralUit(vertrekker), uow) == 2
             await conn.execute(text("UPDATE leden SET lid_tot = DATE '2025-06-30' WHERE id = :id"), {"id": vertrekker})
         for activiteit_id in (eerste, tweede):
             assert (await statussen(runtime, activiteit_id)) == {vertrekker: "geannuleerd", wachtende: "ingeschreven"}

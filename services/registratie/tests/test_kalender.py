@@ -12,8 +12,9 @@ from typing import Any
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 from icalendar import Calendar
 
-from registratie.activiteiten import levenscyclus
-from registratie.activiteiten.domein import ActiviteitGegevens
+from registratie.activiteiten.domain import ActiviteitGegevens
+from registratie.activiteiten.store import ActiviteitenUoW
+from registratie.activiteiten.use_cases import levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
@@ -42,21 +43,19 @@ async def test_feed_and_page_show_upcoming_public_activities(start_service: Any,
     async with start_service(DEFINITION) as runtime:
         client = http(runtime)
         morgen = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-        bijeenkomst = await levenscyclus.plan(runtime.db, gegevens(morgen), source=runtime.source)
+        bijeenkomst = await levenscyclus.plan(levenscyclus.Plan(gegevens(morgen)), ActiviteitenUoW(runtime.db, source=runtime.source))
         webinar = await levenscyclus.plan(
-            runtime.db,
-            gegevens(morgen + timedelta(days=7), soort=ActiviteitSoort.INFOSESSIE, titel="Webinar", vorm=Vorm.ONLINE,
-                     locatie=None, url="https://vvsg.webex.com/abc"),
-            source=runtime.source,
+            levenscyclus.Plan(
+                gegevens(morgen + timedelta(days=7), soort=ActiviteitSoort.INFOSESSIE, titel="Webinar", vorm=Vorm.ONLINE,
+                         locatie=None, url="https://vvsg.webex.com/abc")
+            ),
+            ActiviteitenUoW(runtime.db, source=runtime.source),
         )
-        afgelast = await levenscyclus.plan(runtime.db, gegevens(morgen + timedelta(days=14), titel="Afgelast"), source=runtime.source)
-        await levenscyclus.annuleer(runtime.db, afgelast, source=runtime.source)
-        await levenscyclus.plan(runtime.db, gegevens(morgen - timedelta(days=10), titel="Voorbij"), source=runtime.source)
-        await levenscyclus.plan(
-            runtime.db,
-            gegevens(morgen, soort=ActiviteitSoort.ADVIESGESPREK, titel="Adviesgesprek Gent", lokaal_bestuur_id=GENT),
-            source=runtime.source,
-        )
+        afgelast = await levenscyclus.plan(levenscyclus.Plan(gegevens(morgen + timedelta(days=14), titel="Afgelast")), ActiviteitenUoW(runtime.db, source=runtime.source))
+        await levenscyclus.annuleer(levenscyclus.Annuleer(afgelast), ActiviteitenUoW(runtime.db, source=runtime.source))
+        await levenscyclus.plan(levenscyclus.Plan(gegevens(morgen - timedelta(days=10), titel="Voorbij")), ActiviteitenUoW(runtime.db, source=runtime.source))
+        advies = gegevens(morgen, soort=ActiviteitSoort.ADVIESGESPREK, titel="Adviesgesprek Gent", lokaal_bestuur_id=GENT)
+        await levenscyclus.plan(levenscyclus.Plan(advies), ActiviteitenUoW(runtime.db, source=runtime.source))
 
         r = await client.get("/registratie/kalender.ics")
         assert r.status_code == 200

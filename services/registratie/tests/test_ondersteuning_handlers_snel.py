@@ -6,7 +6,7 @@ from __future__ import annotations
 from dinet_chassis.handlers import Handlers
 from dinet_contracts.events.beleidsplan import BeleidsplanGepubliceerd, OndersteuningsnoodGesignaleerd
 
-from registratie.activiteiten import op_ondersteuningsnood_gesignaleerd
+from registratie.activiteiten.handlers import op_ondersteuningsnood_gesignaleerd
 from registratie.handlers import HANDLERS
 
 

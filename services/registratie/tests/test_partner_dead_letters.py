@@ -18,8 +18,9 @@ from dinet_chassis.testing import wait_until
 from dinet_contracts.topology import PARTNERS, partner_subject
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 
-from registratie.activiteiten import levenscyclus
-from registratie.activiteiten.domein import ActiviteitGegevens
+from registratie.activiteiten.domain import ActiviteitGegevens
+from registratie.activiteiten.store import ActiviteitenUoW
+from registratie.activiteiten.use_cases import levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 from registratie.toegang.web.handleiding import voorbeeld
@@ -33,12 +34,11 @@ async def test_a_take_over_accepted_over_http_is_dead_lettered_once_with_its_rea
         js = runtime.js
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
         van_vvsg = await levenscyclus.plan(
-            runtime.db,
-            ActiviteitGegevens(
+            levenscyclus.Plan(ActiviteitGegevens(
                 soort=ActiviteitSoort.INFOSESSIE, titel="Van VVSG", organisator_id=VVSG, trekker=Trekker.VVSG,
                 vorm=Vorm.FYSIEK, start=start, einde=start + timedelta(hours=2), duur_uren=Decimal("2.00"),
-            ),
-            source=runtime.source,
+            )),
+            ActiviteitenUoW(runtime.db, source=runtime.source),
         )
         kaping = copy.deepcopy(voorbeeld(MEDIAWIJS))
         kaping["id"] = str(uuid.uuid4())

@@ -25,8 +25,10 @@ from dinet_contracts.topology import partner_subject_prefix
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.activiteiten import levenscyclus
-from registratie.activiteiten.domein import ActiviteitGegevens
+from dinet_chassis.errors import Conflict
+from registratie.activiteiten.domain import ActiviteitGegevens
+from registratie.activiteiten.store import ActiviteitenUoW
+from registratie.activiteiten.use_cases import levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
 from registratie.main import DEFINITION
 
@@ -167,14 +169,11 @@ async def test_a_partner_cannot_take_over_someone_elses_activity(start_service: 
         js = nc.jetstream()
         try:
             start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
-            van_vvsg = await levenscyclus.plan(
-                runtime.db,
-                ActiviteitGegevens(
-                    soort=ActiviteitSoort.INFOSESSIE, titel="Van VVSG", organisator_id=VVSG, trekker=Trekker.VVSG,
-                    vorm=Vorm.FYSIEK, start=start, einde=start + timedelta(hours=2), duur_uren=Decimal("2.00"),
-                ),
-                source=runtime.source,
+            g = ActiviteitGegevens(
+                soort=ActiviteitSoort.INFOSESSIE, titel="Van VVSG", organisator_id=VVSG, trekker=Trekker.VVSG,
+                vorm=Vorm.FYSIEK, start=start, einde=start + timedelta(hours=2), duur_uren=Decimal("2.00"),
             )
+            van_vvsg = await levenscyclus.plan(levenscyclus.Plan(g), ActiviteitenUoW(runtime.db, source=runtime.source))
             # Mediawijs reuses VVSG's id for an activity of its own, with a higher versie.
             kaping = activiteit(1, activiteit_id=van_vvsg, versie=9)
             _, body = bericht(ActiviteitGewijzigd, kaping)
@@ -198,10 +197,10 @@ async def test_a_partner_cannot_take_over_someone_elses_activity(start_service: 
             assert types == ["be.dinet.activiteit.gepland.v2", "be.dinet.activiteit.afgelopen.v2"]
             # Staff cannot change a partner's activity either: its versie is the partner's.
             try:
-                await levenscyclus.annuleer(runtime.db, eigen.activiteit_id, source=runtime.source)
+                await levenscyclus.annuleer(levenscyclus.Annuleer(eigen.activiteit_id), ActiviteitenUoW(runtime.db, source=runtime.source))
                 raise AssertionError("verwacht: geweigerd")
-            except levenscyclus.OngeldigeOvergang as fout:
-                assert fout.fout.code == "activiteit_van_partner"
+            except Conflict as fout:
+                assert fout.code == "activiteit_van_partner"
             # A partner may not publish other kinds of events either.
             await js.publish(
                 f"{partner_subject_prefix(str(MEDIAWIJS))}.x",

@@ -365,8 +365,9 @@ async def test_taking_over_another_organisations_activity_is_409(start_service: 
     from dinet_chassis.testing import wait_until
     from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 
-    from registratie.activiteiten import levenscyclus
-    from registratie.activiteiten.domein import ActiviteitGegevens
+    from registratie.activiteiten.domain import ActiviteitGegevens
+    from registratie.activiteiten.store import ActiviteitenUoW
+    from registratie.activiteiten.use_cases import levenscyclus
 
     async with start_service(DEFINITION) as runtime:
         _, token = await token_voor(runtime)
@@ -374,13 +375,12 @@ async def test_taking_over_another_organisations_activity_is_409(start_service: 
         client = http(runtime)
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
         van_vvsg = await levenscyclus.plan(
-            runtime.db,
-            ActiviteitGegevens(
+            levenscyclus.Plan(ActiviteitGegevens(
                 soort=ActiviteitSoort.INFOSESSIE, titel="Van VVSG", organisator_id=organisatie_id_voor_sleutel("vvsg"),
                 trekker=Trekker.VVSG, vorm=Vorm.FYSIEK, start=start, einde=start + timedelta(hours=2),
                 duur_uren=Decimal("2.00"),
-            ),
-            source=runtime.source,
+            )),
+            ActiviteitenUoW(runtime.db, source=runtime.source),
         )
         van_link = event(LINK)
         assert (await _fouten(client, link_token, van_link))[0] == 202

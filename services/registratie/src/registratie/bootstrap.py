@@ -15,6 +15,7 @@ from dinet_chassis.db import Database
 from dinet_chassis.settings import Settings
 from dinet_chassis.uow import Clock
 
+from .activiteiten.web.common import ActiviteitenDiensten
 from .leden.store import LedenUoW
 from .leden.use_cases.wissen import purgeer_stromen
 from .toegang.nats_toegang import PartnerNatsToegang
@@ -30,6 +31,7 @@ class RegistratieDiensten:
     klok: Clock  # aware UTC; tests may pass their own
     partner_nats: PartnerNatsToegang  # issues and revokes partners' NATS users
     oidc: OidcKlant | None  # the OpenID Connect relying party; None when not configured
+    activiteiten: ActiviteitenDiensten  # what the activities' routes are given
     # Background writes of the member import: kept here, as a task nobody references may be
     # garbage-collected mid-run.
     importtaken: set[asyncio.Task[None]] = field(default_factory=set)
@@ -52,4 +54,7 @@ def bootstrap(runtime: Any) -> RegistratieDiensten:
         klok=runtime.clock,
         partner_nats=PartnerNatsToegang(runtime.db, runtime.settings),
         oidc=OidcKlant(oidc, runtime.settings.public_url) if oidc.ingesteld else None,
+        activiteiten=ActiviteitenDiensten(
+            db=runtime.db, source=runtime.source, publieke_url=str(runtime.settings.public_url), clock=runtime.clock
+        ),
     )

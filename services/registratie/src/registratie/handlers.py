@@ -6,7 +6,7 @@ from dinet_contracts.envelope import Event
 from dinet_contracts.events.beleidsplan import OndersteuningsnoodGesignaleerd
 from dinet_contracts.registry import PARTNER_EVENTS
 
-from .activiteiten import op_geen_activiteit, op_ondersteuningsnood_gesignaleerd, op_partner_activiteit
+from .activiteiten.handlers import op_geen_activiteit, op_ondersteuningsnood_gesignaleerd, op_partner_activiteit
 from .leden.handlers import TOESTEMMINGEN
 
 HANDLERS = {

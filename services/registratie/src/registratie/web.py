@@ -17,7 +17,9 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
 from .bootstrap import RegistratieDiensten
-from .activiteiten import ROUTES as ACTIVITEITEN_ROUTES
+from .activiteiten.web import DEPENDENCIES as ACTIVITEITEN_DEPENDENCIES
+from .activiteiten.web import FOUTCODES as ACTIVITEITEN_FOUTCODES
+from .activiteiten.web import ROUTES as ACTIVITEITEN_ROUTES
 from .kernel import organisaties as org_opvragingen
 from .leden.web import FOUTCODES as LEDEN_FOUTCODES
 from .leden.web import ROUTES as LEDEN_ROUTES
@@ -81,5 +83,6 @@ def create_app(runtime: Any) -> Any:
         title="DINET registratie",
         description="Organisaties en leden van het netwerk digitale inclusie.",
         idempotentie=True,
-        foutcodes=LEDEN_FOUTCODES,
+        foutcodes={**LEDEN_FOUTCODES, **ACTIVITEITEN_FOUTCODES},
+        dependencies=ACTIVITEITEN_DEPENDENCIES,
     )

@@ -18,7 +18,8 @@ from dinet_contracts.events.registratie import (
     LidUitgeschreven,
 )
 
-from ...activiteiten.inschrijvingen import annuleer_alle_van
+from ...activiteiten.store import ActiviteitenUoW
+from ...activiteiten.use_cases.inschrijvingen import SchrijfOveralUit, schrijf_overal_uit
 from ..domain.aanmelding import MAX_FUNCTIE, MAX_NAAM
 from ..domain.lidmaatschap import TOESTEMMING_TEKSTEN, UITSCHRIJVEN_TEKST, Doel, Hoe, Lid, controleer_einddatum
 from ..store import LedenUnitOfWork
@@ -115,7 +116,7 @@ async def schrijf_uit(uow: LedenUnitOfWork, lid_id: uuid.UUID, lid_tot: date, *,
         await uow.leden.sluit_lidmaatschap(lid_id, lid_tot)
         await uow.publish(LidUitgeschreven(lid_id=lid_id, lid_tot=lid_tot))
         # A member who leaves gives up places still to come; the waitlist moves up.
-        await annuleer_alle_van(uow.conn, lid_id, source=uow.source)
+        await schrijf_overal_uit(SchrijfOveralUit(lid_id), ActiviteitenUoW.within(uow.conn, source=uow.source, clock=uow.now))
         for doel, huidig in (await uow.leden.toestemmingen(lid_id)).items():
             if huidig is not None and huidig["gegeven"]:
                 await uow.leden.leg_toestemming_vast(lid_id, doel, False, UITSCHRIJVEN_TEKST, hoe)

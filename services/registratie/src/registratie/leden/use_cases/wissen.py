@@ -27,7 +27,8 @@ from dinet_chassis.logging import get_logger
 from dinet_contracts.events.registratie import LidGewist, LidUitgeschreven
 from dinet_contracts.topology import DEADLETTERS, DLQ_PREFIX, PERSOONSGEGEVENS
 
-from ...activiteiten.inschrijvingen import annuleer_alle_van
+from ...activiteiten.store import ActiviteitenUoW
+from ...activiteiten.use_cases.inschrijvingen import SchrijfOveralUit, schrijf_overal_uit
 from ..domain.lidmaatschap import beslis_wissing
 from ..store import LedenUnitOfWork
 from .wijzigen import LidNietGevonden, sluit_kennisdeling
@@ -78,7 +79,7 @@ async def wis(uow: LedenUnitOfWork, lid_id: uuid.UUID, *, purgeer: Purgeer) -> d
             await sluit_kennisdeling(uow, lid_id, besluit.kennisdeling_tot)
         await uow.leden.bewaar_grafsteen(lid, besluit.lid_tot, gewist.gewist_op)
         # Before the delete, which would drop the places without moving the waitlist up.
-        await annuleer_alle_van(uow.conn, lid_id, source=uow.source)
+        await schrijf_overal_uit(SchrijfOveralUit(lid_id), ActiviteitenUoW.within(uow.conn, source=uow.source, clock=uow.now))
         await uow.leden.verwijder(lid_id)
         await uow.publish(gewist)
         await purgeer(lid_id)

@@ -24,7 +24,7 @@ from dinet_contracts.registry import PARTNER_EVENTS
 from dinet_contracts.topology import partner_subject as _partner_subject
 from pydantic import ValidationError
 
-from ...activiteiten.partners import inhoudelijke_fouten
+from ...activiteiten.use_cases.partners import inhoudelijke_fouten
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"

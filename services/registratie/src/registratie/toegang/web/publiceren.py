@@ -25,7 +25,8 @@ from litestar.di import NamedDependency
 from pydantic import Field
 
 from ...bootstrap import RegistratieDiensten
-from ...activiteiten.partners import afwijzingen_bij_opslag
+from ...activiteiten.store import ActiviteitenUoW
+from ...activiteiten.use_cases.partners import afwijzingen_bij_opslag
 from .. import store as opslag
 from ..domain.cloudevents import (
     BATCH,
@@ -121,8 +122,9 @@ async def partner_gebeurtenissen(
     if resultaat.events:
         # What the partner consumer would refuse once it sees the stored state: said now, not
         # only later in the dead letters.
-        async with diensten.db.transaction() as conn:
-            afwijzingen = await afwijzingen_bij_opslag(conn, organisatie_id, [e.data.activiteit for e in resultaat.events])
+        afwijzingen = await afwijzingen_bij_opslag(
+            ActiviteitenUoW(diensten.db, source=diensten.source), organisatie_id, [e.data.activiteit for e in resultaat.events]
+        )
         resultaat.problemen.extend(
             Probleem(
                 f"data.activiteit.{a.veld}", a.code, a.melding, resultaat.indexen[a.index], 409 if a.conflict else 422

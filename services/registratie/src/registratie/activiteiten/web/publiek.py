@@ -8,9 +8,11 @@ from urllib.parse import quote
 import uuid
 from typing import Annotated, Any
 
-from dinet_contracts import paginas
-from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.db import Database
+from dinet_chassis.errors import DomainError, FieldProblem, NotFound
+from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
+from dinet_contracts import paginas
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -18,16 +20,19 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from dinet_chassis.errors import FieldProblem as Fout
-from . import feedback, inschrijvingen, kalender, lijsten
-from .domein import (
+from ...kernel.web import veld
+from ..domain import (
     OPEN_STATUSSEN,
+    PUBLIEKE_SOORTEN,
     InschrijvingStatus,
     fout_niet_open,
-    nu_utc,
     valideer_feedback,
+    waarom_geen_feedback,
 )
-from .web_gemeen import LABELS, als_uuid, enkel, neem_melding, status_tag, veldfouten, zet_melding
+from ..store import lijsten
+from ..use_cases import feedback, inschrijvingen
+from . import kalender
+from .common import LABELS, ActiviteitenDiensten, als_uuid, als_wie, neem_melding, pagina_status, status_tag, zet_melding
 
 LID_OF_MEDEWERKER = [vereist(Rol.LID, Rol.MEDEWERKER)]
 LID = [vereist(Rol.LID)]
@@ -44,17 +49,22 @@ def pagina_pad(activiteit_id: uuid.UUID) -> str:
 
 
 @get("/registratie/kalender", include_in_schema=False)
-async def kalender_pagina(runtime: NamedDependency[Any]) -> Template:
+async def kalender_pagina(activiteiten: NamedDependency[ActiviteitenDiensten]) -> Template:
     return Template(
         template_name="activiteiten/kalender.html",
-        context={**LABELS, "activiteiten": await kalender.komende(runtime.db), "status_tag": status_tag},
+        context={
+            **LABELS,
+            "activiteiten": await lijsten.komende(activiteiten.db, activiteiten.nu()),
+            "status_tag": status_tag,
+        },
     )
 
 
 @get("/registratie/kalender.ics", include_in_schema=False)
-async def kalender_ics(runtime: NamedDependency[Any]) -> Response[bytes]:
+async def kalender_ics(activiteiten: NamedDependency[ActiviteitenDiensten]) -> Response[bytes]:
+    nu = activiteiten.nu()
     inhoud = kalender.als_ical(
-        await kalender.komende(runtime.db), kalender.Kalenderinstellingen(publieke_url=str(runtime.settings.public_url))
+        await lijsten.komende(activiteiten.db, nu), kalender.Kalenderinstellingen(publieke_url=activiteiten.publieke_url), nu
     )
     return Response(
         content=inhoud,
@@ -66,40 +76,46 @@ async def kalender_ics(runtime: NamedDependency[Any]) -> Response[bytes]:
 # --- an activity's page ------------------------------------------------------------------------
 
 
-async def _zichtbaar(runtime: Any, activiteit_id: uuid.UUID, wie: Identiteit | None) -> lijsten.Overzicht:
+async def _zichtbaar(db: Database, activiteit_id: uuid.UUID, persoon: Identiteit | None) -> lijsten.Overzicht:
     """Public kinds for everyone; the others (advice, steering committee...) for staff only."""
-    overzicht = await lijsten.een(runtime.db, activiteit_id)
+    overzicht = await lijsten.een(db, activiteit_id)
     if overzicht is None:
         raise NotFoundException()
-    publiek = overzicht.activiteit.gegevens.soort in kalender.PUBLIEKE_SOORTEN
-    if not publiek and not (wie is not None and wie.heeft(Rol.MEDEWERKER)):
+    publiek = overzicht.activiteit.gegevens.soort in PUBLIEKE_SOORTEN
+    if not publiek and not (persoon is not None and persoon.heeft(Rol.MEDEWERKER)):
         raise NotFoundException()
     return overzicht
 
 
 async def _activiteit_pagina(
     request: Request[Any, Any, Any],
-    runtime: Any,
+    activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
-    fouten: list[FieldError] | None = None,
+    fouten: list[FieldProblem] | None = None,
     status: int = 200,
 ) -> Template:
-    wie = identiteit(request)
-    overzicht = await _zichtbaar(runtime, activiteit_id, wie)
+    db = activiteiten.db
+    persoon = identiteit(request)
+    overzicht = await _zichtbaar(db, activiteit_id, persoon)
     a = overzicht.activiteit
-    nu = nu_utc()
+    nu = activiteiten.nu()
     gesloten = fout_niet_open(a.status, a.gegevens.soort, a.gegevens.start, nu)
-    lid = wie if wie is not None and wie.heeft(Rol.LID) and wie.lid_id is not None else None
-    mijn = await inschrijvingen.van_lid(runtime.db, activiteit_id, lid.lid_id) if lid else None
+    lid = persoon if persoon is not None and persoon.heeft(Rol.LID) and persoon.lid_id is not None else None
+    mijn = await lijsten.inschrijving_van(db, activiteit_id, lid.lid_id) if lid and lid.lid_id else None
     collegas: list[tuple[str, str]] = []
     van_organisatie: list[dict[str, Any]] = []
     if lid is not None and lid.organisatie_id is not None:
-        collegas = [(str(i), n) for i, n in await inschrijvingen.collegas(runtime.db, lid.organisatie_id) if i != lid.lid_id]
+        collegas = [(str(i), n) for i, n in await lijsten.collegas(db, lid.organisatie_id) if i != lid.lid_id]
         van_organisatie = [
-            r for r in await inschrijvingen.van_organisatie(runtime.db, activiteit_id, lid.organisatie_id)
+            r for r in await lijsten.inschrijvingen_van_organisatie(db, activiteit_id, lid.organisatie_id)
             if r["lid_id"] != lid.lid_id
         ]
+    feedback_mogelijk = (
+        lid is not None
+        and lid.lid_id is not None
+        and waarom_geen_feedback(await lijsten.feedback_stand(db, activiteit_id, lid.lid_id), nu) is None
+    )
     fouten = fouten or []
     return Template(
         template_name="activiteiten/activiteit.html",
@@ -112,7 +128,7 @@ async def _activiteit_pagina(
             "gesloten": gesloten,
             "open": a.status in OPEN_STATUSSEN,
             "lid": lid,
-            "staf": wie is not None and wie.heeft(Rol.MEDEWERKER),
+            "staf": persoon is not None and persoon.heeft(Rol.MEDEWERKER),
             "mijn": mijn,
             "op_lijst": mijn is not None and mijn["status"] != InschrijvingStatus.GEANNULEERD,
             "collegas": collegas,
@@ -120,7 +136,7 @@ async def _activiteit_pagina(
             "vrij": None if a.gegevens.capaciteit is None else max(0, a.gegevens.capaciteit - overzicht.ingeschreven),
             # Members have no password: the mailed link first, and back to this activity after it.
             "inloggen": f"{paginas.LID_INLOGGEN}?volgende={quote(request.url.path, safe='')}",
-            "feedback_mogelijk": lid is not None and await feedback.waarom_niet(runtime.db, activiteit_id, lid.lid_id) is None,
+            "feedback_mogelijk": feedback_mogelijk,
             "fouten": fouten,
             "fouten_per_veld": errors_by_field(fouten),
             "melding": neem_melding(request),
@@ -131,40 +147,48 @@ async def _activiteit_pagina(
 
 @get("/registratie/activiteiten/{activiteit_id:uuid}", include_in_schema=False)
 async def activiteit(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Template:
-    return await _activiteit_pagina(request, runtime, activiteit_id)
+    return await _activiteit_pagina(request, activiteiten, activiteit_id)
 
 
-def _doel(wie: Identiteit, data: dict[str, Any]) -> uuid.UUID | None:
+def _doel(persoon: Identiteit, data: dict[str, Any]) -> uuid.UUID | None:
     """Whom the form is about: the chosen colleague, else the member themselves."""
-    return als_uuid(enkel(data, "lid_id")) or wie.lid_id
+    return als_uuid(veld(data, "lid_id")) or persoon.lid_id
+
+
+async def _geweigerd(
+    request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: DomainError
+) -> Template:
+    if isinstance(fout, NotFound) and fout.code == "onbekende_activiteit":
+        raise NotFoundException() from None
+    return await _activiteit_pagina(
+        request, activiteiten, activiteit_id, fouten=list(fout.problemen), status=pagina_status(fout)
+    )
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/inschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
 async def inschrijven(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
-    wie = identiteit(request)
-    assert wie is not None
-    lid_id = _doel(wie, data)
+    persoon = identiteit(request)
+    assert persoon is not None
+    lid_id = _doel(persoon, data)
     if lid_id is None:
-        fout = Fout("lid_id", "verplicht", "Kies wie je inschrijft.")
-        return await _activiteit_pagina(request, runtime, activiteit_id, fouten=veldfouten([fout]), status=400)
+        fout = FieldProblem("lid_id", "verplicht", "Kies wie je inschrijft.")
+        return await _activiteit_pagina(request, activiteiten, activiteit_id, fouten=[fout], status=400)
     try:
-        resultaat = await inschrijvingen.schrijf_in(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
-    except inschrijvingen.InschrijvingGeweigerd as geweigerd:
-        if geweigerd.status == 404 and geweigerd.fout.veld == "activiteit_id":
-            raise NotFoundException() from None
-        return await _activiteit_pagina(
-            request, runtime, activiteit_id, fouten=veldfouten([geweigerd.fout]), status=400 if geweigerd.status == 422 else geweigerd.status
+        resultaat = await inschrijvingen.schrijf_in(
+            inschrijvingen.SchrijfIn(activiteit_id, lid_id, door=als_wie(persoon)), activiteiten.uow()
         )
-    wie_tekst = "Je bent" if lid_id == wie.lid_id else "Je collega is"
+    except DomainError as fout:
+        return await _geweigerd(request, activiteiten, activiteit_id, fout)
+    wie_tekst = "Je bent" if lid_id == persoon.lid_id else "Je collega is"
     if resultaat.status == InschrijvingStatus.WACHTLIJST:
-        positie = (await inschrijvingen.van_lid(runtime.db, activiteit_id, lid_id) or {}).get("positie")
+        positie = (await lijsten.inschrijving_van(activiteiten.db, activiteit_id, lid_id) or {}).get("positie")
         zet_melding(
             request,
             f"De activiteit is volzet. {wie_tekst} op de wachtlijst gezet (plaats {positie}). "
@@ -178,24 +202,20 @@ async def inschrijven(
 @post("/registratie/activiteiten/{activiteit_id:uuid}/uitschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
 async def uitschrijven(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
-    wie = identiteit(request)
-    assert wie is not None
-    lid_id = _doel(wie, data)
+    persoon = identiteit(request)
+    assert persoon is not None
+    lid_id = _doel(persoon, data)
     if lid_id is None:
         raise NotFoundException()
     try:
-        await inschrijvingen.annuleer(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
-    except inschrijvingen.InschrijvingGeweigerd as geweigerd:
-        if geweigerd.status == 404 and geweigerd.fout.veld == "activiteit_id":
-            raise NotFoundException() from None
-        return await _activiteit_pagina(
-            request, runtime, activiteit_id, fouten=veldfouten([geweigerd.fout]), status=400 if geweigerd.status == 422 else geweigerd.status
-        )
-    zet_melding(request, "Je bent uitgeschreven." if lid_id == wie.lid_id else "Je collega is uitgeschreven.")
+        await inschrijvingen.schrijf_uit(inschrijvingen.SchrijfUit(activiteit_id, lid_id, door=als_wie(persoon)), activiteiten.uow())
+    except DomainError as fout:
+        return await _geweigerd(request, activiteiten, activiteit_id, fout)
+    zet_melding(request, "Je bent uitgeschreven." if lid_id == persoon.lid_id else "Je collega is uitgeschreven.")
     return Redirect(pagina_pad(activiteit_id), status_code=303)
 
 
@@ -204,20 +224,22 @@ async def uitschrijven(
 
 async def _feedback_pagina(
     request: Request[Any, Any, Any],
-    runtime: Any,
+    activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
     waarden: dict[str, str] | None = None,
-    fouten: list[FieldError] | None = None,
+    fouten: list[FieldProblem] | None = None,
     status: int = 200,
 ) -> Template:
-    wie = identiteit(request)
-    assert wie is not None
-    overzicht = await lijsten.een(runtime.db, activiteit_id)
+    persoon = identiteit(request)
+    assert persoon is not None
+    overzicht = await lijsten.een(activiteiten.db, activiteit_id)
     if overzicht is None:
         raise NotFoundException()
-    reden = await feedback.waarom_niet(runtime.db, activiteit_id, wie.lid_id) if wie.lid_id else Fout(
-        "activiteit_id", "geen_lid", "Alleen leden kunnen hun mening geven."
+    reden = (
+        waarom_geen_feedback(await lijsten.feedback_stand(activiteiten.db, activiteit_id, persoon.lid_id), activiteiten.nu())
+        if persoon.lid_id
+        else FieldProblem("activiteit_id", "geen_lid", "Alleen leden kunnen hun mening geven.")
     )
     fouten = fouten or []
     return Template(
@@ -237,31 +259,32 @@ async def _feedback_pagina(
 
 @get("/registratie/activiteiten/{activiteit_id:uuid}/feedback", guards=LID, include_in_schema=False)
 async def feedback_formulier(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Template:
-    return await _feedback_pagina(request, runtime, activiteit_id)
+    return await _feedback_pagina(request, activiteiten, activiteit_id)
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/feedback", guards=LID, include_in_schema=False)
 async def feedback_versturen(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
-    wie = identiteit(request)
-    assert wie is not None
-    waarden = {"score": enkel(data, "score"), "tekst": enkel(data, "tekst")}
+    persoon = identiteit(request)
+    assert persoon is not None
+    waarden = {"score": veld(data, "score"), "tekst": veld(data, "tekst")}
     resultaat = valideer_feedback(waarden)
     if isinstance(resultaat, list):
-        return await _feedback_pagina(request, runtime, activiteit_id, waarden=waarden, fouten=veldfouten(resultaat), status=400)
-    if wie.lid_id is None:
-        return await _feedback_pagina(request, runtime, activiteit_id)
+        return await _feedback_pagina(request, activiteiten, activiteit_id, waarden=waarden, fouten=resultaat, status=400)
+    if persoon.lid_id is None:
+        return await _feedback_pagina(request, activiteiten, activiteit_id)
     score, tekst = resultaat
     try:
-        await feedback.geef(runtime.db, activiteit_id, wie.lid_id, score, tekst, source=runtime.source)
-    except feedback.FeedbackGeweigerd:
-        return await _feedback_pagina(request, runtime, activiteit_id)
+        await feedback.geef(feedback.GeefFeedback(activiteit_id, persoon.lid_id, score, tekst), activiteiten.uow())
+    except DomainError:
+        # The page says why (not attended, not over yet, answered already).
+        return await _feedback_pagina(request, activiteiten, activiteit_id)
     # Back to the same address, which now says thanks (and works for non-public kinds too).
     return Redirect(f"{pagina_pad(activiteit_id)}/feedback", status_code=303)
 

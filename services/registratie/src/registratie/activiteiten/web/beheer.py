@@ -1,5 +1,6 @@
 """Staff pages (`/registratie/beheer/activiteiten`): list, new, edit, cancel, mark held,
-attendance (check-in, bulk, afterwards) and the feedback summary."""
+attendance (check-in, bulk, afterwards), the feedback summary, and the requests for tailored
+support (`/registratie/beheer/ondersteuningsvragen`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from dinet_chassis.web import FieldError, errors_by_field
+from dinet_chassis.errors import Conflict, DomainError, FieldProblem, Invalid
+from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import GeenToegang, Rol, identiteit, vereist
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker
 from litestar import Request, Response, get, post
@@ -17,31 +19,41 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-# The module, not its names: leden.opvragingen imports (through leden.beheer) this package back.
-from ..kernel import organisaties as opvragingen
-from ..leden import store as leden_opvragingen
-from dinet_chassis.errors import FieldProblem as Fout
-
-from ..kernel.organisaties import groepeer_per_type, organisatie_id_voor_sleutel
-from . import aanwezigheid, feedback, inschrijvingen, levenscyclus, lijsten, ondersteuningsvragen
-from .domein import (
+from ...kernel import organisaties as opvragingen
+from ...kernel.web import veld
+from ...kernel.organisaties import groepeer_per_type, organisatie_id_voor_sleutel
+from ...leden import store as leden_opvragingen
+from ..domain import (
     FEEDBACK_DREMPEL,
     FORMULIER_LIJSTEN,
     FORMULIER_VELDEN,
     OPEN_STATUSSEN,
+    VersieConflict,
     SOORTEN_PUBLICATIE,
     STATUS_LABELS,
     TREKKER_LABELS,
-    OngeldigeOvergang,
     fout_aanwezigheid,
     fout_annuleren,
     fout_niet_open,
     formulier_waarden,
-    nu_utc,
     valideer_formulier,
     valideer_uren,
 )
-from .web_gemeen import LABELS, alle, beleidskeuzes, als_uuid, enkel, neem_melding, status_tag, veldfouten, zet_melding
+from ..store import lijsten
+from ..store.ondersteuningsvragen import Vraag
+from ..use_cases import aanwezigheid, inschrijvingen, levenscyclus
+from .common import (
+    LABELS,
+    ActiviteitenDiensten,
+    alle,
+    als_uuid,
+    als_wie,
+    beleidskeuzes,
+    eerste,
+    neem_melding,
+    status_tag,
+    zet_melding,
+)
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 # A partner editor plans, changes and cancels its own organisation's activities with the same
@@ -51,12 +63,12 @@ BEHEER = [vereist(Rol.MEDEWERKER, Rol.PARTNER)]
 
 def _eigen_organisatie(request: Request[Any, Any, Any]) -> uuid.UUID | None:
     """None for staff (every activity); a partner editor's own organisation otherwise."""
-    wie = identiteit(request)
-    if wie is None or wie.heeft(Rol.MEDEWERKER):
+    persoon = identiteit(request)
+    if persoon is None or persoon.heeft(Rol.MEDEWERKER):
         return None
-    if wie.organisatie_id is None:
+    if persoon.organisatie_id is None:
         raise GeenToegang((Rol.MEDEWERKER,))
-    return wie.organisatie_id
+    return persoon.organisatie_id
 BASIS = "/registratie/beheer/activiteiten"
 VVSG = organisatie_id_voor_sleutel("vvsg")
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -66,8 +78,8 @@ def _pad(activiteit_id: uuid.UUID, *rest: str) -> str:
     return "/".join([BASIS, str(activiteit_id), *rest])
 
 
-async def _of_404(runtime: Any, activiteit_id: uuid.UUID, eigen: uuid.UUID | None = None) -> lijsten.Overzicht:
-    overzicht = await lijsten.een(runtime.db, activiteit_id)
+async def _of_404(activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, eigen: uuid.UUID | None = None) -> lijsten.Overzicht:
+    overzicht = await lijsten.een(activiteiten.db, activiteit_id)
     if overzicht is None:
         raise NotFoundException()
     if eigen is not None and overzicht.activiteit.gegevens.organisator_id != eigen:
@@ -85,7 +97,7 @@ def _keuze(waarde: str | None, toegelaten: set[str]) -> str | None:
 @get(BASIS, guards=BEHEER, include_in_schema=False)
 async def lijst(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     soort: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     jaar: FromQuery[str | None] = None,
@@ -102,12 +114,12 @@ async def lijst(
         template_name="activiteiten/beheer_lijst.html",
         context={
             **LABELS,
-            "activiteiten": await lijsten.zoek(runtime.db, filter_),
+            "activiteiten": await lijsten.zoek(activiteiten.db, filter_),
             "filter": filter_,
             "soorten": [(s.value, label) for s, label in ACTIVITEIT_SOORT_LABELS.items()],
             "statussen": [(s.value, label) for s, label in STATUS_LABELS.items()],
             "trekkers": [(t.value, label) for t, label in TREKKER_LABELS.items()],
-            "jaren": [(str(j), str(j)) for j in await lijsten.jaren(runtime.db)],
+            "jaren": [(str(j), str(j)) for j in await lijsten.jaren(activiteiten.db)],
             "status_tag": status_tag,
             "melding": neem_melding(request),
             "staf": filter_.organisator_id is None,
@@ -119,18 +131,18 @@ async def lijst(
 
 
 async def _formulier(
-    runtime: Any,
+    activiteiten: ActiviteitenDiensten,
     *,
     waarden: dict[str, Any],
-    fouten: list[FieldError],
+    fouten: list[FieldProblem],
     activiteit: lijsten.Overzicht | None = None,
     status: int = 200,
     eigen: uuid.UUID | None = None,
 ) -> Template:
-    organisaties = await opvragingen.organisaties(runtime.db)
+    organisaties = await opvragingen.organisaties(activiteiten.db)
     if eigen is not None:
         organisaties = [o for o in organisaties if o.id == eigen]
-    besturen = await opvragingen.organisaties(runtime.db, OrganisatieType.LOKAAL_BESTUUR)
+    besturen = await opvragingen.organisaties(activiteiten.db, OrganisatieType.LOKAAL_BESTUUR)
     return Template(
         template_name="activiteiten/beheer_formulier.html",
         context={
@@ -152,9 +164,9 @@ async def _formulier(
 
 
 def _waarden(data: dict[str, Any]) -> dict[str, Any]:
-    waarden: dict[str, Any] = {veld: enkel(data, veld) for veld in FORMULIER_VELDEN}
-    for veld in FORMULIER_LIJSTEN:
-        waarden[veld] = alle(data, veld)
+    waarden: dict[str, Any] = {naam: veld(data, naam) for naam in FORMULIER_VELDEN}
+    for naam in FORMULIER_LIJSTEN:
+        waarden[naam] = alle(data, naam)
     waarden["vvsg_werkte_mee"] = "vvsg_werkte_mee" in data
     waarden["al_afgelopen"] = "al_afgelopen" in data
     return waarden
@@ -162,99 +174,92 @@ def _waarden(data: dict[str, Any]) -> dict[str, Any]:
 
 @get(f"{BASIS}/nieuw", guards=BEHEER, include_in_schema=False)
 async def nieuw(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], vraag: FromQuery[str | None] = None
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], vraag: FromQuery[str | None] = None
 ) -> Template:
     eigen = _eigen_organisatie(request)
     if eigen is not None:
         waarden: dict[str, Any] = {"organisator_id": str(eigen), "trekker": Trekker.PARTNER.value, "vorm": "fysiek"}
-        return await _formulier(runtime, waarden=waarden, fouten=[], eigen=eigen)
+        return await _formulier(activiteiten, waarden=waarden, fouten=[], eigen=eigen)
     waarden = {"organisator_id": str(VVSG), "trekker": Trekker.VVSG.value, "vorm": "fysiek"}
     vraag_id = als_uuid(vraag) if vraag else None
     if vraag_id is not None:
-        async with runtime.db.engine.connect() as conn:
-            gevonden = await ondersteuningsvragen.lees(conn, vraag_id)
+        gevonden = await lijsten.ondersteuningsvraag(activiteiten.db, vraag_id)
         if gevonden is not None and gevonden.activiteit_id is None:
-            waarden |= ondersteuningsvragen.formulier_uit_vraag(gevonden)
-    return await _formulier(runtime, waarden=waarden, fouten=[])
+            waarden |= formulier_uit_vraag(gevonden)
+    return await _formulier(activiteiten, waarden=waarden, fouten=[])
 
 
 @post(f"{BASIS}/nieuw", guards=BEHEER, include_in_schema=False)
 async def nieuw_bewaren(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], data: Annotated[dict[str, Any], FORM]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], data: Annotated[dict[str, Any], FORM]
 ) -> Response[Any]:
     eigen = _eigen_organisatie(request)
     waarden = _waarden(data)
-    waarden["vraag_id"] = enkel(data, "vraag_id") if eigen is None else ""
+    waarden["vraag_id"] = veld(data, "vraag_id") if eigen is None else ""
     if eigen is not None:
         waarden["organisator_id"] = str(eigen)  # whatever was posted: a partner plans only its own
     resultaat = valideer_formulier(waarden)
     if isinstance(resultaat, list):
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), status=400, eigen=eigen)
-    wie = identiteit(request)
+        return await _formulier(activiteiten, waarden=waarden, fouten=resultaat, status=400, eigen=eigen)
+    persoon = identiteit(request)
+    cmd = levenscyclus.Plan(
+        resultaat,
+        al_afgelopen=waarden["al_afgelopen"],
+        vraag_id=als_uuid(waarden["vraag_id"]) if waarden["vraag_id"] else None,
+        door=persoon.sub if persoon else "",
+    )
     try:
-        activiteit_id = await levenscyclus.plan(
-            runtime.db,
-            resultaat,
-            source=runtime.source,
-            al_afgelopen=waarden["al_afgelopen"],
-            vraag_id=als_uuid(waarden["vraag_id"]) if waarden["vraag_id"] else None,
-            door=wie.sub if wie else "",
-        )
-    except levenscyclus.OngeldigeActiviteit as fout:
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), status=400, eigen=eigen)
+        activiteit_id = await levenscyclus.plan(cmd, activiteiten.uow())
+    except Invalid as fout:
+        return await _formulier(activiteiten, waarden=waarden, fouten=list(fout.problemen), status=400, eigen=eigen)
     zet_melding(request, f"De activiteit ‘{resultaat.titel}’ is bewaard.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=BEHEER, include_in_schema=False)
 async def bewerken(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Template:
     eigen = _eigen_organisatie(request)
-    overzicht = await _of_404(runtime, activiteit_id, eigen)
+    overzicht = await _of_404(activiteiten, activiteit_id, eigen)
     waarden = formulier_waarden(overzicht.activiteit.gegevens) | {"versie": overzicht.activiteit.versie}
-    return await _formulier(runtime, waarden=waarden, fouten=[], activiteit=overzicht, eigen=eigen)
+    return await _formulier(activiteiten, waarden=waarden, fouten=[], activiteit=overzicht, eigen=eigen)
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=BEHEER, include_in_schema=False)
 async def bewerken_bewaren(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
     eigen = _eigen_organisatie(request)
-    overzicht = await _of_404(runtime, activiteit_id, eigen)
+    overzicht = await _of_404(activiteiten, activiteit_id, eigen)
     waarden = _waarden(data)
     if eigen is not None:
         waarden["organisator_id"] = str(eigen)
-    versie_tekst = enkel(data, "versie")
+    versie_tekst = veld(data, "versie")
     waarden["versie"] = versie_tekst
     resultaat = valideer_formulier(waarden)
     if isinstance(resultaat, list):
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(resultaat), activiteit=overzicht, status=400, eigen=eigen)
+        return await _formulier(activiteiten, waarden=waarden, fouten=resultaat, activiteit=overzicht, status=400, eigen=eigen)
+    cmd = levenscyclus.Wijzig(activiteit_id, resultaat, verwachte_versie=int(versie_tekst) if versie_tekst.isdigit() else None)
     try:
-        await levenscyclus.wijzig(
-            runtime.db,
-            activiteit_id,
-            resultaat,
-            source=runtime.source,
-            verwachte_versie=int(versie_tekst) if versie_tekst.isdigit() else None,
-        )
-    except levenscyclus.OngeldigeActiviteit as fout:
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten(fout.fouten), activiteit=overzicht, status=400, eigen=eigen)
-    except levenscyclus.VersieConflict as conflict:
-        nieuw_overzicht = await _of_404(runtime, activiteit_id)
+        await levenscyclus.wijzig(cmd, activiteiten.uow())
+    except Invalid as fout:
+        return await _formulier(activiteiten, waarden=waarden, fouten=list(fout.problemen), activiteit=overzicht, status=400, eigen=eigen)
+    except VersieConflict as conflict:
+        nieuw_overzicht = await _of_404(activiteiten, activiteit_id)
         return await _formulier(
-            runtime,
+            activiteiten,
             waarden=formulier_waarden(nieuw_overzicht.activiteit.gegevens) | {"versie": conflict.huidige_versie},
-            fouten=veldfouten([conflict.fout]),
+            fouten=list(conflict.problemen),
             activiteit=nieuw_overzicht,
             status=409,
             eigen=eigen,
         )
-    except OngeldigeOvergang as fout:
-        return await _formulier(runtime, waarden=waarden, fouten=veldfouten([fout.fout]), activiteit=overzicht, status=409, eigen=eigen)
+    except Conflict as fout:
+        return await _formulier(activiteiten, waarden=waarden, fouten=[eerste(fout)], activiteit=overzicht, status=409, eigen=eigen)
     zet_melding(request, "De wijzigingen zijn bewaard.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
@@ -264,19 +269,19 @@ async def bewerken_bewaren(
 
 async def _detail_pagina(
     request: Request[Any, Any, Any],
-    runtime: Any,
+    activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
-    fouten: list[FieldError] | None = None,
+    fouten: list[FieldProblem] | None = None,
     email: str = "",
     status: int = 200,
     kandidaten: list[Any] | None = None,
 ) -> Template:
     eigen = _eigen_organisatie(request)
-    overzicht = await _of_404(runtime, activiteit_id, eigen)
-    aanwezig, uren = await aanwezigheid.totaal(runtime.db, activiteit_id)
+    overzicht = await _of_404(activiteiten, activiteit_id, eigen)
+    aanwezig, uren = await lijsten.aanwezigheid_totaal(activiteiten.db, activiteit_id)
     a = overzicht.activiteit
-    nu = nu_utc()
+    nu = activiteiten.nu()
     fouten = fouten or []
     return Template(
         template_name="activiteiten/beheer_detail.html",
@@ -285,7 +290,7 @@ async def _detail_pagina(
             "o": overzicht,
             "a": a,
             "g": a.gegevens,
-            "lijst": await inschrijvingen.van_activiteit(runtime.db, activiteit_id),
+            "lijst": await lijsten.ingeschrevenen(activiteiten.db, activiteit_id),
             "aanwezig": aanwezig,
             "deelnemersuren": uren,
             "status_tag": status_tag,
@@ -308,61 +313,63 @@ async def _detail_pagina(
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}", guards=BEHEER, include_in_schema=False)
 async def detail(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Template:
-    return await _detail_pagina(request, runtime, activiteit_id)
+    return await _detail_pagina(request, activiteiten, activiteit_id)
 
 
-async def _detail_met_fout(request: Request[Any, Any, Any], runtime: Any, activiteit_id: uuid.UUID, fout: Fout, email: str) -> Template:
+async def _detail_met_fout(request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: FieldProblem, email: str) -> Template:
     status = 400 if fout.code in ("verplicht", "onbekend_lid") else 409
-    return await _detail_pagina(request, runtime, activiteit_id, fouten=veldfouten([fout]), email=email, status=status)
+    return await _detail_pagina(request, activiteiten, activiteit_id, fouten=[fout], email=email, status=status)
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/inschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def inschrijven_door_medewerker(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
     """Staff register a member who asked by phone or mail, found by e-mail address, name or
     organisation; with several matches they pick one from the list."""
-    await _of_404(runtime, activiteit_id)
-    email = enkel(data, "email").strip()
-    gekozen = als_uuid(enkel(data, "lid_id")) if enkel(data, "lid_id") else None
-    lid_id = gekozen or (await aanwezigheid.lid_met_email(runtime.db, email) if email else None)
+    await _of_404(activiteiten, activiteit_id)
+    email = veld(data, "email").strip()
+    gekozen = als_uuid(veld(data, "lid_id")) if veld(data, "lid_id") else None
+    lid_id = gekozen or (await lijsten.lid_met_email(activiteiten.db, email) if email else None)
     if lid_id is None and email:
-        gevonden, totaal = await leden_opvragingen.zoek_leden(runtime.db, leden_opvragingen.Zoekvraag(zoek=email, status="actief"))
+        gevonden, totaal = await leden_opvragingen.zoek_leden(activiteiten.db, leden_opvragingen.Zoekvraag(zoek=email, status="actief"))
         if totaal == 1:
             lid_id = gevonden[0]["id"]
         elif totaal > 1:
-            return await _detail_pagina(request, runtime, activiteit_id, email=email, kandidaten=gevonden)
+            return await _detail_pagina(request, activiteiten, activiteit_id, email=email, kandidaten=gevonden)
     if lid_id is None:
         fout = (
-            Fout("email", "onbekend_lid", "Er is geen lid met deze naam, dit e-mailadres of deze organisatie.")
+            FieldProblem("email", "onbekend_lid", "Er is geen lid met deze naam, dit e-mailadres of deze organisatie.")
             if email
-            else Fout("email", "verplicht", "Vul de naam, het e-mailadres of de organisatie van het lid in.")
+            else FieldProblem("email", "verplicht", "Vul de naam, het e-mailadres of de organisatie van het lid in.")
         )
-        return await _detail_met_fout(request, runtime, activiteit_id, fout, email)
-    wie = identiteit(request)
-    assert wie is not None
+        return await _detail_met_fout(request, activiteiten, activiteit_id, fout, email)
+    persoon = identiteit(request)
+    assert persoon is not None
     try:
-        resultaat = await inschrijvingen.schrijf_in(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
-    except inschrijvingen.InschrijvingGeweigerd as geweigerd:
-        return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), email)
+        resultaat = await inschrijvingen.schrijf_in(
+            inschrijvingen.SchrijfIn(activiteit_id, lid_id, door=als_wie(persoon)), activiteiten.uow()
+        )
+    except DomainError as geweigerd:
+        return await _detail_met_fout(request, activiteiten, activiteit_id, _naar_veld(geweigerd, "email"), email)
     plaats = "ingeschreven" if resultaat.status == "ingeschreven" else "op de wachtlijst gezet"
-    zet_melding(request, f"{enkel(data, 'naam') or email} is {plaats}.")
+    zet_melding(request, f"{veld(data, 'naam') or email} is {plaats}.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def uitschrijven_bevestigen(
-    runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID], lid_id: FromQuery[str | None] = None
+    activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID], lid_id: FromQuery[str | None] = None
 ) -> Template:
     """Taking someone off a list is asked once more: the seat may go to someone else at once."""
-    overzicht = await _of_404(runtime, activiteit_id)
+    overzicht = await _of_404(activiteiten, activiteit_id)
     gekozen = als_uuid(lid_id) if lid_id else None
-    lijst = await inschrijvingen.van_activiteit(runtime.db, activiteit_id)
+    lijst = await lijsten.ingeschrevenen(activiteiten.db, activiteit_id)
     rij = next((r for r in lijst if r["lid_id"] == gekozen), None)
     if rij is None:
         raise NotFoundException()
@@ -376,28 +383,28 @@ async def uitschrijven_bevestigen(
 @post(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def uitschrijven_door_medewerker(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
-    await _of_404(runtime, activiteit_id)
-    lid_id = als_uuid(enkel(data, "lid_id"))
-    wie = identiteit(request)
-    assert wie is not None
+    await _of_404(activiteiten, activiteit_id)
+    lid_id = als_uuid(veld(data, "lid_id"))
+    persoon = identiteit(request)
+    assert persoon is not None
     if lid_id is None:
         raise NotFoundException()
-    wachtend = {r["lid_id"]: r["naam"] for r in await inschrijvingen.van_activiteit(runtime.db, activiteit_id) if r["status"] == "wachtlijst"}
+    wachtend = {r["lid_id"]: r["naam"] for r in await lijsten.ingeschrevenen(activiteiten.db, activiteit_id) if r["status"] == "wachtlijst"}
     try:
-        await inschrijvingen.annuleer(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
-    except inschrijvingen.InschrijvingGeweigerd as geweigerd:
-        return await _detail_met_fout(request, runtime, activiteit_id, Fout("email", geweigerd.fout.code, geweigerd.fout.melding), "")
+        await inschrijvingen.schrijf_uit(inschrijvingen.SchrijfUit(activiteit_id, lid_id, door=als_wie(persoon)), activiteiten.uow())
+    except DomainError as geweigerd:
+        return await _detail_met_fout(request, activiteiten, activiteit_id, _naar_veld(geweigerd, "email"), "")
     # A freed seat goes to the first in line at once: staff see who got it.
     doorgeschoven = [
         wachtend[r["lid_id"]]
-        for r in await inschrijvingen.van_activiteit(runtime.db, activiteit_id)
+        for r in await lijsten.ingeschrevenen(activiteiten.db, activiteit_id)
         if r["status"] == "ingeschreven" and r["lid_id"] in wachtend
     ]
-    melding = f"{enkel(data, 'naam') or 'Het lid'} is uitgeschreven."
+    melding = f"{veld(data, 'naam') or 'Het lid'} is uitgeschreven."
     if doorgeschoven:
         melding += f" {' en '.join(doorgeschoven)} kreeg de vrijgekomen plaats."
     zet_melding(request, melding)
@@ -407,9 +414,9 @@ async def uitschrijven_door_medewerker(
 def _bevestiging(
     overzicht: lijsten.Overzicht,
     soort: str,
-    fouten: list[FieldError] | None = None,
+    fouten: list[FieldProblem] | None = None,
     status: int = 200,
-    geweigerd: Fout | None = None,
+    geweigerd: FieldProblem | None = None,
 ) -> Template:
     return Template(
         template_name="activiteiten/beheer_bevestig.html",
@@ -427,49 +434,51 @@ def _bevestiging(
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=BEHEER, include_in_schema=False)
 async def annuleren(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Template:
-    overzicht = await _of_404(runtime, activiteit_id, _eigen_organisatie(request))
+    overzicht = await _of_404(activiteiten, activiteit_id, _eigen_organisatie(request))
     a = overzicht.activiteit
     # Reached through an old link or a bookmark: say why, rather than offer a button that fails.
-    geweigerd = fout_annuleren(a.status, a.gegevens.start, nu_utc())
+    geweigerd = fout_annuleren(a.status, a.gegevens.start, activiteiten.nu())
     return _bevestiging(overzicht, "annuleren", status=409 if geweigerd else 200, geweigerd=geweigerd)
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=BEHEER, include_in_schema=False)
 async def annuleren_bevestigd(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
-    overzicht = await _of_404(runtime, activiteit_id, _eigen_organisatie(request))
+    overzicht = await _of_404(activiteiten, activiteit_id, _eigen_organisatie(request))
     try:
-        await levenscyclus.annuleer(runtime.db, activiteit_id, source=runtime.source)
-    except OngeldigeOvergang as fout:
-        return _bevestiging(overzicht, "annuleren", status=409, geweigerd=fout.fout)
+        await levenscyclus.annuleer(levenscyclus.Annuleer(activiteit_id), activiteiten.uow())
+    except Conflict as fout:
+        return _bevestiging(overzicht, "annuleren", status=409, geweigerd=eerste(fout))
     zet_melding(request, "De activiteit is geannuleerd.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/afgelopen", guards=MEDEWERKER, include_in_schema=False)
-async def afgelopen(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
-    return _bevestiging(await _of_404(runtime, activiteit_id), "afgelopen")
+async def afgelopen(activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]) -> Template:
+    return _bevestiging(await _of_404(activiteiten, activiteit_id), "afgelopen")
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/afgelopen", guards=MEDEWERKER, include_in_schema=False)
 async def afgelopen_bevestigd(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
-    overzicht = await _of_404(runtime, activiteit_id)
+    overzicht = await _of_404(activiteiten, activiteit_id)
     try:
-        await levenscyclus.markeer_afgelopen(runtime.db, activiteit_id, source=runtime.source)
-    except OngeldigeOvergang as fout:
-        return _bevestiging(overzicht, "afgelopen", veldfouten([_naar_knop(fout.fout)]), 409)
+        await levenscyclus.markeer_afgelopen(levenscyclus.MarkeerAfgelopen(activiteit_id), activiteiten.uow())
+    except Conflict as fout:
+        # The error summary links to the field; on a confirmation page the only "field" is the button.
+        return _bevestiging(overzicht, "afgelopen", [_naar_veld(fout, "bevestig")], 409)
     zet_melding(request, "De activiteit staat nu als afgelopen: ze telt mee in de cijfers.")
     return Redirect(_pad(activiteit_id), status_code=303)
 
 
-def _naar_knop(fout: Fout) -> Fout:
-    # The error summary links to the field; on a confirmation page the only "field" is the button.
-    return Fout("bevestig", fout.code, fout.melding)
+def _naar_veld(fout: DomainError, veld: str) -> FieldProblem:
+    """The refusal shown at the one field the page has."""
+    probleem = eerste(fout)
+    return FieldProblem(veld, probleem.code, probleem.melding)
 
 
 # --- attendance --------------------------------------------------------------------------------
@@ -477,16 +486,16 @@ def _naar_knop(fout: Fout) -> Fout:
 
 async def _aanwezigheidspagina(
     request: Request[Any, Any, Any],
-    runtime: Any,
+    activiteiten: ActiviteitenDiensten,
     overzicht: lijsten.Overzicht,
     *,
-    fouten: list[FieldError] | None = None,
+    fouten: list[FieldProblem] | None = None,
     ingevuld: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Template:
     a = overzicht.activiteit
-    mensen = await aanwezigheid.deelnemerslijst(runtime.db, a.id)
-    aanwezig, uren = await aanwezigheid.totaal(runtime.db, a.id)
+    mensen = await lijsten.deelnemerslijst(activiteiten.db, a.id)
+    aanwezig, uren = await lijsten.aanwezigheid_totaal(activiteiten.db, a.id)
     fouten = fouten or []
     return Template(
         template_name="activiteiten/beheer_aanwezigheid.html",
@@ -501,7 +510,7 @@ async def _aanwezigheidspagina(
             "fouten": fouten,
             "fouten_per_veld": errors_by_field(fouten),
             "ingevuld": ingevuld or {},
-            "geweigerd": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, nu_utc()),
+            "geweigerd": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, activiteiten.nu()),
             "melding": neem_melding(request),
         },
         status_code=status,
@@ -510,23 +519,24 @@ async def _aanwezigheidspagina(
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid", guards=MEDEWERKER, include_in_schema=False)
 async def aanwezigheden(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Template:
-    return await _aanwezigheidspagina(request, runtime, await _of_404(runtime, activiteit_id))
+    return await _aanwezigheidspagina(request, activiteiten, await _of_404(activiteiten, activiteit_id))
 
 
 def _door(request: Request[Any, Any, Any]) -> str:
-    wie = identiteit(request)
-    return wie.sub if wie is not None else "onbekend"
+    persoon = identiteit(request)
+    return persoon.sub if persoon is not None else "onbekend"
 
 
 async def _registreer(
-    request: Request[Any, Any, Any], runtime: Any, overzicht: lijsten.Overzicht, regels: list[aanwezigheid.Regel], melding: str
+    request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, overzicht: lijsten.Overzicht, regels: list[aanwezigheid.Regel], melding: str
 ) -> Response[Any]:
+    cmd = aanwezigheid.RegistreerAanwezigheid(overzicht.activiteit.id, tuple(regels), door=_door(request))
     try:
-        await aanwezigheid.registreer(runtime.db, overzicht.activiteit.id, regels, door=_door(request), source=runtime.source)
-    except aanwezigheid.AanwezigheidGeweigerd as fout:
-        return await _aanwezigheidspagina(request, runtime, overzicht, fouten=veldfouten(fout.fouten), status=400)
+        await aanwezigheid.registreer(cmd, activiteiten.uow())
+    except DomainError as fout:
+        return await _aanwezigheidspagina(request, activiteiten, overzicht, fouten=list(fout.problemen), status=400)
     zet_melding(request, melding)
     return Redirect(_pad(overzicht.activiteit.id, "aanwezigheid"), status_code=303)
 
@@ -534,90 +544,90 @@ async def _registreer(
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/inchecken", guards=MEDEWERKER, include_in_schema=False)
 async def inchecken(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
     """One person at the door: a single big button per person works on a phone without typing."""
-    overzicht = await _of_404(runtime, activiteit_id)
-    lid_id = als_uuid(enkel(data, "lid_id"))
+    overzicht = await _of_404(activiteiten, activiteit_id)
+    lid_id = als_uuid(veld(data, "lid_id"))
     if lid_id is None:
         raise NotFoundException()
-    aanwezig = enkel(data, "aanwezig") == "ja"
+    aanwezig = veld(data, "aanwezig") == "ja"
     duur = overzicht.activiteit.gegevens.duur_uren
     regel = aanwezigheid.Regel(lid_id, aanwezig, duur if aanwezig else Decimal("0.00"))
-    naam = enkel(data, "naam")
+    naam = veld(data, "naam")
     melding = f"{naam} is aanwezig." if aanwezig else f"{naam} staat als niet aanwezig."
-    return await _registreer(request, runtime, overzicht, [regel], melding.strip())
+    return await _registreer(request, activiteiten, overzicht, [regel], melding.strip())
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid", guards=MEDEWERKER, include_in_schema=False)
 async def aanwezigheden_bewaren(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
     """The bulk form: one row per person, a checkbox and the hours (empty: the whole activity)."""
-    overzicht = await _of_404(runtime, activiteit_id)
+    overzicht = await _of_404(activiteiten, activiteit_id)
     duur = overzicht.activiteit.gegevens.duur_uren
     regels: list[aanwezigheid.Regel] = []
-    fouten: list[Fout] = []
+    fouten: list[FieldProblem] = []
     ingevuld: dict[str, Any] = {}
     for tekst in alle(data, "lid_id"):
         lid_id = als_uuid(tekst)
         if lid_id is None:
             continue
-        aanwezig = enkel(data, f"aanwezig_{lid_id}") == "ja"
-        uren_tekst = enkel(data, f"uren_{lid_id}")
+        aanwezig = veld(data, f"aanwezig_{lid_id}") == "ja"
+        uren_tekst = veld(data, f"uren_{lid_id}")
         ingevuld[str(lid_id)] = {"aanwezig": aanwezig, "uren": uren_tekst}
         uren = valideer_uren(aanwezig, uren_tekst, duur, f"uren_{lid_id}")
-        if isinstance(uren, Fout):
+        if isinstance(uren, FieldProblem):
             fouten.append(uren)
         else:
             regels.append(aanwezigheid.Regel(lid_id, aanwezig, uren))
     if fouten:
         # In the error summary each message must say whom it is about, as the field labels do.
-        labels = {f"uren_{m['lid_id']}": m["label"] for m in await aanwezigheid.deelnemerslijst(runtime.db, activiteit_id)}
-        fouten = [Fout(f.veld, f.code, f"{labels[f.veld]}: {f.melding}") if f.veld in labels else f for f in fouten]
+        labels = {f"uren_{m['lid_id']}": m["label"] for m in await lijsten.deelnemerslijst(activiteiten.db, activiteit_id)}
+        fouten = [FieldProblem(f.veld, f.code, f"{labels[f.veld]}: {f.melding}") if f.veld in labels else f for f in fouten]
         return await _aanwezigheidspagina(
-            request, runtime, overzicht, fouten=veldfouten(fouten), ingevuld=ingevuld, status=400
+            request, activiteiten, overzicht, fouten=fouten, ingevuld=ingevuld, status=400
         )
-    return await _registreer(request, runtime, overzicht, regels, "De aanwezigheden zijn bewaard.")
+    return await _registreer(request, activiteiten, overzicht, regels, "De aanwezigheden zijn bewaard.")
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/toevoegen", guards=MEDEWERKER, include_in_schema=False)
 async def aanwezige_toevoegen(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: Annotated[dict[str, Any], FORM],
 ) -> Response[Any]:
     """Someone who came without registering, found by e-mail address."""
-    overzicht = await _of_404(runtime, activiteit_id)
-    email = enkel(data, "email").strip()
-    uren_tekst = enkel(data, "extra_uren")
-    lid_id = await aanwezigheid.lid_met_email(runtime.db, email) if email else None
-    fout: Fout | None = None
+    overzicht = await _of_404(activiteiten, activiteit_id)
+    email = veld(data, "email").strip()
+    uren_tekst = veld(data, "extra_uren")
+    lid_id = await lijsten.lid_met_email(activiteiten.db, email) if email else None
+    fout: FieldProblem | None = None
     if not email:
-        fout = Fout("email", "verplicht", "Vul het e-mailadres van het lid in.")
+        fout = FieldProblem("email", "verplicht", "Vul het e-mailadres van het lid in.")
     elif lid_id is None:
-        fout = Fout("email", "onbekend_lid", "Er is geen lid met dit e-mailadres. Laat de persoon eerst lid worden.")
+        fout = FieldProblem("email", "onbekend_lid", "Er is geen lid met dit e-mailadres. Laat de persoon eerst lid worden.")
     uren = valideer_uren(True, uren_tekst, overzicht.activiteit.gegevens.duur_uren, "extra_uren")
-    if isinstance(uren, Fout):
+    if isinstance(uren, FieldProblem):
         fout = fout or uren
-    if fout is not None or lid_id is None or isinstance(uren, Fout):
+    if fout is not None or lid_id is None or isinstance(uren, FieldProblem):
         assert fout is not None
         return await _aanwezigheidspagina(
             request,
-            runtime,
+            activiteiten,
             overzicht,
-            fouten=veldfouten([fout]),
+            fouten=[fout],
             ingevuld={"email": email, "extra_uren": uren_tekst},
             status=400,
         )
     return await _registreer(
-        request, runtime, overzicht, [aanwezigheid.Regel(lid_id, True, uren)], f"{email} is toegevoegd als aanwezig."
+        request, activiteiten, overzicht, [aanwezigheid.Regel(lid_id, True, uren)], f"{email} is toegevoegd als aanwezig."
     )
 
 
@@ -625,16 +635,54 @@ async def aanwezige_toevoegen(
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/feedback", guards=MEDEWERKER, include_in_schema=False)
-async def feedback_samenvatting(runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]) -> Template:
-    overzicht = await _of_404(runtime, activiteit_id)
+async def feedback_samenvatting(activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]) -> Template:
+    overzicht = await _of_404(activiteiten, activiteit_id)
     return Template(
         template_name="activiteiten/beheer_feedback.html",
         context={
             **LABELS,
             "o": overzicht,
             "a": overzicht.activiteit,
-            "s": await feedback.samenvatting(runtime.db, activiteit_id),
+            "s": await lijsten.feedback_samenvatting(activiteiten.db, activiteit_id),
             "drempel": FEEDBACK_DREMPEL,
+        },
+    )
+
+
+# --- requests for tailored support -------------------------------------------------------------
+
+VRAGEN = "/registratie/beheer/ondersteuningsvragen"
+
+
+def formulier_uit_vraag(v: Vraag) -> dict[str, Any]:
+    """The activity form, filled in from a request: a tailored-support trajectory for that
+    government. Saving it links the request to the activity (`levenscyclus.Plan.vraag_id`)."""
+    return {
+        "soort": "ondersteuning_op_maat",
+        "titel": f"Ondersteuning op maat {v.organisatie}: {v.element_id}",
+        "omschrijving": v.element_tekst,
+        "trekker": "vvsg",
+        "vorm": "fysiek",
+        "lokaal_bestuur_id": str(v.organisatie_id),
+        "ondersteuning": v.vraag,
+        "pijlers": [v.element_id[:3]],
+        "elementen": [v.element_id],
+        "vraag_id": str(v.vraag_id),
+    }
+
+
+@get(VRAGEN, guards=MEDEWERKER, include_in_schema=False)
+async def ondersteuningsvragen(
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten]
+) -> Template:
+    alle_vragen = await lijsten.ondersteuningsvragen_lijst(activiteiten.db)
+    return Template(
+        template_name="activiteiten/ondersteuningsvragen.html",
+        context={
+            **LABELS,
+            "open": [v for v in alle_vragen if v.activiteit_id is None],
+            "omgezet": [v for v in alle_vragen if v.activiteit_id is not None],
+            "melding": neem_melding(request),
         },
     )
 
@@ -658,4 +706,5 @@ ROUTES = [
     aanwezigheden_bewaren,
     aanwezige_toevoegen,
     feedback_samenvatting,
+    ondersteuningsvragen,
 ]

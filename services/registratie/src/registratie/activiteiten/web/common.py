@@ -1,18 +1,80 @@
-"""Small helpers the activity pages and the API share."""
+"""What the activity pages and the API share: the parts they are given (`ActiviteitenDiensten`),
+how domain errors are answered, form and date helpers."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dinet_chassis.web import TYPE_CONFLICT, TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, FieldError, problem_response
+from dinet_chassis.db import Database
+from dinet_chassis.errors import DomainError, FieldProblem
+from dinet_chassis.uow import Clock, utc_now
+from dinet_chassis.web import TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, Antwoord, FoutTabel
+from dinet_chassis.web.auth import Identiteit, Rol
 from dinet_contracts import beleidstool
+from dinet_contracts.tijd import iso, lokaal, lokale_datum
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitStatus
-from litestar import Request, Response
+from litestar import Request
+from litestar.di import NamedDependency
 
-from dinet_chassis.errors import FieldProblem as Fout
-from .domein import BRUSSEL, STATUS_LABELS, TREKKER_LABELS, VORM_LABELS, format_uren, jaar_van
+from ..domain import STATUS_LABELS, TREKKER_LABELS, VORM_LABELS, Wie, format_uren, jaar_van
+from ..store import ActiviteitenUoW
+
+
+@dataclass(frozen=True)
+class ActiviteitenDiensten:
+    """What the activity routes need, typed: the database for reading, a unit of work per
+    change, the clock, and the public address for the calendar feed."""
+
+    db: Database
+    source: str
+    publieke_url: str
+    clock: Clock = utc_now
+
+    def uow(self) -> ActiviteitenUoW:
+        return ActiviteitenUoW(self.db, source=self.source, clock=self.clock)
+
+    def nu(self) -> datetime:
+        return self.clock()
+
+
+def uit_diensten(diensten: NamedDependency[Any]) -> ActiviteitenDiensten:
+    """The activities' part of registratie's composition root (bootstrap.py builds it)."""
+    return diensten.activiteiten
+
+
+# The API's answers that differ from the chassis' default per kind: these have always carried
+# the error's own message as their title (and the validation type for a single wrong field).
+FOUTCODES: dict[str, Antwoord] = {
+    "onbekende_activiteit": Antwoord(404, None, TYPE_NIET_GEVONDEN),
+    "niet_ingeschreven": Antwoord(404, None, TYPE_NIET_GEVONDEN),
+    "andere_organisatie": Antwoord(403, None),
+    "onbekend_lid": Antwoord(422, None, TYPE_VALIDATIE),
+    "meer_dan_duur": Antwoord(422, None, TYPE_VALIDATIE),
+    "lid_id_ontbreekt": Antwoord(422, None, TYPE_VALIDATIE),
+}
+FOUTEN = FoutTabel(FOUTCODES)
+
+
+def pagina_status(fout: DomainError) -> int:
+    """The status a page answers a refusal with: as the API, but 400 for wrong input (a form
+    shown again)."""
+    status = FOUTEN.antwoord(fout).status
+    return 400 if status == 422 else status
+
+
+def eerste(fout: DomainError) -> FieldProblem:
+    """The field a refusal is about (a confirmation page or a summary shows one)."""
+    return fout.problemen[0] if fout.problemen else FieldProblem("activiteit_id", fout.code, fout.melding)
+
+
+def als_wie(identiteit: Identiteit) -> Wie:
+    return Wie(
+        medewerker=identiteit.heeft(Rol.MEDEWERKER), lid_id=identiteit.lid_id, organisatie_id=identiteit.organisatie_id
+    )
+
 
 MELDING = "activiteiten_melding"  # one-time message in the service session, shown after a redirect
 
@@ -21,18 +83,6 @@ _MAANDEN = (
     "juli", "augustus", "september", "oktober", "november", "december",
 )
 _DAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-
-
-def veldfouten(fouten: list[Fout]) -> list[FieldError]:
-    return [FieldError(f.veld, f.code, f.melding) for f in fouten]
-
-
-def enkel(data: dict[str, Any], veld: str) -> str:
-    """A form field's value; a repeated field counts with its last value."""
-    waarde = data.get(veld, "")
-    if isinstance(waarde, list):
-        waarde = waarde[-1] if waarde else ""
-    return str(waarde)
 
 
 def alle(data: dict[str, Any], veld: str) -> list[str]:
@@ -57,17 +107,17 @@ def neem_melding(request: Request[Any, Any, Any]) -> str | None:
 
 def datum_lang(moment: datetime) -> str:
     """"dinsdag 3 maart 2026" in Belgian time."""
-    lokaal = moment.astimezone(BRUSSEL)
-    return f"{_DAGEN[lokaal.weekday()]} {lokaal.day} {_MAANDEN[lokaal.month - 1]} {lokaal.year}"
+    dag = lokaal(moment)
+    return f"{_DAGEN[dag.weekday()]} {dag.day} {_MAANDEN[dag.month - 1]} {dag.year}"
 
 
 def uur(moment: datetime) -> str:
-    return moment.astimezone(BRUSSEL).strftime("%H.%M uur")
+    return lokaal(moment).strftime("%H.%M uur")
 
 
 def periode(start: datetime, einde: datetime) -> str:
     """How people read a date and time span: one day with hours, or from one day to another."""
-    if start.astimezone(BRUSSEL).date() == einde.astimezone(BRUSSEL).date():
+    if lokale_datum(start) == lokale_datum(einde):
         if start == einde:
             return datum_lang(start)
         return f"{datum_lang(start)}, van {uur(start).removesuffix(' uur')} tot {uur(einde)}"
@@ -75,7 +125,7 @@ def periode(start: datetime, einde: datetime) -> str:
 
 
 def iso_lokaal(moment: datetime) -> str:
-    return moment.astimezone(BRUSSEL).isoformat(timespec="minutes")
+    return iso(moment, "minutes")
 
 
 def beleidskeuzes() -> dict[str, Any]:
@@ -112,8 +162,3 @@ def status_tag(status: ActiviteitStatus) -> str:
         ActiviteitStatus.AFGELOPEN: "govuk-tag--grey",
         ActiviteitStatus.GEANNULEERD: "govuk-tag--red",
     }[status]
-
-
-def probleem(status: int, fout: Fout, titel: str | None = None) -> Response[Any]:
-    soort = {404: TYPE_NIET_GEVONDEN, 409: TYPE_CONFLICT, 422: TYPE_VALIDATIE}.get(status, "about:blank")
-    return problem_response(status, titel or fout.melding, veldfouten([fout]), detail=fout.melding, type_=soort)

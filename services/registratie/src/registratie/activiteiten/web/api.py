@@ -1,7 +1,8 @@
 """JSON API for activities (`/registratie/api/v1/activiteiten`): the public list, registering
 and cancelling (members for themselves and colleagues, staff for anyone), and attendance by staff.
 
-Errors are RFC 9457 problem+json with `errors: [{"veld", "code", "melding"}]`; codes:
+The use cases refuse with domain errors; the app answers them (web/common.py `FOUTCODES` and the
+chassis table) as RFC 9457 problem+json with `code` and `errors: [{"veld", "code", "melding"}]`:
 `onbekende_activiteit` (404), `niet_ingeschreven` (404), `al_ingeschreven` / `al_op_wachtlijst`
 (409), `inschrijving_gesloten` / `activiteit_geannuleerd` / `geen_inschrijvingen` (409),
 `andere_organisatie` (403), `onbekend_lid` (422), `meer_dan_duur` (422).
@@ -14,7 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from dinet_chassis.web import problemen, validation_problem
+from dinet_chassis.errors import FieldProblem, Invalid
+from dinet_chassis.web import problemen
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
 from litestar import Request, Response, delete, get, post, put
@@ -22,11 +24,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from dinet_chassis.errors import FieldProblem as Fout
-from . import aanwezigheid, inschrijvingen, kalender, lijsten
-from .opslag import ActiviteitRij
-from .web_gemeen import probleem, veldfouten
-from .web_publiek import pagina_pad
+from ..domain import PUBLIEKE_SOORTEN, niet_ingeschreven, onbekende_activiteit
+from ..store import lijsten
+from ..store.activiteiten import ActiviteitRij
+from ..use_cases import aanwezigheid, inschrijvingen
+from .common import ActiviteitenDiensten, als_wie
+from .publiek import pagina_pad
 
 API = "/registratie/api/v1/activiteiten"
 TAGS = ["activiteiten"]
@@ -74,8 +77,9 @@ class ActiviteitDetailUit(ActiviteitUit):
 
 
 @get(API, tags=TAGS, summary="Komende activiteiten", description="De publieke kalender: open en geannuleerde activiteiten die nog niet voorbij zijn.")
-async def api_komende(runtime: NamedDependency[Any]) -> ActiviteitenUit:
-    return ActiviteitenUit(activiteiten=[ActiviteitUit.van(a) for a in await kalender.komende(runtime.db)])
+async def api_komende(activiteiten: NamedDependency[ActiviteitenDiensten]) -> ActiviteitenUit:
+    komende = await lijsten.komende(activiteiten.db, activiteiten.nu())
+    return ActiviteitenUit(activiteiten=[ActiviteitUit.van(a) for a in komende])
 
 
 @get(
@@ -85,15 +89,14 @@ async def api_komende(runtime: NamedDependency[Any]) -> ActiviteitenUit:
     responses=problemen({404: "Deze activiteit bestaat niet (`onbekende_activiteit`)."}),
 )
 async def api_activiteit(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], activiteit_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
 ) -> Response[ActiviteitDetailUit]:
-    overzicht = await lijsten.een(runtime.db, activiteit_id)
-    wie = identiteit(request)
+    overzicht = await lijsten.een(activiteiten.db, activiteit_id)
+    persoon = identiteit(request)
     if overzicht is None or (
-        overzicht.activiteit.gegevens.soort not in kalender.PUBLIEKE_SOORTEN
-        and not (wie is not None and wie.heeft(Rol.MEDEWERKER))
+        overzicht.activiteit.gegevens.soort not in PUBLIEKE_SOORTEN and not (persoon is not None and persoon.heeft(Rol.MEDEWERKER))
     ):
-        return probleem(404, Fout("activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet."))
+        raise onbekende_activiteit()
     uit = ActiviteitUit.van(overzicht.activiteit).model_dump(mode="json")
     return Response(content=uit | {"ingeschreven": overzicht.ingeschreven, "wachtlijst": overzicht.wachtlijst})
 
@@ -125,8 +128,9 @@ def _uit(i: inschrijvingen.Inschrijving, positie: int | None = None) -> dict[str
     ).model_dump(mode="json")
 
 
-def _geen_lid() -> Response[Any]:
-    return probleem(422, Fout("lid_id", "verplicht", "Geef het lid_id van wie je inschrijft."))
+def _geen_lid() -> Invalid:
+    melding = "Geef het lid_id van wie je inschrijft."
+    return Invalid("lid_id_ontbreekt", melding, problemen=[FieldProblem("lid_id", "verplicht", melding)])
 
 
 @post(
@@ -147,22 +151,21 @@ def _geen_lid() -> Response[Any]:
 )
 async def api_inschrijven(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: JSONBody[InschrijvingIn | None] = None,
 ) -> Response[InschrijvingUit]:
-    wie = identiteit(request)
-    assert wie is not None
-    lid_id = (data.lid_id if data else None) or wie.lid_id
+    persoon = identiteit(request)
+    assert persoon is not None
+    lid_id = (data.lid_id if data else None) or persoon.lid_id
     if lid_id is None:
-        return _geen_lid()
-    try:
-        resultaat = await inschrijvingen.schrijf_in(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
-    except inschrijvingen.InschrijvingGeweigerd as fout:
-        return probleem(fout.status, fout.fout)
+        raise _geen_lid()
+    resultaat = await inschrijvingen.schrijf_in(
+        inschrijvingen.SchrijfIn(activiteit_id, lid_id, door=als_wie(persoon)), activiteiten.uow()
+    )
     positie = None
     if resultaat.status == "wachtlijst":
-        positie = (await inschrijvingen.van_lid(runtime.db, activiteit_id, lid_id) or {}).get("positie")
+        positie = (await lijsten.inschrijving_van(activiteiten.db, activiteit_id, lid_id) or {}).get("positie")
     return Response(
         content=_uit(resultaat, positie),
         status_code=201,
@@ -170,15 +173,15 @@ async def api_inschrijven(
     )
 
 
-async def _mag_zien(request: Request[Any, Any, Any], runtime: Any, lid_id: uuid.UUID) -> bool:
-    wie = identiteit(request)
-    if wie is None:
+async def _mag_zien(request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, lid_id: uuid.UUID) -> bool:
+    persoon = identiteit(request)
+    if persoon is None:
         return False
-    if wie.heeft(Rol.MEDEWERKER) or wie.lid_id == lid_id:
+    if persoon.heeft(Rol.MEDEWERKER) or persoon.lid_id == lid_id:
         return True
-    if wie.organisatie_id is None or wie.lid_id is None:
+    if persoon.organisatie_id is None or persoon.lid_id is None:
         return False
-    return any(i == lid_id for i, _ in await inschrijvingen.collegas(runtime.db, wie.organisatie_id))
+    return any(i == lid_id for i, _ in await lijsten.collegas(activiteiten.db, persoon.organisatie_id))
 
 
 @get(
@@ -190,13 +193,14 @@ async def _mag_zien(request: Request[Any, Any, Any], runtime: Any, lid_id: uuid.
 )
 async def api_inschrijving(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     lid_id: FromPath[uuid.UUID],
 ) -> Response[InschrijvingUit]:
-    rij = await inschrijvingen.van_lid(runtime.db, activiteit_id, lid_id) if await _mag_zien(request, runtime, lid_id) else None
+    mag = await _mag_zien(request, activiteiten, lid_id)
+    rij = await lijsten.inschrijving_van(activiteiten.db, activiteit_id, lid_id) if mag else None
     if rij is None:
-        return probleem(404, Fout("lid_id", "niet_ingeschreven", "Er is geen inschrijving van dit lid voor deze activiteit."))
+        raise niet_ingeschreven("Er is geen inschrijving van dit lid voor deze activiteit.")
     i = inschrijvingen.Inschrijving(rij["id"], activiteit_id, lid_id, rij["status"], rij["versie"])
     return Response(content=_uit(i, rij["positie"]))
 
@@ -218,16 +222,15 @@ async def api_inschrijving(
 )
 async def api_uitschrijven(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     lid_id: FromPath[uuid.UUID],
 ) -> Response[InschrijvingUit]:
-    wie = identiteit(request)
-    assert wie is not None
-    try:
-        resultaat = await inschrijvingen.annuleer(runtime.db, activiteit_id, lid_id, door=wie, source=runtime.source)
-    except inschrijvingen.InschrijvingGeweigerd as fout:
-        return probleem(fout.status, fout.fout)
+    persoon = identiteit(request)
+    assert persoon is not None
+    resultaat = await inschrijvingen.schrijf_uit(
+        inschrijvingen.SchrijfUit(activiteit_id, lid_id, door=als_wie(persoon)), activiteiten.uow()
+    )
     return Response(content=_uit(resultaat))
 
 
@@ -270,32 +273,21 @@ class AanwezighedenIn(BaseModel):
 )
 async def api_aanwezigheden(
     request: Request[Any, Any, Any],
-    runtime: NamedDependency[Any],
+    activiteiten: NamedDependency[ActiviteitenDiensten],
     activiteit_id: FromPath[uuid.UUID],
     data: JSONBody[AanwezighedenIn],
 ) -> Response[AanwezighedenUit]:
-    overzicht = await lijsten.een(runtime.db, activiteit_id)
+    overzicht = await lijsten.een(activiteiten.db, activiteit_id)
     if overzicht is None:
-        return probleem(404, Fout("activiteit_id", "onbekende_activiteit", "Deze activiteit bestaat niet."))
+        raise onbekende_activiteit()
     duur = overzicht.activiteit.gegevens.duur_uren
-    regels = [
-        aanwezigheid.Regel(
-            r.lid_id, r.aanwezig, (duur if r.uren is None else r.uren) if r.aanwezig else Decimal("0.00")
-        )
+    regels = tuple(
+        aanwezigheid.Regel(r.lid_id, r.aanwezig, (duur if r.uren is None else r.uren) if r.aanwezig else Decimal("0.00"))
         for r in data.aanwezigheden
-    ]
-    wie = identiteit(request)
-    try:
-        gewijzigd = await aanwezigheid.registreer(
-            runtime.db, activiteit_id, regels, door=wie.sub if wie else "onbekend", source=runtime.source
-        )
-    except aanwezigheid.AanwezigheidGeweigerd as fout:
-        return probleem(fout.status, fout.fouten[0]) if len(fout.fouten) == 1 else _meerdere(fout)
-    return Response(content={"gewijzigd": gewijzigd})
-
-
-def _meerdere(fout: aanwezigheid.AanwezigheidGeweigerd) -> Response[Any]:
-    return validation_problem(veldfouten(fout.fouten))
+    )
+    persoon = identiteit(request)
+    cmd = aanwezigheid.RegistreerAanwezigheid(activiteit_id, regels, door=persoon.sub if persoon else "onbekend")
+    return Response(content={"gewijzigd": await aanwezigheid.registreer(cmd, activiteiten.uow())})
 
 
 ROUTES = [api_komende, api_activiteit, api_inschrijven, api_inschrijving, api_uitschrijven, api_aanwezigheden]
