@@ -214,7 +214,9 @@ class LidUit(BaseModel):
 )
 async def api_lid_aanmelden(diensten: NamedDependency[RegistratieDiensten], data: JSONBody[dict[str, Any]]) -> Response[LidAangemaakt]:
     # Invalid (422) and EmailBestaatAl (409) are answered from the error table (FOUTCODES).
-    lid_id = await lid_worden(LidWorden(data, Kanaal.API), diensten.leden_uow())
+    # The API documents `uitnodigingen` with the default false: a client that leaves it out answered no.
+    invoer = {"uitnodigingen": False, **data} if isinstance(data, dict) else data
+    lid_id = await lid_worden(LidWorden(invoer, Kanaal.API), diensten.leden_uow())
     return Response(
         content={"id": str(lid_id)},
         status_code=201,

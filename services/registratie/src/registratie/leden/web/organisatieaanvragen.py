@@ -31,7 +31,7 @@ VELDEN = ("organisatie_naam", "organisatie_soort", "gemeente", "naam", "email", 
 
 def _formulier(waarden: dict[str, Any], fouten: list[FieldError], status: int) -> Template:
     return pagina(
-        "organisatie_aanvragen",
+        "leden/organisatie_aanvragen",
         status,
         waarden=waarden,
         fouten=fouten,
@@ -67,7 +67,7 @@ async def aanvraag_versturen(
 def aangevraagd(request: Request[Any, Any, Any]) -> Template:
     gegevens = (request.session.pop("organisatie_aangevraagd", None) if request.session else None) or {}
     return pagina(
-        "organisatie_aangevraagd",
+        "leden/organisatie_aangevraagd",
         email=gegevens.get("email"),
         organisatie=gegevens.get("organisatie"),
         bewaartermijn_dagen=aanvragen.BEWAARTERMIJN.days,
@@ -92,7 +92,7 @@ def _mail_aan_aanvrager(geweigerd: dict[str, str]) -> str:
 async def aanvragenlijst(request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten]) -> Template:
     geweigerd = request.session.pop("aanvraag_geweigerd", None) if request.session else None
     return pagina(
-        "organisatieaanvragen",
+        "leden/organisatieaanvragen",
         open_aanvragen=await aanvragen.open_aanvragen(diensten.db),
         afgehandeld=await aanvragen.afgehandelde_aanvragen(diensten.db),
         soort_labels=aanvragen.SOORT_LABELS,
@@ -118,7 +118,7 @@ async def _aanvraagpagina(
     standaard_type = "lokaal_bestuur" if aanvraag["organisatie_soort"] == "lokaal_bestuur" else "andere"
     organisatie = await organisaties.organisatie(diensten.db, aanvraag["organisatie_id"]) if aanvraag["organisatie_id"] else None
     return pagina(
-        "organisatieaanvraag",
+        "leden/organisatieaanvraag",
         status,
         aanvraag=aanvraag,
         organisatie=organisatie,
