@@ -104,7 +104,12 @@ class Runtime:
         declare_publishers(self.broker, self.name)
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
-        self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)
+        # No child span per ASGI send/receive message: they cost a span each (three per request)
+        # and say nothing the server span does not.
+        self.app = HealthEndpoints(
+            OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health", exclude_spans=["receive", "send"]),
+            self,
+        )
         if run_workers:
             self.relay = OutboxRelay(self.settings.database_url, self.name, self.js)
             self._spawn(self.relay.run(), "relay")
