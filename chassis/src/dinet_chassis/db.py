@@ -116,6 +116,9 @@ class Database:
 
     async def ensure_schema(self) -> None:
         async with self.engine.begin() as conn:
+            # Several processes of one service start together: one looks and creates at a time,
+            # or two both see no schema and the second CREATE fails.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"schema:{self.schema}"})
             # Look first: PostgreSQL checks the right to create schemas even with IF NOT EXISTS,
             # and a production role owns its schema without having that right on the database.
             exists = await conn.scalar(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": self.schema})

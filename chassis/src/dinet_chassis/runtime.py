@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +73,9 @@ class Runtime:
         self.state: dict[str, Any] = {}  # for a service's own long-lived objects (workers, caches)
         self._tasks: list[asyncio.Task] = []
         self._server = None
+        # A listening socket shared with the service's other worker processes (see run_workers);
+        # None: the server binds settings.http_host/http_port itself.
+        self.sockets: list[socket.socket] | None = None
         self.failed = asyncio.Event()
         self._stopping = False
 
@@ -153,7 +158,7 @@ class Runtime:
                 timeout_graceful_shutdown=10,
             )
             self._server = uvicorn.Server(config)
-            self._spawn(self._server.serve(), "http")
+            self._spawn(self._server.serve(sockets=self.sockets), "http")
         log.info("dienst.gestart", http_port=self.settings.http_port if serve_http else None)
         return self
 
@@ -382,9 +387,12 @@ async def _json(
     await send({"type": "http.response.body", "body": payload})
 
 
-async def serve(definition: ServiceDefinition, settings: Settings | None = None) -> int:
+async def serve(
+    definition: ServiceDefinition, settings: Settings | None = None, *, sockets: list[socket.socket] | None = None
+) -> int:
     settings = settings or Settings(service=definition.name)
     runtime = Runtime(definition, settings)
+    runtime.sockets = sockets
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -398,5 +406,86 @@ async def serve(definition: ServiceDefinition, settings: Settings | None = None)
     return 1 if runtime.failed.is_set() and not stop.is_set() else 0
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the process that forked it does, even by SIGKILL: no orphan keeps
+    serving the port or relaying after its service was stopped."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def run_workers(definition: ServiceDefinition, settings: Settings) -> int:
+    """Serve one service with `settings.workers` processes on one port.
+
+    The parent binds the port and forks the workers before any event loop or thread exists; each
+    worker is a whole runtime (HTTP on the shared socket, where the kernel hands each connection
+    to one of them, plus relay and consumers). What must happen once still does: migrations run
+    under an advisory lock, one relay is active per service (an advisory lock; the others wait as
+    standbys), and the consumers share their durable JetStream consumers, whose inbox makes a
+    redelivered event count once. The parent only forwards SIGTERM/SIGINT and waits: when one
+    worker ends unasked it stops the others and exits 1, so the supervisor (dinet up, compose)
+    restarts the service as a whole.
+    """
+    sock = listening_socket(settings.http_host, settings.http_port)
+    parent = os.getpid()
+    children: set[int] = set()
+    stopping = False
+
+    def stop_all(signum: int = signal.SIGTERM, _frame: Any = None) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    for _ in range(settings.workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                _die_with_parent(parent)
+                code = asyncio.run(serve(definition, settings, sockets=[sock]))
+            except BaseException:
+                log.exception("werker.gecrasht")
+            finally:
+                os._exit(code)
+        children.add(pid)
+    sock.close()  # the workers hold it
+    log.info("werkers.gestart", werkers=settings.workers, pids=sorted(children))
+    exit_code = 0
+    while children:
+        pid, status = os.wait()
+        children.discard(pid)
+        if not stopping:
+            log.error("werker.gestopt", pid=pid, exit_code=os.waitstatus_to_exitcode(status))
+            exit_code = 1
+            stop_all()
+    return exit_code
+
+
 def main(definition: ServiceDefinition) -> None:
-    sys.exit(asyncio.run(serve(definition)))
+    settings = Settings(service=definition.name)
+    if settings.workers > 1:
+        sys.exit(run_workers(definition, settings))
+    sys.exit(asyncio.run(serve(definition, settings)))
