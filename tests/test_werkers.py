@@ -75,7 +75,7 @@ async def test_registratie_with_two_workers_migrates_once_relays_once_and_stops_
     try:
         await klaar(port, "registratie")
         werkers = kinderen(proc.pid)
-        assert len(werkers) == WERKERS
+        assert len(werkers) == WERKERS - 1  # the process itself is the first worker
         # Both workers started on a fresh database at the same moment: each migration once.
         dubbel = await db.fetchval(
             "SELECT count(*) FROM (SELECT bron, naam FROM registratie.schema_migrations"
@@ -117,11 +117,10 @@ async def test_registratie_with_two_workers_migrates_once_relays_once_and_stops_
         op_de_bus = sum(s.state.messages for s in await js.streams_info())
         assert op_de_bus == len(ids)  # each outbox row on the bus once, whichever worker relayed
 
-        # One worker dies: the parent stops the other and exits 1, so the supervisor restarts
-        # the service whole instead of leaving it at half strength.
+        # A forked worker dies: the first stops too and exits 1, so the supervisor restarts the
+        # service whole instead of leaving it at half strength.
         os.kill(werkers[0], signal.SIGKILL)
         assert await gestopt(proc) == 1
-        await wait_until(lambda: not leeft(werkers[1]), timeout=15)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -137,7 +136,7 @@ async def test_kpi_with_two_workers_counts_every_event_once(nats_server, databas
     proc = start_process("kpi", nats_server.url, database_url, port, tmp_path, DINET_WORKERS=str(WERKERS))
     try:
         await klaar(port, "kpi")
-        assert len(kinderen(proc.pid)) == WERKERS
+        (werker,) = kinderen(proc.pid)
         aantal = 60
         for n in range(aantal):
             event = LidGeregistreerd(
@@ -163,12 +162,29 @@ async def test_kpi_with_two_workers_counts_every_event_once(nats_server, databas
         leden = next(k for k in response.json()["kpis"] if k["id"] == "od11_leden")
         assert leden["waarde"] == aantal
 
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGTERM)  # reaches every worker: all stop cleanly
         assert await gestopt(proc) == 0
+        await wait_until(lambda: not leeft(werker), timeout=15)
     finally:
         if proc.poll() is None:
             proc.kill()
         await nc.close()
+
+
+async def test_a_worker_does_not_outlive_the_first_process(nats_server, database_url, tmp_path):
+    """Killed outright (a supervisor's SIGKILL, the OOM killer), the first process takes its
+    forked workers along: no orphan keeps the port, a relay or a consumer."""
+    port = free_port()
+    proc = start_process("kpi", nats_server.url, database_url, port, tmp_path, DINET_WORKERS=str(WERKERS))
+    try:
+        await klaar(port, "kpi")
+        (werker,) = kinderen(proc.pid)
+        proc.kill()
+        await gestopt(proc)
+        await wait_until(lambda: not leeft(werker), timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 async def _is(probe, expected) -> bool:

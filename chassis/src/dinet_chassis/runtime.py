@@ -388,22 +388,39 @@ async def _json(
 
 
 async def serve(
-    definition: ServiceDefinition, settings: Settings | None = None, *, sockets: list[socket.socket] | None = None
+    definition: ServiceDefinition,
+    settings: Settings | None = None,
+    *,
+    sockets: list[socket.socket] | None = None,
+    on_signal: Callable[[], None] | None = None,
+    stop_when: asyncio.Event | None = None,
 ) -> int:
+    """Run the service until SIGTERM/SIGINT (then `on_signal` too), a failure, or `stop_when`."""
     settings = settings or Settings(service=definition.name)
     runtime = Runtime(definition, settings)
     runtime.sockets = sockets
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def signalled() -> None:
+        stop.set()
+        if on_signal is not None:
+            on_signal()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, signalled)
     await runtime.start()
-    failed = asyncio.create_task(runtime.failed.wait())
-    stopped = asyncio.create_task(stop.wait())
-    await asyncio.wait({failed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    waits = {asyncio.create_task(runtime.failed.wait()), asyncio.create_task(stop.wait())}
+    if stop_when is not None:
+        waits.add(asyncio.create_task(stop_when.wait()))
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
     await runtime.stop()
     # A failed runtime exits non-zero, so a supervisor restarts it in a clean state.
-    return 1 if runtime.failed.is_set() and not stop.is_set() else 0
+    if stop.is_set():
+        return 0
+    return 1 if runtime.failed.is_set() or (stop_when is not None and stop_when.is_set()) else 0
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -432,38 +449,25 @@ def _die_with_parent(parent: int) -> None:
 def run_workers(definition: ServiceDefinition, settings: Settings) -> int:
     """Serve one service with `settings.workers` processes on one port.
 
-    The parent binds the port and forks the workers before any event loop or thread exists; each
-    worker is a whole runtime (HTTP on the shared socket, where the kernel hands each connection
-    to one of them, plus relay and consumers). What must happen once still does: migrations run
-    under an advisory lock, one relay is active per service (an advisory lock; the others wait as
-    standbys), and the consumers share their durable JetStream consumers, whose inbox makes a
-    redelivered event count once. The parent only forwards SIGTERM/SIGINT and waits: when one
-    worker ends unasked it stops the others and exits 1, so the supervisor (dinet up, compose)
-    restarts the service as a whole.
+    The process binds the port, forks `workers - 1` more before any event loop or thread exists,
+    and serves as the first worker itself (a parent that only waited would hold a whole copy of
+    the imported service for nothing). Each worker is a whole runtime: HTTP on the shared socket,
+    where the kernel hands each connection to one of them, plus relay and consumers. What must
+    happen once still does: the schema and migrations under advisory locks, one active relay per
+    service (an advisory lock; the others wait as standbys), and the consumers share their durable
+    JetStream consumers, whose inbox makes a redelivered event count once. A stop signal reaches
+    every worker. When a forked worker ends unasked, the first stops the others and exits 1, so
+    the supervisor (dinet up, compose) restarts the service whole; when the first one dies, the
+    others follow (the kernel signals them).
     """
     sock = listening_socket(settings.http_host, settings.http_port)
     parent = os.getpid()
     children: set[int] = set()
-    stopping = False
-
-    def stop_all(signum: int = signal.SIGTERM, _frame: Any = None) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, stop_all)
-    signal.signal(signal.SIGINT, stop_all)
-    for _ in range(settings.workers):
+    for _ in range(settings.workers - 1):
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _die_with_parent(parent)
                 code = asyncio.run(serve(definition, settings, sockets=[sock]))
             except BaseException:
@@ -471,17 +475,49 @@ def run_workers(definition: ServiceDefinition, settings: Settings) -> int:
             finally:
                 os._exit(code)
         children.add(pid)
-    sock.close()  # the workers hold it
-    log.info("werkers.gestart", werkers=settings.workers, pids=sorted(children))
-    exit_code = 0
-    while children:
-        pid, status = os.wait()
-        children.discard(pid)
-        if not stopping:
-            log.error("werker.gestopt", pid=pid, exit_code=os.waitstatus_to_exitcode(status))
-            exit_code = 1
-            stop_all()
-    return exit_code
+    return asyncio.run(_serve_with_workers(definition, settings, sock, children))
+
+
+async def _serve_with_workers(
+    definition: ServiceDefinition, settings: Settings, sock: socket.socket, children: set[int]
+) -> int:
+    loop = asyncio.get_running_loop()
+    worker_gone = asyncio.Event()
+
+    def reap() -> None:
+        for pid in list(children):
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done:
+                children.discard(pid)
+                log.error("werker.gestopt", pid=pid, exit_code=os.waitstatus_to_exitcode(status))
+                worker_gone.set()
+
+    def signal_workers(sig: int = signal.SIGTERM) -> None:
+        for pid in list(children):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    loop.add_signal_handler(signal.SIGCHLD, reap)
+    reap()  # one that ended before the handler was in place
+    log.info("werkers.gestart", werkers=len(children) + 1, pids=[os.getpid(), *sorted(children)])
+    try:
+        code = await serve(definition, settings, sockets=[sock], on_signal=signal_workers, stop_when=worker_gone)
+    finally:
+        loop.remove_signal_handler(signal.SIGCHLD)
+        signal_workers()
+        for pid in list(children):
+            try:
+                await asyncio.wait_for(asyncio.to_thread(os.waitpid, pid, 0), timeout=20)
+            except TimeoutError:
+                signal_workers(signal.SIGKILL)
+            except ChildProcessError:
+                pass
+    return code
 
 
 def main(definition: ServiceDefinition) -> None:
