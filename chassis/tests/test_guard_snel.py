@@ -15,7 +15,7 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie, vereist
 SLEUTEL = "proef-" + "x" * 32
 
 
-@get("/proef/api/v1/beveiligd", sync_to_thread=False, guards=[vereist(Rol.LID)])
+@get("/proef/api/v1/beveiligd", guards=[vereist(Rol.LID)])
 async def beveiligd() -> dict[str, str]:
     return {"ok": "ja"}
 
