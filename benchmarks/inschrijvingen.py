@@ -12,6 +12,11 @@ Two shapes, each measured for the API and for the baseline:
 - `één activiteit`: every registration for the same activity, half of them onto the waitlist, so
   each one waits for the activity's row lock (the price of "never overbooked").
 
+registratie runs as one process: DINET_WORKERS=1, the default and what the compose deployment
+runs unless DINET_REGISTRATIE_WORKERS is raised. Several workers are a setting for a host with
+cores to spare; on the 2-core reference machine the driver, PostgreSQL and NATS share the same
+cores, so the figure is for the single process.
+
 Baseline: what one would write by hand: an asyncpg pool of `CONCURRENT` connections, each
 registration one transaction with the same statements (the member lookup, the row lock, the
 existing registration and the seat count in one query, the INSERT, an outbox INSERT with a
@@ -233,9 +238,10 @@ async def bench_inschrijvingen(servers: Servers, report: Report, count: int) -> 
                             "/s",
                             count / raw_s,
                             "/s",
-                            ">= 0.3x",
+                            ">= 0.5x" if shape == "verspreid" else ">= 0.3x",  # issue 14 sets the spread one
                             detail=(
-                                f"{count} inschrijvingen, {CONCURRENT} tegelijk, over {aantal} activiteit(en)"
+                                f"{count} inschrijvingen, {CONCURRENT} tegelijk, over {aantal} activiteit(en),"
+                                f" {runtime.settings.workers} werker(s)"
                                 f"{f', {wachtlijst} op de wachtlijst' if wachtlijst else ''}; basislijn: dezelfde SQL"
                                 " met asyncpg, zonder HTTP, aanmelding of validatie"
                             ),

@@ -129,3 +129,56 @@ async def test_pipelined_batches_keep_commit_order(kit, db, bus, database_url):
     assert [m.headers["Nats-Msg-Id"] for m in msgs] == ids
     relay.stop()
     await task
+
+
+async def test_a_slow_mark_does_not_hold_up_publishing(kit, db, bus, database_url):
+    """Marking rows sent overlaps reading and publishing the next batches: while the first rows
+    cannot be marked (another transaction holds them), every later batch still goes out."""
+    nc, js = bus
+    async with db.transaction() as conn:
+        for _ in range(1500):
+            await outbox.add(conn, kit.lid_event(), source=kit.SOURCE)
+    async with db.engine.connect() as holder:
+        await holder.begin()
+        await holder.execute(text("SELECT seq FROM outbox ORDER BY seq LIMIT 10 FOR UPDATE"))
+        relay = OutboxRelay(database_url, "proef", js, batch_size=100, window=2)
+        task = asyncio.create_task(relay.run())
+        try:
+
+            async def on_the_bus() -> int:
+                return (await js.stream_info(EVENTS.name)).state.messages
+
+            await wait_until(lambda: _at_least(on_the_bus, 1500), timeout=30)
+            assert relay.published < 1500  # the first mark still waits for the lock
+        finally:
+            await holder.rollback()
+        await wait_until(lambda: relay.published == 1500, timeout=30)
+        assert await pending(db) == 0
+        relay.stop()
+        await task
+    assert (await js.stream_info(EVENTS.name)).state.messages == 1500  # nothing published twice
+
+
+async def test_without_a_span_processor_the_outbox_trace_context_travels_unchanged(
+    kit, db, bus, database_url, monkeypatch
+):
+    """A per-message publish span that nothing receives costs more than the publish itself: it is
+    skipped, and the consumers' parent is the outbox span the request made."""
+    from dinet_chassis import tracing
+
+    monkeypatch.setattr(tracing, "_processors", 0)
+    nc, js = bus
+    async with db.transaction() as conn:
+        event_id = await outbox.add(conn, kit.lid_event(), source=kit.SOURCE)
+        stored = (await conn.execute(text("SELECT headers FROM outbox WHERE event_id = :e"), {"e": event_id})).scalar_one()
+    assert stored["traceparent"]
+    relay = OutboxRelay(database_url, "proef", js)
+    task = asyncio.create_task(relay.run())
+    (msg,) = await stream_messages(js, 1)
+    assert msg.headers["traceparent"] == stored["traceparent"]
+    relay.stop()
+    await task
+
+
+async def _at_least(probe, count: int) -> bool:
+    return await probe() >= count

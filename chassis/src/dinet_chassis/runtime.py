@@ -7,7 +7,9 @@ import asyncio
 import dataclasses
 import inspect
 import json
+import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +85,9 @@ class Runtime:
         self.run_workers = True
         self._tasks: list[asyncio.Task] = []
         self._server = None
+        # A listening socket shared with the service's other worker processes (see run_workers);
+        # None: the server binds settings.http_host/http_port itself.
+        self.sockets: list[socket.socket] | None = None
         self.failed = asyncio.Event()
         self._stopping = False
 
@@ -120,7 +125,12 @@ class Runtime:
             self.diensten = await built if inspect.isawaitable(built) else built
         self.web = self.definition.create_app(self)
         # Framework-independent server spans; W3C context from the request's `traceparent`.
-        self.app = HealthEndpoints(OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health"), self)
+        # No child span per ASGI send/receive message: they cost a span each (three per request)
+        # and say nothing the server span does not.
+        self.app = HealthEndpoints(
+            OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health", exclude_spans=["receive", "send"]),
+            self,
+        )
         if run_workers:
             self.relay = OutboxRelay(self.settings.database_url, self.name, self.js)
             self._spawn(self.relay.run(), "relay")
@@ -165,7 +175,7 @@ class Runtime:
                 timeout_graceful_shutdown=10,
             )
             self._server = uvicorn.Server(config)
-            self._spawn(self._server.serve(), "http")
+            self._spawn(self._server.serve(sockets=self.sockets), "http")
         log.info("dienst.gestart", http_port=self.settings.http_port if serve_http else None)
         return self
 
@@ -413,21 +423,141 @@ async def _json(
     await send({"type": "http.response.body", "body": payload})
 
 
-async def serve(definition: ServiceDefinition, settings: Settings | None = None) -> int:
+async def serve(
+    definition: ServiceDefinition,
+    settings: Settings | None = None,
+    *,
+    sockets: list[socket.socket] | None = None,
+    on_signal: Callable[[], None] | None = None,
+    stop_when: asyncio.Event | None = None,
+) -> int:
+    """Run the service until SIGTERM/SIGINT (then `on_signal` too), a failure, or `stop_when`."""
     settings = settings or Settings(service=definition.name)
     runtime = Runtime(definition, settings)
+    runtime.sockets = sockets
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def signalled() -> None:
+        stop.set()
+        if on_signal is not None:
+            on_signal()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, signalled)
     await runtime.start()
-    failed = asyncio.create_task(runtime.failed.wait())
-    stopped = asyncio.create_task(stop.wait())
-    await asyncio.wait({failed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    waits = {asyncio.create_task(runtime.failed.wait()), asyncio.create_task(stop.wait())}
+    if stop_when is not None:
+        waits.add(asyncio.create_task(stop_when.wait()))
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
     await runtime.stop()
     # A failed runtime exits non-zero, so a supervisor restarts it in a clean state.
-    return 1 if runtime.failed.is_set() and not stop.is_set() else 0
+    if stop.is_set():
+        return 0
+    return 1 if runtime.failed.is_set() or (stop_when is not None and stop_when.is_set()) else 0
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the process that forked it does, even by SIGKILL: no orphan keeps
+    serving the port or relaying after its service was stopped."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def run_workers(definition: ServiceDefinition, settings: Settings) -> int:
+    """Serve one service with `settings.workers` processes on one port.
+
+    The process binds the port, forks `workers - 1` more before any event loop or thread exists,
+    and serves as the first worker itself (a parent that only waited would hold a whole copy of
+    the imported service for nothing). Each worker is a whole runtime: HTTP on the shared socket,
+    where the kernel hands each connection to one of them, plus relay and consumers. What must
+    happen once still does: the schema and migrations under advisory locks, one active relay per
+    service (an advisory lock; the others wait as standbys), and the consumers share their durable
+    JetStream consumers, whose inbox makes a redelivered event count once. A stop signal reaches
+    every worker. When a forked worker ends unasked, the first stops the others and exits 1, so
+    the supervisor (dinet up, compose) restarts the service whole; when the first one dies, the
+    others follow (the kernel signals them).
+    """
+    sock = listening_socket(settings.http_host, settings.http_port)
+    parent = os.getpid()
+    children: set[int] = set()
+    for _ in range(settings.workers - 1):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _die_with_parent(parent)
+                code = asyncio.run(serve(definition, settings, sockets=[sock]))
+            except BaseException:
+                log.exception("werker.gecrasht")
+            finally:
+                os._exit(code)
+        children.add(pid)
+    return asyncio.run(_serve_with_workers(definition, settings, sock, children))
+
+
+async def _serve_with_workers(
+    definition: ServiceDefinition, settings: Settings, sock: socket.socket, children: set[int]
+) -> int:
+    loop = asyncio.get_running_loop()
+    worker_gone = asyncio.Event()
+
+    def reap() -> None:
+        for pid in list(children):
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done:
+                children.discard(pid)
+                log.error("werker.gestopt", pid=pid, exit_code=os.waitstatus_to_exitcode(status))
+                worker_gone.set()
+
+    def signal_workers(sig: int = signal.SIGTERM) -> None:
+        for pid in list(children):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    loop.add_signal_handler(signal.SIGCHLD, reap)
+    reap()  # one that ended before the handler was in place
+    log.info("werkers.gestart", werkers=len(children) + 1, pids=[os.getpid(), *sorted(children)])
+    try:
+        code = await serve(definition, settings, sockets=[sock], on_signal=signal_workers, stop_when=worker_gone)
+    finally:
+        loop.remove_signal_handler(signal.SIGCHLD)
+        signal_workers()
+        for pid in list(children):
+            try:
+                await asyncio.wait_for(asyncio.to_thread(os.waitpid, pid, 0), timeout=20)
+            except TimeoutError:
+                signal_workers(signal.SIGKILL)
+            except ChildProcessError:
+                pass
+    return code
 
 
 def main(definition: ServiceDefinition) -> None:
-    sys.exit(asyncio.run(serve(definition)))
+    settings = Settings(service=definition.name)
+    if settings.workers > 1:
+        sys.exit(run_workers(definition, settings))
+    sys.exit(asyncio.run(serve(definition, settings)))

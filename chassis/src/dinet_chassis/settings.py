@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     )
     consumer_batch: int = Field(256, validation_alias=AliasChoices("DINET_CONSUMER_BATCH", "consumer_batch"))
     db_pool_size: int = Field(10, validation_alias=AliasChoices("DINET_DB_POOL_SIZE", "db_pool_size"))
+    # Processes serving this service on one port (see runtime.run_workers). One by default: a small
+    # machine runs four services, PostgreSQL and NATS on two cores, and only a CPU-bound service
+    # under load gains from a second process, which costs its own memory, pool and connections.
+    workers: int = Field(1, ge=1, le=32, validation_alias=AliasChoices("DINET_WORKERS", "WEB_CONCURRENCY", "workers"))
     # Copies of every stream: 1 on one server (embedded), 3 on a three-node NATS cluster.
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias=AliasChoices("DINET_STREAM_REPLICAS", "stream_replicas"))
 

@@ -18,12 +18,13 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _provider: TracerProvider | None = None
+_processors = 0  # span processors attached: with none, a finished span goes nowhere
 _propagator = TraceContextTextMapPropagator()
 
 
 def setup_tracing(service: str) -> TracerProvider:
     """Install the process's tracer provider once (OpenTelemetry allows only one)."""
-    global _provider
+    global _provider, _processors
     if _provider is not None:
         return _provider
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", f"dinet-{service}")})
@@ -37,8 +38,10 @@ def setup_tracing(service: str) -> TracerProvider:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            _processors += 1
         elif name == "console":
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+            _processors += 1
     trace.set_tracer_provider(provider)
     propagate.set_global_textmap(_propagator)
     _provider = provider
@@ -47,9 +50,17 @@ def setup_tracing(service: str) -> TracerProvider:
 
 def add_span_processor(processor: SpanProcessor) -> None:
     """For tests and embedders: attach another processor (e.g. an in-memory exporter)."""
+    global _processors
     if _provider is None:
         raise RuntimeError("setup_tracing() first")
     _provider.add_span_processor(processor)
+    _processors += 1
+
+
+def spans_exported() -> bool:
+    """Whether a finished span reaches anything (an exporter, a test's processor). A hot path may
+    skip spans of its own when not: the trace context it forwards stays valid either way."""
+    return _processors > 0
 
 
 def tracer(name: str = "dinet"):

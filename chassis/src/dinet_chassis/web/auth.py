@@ -222,7 +222,9 @@ def vereist(*rollen: Rol) -> Callable[[ASGIConnection[Any, Any, Any, Any], Any],
     """
     nodig = tuple(Rol(r) for r in rollen)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
+    # Async on purpose: Litestar runs a plain function guard in a worker thread, a thread hop on
+    # every guarded request for a check that only reads the (cached) cookie.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: Any) -> None:
         wie = identiteit(connection)
         if wie is None:
             raise NietAangemeld(connection.url.path)

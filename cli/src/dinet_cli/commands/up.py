@@ -39,18 +39,27 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--poort", type=int, help="poort van de toegangspoort (standaard DINET_PORT of 8000)")
     parser.add_argument("--datamap", help="map voor alle gegevens (standaard DINET_DATA_DIR of .dinet)")
+    parser.add_argument(
+        "--werkers",
+        type=int,
+        help="processen per dienst op één poort (standaard DINET_WORKERS of 1; meer helpt alleen een dienst die de processor vol gebruikt)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     port = args.poort or int(os.environ.get("DINET_PORT") or DEFAULT_PORT)
-    return asyncio.run(Stack(paths.data_dir(args.datamap), port).run())
+    if args.werkers is not None and args.werkers < 1:
+        say("--werkers moet 1 of meer zijn.")
+        return 2
+    return asyncio.run(Stack(paths.data_dir(args.datamap), port, workers=args.werkers).run())
 
 
 class Stack:
-    def __init__(self, data: Path, port: int) -> None:
+    def __init__(self, data: Path, port: int, *, workers: int | None = None) -> None:
         self.data = data
         self.port = port
+        self.workers = workers  # None: DINET_WORKERS from the environment, else 1
         self.public_url = (os.environ.get("DINET_PUBLIC_URL") or f"http://{HOST}:{port}").rstrip("/")
         self.started_at = dt.datetime.now(dt.UTC)
         self.stop_requested = asyncio.Event()
@@ -140,6 +149,8 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",  # the log file shows a crash's last words
             }
         )
+        if self.workers is not None:
+            base["DINET_WORKERS"] = str(self.workers)
         if self.infra.embedded:
             base.setdefault("DINET_DEMO", "1")
         return [
