@@ -19,10 +19,12 @@ from dinet_chassis.logging import get_logger
 from dinet_chassis.tracing import tracer
 from dinet_contracts.events.meldingen import MeldingVerzonden
 
-from . import bouncen, nieuwsbrief, store
-from .activiteiten import plan_weekoverzicht
+from .use_cases import bouncen
+from .use_cases import nieuwsbrief
+from . import store
+from .use_cases.activiteiten import plan_weekoverzicht
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
-from .samenstellen import Later, Overslaan, stel_op
+from .use_cases.samenstellen import Later, Overslaan, stel_op
 from .smtp import RuweMail, SmtpConfig, SmtpFout, SmtpVerbinding
 
 if TYPE_CHECKING:

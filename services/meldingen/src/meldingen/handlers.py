@@ -24,9 +24,10 @@ from dinet_contracts.events.registratie import (
     OrganisatieBijgewerkt,
 )
 
-from . import activiteiten, nieuwsbrief
-from .contactgegevens import op_lid_contactgegevens
-from .wissen import op_lid_gewist, op_lid_uitgeschreven
+from .use_cases import activiteiten
+from .use_cases import nieuwsbrief
+from .use_cases.contactgegevens import op_lid_contactgegevens
+from .use_cases.wissen import op_lid_gewist, op_lid_uitgeschreven
 
 HANDLERS = {
     # Version-1 contact data arrives upcast to version 2 (consent to invitations then empty).

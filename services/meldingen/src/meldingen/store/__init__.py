@@ -1,4 +1,5 @@
-"""meldingen's tables (see migrations/): contacts, planned mails and opt-in tokens."""
+"""meldingen's tables (see migrations/): contacts, planned mails and opt-in tokens; the newsletter's
+issues in `nieuwsbrieven.py`; `MeldingenUoW`, the unit of work meldingen's use cases get."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from dinet_chassis.uow import SqlUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import Contact, Soort, Token
+from ..domain import Contact, Soort, Token
+from .nieuwsbrieven import NieuwsbriefStore
 
 
 async def lees_contact(conn: AsyncConnection, lid_id: UUID, *, voor_update: bool = False) -> Contact | None:
@@ -291,3 +294,14 @@ async def wachtrij(conn: AsyncConnection) -> tuple[int, int]:
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+class MeldingenUoW(SqlUnitOfWork):
+    """One transaction of meldingen with its repositories (cosmicpython's pattern)."""
+
+    nieuwsbrieven: NieuwsbriefStore
+
+    async def __aenter__(self) -> "MeldingenUoW":
+        await super().__aenter__()
+        self.nieuwsbrieven = NieuwsbriefStore(self.conn)
+        return self

@@ -30,7 +30,7 @@ from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import Soort, mail_voor_inschrijving, praktisch_gewijzigd
+from ..domain import Soort, mail_voor_inschrijving, praktisch_gewijzigd
 
 # The kinds anyone may attend: the same list as registratie's public calendar. Only these are
 # worth an invitation; advice talks or the steering committee are not.

@@ -28,7 +28,7 @@ from dinet_contracts.events.meldingen import MeldingGebounced
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .mails import AFZENDER_ADRES
+from ..domain.mails import AFZENDER_ADRES
 
 log = get_logger(__name__)
 

@@ -13,9 +13,9 @@ from dinet_contracts.events.registratie import LidContactgegevensV2
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import store
+from .. import store
 from .activiteiten import zet_voorkeur
-from .domain import (
+from ..domain import (
     TOKEN_GELDIGHEID,
     NieuweGegevens,
     Soort,

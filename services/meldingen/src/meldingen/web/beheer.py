@@ -17,8 +17,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import text
 
-from .activiteiten import stuur_overzicht_nu, verschuif_herinneringen
-from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, controleer
+from ..bootstrap import MeldingenDiensten
+from ..use_cases.activiteiten import stuur_overzicht_nu, verschuif_herinneringen
+from ..domain.sjablonen import STANDAARD, Sjabloon, SjabloonFout, controleer
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 REGELS = "/meldingen/beheer/regels"
@@ -50,8 +51,8 @@ def _veld(form: Any, naam: str) -> str:
     return str(waarde or "")
 
 
-async def _regels(runtime: Any) -> list[dict[str, Any]]:
-    async with runtime.db.engine.connect() as conn:
+async def _regels(diensten: MeldingenDiensten) -> list[dict[str, Any]]:
+    async with diensten.db.engine.connect() as conn:
         rows = (
             await conn.execute(
                 text(
@@ -65,27 +66,27 @@ async def _regels(runtime: Any) -> list[dict[str, Any]]:
 
 @get(REGELS, guards=MEDEWERKER, include_in_schema=False)
 async def regels(
-    runtime: NamedDependency[Any], bewaard: FromQuery[str | None] = None, overzicht: FromQuery[int | None] = None
+    diensten: NamedDependency[MeldingenDiensten], bewaard: FromQuery[str | None] = None, overzicht: FromQuery[int | None] = None
 ) -> Template:
     return Template(
         template_name="meldingen/regels.html",
-        context={"regels": await _regels(runtime), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
+        context={"regels": await _regels(diensten), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
                  "timing": TIMING, "standaard": STANDAARD, "bewaard": bewaard, "fouten": [],
                  "overzicht": overzicht, "overzicht_pad": OVERZICHT_NU},
     )
 
 
 @post(OVERZICHT_NU, guards=MEDEWERKER, include_in_schema=False)
-async def overzicht_nu(runtime: NamedDependency[Any]) -> Redirect:
+async def overzicht_nu(diensten: NamedDependency[MeldingenDiensten]) -> Redirect:
     """Send the weekly digest now, without waiting for Monday: to try a changed template, or after
     a busy week. The delivery worker picks the mails up at its next round."""
-    async with runtime.db.transaction() as conn:
+    async with diensten.db.transaction() as conn:
         aantal = await stuur_overzicht_nu(conn)
     return Redirect(f"{REGELS}?overzicht={aantal}", status_code=303)
 
 
 @post(f"{REGELS}/{{soort:str}}", guards=MEDEWERKER, include_in_schema=False)
-async def regel_bewaren(request: Request[Any, Any, Any], runtime: NamedDependency[Any], soort: FromPath[str]) -> Any:
+async def regel_bewaren(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten], soort: FromPath[str]) -> Any:
     if soort not in SOORT_TITELS:
         raise NotFoundException("Deze regel bestaat niet.")
     form = await request.form()
@@ -97,12 +98,12 @@ async def regel_bewaren(request: Request[Any, Any, Any], runtime: NamedDependenc
             fout = FieldError(f"uren-{soort}", "ongeldig_aantal", "Geef een aantal uren als geheel getal, van 0 tot 1440.")
             return Template(
                 template_name="meldingen/regels.html", status_code=400,
-                context={"regels": await _regels(runtime), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
+                context={"regels": await _regels(diensten), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
                          "timing": TIMING, "standaard": STANDAARD, "bewaard": None, "fouten": [fout],
                          "overzicht": None, "overzicht_pad": OVERZICHT_NU},
             )
         uren = int(tekst)
-    async with runtime.db.transaction() as conn:
+    async with diensten.db.transaction() as conn:
         await conn.execute(
             text(
                 "UPDATE regel SET actief = :actief, uren = CASE WHEN :met_uren THEN :uren ELSE uren END,"
@@ -115,8 +116,8 @@ async def regel_bewaren(request: Request[Any, Any, Any], runtime: NamedDependenc
     return Redirect(f"{REGELS}?bewaard={soort}", status_code=303)
 
 
-async def _sjabloon(runtime: Any, soort: str) -> tuple[Sjabloon, bool]:
-    async with runtime.db.engine.connect() as conn:
+async def _sjabloon(diensten: MeldingenDiensten, soort: str) -> tuple[Sjabloon, bool]:
+    async with diensten.db.engine.connect() as conn:
         row = (
             await conn.execute(text("SELECT onderwerp, tekst, html FROM sjabloon WHERE soort = :s"), {"s": soort})
         ).first()
@@ -143,21 +144,21 @@ def _sjabloonpagina(soort: str, sjabloon: Sjabloon, *, eigen: bool, fouten: list
 
 
 @get(f"{SJABLONEN}/{{soort:str}}", guards=MEDEWERKER, include_in_schema=False)
-async def sjabloon(runtime: NamedDependency[Any], soort: FromPath[str], bewaard: FromQuery[str | None] = None) -> Template:
+async def sjabloon(diensten: NamedDependency[MeldingenDiensten], soort: FromPath[str], bewaard: FromQuery[str | None] = None) -> Template:
     if soort not in STANDAARD:
         raise NotFoundException("Voor deze mail is er geen sjabloon om aan te passen.")
-    huidig, eigen = await _sjabloon(runtime, soort)
+    huidig, eigen = await _sjabloon(diensten, soort)
     return _sjabloonpagina(soort, huidig, eigen=eigen, fouten=[], bewaard=bool(bewaard))
 
 
 @post(f"{SJABLONEN}/{{soort:str}}", guards=MEDEWERKER, include_in_schema=False)
-async def sjabloon_bewaren(request: Request[Any, Any, Any], runtime: NamedDependency[Any], soort: FromPath[str]) -> Any:
+async def sjabloon_bewaren(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten], soort: FromPath[str]) -> Any:
     if soort not in STANDAARD:
         raise NotFoundException("Voor deze mail is er geen sjabloon om aan te passen.")
     form = await request.form()
     actie = _veld(form, "actie")
     if actie == "herstellen":
-        async with runtime.db.transaction() as conn:
+        async with diensten.db.transaction() as conn:
             await conn.execute(text("DELETE FROM sjabloon WHERE soort = :s"), {"s": soort})
         return Redirect(f"{SJABLONEN}/{soort}?bewaard=ja", status_code=303)
     nieuw = Sjabloon(_veld(form, "onderwerp").strip(), _veld(form, "tekst"), _veld(form, "html"))
@@ -179,7 +180,7 @@ async def sjabloon_bewaren(request: Request[Any, Any, Any], runtime: NamedDepend
     if actie != "opslaan":  # "voorbeeld": show the preview of what was typed, save nothing
         return _sjabloonpagina(soort, nieuw, eigen=True, fouten=[])
     wie = identiteit(request)
-    async with runtime.db.transaction() as conn:
+    async with diensten.db.transaction() as conn:
         await conn.execute(
             text(
                 "INSERT INTO sjabloon (soort, onderwerp, tekst, html, gewijzigd_door) VALUES (:s, :o, :t, :h, :w)"

@@ -14,18 +14,19 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import text
 
+from ..bootstrap import MeldingenDiensten
 from .beheer import SOORT_TITELS
-from .bouncen import geef_vrij
+from ..use_cases.bouncen import geef_vrij
 
 PAD = "/meldingen/beheer/bezorging"
 STATUSSEN = {"wachtend": "Wacht", "verzonden": "Verstuurd", "mislukt": "Mislukt", "overgeslagen": "Overgeslagen"}
 
 
 @get(PAD, guards=[vereist(Rol.MEDEWERKER)], include_in_schema=False)
-async def bezorging(runtime: NamedDependency[Any], status: FromQuery[str | None] = None,
+async def bezorging(diensten: NamedDependency[MeldingenDiensten], status: FromQuery[str | None] = None,
                     vrijgegeven: FromQuery[str | None] = None) -> Template:
     filter_ = status if status in STATUSSEN else None
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         rijen = (
             await conn.execute(
                 text(
@@ -54,8 +55,8 @@ async def bezorging(runtime: NamedDependency[Any], status: FromQuery[str | None]
 
 
 @post(f"{PAD}/vrijgeven/{{lid_id:uuid}}", guards=[vereist(Rol.MEDEWERKER)], include_in_schema=False)
-async def vrijgeven(runtime: NamedDependency[Any], lid_id: FromPath[UUID]) -> Redirect:
-    async with runtime.db.transaction() as conn:
+async def vrijgeven(diensten: NamedDependency[MeldingenDiensten], lid_id: FromPath[UUID]) -> Redirect:
+    async with diensten.db.transaction() as conn:
         await geef_vrij(conn, lid_id)
     return Redirect(f"{PAD}?vrijgegeven={lid_id}", status_code=303)
 

@@ -14,6 +14,8 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from sqlalchemy import text
 
+from ..bootstrap import MeldingenDiensten
+
 PAD = "/meldingen/api/v1/mijn-gegevens"
 
 
@@ -42,11 +44,11 @@ async def gegevens_van(conn: Any, lid_id: Any) -> dict[str, Any]:
 
 
 @get(PAD, tags=["leden"], summary="Wat meldingen over mij bewaart (het aangemelde lid)", guards=[vereist(Rol.LID)])
-async def mijn_gegevens(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Response[Any]:
+async def mijn_gegevens(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten]) -> Response[Any]:
     wie = identiteit(request)
     if wie is None or wie.lid_id is None:
         return problem_response(403, "Alleen een lid kan zijn eigen gegevens opvragen")
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         gegevens = await gegevens_van(conn, wie.lid_id)
     return Response(gegevens, headers={"Cache-Control": "no-store"})
 

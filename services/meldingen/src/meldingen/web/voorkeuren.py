@@ -22,8 +22,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .activiteiten import zet_voorkeur
-from .afmelden import AFMELDPAD, lees_afmeldtoken
+from ..bootstrap import MeldingenDiensten
+from ..use_cases.activiteiten import zet_voorkeur
+from ..domain.afmelden import AFMELDPAD, lees_afmeldtoken
 
 VOORKEURENPAD = "/meldingen/voorkeuren"
 _PRIVE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
@@ -44,18 +45,18 @@ RITMES = (
 )
 
 
-async def _meld(conn: AsyncConnection, runtime: Any, lid_id: UUID, doel: str, gegeven: bool, tekst: str, hoe: str) -> None:
+async def _meld(conn: AsyncConnection, diensten: MeldingenDiensten, lid_id: UUID, doel: str, gegeven: bool, tekst: str, hoe: str) -> None:
     await outbox.add(
         conn,
         ToestemmingGewijzigd(
             lid_id=lid_id, doel=REGISTRATIE_DOEL[doel], gegeven=gegeven, tekst=tekst, hoe=hoe,  # type: ignore[arg-type]
             wanneer=datetime.now(UTC),
         ),
-        source=runtime.source,
+        source=diensten.source,
     )
 
 
-async def trek_in(conn: AsyncConnection, runtime: Any, lid_id: UUID, doel: str, hoe: str) -> bool:
+async def trek_in(conn: AsyncConnection, diensten: MeldingenDiensten, lid_id: UUID, doel: str, hoe: str) -> bool:
     """Withdraw a purpose; False if there was nothing to withdraw (a second click)."""
     if doel == "nieuwsbrief":
         row = (
@@ -71,7 +72,7 @@ async def trek_in(conn: AsyncConnection, runtime: Any, lid_id: UUID, doel: str, 
     else:
         veranderd = (await zet_voorkeur(conn, lid_id, "geen")) not in (None, "geen")
     if veranderd:
-        await _meld(conn, runtime, lid_id, doel, False, TEKSTEN[(doel, False)], hoe)
+        await _meld(conn, diensten, lid_id, doel, False, TEKSTEN[(doel, False)], hoe)
     return veranderd
 
 
@@ -84,8 +85,8 @@ def _ongeldig() -> Template:
 
 
 @get(f"{AFMELDPAD}/{{token:str}}", include_in_schema=False)
-async def afmelden_tonen(runtime: NamedDependency[Any], token: FromPath[str]) -> Template:
-    gelezen = lees_afmeldtoken(runtime.settings.secret_key, token)
+async def afmelden_tonen(diensten: NamedDependency[MeldingenDiensten], token: FromPath[str]) -> Template:
+    gelezen = lees_afmeldtoken(diensten.secret_key, token)
     if gelezen is None:
         return _ongeldig()
     _, doel = gelezen
@@ -94,19 +95,19 @@ async def afmelden_tonen(runtime: NamedDependency[Any], token: FromPath[str]) ->
 
 
 @post(f"{AFMELDPAD}/{{token:str}}", include_in_schema=False, status_code=200)
-async def afmelden(request: Request[Any, Any, Any], runtime: NamedDependency[Any], token: FromPath[str]) -> Template:
+async def afmelden(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten], token: FromPath[str]) -> Template:
     """RFC 8058: the mail program POSTs `List-Unsubscribe=One-Click`; the page's button posts the same."""
-    gelezen = lees_afmeldtoken(runtime.settings.secret_key, token)
+    gelezen = lees_afmeldtoken(diensten.secret_key, token)
     if gelezen is None:
         return _ongeldig()
     lid_id, doel = gelezen
-    async with runtime.db.transaction() as conn:
-        await trek_in(conn, runtime, lid_id, doel, "afmeldlink")
+    async with diensten.db.transaction() as conn:
+        await trek_in(conn, diensten, lid_id, doel, "afmeldlink")
     return _pagina("afgemeld", doel=DOEL_NAMEN[doel])
 
 
-async def _huidig(runtime: Any, lid_id: UUID) -> dict[str, Any] | None:
-    async with runtime.db.engine.connect() as conn:
+async def _huidig(diensten: MeldingenDiensten, lid_id: UUID) -> dict[str, Any] | None:
+    async with diensten.db.engine.connect() as conn:
         row = (
             await conn.execute(
                 text(
@@ -120,9 +121,9 @@ async def _huidig(runtime: Any, lid_id: UUID) -> dict[str, Any] | None:
 
 
 @get(f"{VOORKEURENPAD}/{{token:str}}", include_in_schema=False)
-async def voorkeuren_tonen(runtime: NamedDependency[Any], token: FromPath[str], bewaard: FromQuery[str | None] = None) -> Template:
-    gelezen = lees_afmeldtoken(runtime.settings.secret_key, token)
-    huidig = await _huidig(runtime, gelezen[0]) if gelezen else None
+async def voorkeuren_tonen(diensten: NamedDependency[MeldingenDiensten], token: FromPath[str], bewaard: FromQuery[str | None] = None) -> Template:
+    gelezen = lees_afmeldtoken(diensten.secret_key, token)
+    huidig = await _huidig(diensten, gelezen[0]) if gelezen else None
     if huidig is None:
         return _ongeldig()
     return _pagina("voorkeuren", huidig=huidig, ritmes=RITMES, actie=f"{VOORKEURENPAD}/{token}", bewaard=bool(bewaard))
@@ -130,29 +131,29 @@ async def voorkeuren_tonen(runtime: NamedDependency[Any], token: FromPath[str], 
 
 @post(f"{VOORKEURENPAD}/{{token:str}}", include_in_schema=False)
 async def voorkeuren_bewaren(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Any], token: FromPath[str]
+    request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten], token: FromPath[str]
 ) -> Template | Redirect:
-    gelezen = lees_afmeldtoken(runtime.settings.secret_key, token)
+    gelezen = lees_afmeldtoken(diensten.secret_key, token)
     if gelezen is None:
         return _ongeldig()
     lid_id = gelezen[0]
     form = await request.form()
     ritme = str(form.get("uitnodigingen", ""))
     nieuwsbrief = str(form.get("nieuwsbrief", ""))
-    huidig = await _huidig(runtime, lid_id)
+    huidig = await _huidig(diensten, lid_id)
     if huidig is None:
         return _ongeldig()
     if ritme not in {r for r, _ in RITMES}:
         return _pagina("voorkeuren", 400, huidig=huidig, ritmes=RITMES, actie=f"{VOORKEURENPAD}/{token}", bewaard=False,
                        fouten=[{"veld": "uitnodigingen-per_mail", "melding": "Kies hoe vaak je uitnodigingen wilt."}])
-    async with runtime.db.transaction() as conn:
+    async with diensten.db.transaction() as conn:
         vorige = await zet_voorkeur(conn, lid_id, ritme)
         if (vorige or "geen") != ritme:
             gegeven = ritme != "geen"
-            await _meld(conn, runtime, lid_id, "uitnodigingen", gegeven, TEKSTEN[("uitnodigingen", ritme if gegeven else False)],
+            await _meld(conn, diensten, lid_id, "uitnodigingen", gegeven, TEKSTEN[("uitnodigingen", ritme if gegeven else False)],
                         "voorkeurenpagina")
         if nieuwsbrief == "nee" and huidig["nieuwsbrief_gewenst"]:
-            await trek_in(conn, runtime, lid_id, "nieuwsbrief", "voorkeurenpagina")
+            await trek_in(conn, diensten, lid_id, "nieuwsbrief", "voorkeurenpagina")
     return Redirect(f"{VOORKEURENPAD}/{token}?bewaard=ja", status_code=303)
 
 
