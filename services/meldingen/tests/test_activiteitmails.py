@@ -15,7 +15,8 @@ from decimal import Decimal
 from dinet_chassis.testing import wait_until
 from dinet_contracts.events import activiteiten as act
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Vorm
-from meldingen.use_cases.activiteiten import plan_weekoverzicht, zet_voorkeur
+from meldingen.store.voorkeuren import zet_voorkeur
+from meldingen.use_cases.weekoverzicht import plan_weekoverzicht
 from sqlalchemy import text
 
 

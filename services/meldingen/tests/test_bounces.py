@@ -15,7 +15,7 @@ from dinet_contracts.events import activiteiten as act
 from dinet_contracts.events.meldingen import MeldingGebounced
 from dinet_contracts.events.registratie import LidContactgegevens
 from dinet_contracts.topology import EVENTS
-from meldingen.use_cases.activiteiten import zet_voorkeur
+from meldingen.store.voorkeuren import zet_voorkeur
 from meldingen.use_cases.bouncen import bounce_adres, lees_dsn
 
 

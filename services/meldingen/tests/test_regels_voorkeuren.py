@@ -15,7 +15,7 @@ from dinet_contracts import parse
 from dinet_contracts.events import activiteiten as act
 from dinet_contracts.events.meldingen import ToestemmingGewijzigd
 from dinet_contracts.topology import EVENTS
-from meldingen.use_cases.activiteiten import zet_voorkeur
+from meldingen.store.voorkeuren import zet_voorkeur
 from meldingen.domain.afmelden import afmeldtoken
 
 

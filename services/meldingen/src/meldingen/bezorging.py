@@ -22,7 +22,7 @@ from dinet_contracts.events.meldingen import MeldingVerzonden
 from .use_cases import bouncen
 from .use_cases import nieuwsbrief
 from . import store
-from .use_cases.activiteiten import plan_weekoverzicht
+from .use_cases.weekoverzicht import plan_weekoverzicht
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
 from .use_cases.samenstellen import Later, Overslaan, stel_op
 from .smtp import RuweMail, SmtpConfig, SmtpFout, SmtpVerbinding

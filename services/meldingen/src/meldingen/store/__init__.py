@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain import Contact, Soort, Token
 from .nieuwsbrieven import NieuwsbriefStore
+from .voorkeuren import VoorkeurStore
 
 
 async def lees_contact(conn: AsyncConnection, lid_id: UUID, *, voor_update: bool = False) -> Contact | None:
@@ -296,12 +297,32 @@ async def wachtrij(conn: AsyncConnection) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+class TokenStore:
+    """The newsletter's single-use opt-in tokens and the confirmation they lead to."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def lees(self, token_hash: str, *, voor_update: bool = False) -> Token | None:
+        return await lees_token(self.conn, token_hash, voor_update=voor_update)
+
+    async def gebruik(self, token_hash: str) -> None:
+        await gebruik_token(self.conn, token_hash)
+
+    async def bevestig_nieuwsbrief(self, lid_id: UUID) -> datetime | None:
+        return await bevestig_nieuwsbrief(self.conn, lid_id)
+
+
 class MeldingenUoW(SqlUnitOfWork):
     """One transaction of meldingen with its repositories (cosmicpython's pattern)."""
 
     nieuwsbrieven: NieuwsbriefStore
+    tokens: TokenStore
+    voorkeuren: VoorkeurStore
 
     async def __aenter__(self) -> "MeldingenUoW":
         await super().__aenter__()
         self.nieuwsbrieven = NieuwsbriefStore(self.conn)
+        self.tokens = TokenStore(self.conn)
+        self.voorkeuren = VoorkeurStore(self.conn)
         return self

@@ -24,6 +24,7 @@ from dinet_contracts.events.meldingen import NieuwsbriefVerzonden
 from dinet_contracts.events.registratie import LidGeregistreerd, LidOrganisatieGewijzigd, OrganisatieBijgewerkt
 from dinet_contracts.types import ActiviteitSoort
 from markdown_it import MarkdownIt
+from dinet_chassis.uow import UnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -50,7 +51,8 @@ def markdown_html(bron: str) -> str:
 # --- organisation facts for segments (ops in handlers.HANDLERS) ---------------------
 
 
-async def op_lid_geregistreerd(e: LidGeregistreerd, conn: AsyncConnection, ctx: Any) -> None:
+async def lid_geregistreerd(e: LidGeregistreerd, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await conn.execute(
         text(
             "INSERT INTO lid_organisatie (lid_id, organisatie_id, organisatie_type) VALUES (:l, :o, :t)"
@@ -60,7 +62,8 @@ async def op_lid_geregistreerd(e: LidGeregistreerd, conn: AsyncConnection, ctx: 
     )
 
 
-async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, conn: AsyncConnection, ctx: Any) -> None:
+async def lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await conn.execute(
         text(
             "INSERT INTO lid_organisatie (lid_id, organisatie_id, organisatie_type) VALUES (:l, :o, :t)"
@@ -71,7 +74,8 @@ async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, conn: AsyncCo
     )
 
 
-async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, conn: AsyncConnection, ctx: Any) -> None:
+async def organisatie_bijgewerkt(e: OrganisatieBijgewerkt, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await conn.execute(
         text(
             "INSERT INTO organisatie (organisatie_id, versie, type, provincie, grootteklasse) VALUES (:o, :v, :t, :p, :g)"
@@ -89,7 +93,7 @@ async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, conn: AsyncConnect
 async def inhoud(bron: AsyncConnection | NieuwsbriefStore, nummer: Nummer, public_url: str,
                  nu: datetime | None = None) -> tuple[str, str]:
     """The issue's body (HTML fragment, plain text) from its blocks, with today's activities."""
-    nieuwsbrieven = bron if isinstance(bron, NieuwsbriefStore) else NieuwsbriefStore(bron)
+    nieuwsbrieven = NieuwsbriefStore(bron) if isinstance(bron, AsyncConnection) else bron
     nu = nu or datetime.now(UTC)
     html_delen: list[str] = []
     tekst_delen: list[str] = []

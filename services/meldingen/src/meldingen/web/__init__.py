@@ -1,4 +1,6 @@
-"""meldingen's pages: what the service does, and the newsletter's double opt-in.
+"""meldingen's web layer: every route of the service (the staff pages, preferences, the newsletter
+and its API, "my data" are in the modules beside this one), the start page and the newsletter's
+double opt-in, and the answers to the newsletter API's refusals.
 
 Opening the link only shows a button: mail scanners follow links, so a GET must not subscribe
 anyone. The POST (with CSRF) confirms, and announces it through the outbox in the same transaction.
@@ -11,12 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dinet_chassis import outbox
 from dinet_chassis.runtime import Runtime
 from dinet_chassis.web import create_web_app
 from dinet_chassis.web.fouten import Antwoord
 from dinet_chassis.web.problem import TYPE_CONFLICT, TYPE_NIET_GEVONDEN
-from dinet_contracts.events.meldingen import NieuwsbriefInschrijvingBevestigd
 from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
@@ -27,6 +27,7 @@ from ..bootstrap import MeldingenDiensten
 from ..domain import TOKEN_GELDIGHEID, TokenStatus, beoordeel_token, token_hash
 from ..domain.afmelden import AFMELDPAD
 from ..domain.mails import BEVESTIGINGSPAD
+from ..use_cases.contactgegevens import BevestigNieuwsbrief, bevestig_nieuwsbrief
 from . import beheer, bezorglog, mijn_gegevens, nieuwsbrief, voorkeuren
 
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
@@ -127,21 +128,9 @@ async def bevestigen(request: Request[Any, Any, Any], diensten: NamedDependency[
     geldig = _geldige_vorm(form.get("token"))
     if geldig is None:
         return _link_probleem(TokenStatus.ONBEKEND)
-    sleutel = token_hash(geldig)
-    async with diensten.db.transaction() as conn:
-        # Locked, so two clicks at once cannot both confirm with one single-use token.
-        gevonden = await store.lees_token(conn, sleutel, voor_update=True)
-        status = beoordeel_token(gevonden, datetime.now(UTC))
-        if status is not TokenStatus.GELDIG or gevonden is None:
-            return _link_probleem(status)
-        await store.gebruik_token(conn, sleutel)
-        bevestigd_op = await store.bevestig_nieuwsbrief(conn, gevonden.lid_id)
-        if bevestigd_op is not None:
-            await outbox.add(
-                conn,
-                NieuwsbriefInschrijvingBevestigd(lid_id=gevonden.lid_id, bevestigd_op=bevestigd_op),
-                source=diensten.source,
-            )
+    status = await bevestig_nieuwsbrief(BevestigNieuwsbrief(geldig), diensten.uow())
+    if status is not TokenStatus.GELDIG:
+        return _link_probleem(status)
     # Post/redirect/get: reloading the thank-you page must not post the used token again.
     return Redirect(path=BEVESTIGD_PAD, status_code=303)
 

@@ -18,7 +18,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import text
 
 from ..bootstrap import MeldingenDiensten
-from ..use_cases.activiteiten import stuur_overzicht_nu, verschuif_herinneringen
+from ..use_cases.activiteiten import verschuif_herinneringen
+from ..use_cases.weekoverzicht import stuur_overzicht_nu
 from ..domain.sjablonen import STANDAARD, Sjabloon, SjabloonFout, controleer
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]

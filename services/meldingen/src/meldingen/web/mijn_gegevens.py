@@ -12,35 +12,10 @@ from dinet_chassis.web.auth import Rol, identiteit, vereist
 from dinet_chassis.web.problem import problem_response
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from sqlalchemy import text
-
 from ..bootstrap import MeldingenDiensten
+from ..use_cases.wissen import gegevens_van
 
 PAD = "/meldingen/api/v1/mijn-gegevens"
-
-
-async def gegevens_van(conn: Any, lid_id: Any) -> dict[str, Any]:
-    contact = (
-        await conn.execute(
-            text("SELECT naam, email, nieuwsbrief_gewenst, nieuwsbrief_bevestigd_op FROM contact WHERE lid_id = :l"),
-            {"l": lid_id},
-        )
-    ).mappings().first()
-    voorkeur = (await conn.execute(text("SELECT uitnodigingen FROM voorkeur WHERE lid_id = :l"), {"l": lid_id})).scalar()
-    mails = (
-        await conn.execute(
-            text(
-                "SELECT soort, status, aangemaakt_op, verzonden_op, pogingen FROM melding WHERE lid_id = :l"
-                " ORDER BY aangemaakt_op"
-            ),
-            {"l": lid_id},
-        )
-    ).mappings().all()
-    return {
-        "contact": dict(contact) if contact else None,
-        "uitnodigingen": voorkeur or "geen",
-        "mails": [dict(m) for m in mails],
-    }
 
 
 @get(PAD, tags=["leden"], summary="Wat meldingen over mij bewaart (het aangemelde lid)", guards=[vereist(Rol.LID)])
