@@ -10,15 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from dinet_chassis.errors import Conflict, FieldProblem, NotFound
+from dinet_chassis.errors import Conflict, FieldProblem, Invalid, NotFound
 from dinet_chassis.uow import FakeUnitOfWork
 from dinet_chassis.web.fouten import FoutTabel
 from dinet_chassis.web.problem import TYPE_CONFLICT, TYPE_NIET_GEVONDEN
 from dinet_contracts.events.meldingen import NieuwsbriefInschrijvingBevestigd, ToestemmingGewijzigd
 
 from meldingen.domain import Token, TokenStatus, token_hash
+from meldingen.domain.sjablonen import STANDAARD, Sjabloon
 from meldingen.store.nieuwsbrieven import STANDAARD_BLOKKEN, Nummer
-from meldingen.use_cases import contactgegevens, voorkeuren
+from meldingen.use_cases import contactgegevens, regels, voorkeuren
 from meldingen.use_cases import nieuwsbrief as nb
 from meldingen.web import FOUTCODES
 
@@ -97,12 +98,28 @@ class InMemoryVoorkeuren:
         return True
 
 
+class InMemoryRegels:
+    def __init__(self) -> None:
+        self.regels: dict[str, tuple[bool, int | None]] = {}
+        self.sjablonen: dict[str, tuple[Sjabloon, str]] = {}
+
+    async def zet_regel(self, soort, *, actief, uren, met_uren) -> None:
+        self.regels[soort] = (actief, uren if met_uren else self.regels.get(soort, (True, None))[1])
+
+    async def bewaar_sjabloon(self, soort, sjabloon, wie) -> None:
+        self.sjablonen[soort] = (sjabloon, wie)
+
+    async def verwijder_sjabloon(self, soort) -> None:
+        self.sjablonen.pop(soort, None)
+
+
 class FakeMeldingenUoW(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(source="/dinet/meldingen", clock=lambda: NU)
         self.nieuwsbrieven = InMemoryNieuwsbrieven()
         self.tokens = InMemoryTokens()
         self.voorkeuren = InMemoryVoorkeuren()
+        self.regels = InMemoryRegels()
 
 
 @pytest.fixture
@@ -237,3 +254,31 @@ async def test_voorkeuren_bewaren_meldt_alleen_wat_verandert(uow) -> None:
     ]
     assert "één keer per week" in uow.published[0].tekst
     assert uow.voorkeuren.leden[LID] == {"nieuwsbrief_gewenst": False, "uitnodigingen": "wekelijks"}
+
+
+# --- staff's rules and templates ----------------------------------------------------------------
+
+
+async def test_een_regel_uitzetten_en_de_timing_van_feedback_bewaren(uow) -> None:
+    await regels.bewaar_regel(regels.BewaarRegel("feedback_vraag", False, 48), uow)
+    await regels.bewaar_regel(regels.BewaarRegel("welkom", True, 5), uow)
+    # Only rules with a timing keep the hours.
+    assert uow.regels.regels == {"feedback_vraag": (False, 48), "welkom": (True, None)}
+
+
+async def test_een_sjabloon_dat_niet_werkt_wordt_met_elke_reden_geweigerd(uow) -> None:
+    leeg = Sjabloon(onderwerp=" ", tekst="", html="<p>{{ naam }}</p>")
+    with pytest.raises(Invalid) as fout:
+        await regels.bewaar_sjabloon(regels.BewaarSjabloon("welkom", leeg, "medewerker"), uow)
+    assert [(p.veld, p.code) for p in fout.value.problemen] == [("onderwerp", "verplicht"), ("tekst", "verplicht")]
+
+    kapot = Sjabloon(onderwerp="Welkom", tekst="{% if %}", html="<p>Hallo</p>")
+    with pytest.raises(Invalid) as fout:
+        await regels.bewaar_sjabloon(regels.BewaarSjabloon("welkom", kapot, "medewerker"), uow)
+    assert fout.value.problemen[0].code == "sjabloon_fout" and "werkt niet" in fout.value.problemen[0].melding
+    assert uow.regels.sjablonen == {}
+
+    await regels.bewaar_sjabloon(regels.BewaarSjabloon("welkom", STANDAARD["welkom"], "medewerker"), uow)
+    assert uow.regels.sjablonen == {"welkom": (STANDAARD["welkom"], "medewerker")}
+    await regels.herstel_sjabloon("welkom", uow)
+    assert uow.regels.sjablonen == {}

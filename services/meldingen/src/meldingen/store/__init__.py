@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain import Contact, Soort, Token
 from .nieuwsbrieven import NieuwsbriefStore
+from .regels import RegelStore
 from .voorkeuren import VoorkeurStore
 
 
@@ -317,12 +318,14 @@ class MeldingenUoW(SqlUnitOfWork):
     """One transaction of meldingen with its repositories (cosmicpython's pattern)."""
 
     nieuwsbrieven: NieuwsbriefStore
+    regels: RegelStore
     tokens: TokenStore
     voorkeuren: VoorkeurStore
 
     async def __aenter__(self) -> "MeldingenUoW":
         await super().__aenter__()
         self.nieuwsbrieven = NieuwsbriefStore(self.conn)
+        self.regels = RegelStore(self.conn)
         self.tokens = TokenStore(self.conn)
         self.voorkeuren = VoorkeurStore(self.conn)
         return self

@@ -28,11 +28,11 @@ from dinet_chassis.uow import UnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..store.nieuwsbrieven import STANDAARD_BLOKKEN, NieuwsbriefStore, Nummer, als_dict_of_lijst, lees, lijst, maak
-from .activiteiten import PUBLIEKE_SOORTEN
 from ..domain.ical import pagina_url
 from ..domain.sjablonen import wanneer
 from ..store import MeldingenUoW
+from ..store.nieuwsbrieven import NieuwsbriefStore, Nummer, als_dict_of_lijst
+from .activiteiten import PUBLIEKE_SOORTEN
 
 ARCHIEFPAD = "/meldingen/nieuwsbrieven"
 PROVINCIES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen", "Brussel")

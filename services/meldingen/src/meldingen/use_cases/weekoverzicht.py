@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from dinet_chassis.uow import UnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,13 +35,14 @@ async def plan_weekoverzicht(conn: AsyncConnection, nu: datetime | None = None) 
     return await _plan_overzicht(conn, van, tot, f"weekoverzicht:{tot.date().isoformat()}")
 
 
-async def stuur_overzicht_nu(conn: AsyncConnection, nu: datetime | None = None) -> int:
+async def stuur_overzicht_nu(uow: UnitOfWork) -> int:
     """Staff's "send the digest now": what is new since the last Monday's digest, at once, to every
     member who chose the digest. Its own key (the minute: a double click sends one); next Monday's
-    digest lists only what came after it."""
-    nu = nu or datetime.now(UTC)
-    _, sinds = digestweek(nu)
-    return await _plan_overzicht(conn, sinds, nu, f"weekoverzicht:nu:{nu:%Y-%m-%dT%H:%M}")
+    digest lists only what came after it. The worker, woken by the commit, sends them."""
+    async with uow:
+        nu = uow.now()
+        _, sinds = digestweek(nu)
+        return await _plan_overzicht(uow.conn, sinds, nu, f"weekoverzicht:nu:{nu:%Y-%m-%dT%H:%M}")
 
 
 async def _plan_overzicht(conn: AsyncConnection, van: datetime, tot: datetime, sleutel: str) -> int:

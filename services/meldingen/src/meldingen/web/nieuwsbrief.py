@@ -21,10 +21,12 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field, field_validator
 
 from ..bootstrap import MeldingenDiensten
-from ..use_cases import nieuwsbrief as nb
 from ..domain.mails import AFZENDER_ADRES
-from ..use_cases.samenstellen import nieuwsbriefbericht
 from ..smtp import SmtpFout, SmtpVerbinding
+from ..store import nieuwsbrieven
+from ..store.nieuwsbrieven import STANDAARD_BLOKKEN, Nummer
+from ..use_cases import nieuwsbrief as nb
+from ..use_cases.samenstellen import nieuwsbriefbericht
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 BEHEER = "/meldingen/beheer/nieuwsbrieven"
@@ -71,7 +73,7 @@ class Segment(BaseModel):
 
 class NieuwsbriefIn(BaseModel):
     titel: str = Field(min_length=1, max_length=200, pattern=GEEN_STUURTEKENS)
-    blokken: list[Blok] = Field(default_factory=lambda: [Blok(**b) for b in nb.STANDAARD_BLOKKEN], max_length=30)
+    blokken: list[Blok] = Field(default_factory=lambda: [Blok(**b) for b in STANDAARD_BLOKKEN], max_length=30)
     segment: Segment = Field(default_factory=Segment, description="Leeg: alle bevestigde abonnees.")
     per_minuut: int = Field(600, ge=1, le=100000, description="Hoogstens zoveel mails per minuut.")
 
@@ -111,7 +113,7 @@ class VerzendIn(BaseModel):
     op: datetime | None = Field(None, description="Wanneer versturen (met tijdzone); leeg: nu.")
 
 
-def _uit(n: nb.Nummer, public_url: str) -> NieuwsbriefUit:
+def _uit(n: Nummer, public_url: str) -> NieuwsbriefUit:
     return NieuwsbriefUit(
         id=n.id, titel=n.titel, blokken=[Blok(**b) for b in n.blokken], segment=Segment(**n.segment),
         per_minuut=n.per_minuut, status=n.status, gepland_op=n.gepland_op, aantal_ontvangers=n.aantal_ontvangers,  # type: ignore[arg-type]
@@ -124,12 +126,12 @@ _ONBEKEND = {404: "Deze nieuwsbrief bestaat niet (code `onbekende_nieuwsbrief`).
 _VERSTUURD = {409: "De nieuwsbrief is al verstuurd of wordt nu verstuurd: niets meer aan te passen (code `al_verstuurd`)."}
 
 
-async def _lees(diensten: MeldingenDiensten, nummer_id: UUID) -> nb.Nummer | None:
+async def _lees(diensten: MeldingenDiensten, nummer_id: UUID) -> Nummer | None:
     async with diensten.db.engine.connect() as conn:
-        return await nb.lees(conn, nummer_id)
+        return await nieuwsbrieven.lees(conn, nummer_id)
 
 
-async def _voorbeeld(diensten: MeldingenDiensten, n: nb.Nummer) -> Voorbeeld:
+async def _voorbeeld(diensten: MeldingenDiensten, n: Nummer) -> Voorbeeld:
     async with diensten.db.engine.connect() as conn:
         html, tekst = await nb.inhoud(conn, n, diensten.public_url)
         ontvangers = await nb.tel_ontvangers(conn, n.segment)
@@ -139,7 +141,7 @@ async def _voorbeeld(diensten: MeldingenDiensten, n: nb.Nummer) -> Voorbeeld:
                      ontvangers=ontvangers)
 
 
-async def stuur_test(diensten: MeldingenDiensten, n: nb.Nummer, email: str) -> None:
+async def stuur_test(diensten: MeldingenDiensten, n: Nummer, email: str) -> None:
     """Send the issue as it is now to one address; `TestmailGeweigerd` (with the Dutch reason) when
     the mail server would not take it."""
     async with diensten.db.engine.connect() as conn:
@@ -160,7 +162,7 @@ async def stuur_test(diensten: MeldingenDiensten, n: nb.Nummer, email: str) -> N
         await verbinding.sluit()
 
 
-async def _bestaand(diensten: MeldingenDiensten, nummer_id: UUID) -> nb.Nummer:
+async def _bestaand(diensten: MeldingenDiensten, nummer_id: UUID) -> Nummer:
     n = await _lees(diensten, nummer_id)
     if n is None:
         raise nb.onbekend(nummer_id)
@@ -173,7 +175,7 @@ async def _bestaand(diensten: MeldingenDiensten, nummer_id: UUID) -> nb.Nummer:
 @get(API, tags=["nieuwsbrief"], summary="Alle nummers (VVSG-medewerkers)", guards=MEDEWERKER)
 async def api_lijst(diensten: NamedDependency[MeldingenDiensten]) -> list[NieuwsbriefUit]:
     async with diensten.db.engine.connect() as conn:
-        return [_uit(n, diensten.public_url) for n in await nb.lijst(conn)]
+        return [_uit(n, diensten.public_url) for n in await nieuwsbrieven.lijst(conn)]
 
 
 # `opt={AANVRAAG: ...}`: the document shows pydantic's own schema of the body, patterns included.
@@ -233,7 +235,7 @@ async def api_verzend(diensten: NamedDependency[MeldingenDiensten], nummer_id: F
      responses=problemen(_ONBEKEND))
 async def api_voortgang(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> Voortgang:
     async with diensten.db.engine.connect() as conn:
-        n = await nb.lees(conn, nummer_id)
+        n = await nieuwsbrieven.lees(conn, nummer_id)
         if n is None:
             raise nb.onbekend(nummer_id)
         telling = await nb.voortgang(conn, nummer_id)
@@ -246,7 +248,7 @@ async def api_voortgang(diensten: NamedDependency[MeldingenDiensten], nummer_id:
 @get(BEHEER, guards=MEDEWERKER, include_in_schema=False)
 async def beheer_lijst(diensten: NamedDependency[MeldingenDiensten]) -> Template:
     async with diensten.db.engine.connect() as conn:
-        nummers = await nb.lijst(conn)
+        nummers = await nieuwsbrieven.lijst(conn)
     return Template(template_name="meldingen/nieuwsbrieven_beheer.html", context={"nummers": nummers, "fouten": []})
 
 
@@ -256,7 +258,7 @@ async def beheer_maak(request: Request[Any, Any, Any], diensten: NamedDependency
     titel = str(form.get("titel", "")).strip()
     if not titel or len(titel) > 200 or not re.fullmatch(GEEN_STUURTEKENS, titel):
         async with diensten.db.engine.connect() as conn:
-            nummers = await nb.lijst(conn)
+            nummers = await nieuwsbrieven.lijst(conn)
         return Template(
             template_name="meldingen/nieuwsbrieven_beheer.html", status_code=400,
             context={"nummers": nummers, "fouten": [FieldError("titel", "verplicht", "Geef de nieuwsbrief een titel (hoogstens 200 tekens).")]},
@@ -265,7 +267,7 @@ async def beheer_maak(request: Request[Any, Any, Any], diensten: NamedDependency
     return Redirect(f"{BEHEER}/{n.id}", status_code=303)
 
 
-def _formulier_naar_nummer(form: Any, n: nb.Nummer) -> tuple[nb.Nummer, list[FieldError]]:
+def _formulier_naar_nummer(form: Any, n: Nummer) -> tuple[Nummer, list[FieldError]]:
     fouten: list[FieldError] = []
     titel = str(form.get("titel", "")).strip()
     if not titel or len(titel) > 200:
@@ -288,12 +290,12 @@ def _formulier_naar_nummer(form: Any, n: nb.Nummer) -> tuple[nb.Nummer, list[Fie
         per_minuut = n.per_minuut
     else:
         per_minuut = int(per_minuut_tekst)
-    nieuw = nb.Nummer(**{**n.as_dict(), "titel": titel or n.titel, "blokken": blokken, "segment": segment,
+    nieuw = Nummer(**{**n.as_dict(), "titel": titel or n.titel, "blokken": blokken, "segment": segment,
                          "per_minuut": per_minuut})
     return nieuw, fouten
 
 
-async def _bewerkpagina(diensten: MeldingenDiensten, n: nb.Nummer, *, fouten: list[FieldError] | None = None, status: int = 200,
+async def _bewerkpagina(diensten: MeldingenDiensten, n: Nummer, *, fouten: list[FieldError] | None = None, status: int = 200,
                         melding: str | None = None, titel_invoer: str | None = None) -> Template:
     voorbeeld = await _voorbeeld(diensten, n)
     tekstblok = next((b.get("markdown") or "" for b in n.blokken if b.get("soort") == "tekst"), "")
@@ -370,7 +372,7 @@ async def beheer_bewaar(request: Request[Any, Any, Any], diensten: NamedDependen
 @get(f"{BEHEER}/{{nummer_id:uuid}}/voortgang", guards=MEDEWERKER, include_in_schema=False)
 async def beheer_voortgang(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> Template:
     async with diensten.db.engine.connect() as conn:
-        n = await nb.lees(conn, nummer_id)
+        n = await nieuwsbrieven.lees(conn, nummer_id)
         if n is None:
             raise NotFoundException("Deze nieuwsbrief bestaat niet.")
         telling = await nb.voortgang(conn, nummer_id)
@@ -390,7 +392,7 @@ async def beheer_voortgang(diensten: NamedDependency[MeldingenDiensten], nummer_
 @get(nb.ARCHIEFPAD, include_in_schema=False)
 async def archief(diensten: NamedDependency[MeldingenDiensten]) -> Template:
     async with diensten.db.engine.connect() as conn:
-        nummers = await nb.lijst(conn, alleen_verzonden=True)
+        nummers = await nieuwsbrieven.lijst(conn, alleen_verzonden=True)
     return Template(template_name="meldingen/archief.html", context={"nummers": nummers, "datum": datum_tijd})
 
 
