@@ -97,7 +97,7 @@ async def _service(servers: Servers, url: str, smtp_url: str, count: int) -> tup
 
 
 async def _raw(smtp_port: int, count: int) -> float:
-    from meldingen.samenstellen import ruw_nieuwsbriefbericht
+    from meldingen.use_cases.samenstellen import ruw_nieuwsbriefbericht
 
     nu = datetime.now(UTC)
     berichten = [

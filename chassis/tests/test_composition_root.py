@@ -74,6 +74,8 @@ async def test_bootstrap_object_reaches_handlers_and_commits_wake_the_worker(sta
     async with start_service(definitie(tmp_path)) as runtime:
         diensten = runtime.diensten
         assert isinstance(diensten, ProefDiensten)
+        # The typed object is the only way in: no untyped bag beside it.
+        assert not hasattr(runtime, "state")
         async with asgi_client(runtime.app) as client:
             assert (await client.get("/beleidsplan/api/v1/bron")).json() == {"bron": "/dinet/beleidsplan"}
 

@@ -77,8 +77,6 @@ class Runtime:
         self.metrics = Metrics(definition.name)
         self._asyncapi: dict[str, Any] | None = None
         self.outbox_backlog: int | None = None  # unpublished outbox rows, at the last refresh
-        # Deprecated: the untyped bag goes once every service builds `diensten` in `bootstrap`.
-        self.state: dict[str, Any] = {}
         self.diensten: Any = None  # what the definition's `bootstrap` built
         self.clock: Clock = utc_now
         self._commit_listeners: list[Callable[[], Any]] = []

@@ -15,7 +15,8 @@ from decimal import Decimal
 from dinet_chassis.testing import wait_until
 from dinet_contracts.events import activiteiten as act
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Vorm
-from meldingen.activiteiten import plan_weekoverzicht, zet_voorkeur
+from meldingen.store.voorkeuren import zet_voorkeur
+from meldingen.use_cases.weekoverzicht import plan_weekoverzicht
 from sqlalchemy import text
 
 
@@ -163,7 +164,7 @@ async def test_uitnodiging_en_weekoverzicht_volgens_keuze(dienst, h):
     async with runtime.db.transaction() as conn:
         assert await plan_weekoverzicht(conn, datetime.now(UTC) + timedelta(days=7)) == 1
         assert await plan_weekoverzicht(conn, datetime.now(UTC) + timedelta(days=7)) == 0  # once a week
-    runtime.state["bezorger"].wake()
+    runtime.diensten.bezorger.wake()
     overzicht = (await h.wacht_op(mail_dir, leden["wekelijks"][1], 2))[1]
     assert overzicht["onderwerp"] == "Nieuwe activiteiten van het netwerk digitale inclusie"
     assert "Infosessie digitaal loket" in overzicht["tekst"]

@@ -15,8 +15,8 @@ from dinet_contracts.events import activiteiten as act
 from dinet_contracts.events.meldingen import MeldingGebounced
 from dinet_contracts.events.registratie import LidContactgegevens
 from dinet_contracts.topology import EVENTS
-from meldingen.activiteiten import zet_voorkeur
-from meldingen.bouncen import bounce_adres, lees_dsn
+from meldingen.store.voorkeuren import zet_voorkeur
+from meldingen.use_cases.bouncen import bounce_adres, lees_dsn
 
 
 def test_dsn_lezen():
@@ -52,7 +52,7 @@ async def test_harde_en_zachte_bounces_blokkeren_en_vrijgeven(dienst, http, h, m
                              l=lid_id)
         return rows[0]["blokkeer_reden"] if rows else None
 
-    runtime.state["bezorger"].wake()
+    runtime.diensten.bezorger.wake()
     assert await wait_until(lambda: geblokkeerd(hard)) == "harde bounce (5.1.1)"
     assert await geblokkeerd(zacht) is None  # one soft bounce: not yet
     assert not list(mail_dir.glob("*.eml")), "mail aan de gereserveerde domeinen wordt niet bezorgd"

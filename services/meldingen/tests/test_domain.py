@@ -16,7 +16,7 @@ from meldingen.domain import (
     verwerk_contactgegevens,
     volgende_poging_na,
 )
-from meldingen.mails import bevestigingslink
+from meldingen.domain.mails import bevestigingslink
 from meldingen.smtp import SmtpConfig
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -115,7 +115,7 @@ def test_smtp_url():
 
 
 def test_welkomstmail_is_een_sjabloon_dat_namen_als_tekst_houdt():
-    from meldingen.sjablonen import STANDAARD, render
+    from meldingen.domain.sjablonen import STANDAARD, render
 
     mail = render(STANDAARD["welkom"], {"naam": "An <Peeters>", "nieuwsbrief": True})
     assert mail.onderwerp == "Welkom bij het netwerk digitale inclusie"
@@ -126,7 +126,7 @@ def test_welkomstmail_is_een_sjabloon_dat_namen_als_tekst_houdt():
 
 
 def test_bevestigingsmail_is_een_sjabloon_met_de_link():
-    from meldingen.sjablonen import STANDAARD, render
+    from meldingen.domain.sjablonen import STANDAARD, render
 
     link = bevestigingslink("https://dinet.vvsg.be/", "abc-_123")
     assert link == "https://dinet.vvsg.be/meldingen/nieuwsbrief/bevestigen?token=abc-_123"

@@ -16,7 +16,7 @@ from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.events.registratie import LidContactgegevens
 from sqlalchemy import text
 
-from meldingen.main import BEZORGER, DEFINITION
+from meldingen.main import DEFINITION
 
 LEDEN = 90
 
@@ -65,7 +65,7 @@ async def test_twee_instanties_versturen_elke_mail_precies_een_keer(start_servic
         # Both instances did part of the work: the consumer and the delivery worker.
         verwerkt = [next(c for c in rt.consumers if c.definition.durable == "meldingen-contact").processed
                     for rt in (een, twee)]
-        verzonden = [rt.state[BEZORGER].verzonden for rt in (een, twee)]
+        verzonden = [rt.diensten.bezorger.verzonden for rt in (een, twee)]
         assert all(verwerkt) and sum(verwerkt) >= LEDEN, verwerkt
         assert all(verzonden) and sum(verzonden) == sum(verwacht.values()), verzonden
 
@@ -123,7 +123,7 @@ async def test_twee_instanties_delen_een_limiet_per_minuut(start_service, nats_s
         voortgang = (await client.get(f"{pad}/voortgang")).json()
         assert (voortgang["verzonden"], voortgang["wachtend"]) == (limiet, abonnees - limiet)
         # Both instances know the limit and asked for room: the second learns it without having started the issue.
-        assert [rt.state[BEZORGER]._per_minuut for rt in (een, twee)] == [limiet, limiet]
+        assert [rt.diensten.bezorger._per_minuut for rt in (een, twee)] == [limiet, limiet]
         async with twee.db.engine.connect() as conn:
             geboekt = await conn.scalar(text("SELECT sum(aantal) FROM nieuwsbrief_tempo"))
         assert geboekt == limiet

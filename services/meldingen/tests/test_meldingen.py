@@ -20,7 +20,7 @@ from dinet_contracts.topology import EVENTS, PERSOONSGEGEVENS
 from dinet_contracts.registry import upcast
 from meldingen.handlers import HANDLERS
 from meldingen.main import DEFINITION
-from meldingen.mails import message_id
+from meldingen.domain.mails import message_id
 from sqlalchemy import text
 
 LINK = re.compile(r"http://testserver(/meldingen/nieuwsbrief/bevestigen\?token=[A-Za-z0-9_\-]+)")

@@ -11,7 +11,7 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from dinet_contracts.events import activiteiten as act
 from dinet_contracts.events.registratie import LidGeregistreerd, LidGewist
 from dinet_contracts.types import OrganisatieType
-from meldingen.activiteiten import zet_voorkeur
+from meldingen.store.voorkeuren import zet_voorkeur
 
 
 async def test_download_en_wissen(dienst, http, h):

@@ -15,8 +15,8 @@ from dinet_contracts import parse
 from dinet_contracts.events import activiteiten as act
 from dinet_contracts.events.meldingen import ToestemmingGewijzigd
 from dinet_contracts.topology import EVENTS
-from meldingen.activiteiten import zet_voorkeur
-from meldingen.afmelden import afmeldtoken
+from meldingen.store.voorkeuren import zet_voorkeur
+from meldingen.domain.afmelden import afmeldtoken
 
 
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')

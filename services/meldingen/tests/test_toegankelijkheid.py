@@ -56,7 +56,7 @@ async def test_nieuwe_paginas_toegankelijk_en_zonder_javascript(start_service, n
     import httpx
     from dinet_chassis.testing import wait_until
     from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
-    from meldingen.afmelden import afmeldtoken
+    from meldingen.domain.afmelden import afmeldtoken
     from playwright.async_api import async_playwright
     from sqlalchemy import text
 

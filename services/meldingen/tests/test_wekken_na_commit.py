@@ -15,6 +15,7 @@ from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.events.registratie import LidContactgegevens
 
 from meldingen.bezorging import Bezorger
+from meldingen.bootstrap import bootstrap
 from meldingen.main import DEFINITION, MeldingenDiensten
 from dinet_chassis.testing import wait_until
 
@@ -32,7 +33,9 @@ class TellendeBezorger(Bezorger):
 async def test_welkomstmail_vertrekt_zonder_op_de_poll_te_wachten(start_service, nats_server, mail_sink, h):
     # A poll far beyond the test's patience: only a wake-up can send the mail in time.
     traag = dataclasses.replace(
-        DEFINITION, bootstrap=lambda runtime: MeldingenDiensten(TellendeBezorger(runtime, poll_interval=600))
+        DEFINITION, bootstrap=lambda runtime: dataclasses.replace(
+            bootstrap(runtime), bezorger=TellendeBezorger(runtime, poll_interval=600)
+        ),
     )
     async with start_service(traag, smtp_url=mail_sink.url) as runtime:
         assert isinstance(runtime.diensten, MeldingenDiensten)

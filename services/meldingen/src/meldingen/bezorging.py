@@ -19,11 +19,12 @@ from dinet_chassis.logging import get_logger
 from dinet_chassis.tracing import tracer
 from dinet_contracts.events.meldingen import MeldingVerzonden
 
-from . import bouncen, nieuwsbrief, store
-from .activiteiten import plan_weekoverzicht
+from . import store
 from .domain import STANDAARD_WACHTTIJDEN, Soort, volgende_poging_na
-from .samenstellen import Later, Overslaan, stel_op
 from .smtp import RuweMail, SmtpConfig, SmtpFout, SmtpVerbinding
+from .use_cases import bouncen, nieuwsbrief
+from .use_cases.samenstellen import Later, Overslaan, stel_op
+from .use_cases.weekoverzicht import plan_weekoverzicht
 
 if TYPE_CHECKING:
     from dinet_chassis.runtime import Runtime

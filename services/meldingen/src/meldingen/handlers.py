@@ -1,12 +1,15 @@
 """meldingen's consumers and, per event type, the op that handles it: the one place to look.
 
-Every op runs in the consumer's transaction, with the inbox record, and only writes rows (mails
-to send, snapshots): the delivery worker sends after the commit. Any other type on a consumer's
+Each op hands the event to its use case (use_cases/) on a unit of work over the consumer's own
+inbox transaction, which the consumer commits with the event's id. The use cases only write rows
+(mails to send, snapshots): the delivery worker sends after the commit. Any other type on a consumer's
 subjects (a later version, say) is not ours to act on: the chassis acks and skips it.
 """
 
 from __future__ import annotations
 
+from dinet_chassis.consumer import HandlerContext
+from dinet_chassis.uow import SqlUnitOfWork, UnitOfWork
 from dinet_contracts.events.activiteiten import (
     AanwezigheidGeregistreerd,
     ActiviteitAfgelopenV2,
@@ -24,9 +27,66 @@ from dinet_contracts.events.registratie import (
     OrganisatieBijgewerkt,
 )
 
-from . import activiteiten, nieuwsbrief
-from .contactgegevens import op_lid_contactgegevens
-from .wissen import op_lid_gewist, op_lid_uitgeschreven
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .use_cases import activiteiten, contactgegevens, nieuwsbrief, wissen
+
+SOURCE = "/dinet/meldingen"
+
+
+def _uow(conn: AsyncConnection) -> UnitOfWork:
+    return SqlUnitOfWork.within(conn, source=SOURCE)
+
+
+async def op_lid_contactgegevens(e: LidContactgegevensV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    event = ctx.event
+    assert event is not None, "the chassis passes the envelope along"
+    await contactgegevens.contactgegevens_ontvangen(e, _uow(conn), event_id=event.id, tijd=event.time)
+
+
+async def op_lid_gewist(e: LidGewist, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await wissen.lid_gewist(e, _uow(conn))
+
+
+async def op_lid_uitgeschreven(e: LidUitgeschreven, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await wissen.lid_uitgeschreven(e, _uow(conn))
+
+
+async def op_activiteit_gepland(e: ActiviteitGeplandV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await activiteiten.activiteit_gepland(e, _uow(conn))
+
+
+async def op_activiteit_gewijzigd(e: ActiviteitGewijzigdV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await activiteiten.activiteit_gewijzigd(e, _uow(conn))
+
+
+async def op_activiteit_geannuleerd(e: ActiviteitGeannuleerdV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await activiteiten.activiteit_geannuleerd(e, _uow(conn))
+
+
+async def op_activiteit_afgelopen(e: ActiviteitAfgelopenV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await activiteiten.activiteit_afgelopen(e, _uow(conn))
+
+
+async def op_inschrijving_gewijzigd(e: InschrijvingGewijzigd, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await activiteiten.inschrijving_gewijzigd(e, _uow(conn))
+
+
+async def op_aanwezigheid_geregistreerd(e: AanwezigheidGeregistreerd, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await activiteiten.aanwezigheid_geregistreerd(e, _uow(conn))
+
+
+async def op_lid_geregistreerd(e: LidGeregistreerd, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await nieuwsbrief.lid_geregistreerd(e, _uow(conn))
+
+
+async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await nieuwsbrief.lid_organisatie_gewijzigd(e, _uow(conn))
+
+
+async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, conn: AsyncConnection, ctx: HandlerContext) -> None:
+    await nieuwsbrief.organisatie_bijgewerkt(e, _uow(conn))
+
 
 HANDLERS = {
     # Version-1 contact data arrives upcast to version 2 (consent to invitations then empty).
@@ -34,15 +94,15 @@ HANDLERS = {
     "meldingen-gebeurtenissen": {LidGewist: op_lid_gewist, LidUitgeschreven: op_lid_uitgeschreven},
     # Version-1 activity events arrive upcast to version 2, so the v2 keys cover both.
     "meldingen-activiteiten": {
-        ActiviteitGeplandV2: activiteiten.op_activiteit_gepland,
-        ActiviteitGewijzigdV2: activiteiten.op_activiteit_gewijzigd,
-        ActiviteitGeannuleerdV2: activiteiten.op_activiteit_geannuleerd,
-        ActiviteitAfgelopenV2: activiteiten.op_activiteit_afgelopen,
-        InschrijvingGewijzigd: activiteiten.op_inschrijving_gewijzigd,
-        AanwezigheidGeregistreerd: activiteiten.op_aanwezigheid_geregistreerd,
+        ActiviteitGeplandV2: op_activiteit_gepland,
+        ActiviteitGewijzigdV2: op_activiteit_gewijzigd,
+        ActiviteitGeannuleerdV2: op_activiteit_geannuleerd,
+        ActiviteitAfgelopenV2: op_activiteit_afgelopen,
+        InschrijvingGewijzigd: op_inschrijving_gewijzigd,
+        AanwezigheidGeregistreerd: op_aanwezigheid_geregistreerd,
         # Organisation facts, for the newsletter's segments.
-        LidGeregistreerd: nieuwsbrief.op_lid_geregistreerd,
-        LidOrganisatieGewijzigd: nieuwsbrief.op_lid_organisatie_gewijzigd,
-        OrganisatieBijgewerkt: nieuwsbrief.op_organisatie_bijgewerkt,
+        LidGeregistreerd: op_lid_geregistreerd,
+        LidOrganisatieGewijzigd: op_lid_organisatie_gewijzigd,
+        OrganisatieBijgewerkt: op_organisatie_bijgewerkt,
     },
 }

@@ -1,35 +1,18 @@
-"""Entry point and composition root: builds meldingen's parts and wires its consumer, delivery
-worker and pages into the chassis runtime."""
+"""Entry point of meldingen: its definition for the chassis runtime (consumer, delivery worker,
+pages), with the composition root in bootstrap.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 
-from .bezorging import Bezorger
+from .bootstrap import MeldingenDiensten, bootstrap
 from .handlers import HANDLERS
 from .web import create_app
 
-BEZORGER = "bezorger"
-
-
-@dataclass(frozen=True)
-class MeldingenDiensten:
-    """meldingen's long-lived parts, built once; handlers get it as `diensten`."""
-
-    # None when this instance runs without workers (pages only): another instance sends the mail.
-    bezorger: Bezorger | None
-
-
-def bootstrap(runtime: Runtime) -> MeldingenDiensten:
-    bezorger = Bezorger(runtime) if runtime.run_workers else None
-    if bezorger is not None:
-        # Pages and tests that still read the untyped bag; goes with `runtime.state`.
-        runtime.state[BEZORGER] = bezorger
-    return MeldingenDiensten(bezorger=bezorger)
+__all__ = ["DEFINITION", "MeldingenDiensten", "main"]
 
 
 async def start_bezorger(runtime: Runtime) -> None:
@@ -60,7 +43,6 @@ async def start_bezorger(runtime: Runtime) -> None:
 
 async def stop_bezorger(runtime: Runtime) -> None:
     bezorger = runtime.diensten.bezorger if runtime.diensten is not None else None
-    runtime.state.pop(BEZORGER, None)
     if bezorger is not None:
         await bezorger.stop()
 

@@ -81,7 +81,7 @@ async def verstuur(config: SmtpConfig, bericht: EmailMessage) -> None:
 
 
 def _envelop_afzender(bericht: EmailMessage) -> str | None:
-    from .bouncen import bounce_adres
+    from .use_cases.bouncen import bounce_adres
 
     mid = str(bericht.get("Message-ID", ""))
     if mid.startswith("<melding.") and mid.endswith("@meldingen.dinet>"):

@@ -1,4 +1,5 @@
-"""meldingen's tables (see migrations/): contacts, planned mails and opt-in tokens."""
+"""meldingen's tables (see migrations/): contacts, planned mails and opt-in tokens; the newsletter's
+issues in `nieuwsbrieven.py`; `MeldingenUoW`, the unit of work meldingen's use cases get."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from dinet_chassis.uow import SqlUnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import Contact, Soort, Token
+from ..domain import Contact, Soort, Token
+from .nieuwsbrieven import NieuwsbriefStore
+from .regels import RegelStore
+from .voorkeuren import VoorkeurStore
 
 
 async def lees_contact(conn: AsyncConnection, lid_id: UUID, *, voor_update: bool = False) -> Contact | None:
@@ -291,3 +296,36 @@ async def wachtrij(conn: AsyncConnection) -> tuple[int, int]:
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+class TokenStore:
+    """The newsletter's single-use opt-in tokens and the confirmation they lead to."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def lees(self, token_hash: str, *, voor_update: bool = False) -> Token | None:
+        return await lees_token(self.conn, token_hash, voor_update=voor_update)
+
+    async def gebruik(self, token_hash: str) -> None:
+        await gebruik_token(self.conn, token_hash)
+
+    async def bevestig_nieuwsbrief(self, lid_id: UUID) -> datetime | None:
+        return await bevestig_nieuwsbrief(self.conn, lid_id)
+
+
+class MeldingenUoW(SqlUnitOfWork):
+    """One transaction of meldingen with its repositories (cosmicpython's pattern)."""
+
+    nieuwsbrieven: NieuwsbriefStore
+    regels: RegelStore
+    tokens: TokenStore
+    voorkeuren: VoorkeurStore
+
+    async def __aenter__(self) -> "MeldingenUoW":
+        await super().__aenter__()
+        self.nieuwsbrieven = NieuwsbriefStore(self.conn)
+        self.regels = RegelStore(self.conn)
+        self.tokens = TokenStore(self.conn)
+        self.voorkeuren = VoorkeurStore(self.conn)
+        return self

@@ -1,7 +1,8 @@
 """Staff pages: the rules (which mail, when, switched on or off) and the templates, with a preview.
 
-A template is checked by rendering it on sample data before it is saved: a template that would
-fail at sending time is refused with the reason, in Dutch, and the built-in one stays in use.
+A template is checked by rendering it on sample data before it is saved (use_cases/regels.py): a
+template that would fail at sending time is refused with the reason, in Dutch, and the built-in
+one stays in use.
 """
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import text
 
-from .activiteiten import stuur_overzicht_nu, verschuif_herinneringen
-from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, controleer
+from ..bootstrap import MeldingenDiensten
+from ..domain.sjablonen import STANDAARD, Sjabloon, SjabloonFout, controleer
+from ..store.regels import alle_regels, eigen_sjabloon
+from ..use_cases.regels import (
+    TIMING,
+    BewaarRegel,
+    BewaarSjabloon,
+    bewaar_regel,
+    bewaar_sjabloon,
+    herstel_sjabloon,
+    sjabloon_fouten,
+)
+from ..use_cases.weekoverzicht import stuur_overzicht_nu
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 REGELS = "/meldingen/beheer/regels"
@@ -41,8 +52,6 @@ SOORT_TITELS = {
     "nieuwsbrief": "Nieuwsbrief",
 }
 DOEL_TITELS = {"operationeel": "Dienstmail (altijd)", "uitnodigingen": "Uitnodigingen", "nieuwsbrief": "Nieuwsbrief"}
-# Only these rules have a timing to set: hours before the start, or after the end.
-TIMING = {"herinnering": "uur voor de start", "feedback_vraag": "uur na het einde"}
 
 
 def _veld(form: Any, naam: str) -> str:
@@ -50,42 +59,33 @@ def _veld(form: Any, naam: str) -> str:
     return str(waarde or "")
 
 
-async def _regels(runtime: Any) -> list[dict[str, Any]]:
-    async with runtime.db.engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                text(
-                    "SELECT r.*, s.gewijzigd_op AS sjabloon_gewijzigd_op FROM regel r"
-                    " LEFT JOIN sjabloon s ON s.soort = r.soort ORDER BY r.doel DESC, r.soort"
-                )
-            )
-        ).mappings().all()
-    return [dict(r) for r in rows]
+async def _regels(diensten: MeldingenDiensten) -> list[dict[str, Any]]:
+    async with diensten.db.engine.connect() as conn:
+        return await alle_regels(conn)
 
 
 @get(REGELS, guards=MEDEWERKER, include_in_schema=False)
 async def regels(
-    runtime: NamedDependency[Any], bewaard: FromQuery[str | None] = None, overzicht: FromQuery[int | None] = None
+    diensten: NamedDependency[MeldingenDiensten], bewaard: FromQuery[str | None] = None, overzicht: FromQuery[int | None] = None
 ) -> Template:
     return Template(
         template_name="meldingen/regels.html",
-        context={"regels": await _regels(runtime), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
+        context={"regels": await _regels(diensten), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
                  "timing": TIMING, "standaard": STANDAARD, "bewaard": bewaard, "fouten": [],
                  "overzicht": overzicht, "overzicht_pad": OVERZICHT_NU},
     )
 
 
 @post(OVERZICHT_NU, guards=MEDEWERKER, include_in_schema=False)
-async def overzicht_nu(runtime: NamedDependency[Any]) -> Redirect:
+async def overzicht_nu(diensten: NamedDependency[MeldingenDiensten]) -> Redirect:
     """Send the weekly digest now, without waiting for Monday: to try a changed template, or after
     a busy week. The delivery worker picks the mails up at its next round."""
-    async with runtime.db.transaction() as conn:
-        aantal = await stuur_overzicht_nu(conn)
+    aantal = await stuur_overzicht_nu(diensten.uow())
     return Redirect(f"{REGELS}?overzicht={aantal}", status_code=303)
 
 
 @post(f"{REGELS}/{{soort:str}}", guards=MEDEWERKER, include_in_schema=False)
-async def regel_bewaren(request: Request[Any, Any, Any], runtime: NamedDependency[Any], soort: FromPath[str]) -> Any:
+async def regel_bewaren(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten], soort: FromPath[str]) -> Any:
     if soort not in SOORT_TITELS:
         raise NotFoundException("Deze regel bestaat niet.")
     form = await request.form()
@@ -97,32 +97,19 @@ async def regel_bewaren(request: Request[Any, Any, Any], runtime: NamedDependenc
             fout = FieldError(f"uren-{soort}", "ongeldig_aantal", "Geef een aantal uren als geheel getal, van 0 tot 1440.")
             return Template(
                 template_name="meldingen/regels.html", status_code=400,
-                context={"regels": await _regels(runtime), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
+                context={"regels": await _regels(diensten), "titels": SOORT_TITELS, "doelen": DOEL_TITELS,
                          "timing": TIMING, "standaard": STANDAARD, "bewaard": None, "fouten": [fout],
                          "overzicht": None, "overzicht_pad": OVERZICHT_NU},
             )
         uren = int(tekst)
-    async with runtime.db.transaction() as conn:
-        await conn.execute(
-            text(
-                "UPDATE regel SET actief = :actief, uren = CASE WHEN :met_uren THEN :uren ELSE uren END,"
-                " bijgewerkt_op = now() WHERE soort = :soort"
-            ),
-            {"actief": actief, "uren": uren, "met_uren": soort in TIMING, "soort": soort},
-        )
-        if soort == "herinnering":
-            await verschuif_herinneringen(conn, uren)
+    await bewaar_regel(BewaarRegel(soort, actief, uren), diensten.uow())
     return Redirect(f"{REGELS}?bewaard={soort}", status_code=303)
 
 
-async def _sjabloon(runtime: Any, soort: str) -> tuple[Sjabloon, bool]:
-    async with runtime.db.engine.connect() as conn:
-        row = (
-            await conn.execute(text("SELECT onderwerp, tekst, html FROM sjabloon WHERE soort = :s"), {"s": soort})
-        ).first()
-    if row:
-        return Sjabloon(*row), True
-    return STANDAARD[soort], False
+async def _sjabloon(diensten: MeldingenDiensten, soort: str) -> tuple[Sjabloon, bool]:
+    async with diensten.db.engine.connect() as conn:
+        eigen = await eigen_sjabloon(conn, soort)
+    return (eigen, True) if eigen is not None else (STANDAARD[soort], False)
 
 
 def _sjabloonpagina(soort: str, sjabloon: Sjabloon, *, eigen: bool, fouten: list[FieldError], status: int = 200,
@@ -143,51 +130,30 @@ def _sjabloonpagina(soort: str, sjabloon: Sjabloon, *, eigen: bool, fouten: list
 
 
 @get(f"{SJABLONEN}/{{soort:str}}", guards=MEDEWERKER, include_in_schema=False)
-async def sjabloon(runtime: NamedDependency[Any], soort: FromPath[str], bewaard: FromQuery[str | None] = None) -> Template:
+async def sjabloon(diensten: NamedDependency[MeldingenDiensten], soort: FromPath[str], bewaard: FromQuery[str | None] = None) -> Template:
     if soort not in STANDAARD:
         raise NotFoundException("Voor deze mail is er geen sjabloon om aan te passen.")
-    huidig, eigen = await _sjabloon(runtime, soort)
+    huidig, eigen = await _sjabloon(diensten, soort)
     return _sjabloonpagina(soort, huidig, eigen=eigen, fouten=[], bewaard=bool(bewaard))
 
 
 @post(f"{SJABLONEN}/{{soort:str}}", guards=MEDEWERKER, include_in_schema=False)
-async def sjabloon_bewaren(request: Request[Any, Any, Any], runtime: NamedDependency[Any], soort: FromPath[str]) -> Any:
+async def sjabloon_bewaren(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten], soort: FromPath[str]) -> Any:
     if soort not in STANDAARD:
         raise NotFoundException("Voor deze mail is er geen sjabloon om aan te passen.")
     form = await request.form()
     actie = _veld(form, "actie")
     if actie == "herstellen":
-        async with runtime.db.transaction() as conn:
-            await conn.execute(text("DELETE FROM sjabloon WHERE soort = :s"), {"s": soort})
+        await herstel_sjabloon(soort, diensten.uow())
         return Redirect(f"{SJABLONEN}/{soort}?bewaard=ja", status_code=303)
     nieuw = Sjabloon(_veld(form, "onderwerp").strip(), _veld(form, "tekst"), _veld(form, "html"))
-    fouten = [
-        FieldError(naam, "verplicht", f"Vul {label} in.")
-        for naam, label in (("onderwerp", "het onderwerp"), ("tekst", "de tekstversie"), ("html", "de HTML-versie"))
-        if not getattr(nieuw, naam).strip()
-    ]
+    fouten = sjabloon_fouten(nieuw)
     if fouten:
         return _sjabloonpagina(soort, nieuw, eigen=True, fouten=fouten, status=400)
-    try:
-        controleer(nieuw)
-    except SjabloonFout as fout:
-        veld = str(fout).split(":", 1)[0] if str(fout).split(":", 1)[0] in ("onderwerp", "tekst", "html") else "tekst"
-        return _sjabloonpagina(
-            soort, nieuw, eigen=True, status=400,
-            fouten=[FieldError(veld, "sjabloon_fout", f"Dit sjabloon werkt niet: {fout}")],
-        )
     if actie != "opslaan":  # "voorbeeld": show the preview of what was typed, save nothing
         return _sjabloonpagina(soort, nieuw, eigen=True, fouten=[])
     wie = identiteit(request)
-    async with runtime.db.transaction() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO sjabloon (soort, onderwerp, tekst, html, gewijzigd_door) VALUES (:s, :o, :t, :h, :w)"
-                " ON CONFLICT (soort) DO UPDATE SET onderwerp = EXCLUDED.onderwerp, tekst = EXCLUDED.tekst,"
-                " html = EXCLUDED.html, gewijzigd_door = EXCLUDED.gewijzigd_door, gewijzigd_op = now()"
-            ),
-            {"s": soort, "o": nieuw.onderwerp, "t": nieuw.tekst, "h": nieuw.html, "w": wie.sub if wie else "?"},
-        )
+    await bewaar_sjabloon(BewaarSjabloon(soort, nieuw, wie.sub if wie else "?"), diensten.uow())
     return Redirect(f"{SJABLONEN}/{soort}?bewaard=ja", status_code=303)
 
 

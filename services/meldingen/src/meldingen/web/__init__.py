@@ -1,4 +1,6 @@
-"""meldingen's pages: what the service does, and the newsletter's double opt-in.
+"""meldingen's web layer: every route of the service (the staff pages, preferences, the newsletter
+and its API, "my data" are in the modules beside this one), the start page and the newsletter's
+double opt-in, and the answers to the newsletter API's refusals.
 
 Opening the link only shows a button: mail scanners follow links, so a GET must not subscribe
 anyone. The POST (with CSRF) confirms, and announces it through the outbox in the same transaction.
@@ -11,21 +13,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dinet_chassis import outbox
 from dinet_chassis.runtime import Runtime
 from dinet_chassis.web import create_web_app
-from dinet_contracts.events.meldingen import NieuwsbriefInschrijvingBevestigd
+from dinet_chassis.web.fouten import Antwoord
+from dinet_chassis.web.problem import TYPE_CONFLICT, TYPE_NIET_GEVONDEN
 from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from . import beheer, bezorglog, mijn_gegevens, store, voorkeuren, web_nieuwsbrief
-from .afmelden import AFMELDPAD
-from .domain import TOKEN_GELDIGHEID, TokenStatus, beoordeel_token, token_hash
-from .mails import BEVESTIGINGSPAD
+from .. import store
+from ..bootstrap import MeldingenDiensten
+from ..domain import TOKEN_GELDIGHEID, TokenStatus, beoordeel_token, token_hash
+from ..domain.afmelden import AFMELDPAD
+from ..domain.mails import BEVESTIGINGSPAD
+from ..use_cases.contactgegevens import BevestigNieuwsbrief, bevestig_nieuwsbrief
+from . import beheer, bezorglog, mijn_gegevens, nieuwsbrief, voorkeuren
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
 BEVESTIGD_PAD = "/meldingen/nieuwsbrief/bevestigd"
 MAX_TOKEN_LENGTE = 200
 
@@ -101,11 +106,11 @@ def startpagina() -> Template:
 
 
 @get(BEVESTIGINGSPAD, include_in_schema=False)
-async def bevestigen_tonen(runtime: NamedDependency[Runtime], token: FromQuery[str | None] = None) -> Template:
+async def bevestigen_tonen(diensten: NamedDependency[MeldingenDiensten], token: FromQuery[str | None] = None) -> Template:
     geldig = _geldige_vorm(token)
     if geldig is None:
         return _link_probleem(TokenStatus.ONBEKEND)
-    async with runtime.db.engine.connect() as conn:
+    async with diensten.db.engine.connect() as conn:
         gevonden = await store.lees_token(conn, token_hash(geldig))
     status = beoordeel_token(gevonden, datetime.now(UTC))
     if status is not TokenStatus.GELDIG:
@@ -118,26 +123,14 @@ async def bevestigen_tonen(runtime: NamedDependency[Runtime], token: FromQuery[s
 
 
 @post(BEVESTIGINGSPAD, include_in_schema=False)
-async def bevestigen(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Template | Redirect:
+async def bevestigen(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten]) -> Template | Redirect:
     form = await request.form()
     geldig = _geldige_vorm(form.get("token"))
     if geldig is None:
         return _link_probleem(TokenStatus.ONBEKEND)
-    sleutel = token_hash(geldig)
-    async with runtime.db.transaction() as conn:
-        # Locked, so two clicks at once cannot both confirm with one single-use token.
-        gevonden = await store.lees_token(conn, sleutel, voor_update=True)
-        status = beoordeel_token(gevonden, datetime.now(UTC))
-        if status is not TokenStatus.GELDIG or gevonden is None:
-            return _link_probleem(status)
-        await store.gebruik_token(conn, sleutel)
-        bevestigd_op = await store.bevestig_nieuwsbrief(conn, gevonden.lid_id)
-        if bevestigd_op is not None:
-            await outbox.add(
-                conn,
-                NieuwsbriefInschrijvingBevestigd(lid_id=gevonden.lid_id, bevestigd_op=bevestigd_op),
-                source=runtime.source,
-            )
+    status = await bevestig_nieuwsbrief(BevestigNieuwsbrief(geldig), diensten.uow())
+    if status is not TokenStatus.GELDIG:
+        return _link_probleem(status)
     # Post/redirect/get: reloading the thank-you page must not post the used token again.
     return Redirect(path=BEVESTIGD_PAD, status_code=303)
 
@@ -147,14 +140,23 @@ def bevestigd() -> Template:
     return Template(template_name="meldingen/bevestigd.html", headers={"Cache-Control": "no-store"})
 
 
+# The newsletter API's answers, as they were before its refusals became domain errors.
+FOUTCODES = {
+    "onbekende_nieuwsbrief": Antwoord(404, "Deze nieuwsbrief bestaat niet", TYPE_NIET_GEVONDEN),
+    "al_verstuurd": Antwoord(409, "Deze nieuwsbrief is al (aan het) versturen en kan niet meer veranderen", TYPE_CONFLICT),
+    "testmail_geweigerd": Antwoord(502, "De testmail kon niet weg"),
+}
+
+
 def create_app(runtime: Runtime) -> Litestar:
     return create_web_app(
         runtime,
-        [startpagina, bevestigen_tonen, bevestigen, bevestigd, *beheer.ROUTES, *voorkeuren.ROUTES, *web_nieuwsbrief.ROUTES, *mijn_gegevens.ROUTES, *bezorglog.ROUTES],
+        [startpagina, bevestigen_tonen, bevestigen, bevestigd, *beheer.ROUTES, *voorkeuren.ROUTES, *nieuwsbrief.ROUTES, *mijn_gegevens.ROUTES, *bezorglog.ROUTES],
         template_dir=TEMPLATE_DIR,
         # RFC 8058: a mail program posts the one-click unsubscribe without any cookie or form
         # token; the signed link itself is the proof.
         csrf_exclude=[f"^{AFMELDPAD}/"],
+        foutcodes=FOUTCODES,
         title="DINET meldingen",
         description="Mails aan leden van het netwerk digitale inclusie: welkom en bevestiging van de nieuwsbrief.",
     )

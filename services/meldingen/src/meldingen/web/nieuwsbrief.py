@@ -10,7 +10,7 @@ from uuid import UUID
 
 from dinet_chassis.web.auth import Rol, vereist
 from dinet_chassis.web.openapi import AANVRAAG, problemen
-from dinet_chassis.web.problem import TYPE_CONFLICT, TYPE_NIET_GEVONDEN, FieldError, problem_response
+from dinet_chassis.web.problem import FieldError
 from dinet_contracts.tijd import BRUSSEL, datum_tijd
 from dinet_contracts.types import OrganisatieType
 from litestar import Request, Response, get, post, put
@@ -20,10 +20,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field, field_validator
 
-from . import nieuwsbrief as nb
-from .mails import AFZENDER_ADRES
-from .samenstellen import nieuwsbriefbericht
-from .smtp import SmtpConfig, SmtpFout, SmtpVerbinding
+from ..bootstrap import MeldingenDiensten
+from ..domain.mails import AFZENDER_ADRES
+from ..smtp import SmtpFout, SmtpVerbinding
+from ..store import nieuwsbrieven
+from ..store.nieuwsbrieven import STANDAARD_BLOKKEN, Nummer
+from ..use_cases import nieuwsbrief as nb
+from ..use_cases.samenstellen import nieuwsbriefbericht
 
 MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 BEHEER = "/meldingen/beheer/nieuwsbrieven"
@@ -70,7 +73,7 @@ class Segment(BaseModel):
 
 class NieuwsbriefIn(BaseModel):
     titel: str = Field(min_length=1, max_length=200, pattern=GEEN_STUURTEKENS)
-    blokken: list[Blok] = Field(default_factory=lambda: [Blok(**b) for b in nb.STANDAARD_BLOKKEN], max_length=30)
+    blokken: list[Blok] = Field(default_factory=lambda: [Blok(**b) for b in STANDAARD_BLOKKEN], max_length=30)
     segment: Segment = Field(default_factory=Segment, description="Leeg: alle bevestigde abonnees.")
     per_minuut: int = Field(600, ge=1, le=100000, description="Hoogstens zoveel mails per minuut.")
 
@@ -110,7 +113,7 @@ class VerzendIn(BaseModel):
     op: datetime | None = Field(None, description="Wanneer versturen (met tijdzone); leeg: nu.")
 
 
-def _uit(n: nb.Nummer, public_url: str) -> NieuwsbriefUit:
+def _uit(n: Nummer, public_url: str) -> NieuwsbriefUit:
     return NieuwsbriefUit(
         id=n.id, titel=n.titel, blokken=[Blok(**b) for b in n.blokken], segment=Segment(**n.segment),
         per_minuut=n.per_minuut, status=n.status, gepland_op=n.gepland_op, aantal_ontvangers=n.aantal_ontvangers,  # type: ignore[arg-type]
@@ -119,184 +122,152 @@ def _uit(n: nb.Nummer, public_url: str) -> NieuwsbriefUit:
     )
 
 
-def _niet_gevonden() -> Response[Any]:
-    return problem_response(
-        404, "Deze nieuwsbrief bestaat niet", [FieldError("nummer_id", "onbekende_nieuwsbrief", "Deze nieuwsbrief bestaat niet.")],
-        type_=TYPE_NIET_GEVONDEN,
-    )
-
-
-def _al_verstuurd() -> Response[Any]:
-    return problem_response(
-        409, "Deze nieuwsbrief is al (aan het) versturen en kan niet meer veranderen",
-        [FieldError("status", "al_verstuurd", "Deze nieuwsbrief is al verstuurd of wordt nu verstuurd.")],
-        type_=TYPE_CONFLICT,
-    )
-
-
 _ONBEKEND = {404: "Deze nieuwsbrief bestaat niet (code `onbekende_nieuwsbrief`)."}
 _VERSTUURD = {409: "De nieuwsbrief is al verstuurd of wordt nu verstuurd: niets meer aan te passen (code `al_verstuurd`)."}
 
 
-async def _lees(runtime: Any, nummer_id: UUID) -> nb.Nummer | None:
-    async with runtime.db.engine.connect() as conn:
-        return await nb.lees(conn, nummer_id)
+async def _lees(diensten: MeldingenDiensten, nummer_id: UUID) -> Nummer | None:
+    async with diensten.db.engine.connect() as conn:
+        return await nieuwsbrieven.lees(conn, nummer_id)
 
 
-async def _voorbeeld(runtime: Any, n: nb.Nummer) -> Voorbeeld:
-    async with runtime.db.engine.connect() as conn:
-        html, tekst = await nb.inhoud(conn, n, runtime.settings.public_url)
+async def _voorbeeld(diensten: MeldingenDiensten, n: Nummer) -> Voorbeeld:
+    async with diensten.db.engine.connect() as conn:
+        html, tekst = await nb.inhoud(conn, n, diensten.public_url)
         ontvangers = await nb.tel_ontvangers(conn, n.segment)
-    html_doc = nb.mail_html(n.titel, "An Peeters", html, webversie=nb.webversie_url(runtime.settings.public_url, n.id),
+    html_doc = nb.mail_html(n.titel, "An Peeters", html, webversie=nb.webversie_url(diensten.public_url, n.id),
                             afmelden=None, voorkeuren=None)
     return Voorbeeld(html=html_doc, tekst=nb.mail_tekst(n.titel, "An Peeters", tekst, webversie="", afmelden=None),
                      ontvangers=ontvangers)
 
 
-async def stuur_test(runtime: Any, n: nb.Nummer, email: str) -> str | None:
-    """Send the issue as it is now to one address; the Dutch reason when that failed."""
-    async with runtime.db.engine.connect() as conn:
-        html, tekst = await nb.inhoud(conn, n, runtime.settings.public_url)
+async def stuur_test(diensten: MeldingenDiensten, n: Nummer, email: str) -> None:
+    """Send the issue as it is now to one address; `TestmailGeweigerd` (with the Dutch reason) when
+    the mail server would not take it."""
+    async with diensten.db.engine.connect() as conn:
+        html, tekst = await nb.inhoud(conn, n, diensten.public_url)
     nu = datetime.now(UTC)
     bericht = nieuwsbriefbericht(
         message_id_=f"<test.{n.id}.{nu.timestamp():.0f}@meldingen.dinet>", naam=None, email=email, titel=n.titel,
-        inhoud_html=html, inhoud_tekst=tekst, public_url=runtime.settings.public_url, nummer_id=n.id,
+        inhoud_html=html, inhoud_tekst=tekst, public_url=diensten.public_url, nummer_id=n.id,
         afmelden=None, voorkeuren=None, nu=nu, onderwerp=f"[TEST] {n.titel}",
     )
-    verbinding = SmtpVerbinding(SmtpConfig.from_url(runtime.settings.smtp_url))
+    verbinding = SmtpVerbinding(diensten.smtp)
     try:
         await verbinding.verstuur(bericht)
     except SmtpFout as fout:
-        return f"De testmail kon niet weg: {fout.reden}"
+        reden = f"De testmail kon niet weg: {fout.reden}"
+        raise nb.TestmailGeweigerd("testmail_geweigerd", reden, problemen=[FieldError("email", "testmail_geweigerd", reden)]) from fout
     finally:
         await verbinding.sluit()
-    return None
+
+
+async def _bestaand(diensten: MeldingenDiensten, nummer_id: UUID) -> Nummer:
+    n = await _lees(diensten, nummer_id)
+    if n is None:
+        raise nb.onbekend(nummer_id)
+    return n
 
 
 # --- API -------------------------------------------------------------------------------------------
 
 
 @get(API, tags=["nieuwsbrief"], summary="Alle nummers (VVSG-medewerkers)", guards=MEDEWERKER)
-async def api_lijst(runtime: NamedDependency[Any]) -> list[NieuwsbriefUit]:
-    async with runtime.db.engine.connect() as conn:
-        return [_uit(n, runtime.settings.public_url) for n in await nb.lijst(conn)]
+async def api_lijst(diensten: NamedDependency[MeldingenDiensten]) -> list[NieuwsbriefUit]:
+    async with diensten.db.engine.connect() as conn:
+        return [_uit(n, diensten.public_url) for n in await nieuwsbrieven.lijst(conn)]
 
 
 # `opt={AANVRAAG: ...}`: the document shows pydantic's own schema of the body, patterns included.
 @post(API, tags=["nieuwsbrief"], summary="Een nieuw nummer maken (concept)", guards=MEDEWERKER, status_code=201,
       opt={AANVRAAG: NieuwsbriefIn})
-async def api_maak(runtime: NamedDependency[Any], data: JSONBody[NieuwsbriefIn]) -> Response[NieuwsbriefUit]:
-    async with runtime.db.transaction() as conn:
-        nummer_id = await nb.maak(conn, data.titel, blokken=[b.model_dump() for b in data.blokken],
-                                  segment=data.segment.model_dump(mode="json"), per_minuut=data.per_minuut)
-        n = await nb.lees(conn, nummer_id)
-    assert n is not None
-    return Response(_uit(n, runtime.settings.public_url), status_code=201, headers={"Location": f"{API}/{nummer_id}"})
+async def api_maak(diensten: NamedDependency[MeldingenDiensten], data: JSONBody[NieuwsbriefIn]) -> Response[NieuwsbriefUit]:
+    n = await nb.maak_nummer(
+        nb.MaakNummer(data.titel, blokken=[b.model_dump() for b in data.blokken],
+                      segment=data.segment.model_dump(mode="json"), per_minuut=data.per_minuut),
+        diensten.uow(),
+    )
+    return Response(_uit(n, diensten.public_url), status_code=201, headers={"Location": f"{API}/{n.id}"})
 
 
 @get(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Eén nummer", guards=MEDEWERKER,
      responses=problemen(_ONBEKEND))
-async def api_een(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
-    n = await _lees(runtime, nummer_id)
-    return _niet_gevonden() if n is None else Response(_uit(n, runtime.settings.public_url))
+async def api_een(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> NieuwsbriefUit:
+    return _uit(await _bestaand(diensten, nummer_id), diensten.public_url)
 
 
 @put(f"{API}/{{nummer_id:uuid}}", tags=["nieuwsbrief"], summary="Een concept wijzigen", guards=MEDEWERKER,
      responses=problemen(_ONBEKEND | _VERSTUURD), opt={AANVRAAG: NieuwsbriefIn})
-async def api_wijzig(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[NieuwsbriefIn]) -> Response[Any]:
-    try:
-        async with runtime.db.transaction() as conn:
-            await nb.wijzig(conn, nummer_id, titel=data.titel, blokken=[b.model_dump() for b in data.blokken],
-                            segment=data.segment.model_dump(mode="json"), per_minuut=data.per_minuut)
-    except KeyError:
-        return _niet_gevonden()
-    except nb.NietMeerTeWijzigen:
-        return _al_verstuurd()
-    n = await _lees(runtime, nummer_id)
-    return Response(_uit(n, runtime.settings.public_url))  # type: ignore[arg-type]
+async def api_wijzig(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID],
+                     data: JSONBody[NieuwsbriefIn]) -> NieuwsbriefUit:
+    n = await nb.wijzig_nummer(
+        nb.WijzigNummer(nummer_id, titel=data.titel, blokken=[b.model_dump() for b in data.blokken],
+                        segment=data.segment.model_dump(mode="json"), per_minuut=data.per_minuut),
+        diensten.uow(),
+    )
+    return _uit(n, diensten.public_url)
 
 
 @get(f"{API}/{{nummer_id:uuid}}/voorbeeld", tags=["nieuwsbrief"], summary="Voorbeeld (HTML en tekst)", guards=MEDEWERKER,
      responses=problemen(_ONBEKEND))
-async def api_voorbeeld(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
-    n = await _lees(runtime, nummer_id)
-    return _niet_gevonden() if n is None else Response(await _voorbeeld(runtime, n))
+async def api_voorbeeld(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> Voorbeeld:
+    return await _voorbeeld(diensten, await _bestaand(diensten, nummer_id))
 
 
 @post(f"{API}/{{nummer_id:uuid}}/test", tags=["nieuwsbrief"], summary="Een testmail naar één adres",
       guards=MEDEWERKER, status_code=202,
       responses=problemen(_ONBEKEND | {502: "De mailserver weigerde de testmail (code `testmail_geweigerd`)."}),
       opt={AANVRAAG: TestIn})
-async def api_test(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[TestIn]) -> Response[Any]:
-    n = await _lees(runtime, nummer_id)
-    if n is None:
-        return _niet_gevonden()
-    fout = await stuur_test(runtime, n, str(data.email))
-    if fout:
-        return problem_response(
-            502, "De testmail kon niet weg", [FieldError("email", "testmail_geweigerd", fout)], detail=fout
-        )
+async def api_test(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID], data: JSONBody[TestIn]) -> Response[Any]:
+    await stuur_test(diensten, await _bestaand(diensten, nummer_id), str(data.email))
     return Response({"verstuurd_naar": str(data.email)}, status_code=202)
 
 
 @post(f"{API}/{{nummer_id:uuid}}/verzenden", tags=["nieuwsbrief"], summary="Nu versturen of inplannen",
       guards=MEDEWERKER, status_code=202, responses=problemen(_ONBEKEND | _VERSTUURD))
-async def api_verzend(runtime: NamedDependency[Any], nummer_id: FromPath[UUID], data: JSONBody[VerzendIn]) -> Response[Any]:
-    try:
-        async with runtime.db.transaction() as conn:
-            n = await nb.verzend(conn, nummer_id, runtime.settings.public_url, data.op)
-    except KeyError:
-        return _niet_gevonden()
-    except nb.NietMeerTeWijzigen:
-        return _al_verstuurd()
-    _wek(runtime)
-    return Response(_uit(n, runtime.settings.public_url), status_code=202)
+async def api_verzend(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID],
+                      data: JSONBody[VerzendIn]) -> Response[NieuwsbriefUit]:
+    n = await nb.verzend_nummer(nb.VerzendNummer(nummer_id, diensten.public_url, data.op), diensten.uow())
+    return Response(_uit(n, diensten.public_url), status_code=202)
 
 
 @get(f"{API}/{{nummer_id:uuid}}/voortgang", tags=["nieuwsbrief"], summary="Hoe ver het versturen staat", guards=MEDEWERKER,
      responses=problemen(_ONBEKEND))
-async def api_voortgang(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Response[Any]:
-    async with runtime.db.engine.connect() as conn:
-        n = await nb.lees(conn, nummer_id)
+async def api_voortgang(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> Voortgang:
+    async with diensten.db.engine.connect() as conn:
+        n = await nieuwsbrieven.lees(conn, nummer_id)
         if n is None:
-            return _niet_gevonden()
+            raise nb.onbekend(nummer_id)
         telling = await nb.voortgang(conn, nummer_id)
-    return Response(Voortgang(status=n.status, **telling))
-
-
-def _wek(runtime: Any) -> None:
-    bezorger = runtime.state.get("bezorger")
-    if bezorger is not None:
-        bezorger.wake()
+    return Voortgang(status=n.status, **telling)
 
 
 # --- staff pages -------------------------------------------------------------------------------
 
 
 @get(BEHEER, guards=MEDEWERKER, include_in_schema=False)
-async def beheer_lijst(runtime: NamedDependency[Any]) -> Template:
-    async with runtime.db.engine.connect() as conn:
-        nummers = await nb.lijst(conn)
+async def beheer_lijst(diensten: NamedDependency[MeldingenDiensten]) -> Template:
+    async with diensten.db.engine.connect() as conn:
+        nummers = await nieuwsbrieven.lijst(conn)
     return Template(template_name="meldingen/nieuwsbrieven_beheer.html", context={"nummers": nummers, "fouten": []})
 
 
 @post(BEHEER, guards=MEDEWERKER, include_in_schema=False)
-async def beheer_maak(request: Request[Any, Any, Any], runtime: NamedDependency[Any]) -> Any:
+async def beheer_maak(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten]) -> Any:
     form = await request.form()
     titel = str(form.get("titel", "")).strip()
     if not titel or len(titel) > 200 or not re.fullmatch(GEEN_STUURTEKENS, titel):
-        async with runtime.db.engine.connect() as conn:
-            nummers = await nb.lijst(conn)
+        async with diensten.db.engine.connect() as conn:
+            nummers = await nieuwsbrieven.lijst(conn)
         return Template(
             template_name="meldingen/nieuwsbrieven_beheer.html", status_code=400,
             context={"nummers": nummers, "fouten": [FieldError("titel", "verplicht", "Geef de nieuwsbrief een titel (hoogstens 200 tekens).")]},
         )
-    async with runtime.db.transaction() as conn:
-        nummer_id = await nb.maak(conn, titel)
-    return Redirect(f"{BEHEER}/{nummer_id}", status_code=303)
+    n = await nb.maak_nummer(nb.MaakNummer(titel), diensten.uow())
+    return Redirect(f"{BEHEER}/{n.id}", status_code=303)
 
 
-def _formulier_naar_nummer(form: Any, n: nb.Nummer) -> tuple[nb.Nummer, list[FieldError]]:
+def _formulier_naar_nummer(form: Any, n: Nummer) -> tuple[Nummer, list[FieldError]]:
     fouten: list[FieldError] = []
     titel = str(form.get("titel", "")).strip()
     if not titel or len(titel) > 200:
@@ -319,14 +290,14 @@ def _formulier_naar_nummer(form: Any, n: nb.Nummer) -> tuple[nb.Nummer, list[Fie
         per_minuut = n.per_minuut
     else:
         per_minuut = int(per_minuut_tekst)
-    nieuw = nb.Nummer(**{**n.as_dict(), "titel": titel or n.titel, "blokken": blokken, "segment": segment,
+    nieuw = Nummer(**{**n.as_dict(), "titel": titel or n.titel, "blokken": blokken, "segment": segment,
                          "per_minuut": per_minuut})
     return nieuw, fouten
 
 
-async def _bewerkpagina(runtime: Any, n: nb.Nummer, *, fouten: list[FieldError] | None = None, status: int = 200,
+async def _bewerkpagina(diensten: MeldingenDiensten, n: Nummer, *, fouten: list[FieldError] | None = None, status: int = 200,
                         melding: str | None = None, titel_invoer: str | None = None) -> Template:
-    voorbeeld = await _voorbeeld(runtime, n)
+    voorbeeld = await _voorbeeld(diensten, n)
     tekstblok = next((b.get("markdown") or "" for b in n.blokken if b.get("soort") == "tekst"), "")
     return Template(
         template_name="meldingen/nieuwsbrief_bewerken.html", status_code=status,
@@ -343,23 +314,23 @@ async def _bewerkpagina(runtime: Any, n: nb.Nummer, *, fouten: list[FieldError] 
 
 
 @get(f"{BEHEER}/{{nummer_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
-async def beheer_bewerk(runtime: NamedDependency[Any], nummer_id: FromPath[UUID],
+async def beheer_bewerk(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID],
                         melding: FromQuery[str | None] = None) -> Template:
-    n = await _lees(runtime, nummer_id)
+    n = await _lees(diensten, nummer_id)
     if n is None:
         raise NotFoundException("Deze nieuwsbrief bestaat niet.")
     teksten = {"bewaard": "De nieuwsbrief is bewaard.", "test": "De testmail is verstuurd.",
                "verzenden": "De nieuwsbrief wordt verstuurd.", "gepland": "De nieuwsbrief is ingepland."}
-    return await _bewerkpagina(runtime, n, melding=teksten.get(melding or ""))
+    return await _bewerkpagina(diensten, n, melding=teksten.get(melding or ""))
 
 
 @post(f"{BEHEER}/{{nummer_id:uuid}}", guards=MEDEWERKER, include_in_schema=False)
-async def beheer_bewaar(request: Request[Any, Any, Any], runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Any:
-    n = await _lees(runtime, nummer_id)
+async def beheer_bewaar(request: Request[Any, Any, Any], diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> Any:
+    n = await _lees(diensten, nummer_id)
     if n is None:
         raise NotFoundException("Deze nieuwsbrief bestaat niet.")
     if n.status not in ("concept", "gepland"):
-        return await _bewerkpagina(runtime, n, status=409,
+        return await _bewerkpagina(diensten, n, status=409,
                                    fouten=[FieldError("titel", "al_verstuurd", "Deze nieuwsbrief is al verstuurd en kan niet meer veranderen.")])
     form = await request.form()
     actie = str(form.get("actie", "voorbeeld"))
@@ -376,29 +347,32 @@ async def beheer_bewaar(request: Request[Any, Any, Any], runtime: NamedDependenc
     if actie == "test" and (not re.fullmatch(EMAILPATROON, testadres) or len(testadres) > 254):
         fouten.append(FieldError("testadres", "ongeldig_adres", "Geef een e-mailadres voor de testmail, zoals naam@gemeente.be."))
     if fouten:
-        return await _bewerkpagina(runtime, nieuw, fouten=fouten, status=400)
+        return await _bewerkpagina(diensten, nieuw, fouten=fouten, status=400)
     if actie == "voorbeeld":
-        return await _bewerkpagina(runtime, nieuw)
-    async with runtime.db.transaction() as conn:
-        await nb.wijzig(conn, nummer_id, titel=nieuw.titel, blokken=nieuw.blokken, segment=nieuw.segment,
-                        per_minuut=nieuw.per_minuut)
-        if actie in ("verzenden", "inplannen"):
-            await nb.verzend(conn, nummer_id, runtime.settings.public_url, op)
+        return await _bewerkpagina(diensten, nieuw)
+    nieuw = await nb.wijzig_nummer(
+        nb.WijzigNummer(nummer_id, titel=nieuw.titel, blokken=nieuw.blokken, segment=nieuw.segment,
+                        per_minuut=nieuw.per_minuut),
+        diensten.uow(),
+    )
+    if actie in ("verzenden", "inplannen"):
+        await nb.verzend_nummer(nb.VerzendNummer(nummer_id, diensten.public_url, op), diensten.uow())
     if actie == "test":
-        fout = await stuur_test(runtime, nieuw, testadres)
-        if fout:
-            return await _bewerkpagina(runtime, nieuw, status=502, fouten=[FieldError("testadres", "niet_verstuurd", fout)])
+        try:
+            await stuur_test(diensten, nieuw, testadres)
+        except nb.TestmailGeweigerd as fout:
+            return await _bewerkpagina(diensten, nieuw, status=502,
+                                       fouten=[FieldError("testadres", "niet_verstuurd", fout.melding)])
     if actie == "verzenden":
-        _wek(runtime)
         return Redirect(f"{BEHEER}/{nummer_id}/voortgang", status_code=303)
     melding = {"test": "test", "inplannen": "gepland"}.get(actie, "bewaard")
     return Redirect(f"{BEHEER}/{nummer_id}?melding={melding}", status_code=303)
 
 
 @get(f"{BEHEER}/{{nummer_id:uuid}}/voortgang", guards=MEDEWERKER, include_in_schema=False)
-async def beheer_voortgang(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Template:
-    async with runtime.db.engine.connect() as conn:
-        n = await nb.lees(conn, nummer_id)
+async def beheer_voortgang(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> Template:
+    async with diensten.db.engine.connect() as conn:
+        n = await nieuwsbrieven.lees(conn, nummer_id)
         if n is None:
             raise NotFoundException("Deze nieuwsbrief bestaat niet.")
         telling = await nb.voortgang(conn, nummer_id)
@@ -416,15 +390,15 @@ async def beheer_voortgang(runtime: NamedDependency[Any], nummer_id: FromPath[UU
 
 
 @get(nb.ARCHIEFPAD, include_in_schema=False)
-async def archief(runtime: NamedDependency[Any]) -> Template:
-    async with runtime.db.engine.connect() as conn:
-        nummers = await nb.lijst(conn, alleen_verzonden=True)
+async def archief(diensten: NamedDependency[MeldingenDiensten]) -> Template:
+    async with diensten.db.engine.connect() as conn:
+        nummers = await nieuwsbrieven.lijst(conn, alleen_verzonden=True)
     return Template(template_name="meldingen/archief.html", context={"nummers": nummers, "datum": datum_tijd})
 
 
 @get(f"{nb.ARCHIEFPAD}/{{nummer_id:uuid}}", include_in_schema=False)
-async def webversie(runtime: NamedDependency[Any], nummer_id: FromPath[UUID]) -> Template:
-    n = await _lees(runtime, nummer_id)
+async def webversie(diensten: NamedDependency[MeldingenDiensten], nummer_id: FromPath[UUID]) -> Template:
+    n = await _lees(diensten, nummer_id)
     if n is None or n.status != "verzonden":
         raise NotFoundException("Deze nieuwsbrief bestaat niet of is nog niet verstuurd.")
     return Template(template_name="meldingen/webversie.html", context={"n": n, "datum": datum_tijd})

@@ -23,15 +23,14 @@ from dinet_contracts.types import ActiviteitStatus, Vorm
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import ical
-from .bouncen import bounce_adres
-from .smtp import RuweMail
+from ..domain import MET_AGENDA, TOKEN_GELDIGHEID, UIT_AGENDA, Soort, ical
+from ..domain.afmelden import afmeldlink, voorkeurenlink
+from ..domain.mails import AFZENDER, AFZENDER_ADRES, bevestigingslink, message_id
+from ..domain.sjablonen import STANDAARD, Sjabloon, SjabloonFout, opmaak, render, wanneer
+from ..smtp import RuweMail
 from .activiteiten import PUBLIEKE_SOORTEN, als_dict, herinnering_op, lees_activiteit
-from .afmelden import afmeldlink, voorkeurenlink
-from .domain import MET_AGENDA, TOKEN_GELDIGHEID, UIT_AGENDA, Soort
-from .mails import AFZENDER, AFZENDER_ADRES, bevestigingslink, message_id
+from .bouncen import bounce_adres
 from .nieuwsbrief import mail_html, mail_tekst, webversie_url
-from .sjablonen import STANDAARD, Sjabloon, SjabloonFout, opmaak, render, wanneer
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from dinet_chassis.consumer import HandlerContext
 from dinet_contracts.events.activiteiten import (
     AanwezigheidGeregistreerd,
     ActiviteitAfgelopenV2,
@@ -27,10 +26,11 @@ from dinet_contracts.events.activiteiten import (
     InschrijvingGewijzigd,
 )
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus
+from dinet_chassis.uow import UnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain import Soort, mail_voor_inschrijving, praktisch_gewijzigd
+from ..domain import Soort, mail_voor_inschrijving, praktisch_gewijzigd
 
 # The kinds anyone may attend: the same list as registratie's public calendar. Only these are
 # worth an invitation; advice talks or the steering committee are not.
@@ -146,14 +146,15 @@ async def verschuif_herinneringen(conn: AsyncConnection, uren: int | None, activ
 # --- reactions, one per event type (listed in handlers.HANDLERS) ------------------------------
 
 
-async def op_activiteit_gepland(e: ActiviteitGeplandV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def activiteit_gepland(e: ActiviteitGeplandV2, uow: UnitOfWork) -> None:
+    conn = uow.conn
     a: ActiviteitV2 = e.activiteit
     if await bewaar_activiteit(conn, a) is None:
         return
     actief, _ = await regel(conn, Soort.UITNODIGING)
     if not actief or a.soort not in PUBLIEKE_SOORTEN or a.status is not ActiviteitStatus.GEPLAND:
         return
-    if a.start <= datetime.now(UTC):
+    if a.start <= uow.now():
         return
     await conn.execute(
         text(
@@ -166,7 +167,8 @@ async def op_activiteit_gepland(e: ActiviteitGeplandV2, conn: AsyncConnection, c
     )
 
 
-async def op_activiteit_gewijzigd(e: ActiviteitGewijzigdV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def activiteit_gewijzigd(e: ActiviteitGewijzigdV2, uow: UnitOfWork) -> None:
+    conn = uow.conn
     a: ActiviteitV2 = e.activiteit
     vorige = await bewaar_activiteit(conn, a)
     if not vorige:  # older than what we have, or the first we hear of it: nothing to compare
@@ -183,7 +185,8 @@ async def op_activiteit_gewijzigd(e: ActiviteitGewijzigdV2, conn: AsyncConnectio
         await plan_voor_deelnemers(conn, a, Soort.ACTIVITEIT_GEWIJZIGD, f"gewijzigd:{a.activiteit_id}:v{a.versie}")
 
 
-async def op_activiteit_geannuleerd(e: ActiviteitGeannuleerdV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def activiteit_geannuleerd(e: ActiviteitGeannuleerdV2, uow: UnitOfWork) -> None:
+    conn = uow.conn
     a: ActiviteitV2 = e.activiteit
     if await bewaar_activiteit(conn, a) is None:
         return
@@ -191,11 +194,13 @@ async def op_activiteit_geannuleerd(e: ActiviteitGeannuleerdV2, conn: AsyncConne
         await plan_voor_deelnemers(conn, a, Soort.ACTIVITEIT_GEANNULEERD, f"geannuleerd:{a.activiteit_id}")
 
 
-async def op_activiteit_afgelopen(e: ActiviteitAfgelopenV2, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def activiteit_afgelopen(e: ActiviteitAfgelopenV2, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await bewaar_activiteit(conn, e.activiteit)
 
 
-async def op_inschrijving_gewijzigd(e: InschrijvingGewijzigd, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def inschrijving_gewijzigd(e: InschrijvingGewijzigd, uow: UnitOfWork) -> None:
+    conn = uow.conn
     vorige = (
         await conn.execute(
             text("SELECT status, versie FROM inschrijving WHERE inschrijving_id = :id FOR UPDATE"),
@@ -223,7 +228,8 @@ async def op_inschrijving_gewijzigd(e: InschrijvingGewijzigd, conn: AsyncConnect
             await plan_herinnering(conn, a, e.lid_id)
 
 
-async def op_aanwezigheid_geregistreerd(e: AanwezigheidGeregistreerd, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def aanwezigheid_geregistreerd(e: AanwezigheidGeregistreerd, uow: UnitOfWork) -> None:
+    conn = uow.conn
     sleutel = f"feedback:{e.activiteit_id}"
     if not e.aanwezig:
         # A correction: not there after all, so no feedback request.
@@ -248,78 +254,3 @@ async def op_aanwezigheid_geregistreerd(e: AanwezigheidGeregistreerd, conn: Asyn
         ),
         {"lid": e.lid_id, "s": sleutel},
     )
-
-
-# --- the weekly digest -------------------------------------------------------------------------
-
-DIGEST_UUR = 8  # Monday 08:00 Belgian time: the start of a working week
-
-
-def digestweek(nu: datetime) -> tuple[datetime, datetime]:
-    """The week a digest sent at `nu` covers: from the Monday 08:00 before the last one, to it."""
-    from dinet_contracts.tijd import BRUSSEL, lokaal
-
-    hier = lokaal(nu)
-    maandag = (hier - timedelta(days=hier.weekday())).replace(hour=DIGEST_UUR, minute=0, second=0, microsecond=0)
-    if maandag > hier:
-        maandag -= timedelta(days=7)
-    tot = maandag.replace(tzinfo=None).replace(tzinfo=BRUSSEL)  # wall clock, whatever DST did in between
-    van = (maandag - timedelta(days=7)).replace(tzinfo=None).replace(tzinfo=BRUSSEL)
-    return van.astimezone(UTC), tot.astimezone(UTC)
-
-
-async def plan_weekoverzicht(conn: AsyncConnection, nu: datetime | None = None) -> int:
-    """Plan this week's digest for every member who chose it, if anything new was planned.
-    Safe to call at any time and any number of times: the week is the mail's key."""
-    van, tot = digestweek(nu or datetime.now(UTC))
-    return await _plan_overzicht(conn, van, tot, f"weekoverzicht:{tot.date().isoformat()}")
-
-
-async def stuur_overzicht_nu(conn: AsyncConnection, nu: datetime | None = None) -> int:
-    """Staff's "send the digest now": what is new since the last Monday's digest, at once, to every
-    member who chose the digest. Its own key (the minute: a double click sends one); next Monday's
-    digest lists only what came after it."""
-    nu = nu or datetime.now(UTC)
-    _, sinds = digestweek(nu)
-    return await _plan_overzicht(conn, sinds, nu, f"weekoverzicht:nu:{nu:%Y-%m-%dT%H:%M}")
-
-
-async def _plan_overzicht(conn: AsyncConnection, van: datetime, tot: datetime, sleutel: str) -> int:
-    """One digest of the public activities first seen in [van, tot) per member who chose it;
-    nobody gets an empty one, nor an activity an earlier digest (staff's "now") already listed.
-    Returns how many were planned."""
-    actief, _ = await regel(conn, Soort.WEEKOVERZICHT)
-    if not actief:
-        return 0
-    result = await conn.execute(
-        text(
-            "INSERT INTO melding (id, lid_id, soort, bron_event_id, gegevens)"
-            " SELECT gen_random_uuid(), v.lid_id, 'weekoverzicht', :sleutel,"
-            "   jsonb_build_object('van', w.van, 'tot', CAST(:tot AS timestamptz))"
-            " FROM voorkeur v JOIN contact c ON c.lid_id = v.lid_id"
-            " CROSS JOIN LATERAL (SELECT GREATEST(CAST(:van AS timestamptz), ("
-            "   SELECT max(CAST(m.gegevens ->> 'tot' AS timestamptz)) FROM melding m WHERE m.lid_id = v.lid_id"
-            "   AND m.soort = 'weekoverzicht' AND m.status IN ('wachtend', 'verzonden'))) AS van) w"
-            " WHERE v.uitnodigingen = 'wekelijks'"
-            " AND EXISTS (SELECT 1 FROM activiteit a WHERE a.eerst_gezien >= w.van AND a.eerst_gezien < :tot"
-            "   AND a.status = 'gepland' AND a.start > now() AND a.soort = ANY(:soorten))"
-            " ON CONFLICT (lid_id, soort, bron_event_id) DO NOTHING"
-        ),
-        {"sleutel": sleutel, "van": van, "tot": tot, "soorten": [s.value for s in PUBLIEKE_SOORTEN]},
-    )
-    return result.rowcount or 0
-
-
-async def zet_voorkeur(conn: AsyncConnection, lid_id: UUID, uitnodigingen: str) -> str | None:
-    """Store a member's choice; returns the previous one (None if there was none)."""
-    vorige = (
-        await conn.execute(text("SELECT uitnodigingen FROM voorkeur WHERE lid_id = :l FOR UPDATE"), {"l": lid_id})
-    ).scalar()
-    await conn.execute(
-        text(
-            "INSERT INTO voorkeur (lid_id, uitnodigingen) VALUES (:l, :u) ON CONFLICT (lid_id)"
-            " DO UPDATE SET uitnodigingen = EXCLUDED.uitnodigingen, bijgewerkt_op = now()"
-        ),
-        {"l": lid_id, "u": uitnodigingen},
-    )
-    return vorige

@@ -1,4 +1,5 @@
-"""What meldingen does when a member is erased or leaves the network (consumer `meldingen-gebeurtenissen`).
+"""What meldingen holds about a member: forgotten when the member is erased or leaves the network
+(consumer `meldingen-gebeurtenissen`), handed over when they ask for their data (`gegevens_van`).
 
 - `LidGewist`: the contact (name, address) goes, the opt-in tokens go, the member's choices,
   organisation and registrations go, and every mail row loses
@@ -13,10 +14,11 @@ Both run in the consumer's transaction, with the inbox record: a redelivered eve
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from dinet_chassis.consumer import HandlerContext
 from dinet_contracts.events.registratie import LidGewist, LidUitgeschreven
+from dinet_chassis.uow import UnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,11 +26,13 @@ REDEN_GEWIST = "lid gewist"
 REDEN_UITGESCHREVEN = "lid uitgeschreven"
 
 
-async def op_lid_gewist(e: LidGewist, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def lid_gewist(e: LidGewist, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await wis_lid(conn, e.lid_id, e.gewist_op)
 
 
-async def op_lid_uitgeschreven(e: LidUitgeschreven, conn: AsyncConnection, ctx: HandlerContext) -> None:
+async def lid_uitgeschreven(e: LidUitgeschreven, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await stop_mails(conn, e.lid_id, REDEN_UITGESCHREVEN)
 
 
@@ -67,3 +71,27 @@ async def stop_mails(conn: AsyncConnection, lid_id: UUID, reden: str) -> None:
         ),
         {"id": lid_id},
     )
+
+
+async def gegevens_van(conn: Any, lid_id: Any) -> dict[str, Any]:
+    contact = (
+        await conn.execute(
+            text("SELECT naam, email, nieuwsbrief_gewenst, nieuwsbrief_bevestigd_op FROM contact WHERE lid_id = :l"),
+            {"l": lid_id},
+        )
+    ).mappings().first()
+    voorkeur = (await conn.execute(text("SELECT uitnodigingen FROM voorkeur WHERE lid_id = :l"), {"l": lid_id})).scalar()
+    mails = (
+        await conn.execute(
+            text(
+                "SELECT soort, status, aangemaakt_op, verzonden_op, pogingen FROM melding WHERE lid_id = :l"
+                " ORDER BY aangemaakt_op"
+            ),
+            {"l": lid_id},
+        )
+    ).mappings().all()
+    return {
+        "contact": dict(contact) if contact else None,
+        "uitnodigingen": voorkeur or "geen",
+        "mails": [dict(m) for m in mails],
+    }

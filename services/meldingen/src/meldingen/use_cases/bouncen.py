@@ -24,11 +24,12 @@ from uuid import UUID
 
 from dinet_chassis import outbox
 from dinet_chassis.logging import get_logger
+from dinet_chassis.uow import UnitOfWork
 from dinet_contracts.events.meldingen import MeldingGebounced
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .mails import AFZENDER_ADRES
+from ..domain.mails import AFZENDER_ADRES
 
 log = get_logger(__name__)
 
@@ -158,3 +159,9 @@ async def geef_vrij(conn: AsyncConnection, lid_id: UUID) -> bool:
     if row is not None:  # soft bounces before the release no longer count towards a new hold
         await conn.execute(text("DELETE FROM bounce WHERE lid_id = :l AND soort = 'zacht'"), {"l": lid_id})
     return row is not None
+
+
+async def geef_adres_vrij(lid_id: UUID, uow: UnitOfWork) -> bool:
+    """Staff release a held address: optional mail goes to it again."""
+    async with uow:
+        return await geef_vrij(uow.conn, lid_id)

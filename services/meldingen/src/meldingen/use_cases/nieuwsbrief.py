@@ -12,7 +12,6 @@ Sending has three steps, each one transaction, so a crash at any point loses or 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -20,21 +19,24 @@ from typing import Any
 from uuid import UUID
 
 from dinet_chassis import outbox
+from dinet_chassis.errors import Conflict, DomainError, FieldProblem, NotFound
 from dinet_contracts.events.meldingen import NieuwsbriefVerzonden
 from dinet_contracts.events.registratie import LidGeregistreerd, LidOrganisatieGewijzigd, OrganisatieBijgewerkt
 from dinet_contracts.types import ActiviteitSoort
 from markdown_it import MarkdownIt
+from dinet_chassis.uow import UnitOfWork
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .activiteiten import PUBLIEKE_SOORTEN, als_dict
-from .ical import pagina_url
-from .sjablonen import wanneer
+from ..domain.ical import pagina_url
+from ..domain.sjablonen import wanneer
+from ..store import MeldingenUoW
+from ..store.nieuwsbrieven import NieuwsbriefStore, Nummer, als_dict_of_lijst
+from .activiteiten import PUBLIEKE_SOORTEN
 
 ARCHIEFPAD = "/meldingen/nieuwsbrieven"
 PROVINCIES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen", "Brussel")
 GROOTTEKLASSEN = ("klein", "middelgroot", "groot")
-STANDAARD_BLOKKEN = [{"soort": "tekst", "markdown": ""}, {"soort": "activiteiten"}, {"soort": "praktijken"}]
 ACTIVITEITEN_VENSTER = timedelta(days=60)
 PRAKTIJKEN_VENSTER = timedelta(days=60)
 
@@ -49,7 +51,8 @@ def markdown_html(bron: str) -> str:
 # --- organisation facts for segments (ops in handlers.HANDLERS) ---------------------
 
 
-async def op_lid_geregistreerd(e: LidGeregistreerd, conn: AsyncConnection, ctx: Any) -> None:
+async def lid_geregistreerd(e: LidGeregistreerd, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await conn.execute(
         text(
             "INSERT INTO lid_organisatie (lid_id, organisatie_id, organisatie_type) VALUES (:l, :o, :t)"
@@ -59,7 +62,8 @@ async def op_lid_geregistreerd(e: LidGeregistreerd, conn: AsyncConnection, ctx: 
     )
 
 
-async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, conn: AsyncConnection, ctx: Any) -> None:
+async def lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await conn.execute(
         text(
             "INSERT INTO lid_organisatie (lid_id, organisatie_id, organisatie_type) VALUES (:l, :o, :t)"
@@ -70,7 +74,8 @@ async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, conn: AsyncCo
     )
 
 
-async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, conn: AsyncConnection, ctx: Any) -> None:
+async def organisatie_bijgewerkt(e: OrganisatieBijgewerkt, uow: UnitOfWork) -> None:
+    conn = uow.conn
     await conn.execute(
         text(
             "INSERT INTO organisatie (organisatie_id, versie, type, provincie, grootteklasse) VALUES (:o, :v, :t, :p, :g)"
@@ -85,92 +90,10 @@ async def op_organisatie_bijgewerkt(e: OrganisatieBijgewerkt, conn: AsyncConnect
 # --- issues ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Nummer:
-    id: UUID
-    titel: str
-    blokken: list[dict[str, Any]]
-    segment: dict[str, list[str]]
-    per_minuut: int
-    status: str
-    gepland_op: datetime | None
-    inhoud_html: str | None
-    inhoud_tekst: str | None
-    aantal_ontvangers: int | None
-    verzonden_op: datetime | None
-    aangemaakt_op: datetime
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-_KOLOMMEN = (
-    "id, titel, blokken, segment, per_minuut, status, gepland_op, inhoud_html, inhoud_tekst, aantal_ontvangers,"
-    " verzonden_op, aangemaakt_op"
-)
-
-
-def _nummer(row: Any) -> Nummer:
-    d = dict(row)
-    d["blokken"] = als_dict_of_lijst(d["blokken"])
-    d["segment"] = als_dict_of_lijst(d["segment"])
-    return Nummer(**d)
-
-
-def als_dict_of_lijst(waarde: Any) -> Any:
-    return json.loads(waarde) if isinstance(waarde, str) else waarde
-
-
-async def maak(conn: AsyncConnection, titel: str, *, blokken: list[dict] | None = None,
-               segment: dict | None = None, per_minuut: int = 600) -> UUID:
-    nummer_id = uuid.uuid4()
-    await conn.execute(
-        text(
-            "INSERT INTO nieuwsbrief (id, titel, blokken, segment, per_minuut)"
-            " VALUES (:id, :titel, CAST(:blokken AS jsonb), CAST(:segment AS jsonb), :pm)"
-        ),
-        {"id": nummer_id, "titel": titel, "blokken": json.dumps(blokken if blokken is not None else STANDAARD_BLOKKEN),
-         "segment": json.dumps(segment or {}), "pm": per_minuut},
-    )
-    return nummer_id
-
-
-async def lees(conn: AsyncConnection, nummer_id: UUID, *, voor_update: bool = False) -> Nummer | None:
-    sql = f"SELECT {_KOLOMMEN} FROM nieuwsbrief WHERE id = :id" + (" FOR UPDATE" if voor_update else "")
-    row = (await conn.execute(text(sql), {"id": nummer_id})).mappings().first()
-    return _nummer(row) if row else None
-
-
-async def lijst(conn: AsyncConnection, *, alleen_verzonden: bool = False) -> list[Nummer]:
-    waar = " WHERE status = 'verzonden'" if alleen_verzonden else ""
-    rows = (
-        await conn.execute(text(f"SELECT {_KOLOMMEN} FROM nieuwsbrief{waar} ORDER BY coalesce(verzonden_op, aangemaakt_op) DESC"))
-    ).mappings().all()
-    return [_nummer(r) for r in rows]
-
-
-class NietMeerTeWijzigen(Exception):
-    """The issue is already (being) sent: what went out cannot change any more."""
-
-
-async def wijzig(conn: AsyncConnection, nummer_id: UUID, *, titel: str, blokken: list[dict], segment: dict,
-                 per_minuut: int) -> None:
-    huidig = await lees(conn, nummer_id, voor_update=True)
-    if huidig is None:
-        raise KeyError(nummer_id)
-    if huidig.status not in ("concept", "gepland"):
-        raise NietMeerTeWijzigen()
-    await conn.execute(
-        text(
-            "UPDATE nieuwsbrief SET titel = :titel, blokken = CAST(:blokken AS jsonb), segment = CAST(:segment AS jsonb),"
-            " per_minuut = :pm, status = 'concept', gepland_op = NULL, gewijzigd_op = now() WHERE id = :id"
-        ),
-        {"id": nummer_id, "titel": titel, "blokken": json.dumps(blokken), "segment": json.dumps(segment), "pm": per_minuut},
-    )
-
-
-async def inhoud(conn: AsyncConnection, nummer: Nummer, public_url: str, nu: datetime | None = None) -> tuple[str, str]:
+async def inhoud(bron: AsyncConnection | NieuwsbriefStore, nummer: Nummer, public_url: str,
+                 nu: datetime | None = None) -> tuple[str, str]:
     """The issue's body (HTML fragment, plain text) from its blocks, with today's activities."""
+    nieuwsbrieven = NieuwsbriefStore(bron) if isinstance(bron, AsyncConnection) else bron
     nu = nu or datetime.now(UTC)
     html_delen: list[str] = []
     tekst_delen: list[str] = []
@@ -180,17 +103,8 @@ async def inhoud(conn: AsyncConnection, nummer: Nummer, public_url: str, nu: dat
             html_delen.append(markdown_html(blok["markdown"]))
             tekst_delen.append(blok["markdown"].strip())
         elif soort == "activiteiten":
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT snapshot FROM activiteit WHERE status = 'gepland' AND start > :nu AND start < :tot"
-                        " AND soort = ANY(:soorten) ORDER BY start LIMIT 20"
-                    ),
-                    {"nu": nu, "tot": nu + ACTIVITEITEN_VENSTER, "soorten": [s.value for s in PUBLIEKE_SOORTEN]},
-                )
-            ).all()
-            if rows:
-                items = [als_dict(r[0]) for r in rows]
+            items = await nieuwsbrieven.komende_activiteiten(nu, nu + ACTIVITEITEN_VENSTER, [s.value for s in PUBLIEKE_SOORTEN])
+            if items:
                 html_delen.append(
                     "<h2>Komende activiteiten</h2>\n<ul>\n"
                     + "".join(
@@ -209,18 +123,10 @@ async def inhoud(conn: AsyncConnection, nummer: Nummer, public_url: str, nu: dat
                     )
                 )
         elif soort == "praktijken":
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT snapshot FROM activiteit WHERE soort = ANY(:soorten) AND status <> 'geannuleerd'"
-                        " AND eerst_gezien > :van ORDER BY start DESC LIMIT 20"
-                    ),
-                    {"van": nu - PRAKTIJKEN_VENSTER,
-                     "soorten": [ActiviteitSoort.GOEDE_PRAKTIJK.value, ActiviteitSoort.ARTIKEL_LOKAAL.value]},
-                )
-            ).all()
-            if rows:
-                items = [als_dict(r[0]) for r in rows]
+            items = await nieuwsbrieven.nieuwe_praktijken(
+                nu - PRAKTIJKEN_VENSTER, [ActiviteitSoort.GOEDE_PRAKTIJK.value, ActiviteitSoort.ARTIKEL_LOKAAL.value]
+            )
+            if items:
 
                 def link(a: dict) -> str:
                     return a.get("url") or pagina_url(public_url, a["activiteit_id"])
@@ -259,24 +165,6 @@ def _segment_sql(segment: dict[str, list[str]]) -> tuple[str, dict[str, Any]]:
 async def tel_ontvangers(conn: AsyncConnection, segment: dict[str, list[str]]) -> int:
     sql, params = _segment_sql(segment)
     return int((await conn.execute(text("SELECT count(*)" + sql), params)).scalar() or 0)
-
-
-async def verzend(conn: AsyncConnection, nummer_id: UUID, public_url: str, op: datetime | None = None) -> Nummer:
-    """Freeze the content and set when it goes out (now, or `op`)."""
-    nummer = await lees(conn, nummer_id, voor_update=True)
-    if nummer is None:
-        raise KeyError(nummer_id)
-    if nummer.status not in ("concept", "gepland"):
-        raise NietMeerTeWijzigen()
-    html, tekst = await inhoud(conn, nummer, public_url)
-    await conn.execute(
-        text(
-            "UPDATE nieuwsbrief SET status = 'gepland', gepland_op = :op, inhoud_html = :html, inhoud_tekst = :tekst,"
-            " gewijzigd_op = now() WHERE id = :id"
-        ),
-        {"id": nummer_id, "op": op or datetime.now(UTC), "html": html, "tekst": tekst},
-    )
-    return await lees(conn, nummer_id)  # type: ignore[return-value]
 
 
 async def start_verzending(conn: AsyncConnection) -> list[UUID]:
@@ -385,3 +273,89 @@ def mail_tekst(titel: str, naam: str | None, inhoud_tekst: str, *, webversie: st
 
 def webversie_url(public_url: str, nummer_id: UUID) -> str:
     return f"{public_url.rstrip('/')}{ARCHIEFPAD}/{nummer_id}"
+
+
+# --- use cases -----------------------------------------------------------------------------------
+# Staff change an issue until it goes out; from then on what went out is fixed. The refusals are
+# the API's stable codes (the web layer's table turns them into 404 / 409 / 502).
+
+
+def onbekend(nummer_id: UUID) -> NotFound:
+    melding = "Deze nieuwsbrief bestaat niet."
+    return NotFound("onbekende_nieuwsbrief", melding, problemen=[FieldProblem("nummer_id", "onbekende_nieuwsbrief", melding)])
+
+
+def al_verstuurd() -> Conflict:
+    return Conflict(
+        "al_verstuurd", "Deze nieuwsbrief is al verstuurd of wordt nu verstuurd.",
+        problemen=[FieldProblem("status", "al_verstuurd", "Deze nieuwsbrief is al verstuurd of wordt nu verstuurd.")],
+    )
+
+
+class TestmailGeweigerd(DomainError):
+    """The mail server refused the test mail: nothing of ours is wrong, the reason is theirs."""
+
+
+@dataclass(frozen=True)
+class MaakNummer:
+    titel: str
+    blokken: list[dict] | None = None
+    segment: dict | None = None
+    per_minuut: int = 600
+
+
+@dataclass(frozen=True)
+class WijzigNummer:
+    nummer_id: UUID
+    titel: str
+    blokken: list[dict]
+    segment: dict
+    per_minuut: int
+
+
+@dataclass(frozen=True)
+class VerzendNummer:
+    nummer_id: UUID
+    public_url: str
+    op: datetime | None = None  # None: now
+
+
+async def maak_nummer(cmd: MaakNummer, uow: MeldingenUoW) -> Nummer:
+    async with uow:
+        nummer_id = await uow.nieuwsbrieven.maak(cmd.titel, blokken=cmd.blokken, segment=cmd.segment,
+                                                 per_minuut=cmd.per_minuut)
+        nummer = await uow.nieuwsbrieven.lees(nummer_id)
+    assert nummer is not None
+    return nummer
+
+
+async def _wijzigbaar(uow: MeldingenUoW, nummer_id: UUID) -> Nummer:
+    nummer = await uow.nieuwsbrieven.lees(nummer_id, voor_update=True)
+    if nummer is None:
+        raise onbekend(nummer_id)
+    if nummer.status not in ("concept", "gepland"):
+        raise al_verstuurd()
+    return nummer
+
+
+async def wijzig_nummer(cmd: WijzigNummer, uow: MeldingenUoW) -> Nummer:
+    """A changed issue is a concept again: a planned moment is dropped until it is sent anew."""
+    async with uow:
+        await _wijzigbaar(uow, cmd.nummer_id)
+        await uow.nieuwsbrieven.bewaar_concept(cmd.nummer_id, titel=cmd.titel, blokken=cmd.blokken,
+                                               segment=cmd.segment, per_minuut=cmd.per_minuut)
+        nummer = await uow.nieuwsbrieven.lees(cmd.nummer_id)
+    assert nummer is not None
+    return nummer
+
+
+async def verzend_nummer(cmd: VerzendNummer, uow: MeldingenUoW) -> Nummer:
+    """Freeze the content and set when it goes out (now, or `op`); the worker, woken by the
+    commit, takes it from there."""
+    async with uow:
+        nummer = await _wijzigbaar(uow, cmd.nummer_id)
+        html, tekst = await inhoud(uow.nieuwsbrieven, nummer, cmd.public_url, uow.now())
+        await uow.nieuwsbrieven.plan(cmd.nummer_id, op=cmd.op or uow.now(), html=html, tekst=tekst)
+        nummer = await uow.nieuwsbrieven.lees(cmd.nummer_id)
+    assert nummer is not None
+    return nummer
