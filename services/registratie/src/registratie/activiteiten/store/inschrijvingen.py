@@ -65,6 +65,19 @@ _LID = (
     " FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE l.id = $1"
 )
 
+# Who registers and the activity's lock in one round trip: the lock is taken in the same
+# statement, so it is held no longer than when the member was looked up first. Only the seat
+# count must come after the lock, in a statement of its own: under READ COMMITTED a statement
+# sees what had committed when it began, and a count in the locking statement would miss the
+# registration of whoever held the lock before (overbooking).
+_LID_EN_VERGRENDEL = (
+    "WITH a AS (SELECT status, soort, start, capaciteit FROM activiteiten WHERE id = $1 FOR UPDATE),"
+    " l AS (SELECT l.organisatie_id, o.type, l.lid_tot IS NOT NULL AND l.lid_tot < current_date AS vertrokken"
+    "  FROM leden l JOIN organisaties o ON o.id = l.organisatie_id WHERE l.id = $2)"
+    " SELECT l.organisatie_id, l.type, l.vertrokken, a.status, a.soort, a.start, a.capaciteit"
+    " FROM (VALUES (1)) AS een LEFT JOIN l ON true LEFT JOIN a ON true"
+)
+
 _STAND = (
     "SELECT count(*) FILTER (WHERE status = 'ingeschreven') AS ingeschreven,"
     " max(status) FILTER (WHERE lid_id = $2) AS bestaand FROM inschrijvingen WHERE activiteit_id = $1"
@@ -130,6 +143,15 @@ class InschrijvingenStore:
         if rij is None:
             return None
         return Slot(ActiviteitStatus(rij[0]), ActiviteitSoort(rij[1]), rij[2], rij[3])
+
+    async def lid_en_vergrendel(
+        self, activiteit_id: uuid.UUID, lid_id: uuid.UUID
+    ) -> tuple[LidVoorInschrijving | None, Slot | None]:
+        """`lid` and `vergrendel` in one round trip (registering's path)."""
+        r = await (await self._raw()).fetchrow(_LID_EN_VERGRENDEL, activiteit_id, lid_id)
+        lid = LidVoorInschrijving(r[0], OrganisatieType(r[1]), r[2]) if r[0] is not None else None
+        slot = Slot(ActiviteitStatus(r[3]), ActiviteitSoort(r[4]), r[5], r[6]) if r[3] is not None else None
+        return lid, slot
 
     async def stand(self, activiteit_id: uuid.UUID, lid_id: uuid.UUID) -> tuple[int, str | None]:
         """How many hold a seat, and this member's status on the activity (None: never registered)."""
