@@ -74,7 +74,11 @@ async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
     to the driver before that would commit on its own. So the transaction is begun here through
     SQLAlchemy's own adapter, which then commits or rolls it back as usual: no extra round trip.
     """
-    adapted = (await conn.get_raw_connection()).dbapi_connection
+    sync = conn.sync_connection
+    # A started connection is checked out and live, so reading it needs no I/O (and no greenlet,
+    # which `get_raw_connection` spends on every call).
+    fairy = sync.connection if sync is not None else await conn.get_raw_connection()
+    adapted = fairy.dbapi_connection
     raw: asyncpg.Connection = adapted.driver_connection  # type: ignore[union-attr, assignment]
     if not raw.is_in_transaction():
         await adapted._start_transaction()  # type: ignore[union-attr]
