@@ -66,6 +66,25 @@ def _ping_when_stale(engine: AsyncEngine) -> None:
                 raise sqlalchemy.exc.DisconnectionError(repr(exc)) from exc
 
 
+async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under `conn`, inside `conn`'s transaction, for a hot path's
+    statements (prepared once per connection, positional parameters, no SQLAlchemy per call).
+
+    SQLAlchemy begins the driver's transaction lazily, at its first statement; a statement sent
+    to the driver before that would commit on its own. So the transaction is begun here through
+    SQLAlchemy's own adapter, which then commits or rolls it back as usual: no extra round trip.
+    """
+    sync = conn.sync_connection
+    # A started connection is checked out and live, so reading it needs no I/O (and no greenlet,
+    # which `get_raw_connection` spends on every call).
+    fairy = sync.connection if sync is not None else await conn.get_raw_connection()
+    adapted = fairy.dbapi_connection
+    raw: asyncpg.Connection = adapted.driver_connection  # type: ignore[union-attr, assignment]
+    if not raw.is_in_transaction():
+        await adapted._start_transaction()  # type: ignore[union-attr]
+    return raw
+
+
 # A transaction that spans a whole request (see web/idempotentie.py): while it is set, every
 # `transaction()` of that request runs inside it, so the request's effect and its stored answer
 # commit together or not at all.

@@ -31,7 +31,7 @@ from .metrics import CONTENT_TYPE, Metrics
 from .migrations import migrate
 from .relay import OutboxRelay
 from .settings import Settings
-from .tracing import setup_tracing
+from .tracing import ServerSpans, setup_tracing
 from .uow import Clock, SqlUnitOfWork, utc_now
 
 log = get_logger(__name__)
@@ -125,8 +125,12 @@ class Runtime:
         # Framework-independent server spans; W3C context from the request's `traceparent`.
         # No child span per ASGI send/receive message: they cost a span each (three per request)
         # and say nothing the server span does not.
+        # Without a span processor only the trace context is kept (see `ServerSpans`).
         self.app = HealthEndpoints(
-            OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health", exclude_spans=["receive", "send"]),
+            ServerSpans(
+                self.web,
+                OpenTelemetryMiddleware(self.web, excluded_urls=f"/{self.name}/health", exclude_spans=["receive", "send"]),
+            ),
             self,
         )
         if run_workers:

@@ -8,13 +8,15 @@ Context crosses the bus as W3C `traceparent`/`tracestate` message headers.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+import random
+from typing import Any, Mapping
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _provider: TracerProvider | None = None
@@ -73,9 +75,64 @@ def current_trace_headers() -> dict[str, str]:
     return carrier
 
 
+def _new_span_context(parent: SpanContext | None = None) -> SpanContext:
+    """Ids for a span that is not recorded: a child of `parent` when it is valid, else a new trace
+    (sampled, as the SDK's default sampler would decide)."""
+    if parent is not None and parent.is_valid:
+        trace_id, flags = parent.trace_id, parent.trace_flags
+    else:
+        trace_id, flags = random.getrandbits(128) or 1, TraceFlags(TraceFlags.SAMPLED)
+    return SpanContext(trace_id, random.getrandbits(64) or 1, is_remote=False, trace_flags=flags)
+
+
+def trace_headers_without_span() -> dict[str, str]:
+    """What `current_trace_headers()` gives inside a span, without the cost of one: the current
+    context when there is one, else a new trace, so what the headers start still has an id."""
+    current = trace.get_current_span().get_span_context()
+    if current.is_valid:
+        return current_trace_headers()
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier, context=trace.set_span_in_context(NonRecordingSpan(_new_span_context())))
+    return carrier
+
+
 def inject_trace_headers(headers: dict[str, str], span: trace.Span) -> None:
     _propagator.inject(headers, context=trace.set_span_in_context(span))
 
 
 def context_from_headers(headers: Mapping[str, str] | None) -> otel_context.Context:
     return _propagator.extract(dict(headers or {}))
+
+
+class ServerSpans:
+    """The HTTP server span of `traced` (OpenTelemetry's ASGI middleware around `app`) while a
+    finished span reaches something; otherwise only the trace context, without the span.
+
+    OpenTelemetry's middleware costs about a tenth of a short request's CPU (the span, its
+    attributes, the wrapped send and receive), and with no span processor every span is thrown
+    away. The context still matters without them: the log lines carry its trace id and the
+    outbox forwards it to the consumers. So the request gets the caller's `traceparent` (a
+    child of it) or a new trace id, as a non-recording span: ids only, nothing kept. The choice
+    is made per request, so a processor attached later (a test's) gets its spans at once.
+    """
+
+    def __init__(self, app: Any, traced: Any) -> None:
+        self.app = app
+        self.traced = traced
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or spans_exported():
+            await self.traced(scope, receive, send)
+            return
+        parent = None
+        for name, value in scope.get("headers", ()):
+            if name == b"traceparent":
+                remote = _propagator.extract({"traceparent": value.decode("latin-1")})
+                parent = trace.get_current_span(remote).get_span_context()
+                break
+        span = NonRecordingSpan(_new_span_context(parent))
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)

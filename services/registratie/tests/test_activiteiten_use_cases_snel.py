@@ -114,6 +114,9 @@ class InschrijvingenInGeheugen:
         a = self.g.activiteiten.get(activiteit_id)
         return Slot(a.status, a.gegevens.soort, a.gegevens.start, a.gegevens.capaciteit) if a else None
 
+    async def lid_en_vergrendel(self, activiteit_id: uuid.UUID, lid_id: uuid.UUID) -> tuple[LidVoorInschrijving | None, Slot | None]:
+        return await self.lid(lid_id), await self.vergrendel(activiteit_id)
+
     def _van(self, activiteit_id: uuid.UUID) -> dict[uuid.UUID, _Inschrijving]:
         return {l: r for (a, l), r in self.g.inschrijvingen.items() if a == activiteit_id}
 

@@ -16,7 +16,7 @@ from dinet_chassis.web.auth import COOKIE, Identiteit, Rol, maak_cookie
 from dinet_contracts.types import ActiviteitSoort, Trekker, Vorm
 from sqlalchemy import text
 
-from registratie.activiteiten.domain import ActiviteitGegevens
+from registratie.activiteiten.domain import ActiviteitGegevens, Wie
 from registratie.activiteiten.store import ActiviteitenUoW
 from registratie.activiteiten.use_cases import inschrijvingen, levenscyclus
 from registratie.kernel.organisaties import organisatie_id_voor_nis, organisatie_id_voor_sleutel
@@ -289,3 +289,60 @@ async def test_a_waitlist_registration_with_an_idempotency_key_knows_its_place(s
     assert antwoord.status_code == 201
     assert (antwoord.json()["status"], antwoord.json()["wachtlijst_positie"]) == ("wachtlijst", 1)
     assert opnieuw.json() == antwoord.json() and opnieuw.headers["idempotent-replayed"] == "true"
+
+
+async def test_registering_takes_the_activity_lock_with_the_member_lookup_and_holds_it_until_commit(
+    start_service: Any, http: Any
+) -> None:
+    # Registering's statements go straight to the driver: they must still be the unit of work's
+    # transaction, or the lock would be released at once and two could take the last seat.
+    async with start_service(DEFINITION) as runtime:
+        (lid_id,) = await nieuwe_leden(runtime, 1)
+        activiteit_id = await plan(runtime, capaciteit=3)
+        vergrendel_nowait = text("SELECT 1 FROM activiteiten WHERE id = :a FOR UPDATE NOWAIT")
+        async with ActiviteitenUoW(runtime.db, source=runtime.source) as uow:
+            lid, slot = await uow.inschrijvingen.lid_en_vergrendel(activiteit_id, lid_id)
+            assert lid is not None and (lid.organisatie_id, lid.vertrokken) == (GENT, False)
+            assert slot is not None and slot.capaciteit == 3
+            async with runtime.db.engine.connect() as ander:
+                try:
+                    await ander.execute(vergrendel_nowait, {"a": activiteit_id})
+                except Exception as exc:  # lock_not_available: the row is ours until commit
+                    assert getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03", exc
+                else:
+                    raise AssertionError("de activiteit was niet vergrendeld")
+            onbekend_lid, slot_bis = await uow.inschrijvingen.lid_en_vergrendel(activiteit_id, uuid.uuid4())
+            assert onbekend_lid is None and slot_bis == slot
+            lid_bis, geen_slot = await uow.inschrijvingen.lid_en_vergrendel(uuid.uuid4(), lid_id)
+            assert lid_bis == lid and geen_slot is None
+        async with runtime.db.transaction() as ander:
+            assert (await ander.execute(vergrendel_nowait, {"a": activiteit_id})).scalar() == 1
+
+
+async def test_a_registration_that_fails_after_its_insert_leaves_no_row_and_no_event(start_service: Any, http: Any) -> None:
+    class Mislukt(Exception):
+        pass
+
+    class FaaltNaHetEvent(ActiviteitenUoW):
+        async def publish(self, event: Any, *, event_id: str | None = None) -> str:
+            await super().publish(event, event_id=event_id)
+            raise Mislukt
+
+    async with start_service(DEFINITION) as runtime:
+        (lid_id,) = await nieuwe_leden(runtime, 1)
+        activiteit_id = await plan(runtime, capaciteit=None)
+        voor = sum(len(e) for e in (await inschrijving_events(runtime)).values())
+        try:
+            await inschrijvingen.schrijf_in(
+                inschrijvingen.SchrijfIn(activiteit_id, lid_id, Wie(lid_id=lid_id)),
+                FaaltNaHetEvent(runtime.db, source=runtime.source),
+            )
+        except Mislukt:
+            pass
+        else:
+            raise AssertionError("de inschrijving had moeten mislukken")
+        assert await statussen(runtime, activiteit_id) == {}
+        assert sum(len(e) for e in (await inschrijving_events(runtime)).values()) == voor
+        # The connection went back to the pool clean: the next registration on it succeeds.
+        r = await http(runtime).post(url(activiteit_id), headers=als_lid(runtime, lid_id))
+        assert r.status_code == 201 and await statussen(runtime, activiteit_id) == {lid_id: "ingeschreven"}

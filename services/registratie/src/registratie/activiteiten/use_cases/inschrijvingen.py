@@ -73,9 +73,9 @@ class Inschrijving:
     versie: int
 
 
-async def _lid(uow: UoW, lid_id: uuid.UUID, door: Wie, *, nog_lid: bool = False) -> LidVoorInschrijving:
-    lid = await uow.inschrijvingen.lid(lid_id)
-    if lid is None or (nog_lid and lid.vertrokken):
+def _mag_inschrijven(lid: LidVoorInschrijving | None, lid_id: uuid.UUID, door: Wie) -> LidVoorInschrijving:
+    """A member still in the network, whom `door` may register."""
+    if lid is None or lid.vertrokken:
         raise geen_lid()
     if not mag_beheren(door, lid_id, lid.organisatie_id):
         raise andere_organisatie()
@@ -84,7 +84,10 @@ async def _lid(uow: UoW, lid_id: uuid.UUID, door: Wie, *, nog_lid: bool = False)
 
 async def _vergrendel(uow: UoW, activiteit_id: uuid.UUID) -> Slot:
     """Lock the activity (see the module's docstring) and check it takes registrations."""
-    slot = await uow.inschrijvingen.vergrendel(activiteit_id)
+    return _open(uow, await uow.inschrijvingen.vergrendel(activiteit_id))
+
+
+def _open(uow: UoW, slot: Slot | None) -> Slot:
     if slot is None:
         raise onbekende_activiteit()
     fout = fout_niet_open(slot.status, slot.soort, slot.start, uow.now())
@@ -113,10 +116,11 @@ async def _meld(
 async def schrijf_in(cmd: SchrijfIn, uow: UoW) -> Inschrijving:
     """A seat, or the waitlist when the activity is full."""
     async with uow:
-        # Who it is does not depend on the activity's lock: look it up before taking it, so the
-        # lock is held for as few statements as possible (everyone else waits meanwhile).
-        lid = await _lid(uow, cmd.lid_id, cmd.door, nog_lid=True)
-        slot = await _vergrendel(uow, cmd.activiteit_id)
+        # Who it is and the activity's lock come in one round trip (the lock is held for as few
+        # statements as possible: everyone else waits meanwhile). Who it is is judged first.
+        lid, slot = await uow.inschrijvingen.lid_en_vergrendel(cmd.activiteit_id, cmd.lid_id)
+        lid = _mag_inschrijven(lid, cmd.lid_id, cmd.door)
+        slot = _open(uow, slot)
         ingeschreven, bestaand = await uow.inschrijvingen.stand(cmd.activiteit_id, cmd.lid_id)
         if bestaand in OP_EEN_LIJST:
             raise al_op_lijst(bestaand)
