@@ -36,6 +36,7 @@ SOORTEN = ("infosessie", "thematische_opleiding", "netwerk_algemeen", "netwerk_s
 
 
 async def fill(database_url: str, leden: int, aanwezigheden: int) -> None:
+    from kpi import aggregaten
     from kpi.catalogus import GEMEENTEN_PER_PROVINCIE
 
     rng = random.Random(5)
@@ -86,6 +87,8 @@ async def fill(database_url: str, leden: int, aanwezigheden: int) -> None:
                 rijen.clear()
         if rijen:
             await conn.copy_records_to_table("aanwezigheid", records=rijen, columns=["activiteit_id", "lid_id", "versie", "organisatie_id", "organisatie_type", "aanwezig", "uren"])
+        # The summed projections, as a rebuild makes them at its end.
+        await aggregaten.alles_opnieuw(conn)
         await conn.execute("ANALYZE")
     finally:
         await conn.close()

@@ -33,7 +33,7 @@ from dinet_chassis.settings import Settings
 from dinet_contracts import parse
 from dinet_contracts.topology import EVENTS, EVENTS_SUBJECTS
 
-from . import handlers, projectie
+from . import aggregaten, handlers, projectie
 
 SCHEMA = "kpi"
 HERBOUW = "kpi_herbouw"
@@ -55,6 +55,10 @@ PROJECTIES: tuple[str, ...] = (
     "kpi_doel",
     "jaar_afsluiting",
     "bron_event",
+    "lid_periode",
+    "leden_teller",
+    "uren_per_activiteit",
+    "uren_per_organisatie",
 )
 
 Voortgang = Callable[[int, int], None]
@@ -119,6 +123,11 @@ class Herbouw:
                         schrijven = asyncio.create_task(self._schrijf(kopie, w, seq - eerste + 1, totaal))
                     if schrijven is not None:
                         await schrijven
+                    # Set-based, once, from the finished fact tables: the same rows as the live
+                    # consumer's recomputing per member and activity, for a fraction of the work.
+                    async with kopie.transaction() as conn:
+                        await conn.execute(text("SELECT 1"))  # begins the transaction the driver's statements join
+                        await aggregaten.alles_opnieuw((await conn.get_raw_connection()).driver_connection)
                 finally:
                     if schrijven is not None and not schrijven.done():
                         schrijven.cancel()
@@ -168,7 +177,7 @@ class Herbouw:
 
     async def _lees_batch(self, sub, laatste: int) -> tuple[projectie.Schrijfopdrachten, int]:
         """Read one batch (up to `self.batch` messages, not beyond `laatste`) into write operations."""
-        w = projectie.Schrijfopdrachten()
+        w = projectie.Schrijfopdrachten(aggregaten_later=True)
         seq = 0
         for _ in range(self.batch):
             msg = await sub.next_msg(timeout=30)
