@@ -28,8 +28,8 @@ from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vo
 from kpi import aggregaten, domain, handlers, projectie, store
 from kpi.catalogus import KPI_PER_ID, Bron, Dimensie
 
-AGGREGATEN = ("lid_periode", "leden_teller", "uren_per_activiteit", "uren_per_organisatie")
-GETOETST = [k for k in KPI_PER_ID.values() if k.bron in (Bron.LEDEN, Bron.BESTUREN, Bron.UREN)]
+AGGREGATEN = ("lid_periode", "leden_teller", "uren_per_activiteit", "uren_per_organisatie", "activiteit_teller")
+GETOETST = [k for k in KPI_PER_ID.values() if k.bron in (Bron.LEDEN, Bron.BESTUREN, Bron.UREN, Bron.ACTIVITEITEN)]
 
 
 def geschiedenis(rng: random.Random) -> list:
@@ -63,8 +63,8 @@ def geschiedenis(rng: random.Random) -> list:
 
     for i in range(40):
         activiteit_id = uuid.uuid4()
-        soort = rng.choice((ActiviteitSoort.INFOSESSIE, ActiviteitSoort.THEMATISCHE_OPLEIDING))
-        trekker = rng.choice((Trekker.VVSG, Trekker.MEDIAWIJS))
+        soort = rng.choice((ActiviteitSoort.INFOSESSIE, ActiviteitSoort.THEMATISCHE_OPLEIDING, ActiviteitSoort.MEERDAAGSE_OPLEIDING))
+        trekker = rng.choice((Trekker.VVSG, Trekker.MEDIAWIJS, Trekker.PARTNER))
         for versie in range(1, rng.randint(2, 4)):  # moved, lengthened, cancelled, held
             begin = datetime.combine(dag(), datetime.min.time(), tzinfo=UTC) + timedelta(hours=rng.choice((9, 23)))
             duur = rng.choice(("1.5", "3", "4"))
@@ -72,7 +72,7 @@ def geschiedenis(rng: random.Random) -> list:
             a = act.Activiteit(
                 activiteit_id=activiteit_id, versie=versie, soort=soort, titel=f"Activiteit {i}", organisator_id=orgs[0][0],
                 trekker=trekker, vorm=rng.choice((Vorm.FYSIEK, Vorm.ONLINE)), start=begin, einde=begin + timedelta(hours=float(duur)),
-                duur_uren=Decimal(duur), status=status,
+                duur_uren=Decimal(duur), status=status, vvsg_werkte_mee=rng.random() < 0.5,
             )
             events.append(act.ActiviteitAfgelopen(activiteit_id=activiteit_id, activiteit=a))
         for _ in range(rng.randint(0, 12)):
@@ -103,12 +103,16 @@ async def vergelijk(conn, peildagen: list[date]) -> int:
     vergeleken = 0
     for peil in peildagen:
         p = domain.Periode(peil.year, peil)
+        samen = await store.waarden(conn, tuple(GETOETST), p)  # the dashboard's one statement
         for kpi in GETOETST:
             feiten, params = store.feiten_sql(kpi, p)
             # The reference: the facts as they were added up before the summed projections.
             totaal = "COALESCE(sum(f.gewicht), 0)" if kpi.bron is Bron.UREN else "count(DISTINCT f.sleutel)"
             verwacht = await conn.scalar(text(f"SELECT {totaal} FROM ({feiten}) f"), params)
-            assert Decimal(await store.waarde(conn, kpi, p)) == Decimal(verwacht), (kpi.id, peil)
+            assert Decimal(await store.waarde(conn, kpi, p)) == Decimal(verwacht) == Decimal(samen[kpi.id]), (kpi.id, peil)
+            vergeleken += 1
+            if kpi.bron is Bron.ACTIVITEITEN:
+                continue  # their splits and records are read from the facts themselves
             for dim in (Dimensie.ORGANISATIETYPE, Dimensie.PROVINCIE, Dimensie.TREKKER if kpi.bron is Bron.UREN else Dimensie.GROOTTEKLASSE):
                 expr = store._DIMENSIE_SQL[dim]
                 rows = await conn.execute(
@@ -135,7 +139,6 @@ async def vergelijk(conn, peildagen: list[date]) -> int:
                 verwacht_records = dict(rows.all())
                 records = {r.organisatie_id: r.leden for r in await store.records(conn, kpi, p)}
             assert records == verwacht_records, (kpi.id, peil)
-            vergeleken += 1
     return vergeleken
 
 

@@ -59,6 +59,7 @@ PROJECTIES: tuple[str, ...] = (
     "leden_teller",
     "uren_per_activiteit",
     "uren_per_organisatie",
+    "activiteit_teller",
 )
 
 Voortgang = Callable[[int, int], None]

@@ -180,6 +180,8 @@ class Schrijfopdrachten:
             # SQLAlchemy begins the driver's transaction at its first statement; without it our
             # statements would each commit on their own.
             await conn.execute(text("SELECT 1"))
+        if not self.aggregaten_later:
+            await aggregaten.voor(raw, self.leden, self.activiteiten)
         for statement, rijen in self.per_statement.items():
             sql, namen = _positioneel(statement, conn)
             kopie = _VIA_COPY.get(statement)
@@ -191,7 +193,7 @@ class Schrijfopdrachten:
                 await raw.executemany(sql, [tuple(r[n] for n in namen) for r in rijen])  # type: ignore[union-attr]
         if not self.aggregaten_later:
             # After every fact statement: an activity's hours need both its attendance and its duration.
-            await aggregaten.bij(raw, self.leden, self.activiteiten)
+            await aggregaten.na(raw, self.leden, self.activiteiten)
         self.per_statement.clear()
         self.leden.clear()
         self.activiteiten.clear()

@@ -62,8 +62,9 @@ _NIEUWSBRIEVEN = (
 )
 
 
-def _activiteit_filter(kpi: Kpi, params: dict[str, Any]) -> str:
-    voorwaarden = ["a.jaar = :jaar", "a.telt", "a.soort = ANY(CAST(:soorten AS text[]))"]
+def _activiteit_filter(kpi: Kpi, params: dict[str, Any], *, alleen_gehouden: bool = False) -> str:
+    """With `alleen_gehouden` for rows of held activities only (uren_per_organisatie)."""
+    voorwaarden = ["a.jaar = :jaar", "a.soort = ANY(CAST(:soorten AS text[]))"] + ([] if alleen_gehouden else ["a.telt"])
     params["soorten"] = [s.value for s in kpi.soorten]
     if kpi.trekker is not None:
         voorwaarden.append("a.trekker = :trekker")
@@ -148,17 +149,20 @@ def cijfers_sql(kpi: Kpi, p: domain.Periode, *, per_organisatie: bool = False) -
                 sql += " WHERE l.org_type IN ('lokaal_bestuur', 'igs')"
             return sql, params
         case Bron.UREN:
-            waar = _activiteit_filter(kpi, params)
             if per_organisatie:
-                org = "a.organisatie_id AS org_id, a.organisatie_type AS org_type"
-                tabel = "uren_per_organisatie"
+                waar = _activiteit_filter(kpi, params, alleen_gehouden=True)
+                sql = (
+                    "SELECT NULL::text AS sleutel, a.uren AS aantal, a.organisatie_id AS org_id, a.organisatie_type AS org_type,"
+                    " NULL::uuid AS organisator_id, a.trekker, a.vorm, NULL::uuid AS activiteit_id, 0 AS leden, a.deelnemers"
+                    f" FROM uren_per_organisatie a WHERE {waar}"
+                )
             else:
-                org = "NULL::uuid AS org_id, NULL::text AS org_type"
-                tabel = "uren_per_activiteit"
-            sql = (
-                f"SELECT a.activiteit_id::text AS sleutel, a.uren AS aantal, {org}, a.organisator_id, a.trekker,"
-                f" a.vorm, a.activiteit_id, 0 AS leden, a.deelnemers FROM {tabel} a WHERE {waar}"
-            )
+                waar = _activiteit_filter(kpi, params)
+                sql = (
+                    "SELECT a.activiteit_id::text AS sleutel, a.uren AS aantal, NULL::uuid AS org_id, NULL::text AS org_type,"
+                    " a.organisator_id, a.trekker, a.vorm, a.activiteit_id, 0 AS leden, a.deelnemers"
+                    f" FROM uren_per_activiteit a WHERE {waar}"
+                )
             return sql, params
     sql, params = feiten_sql(kpi, p)
     return (
@@ -169,28 +173,46 @@ def cijfers_sql(kpi: Kpi, p: domain.Periode, *, per_organisatie: bool = False) -
 
 
 def _totaal(kpi: Kpi) -> str:
-    # Member rows are per organisation (one member in exactly one), hours per activity and organisation.
-    return "COALESCE(sum(f.aantal), 0)" if kpi.bron in (Bron.UREN, Bron.LEDEN) else "count(DISTINCT f.sleutel)"
+    # Member rows are per organisation (one member in exactly one), hours per activity or organisation.
+    if kpi.bron in (Bron.UREN, Bron.LEDEN):
+        return "COALESCE(sum(f.aantal), 0)"
+    # One row per activity (its primary key): counting them needs no sort.
+    return "count(f.sleutel)" if kpi.bron is Bron.ACTIVITEITEN else "count(DISTINCT f.sleutel)"
+
+
+def waarde_sql(kpi: Kpi, p: domain.Periode, leden: str | None = None) -> tuple[str, dict[str, Any]]:
+    """One figure. Activities are counted from their counters, members from `leden` when given
+    (the name of a WITH that holds LEDEN_PER_ORGANISATIE, shared by the figures of one statement)."""
+    if kpi.bron is Bron.ACTIVITEITEN:
+        params: dict[str, Any] = {"jaar": p.jaar}
+        waar = _activiteit_filter(kpi, params, alleen_gehouden=True)
+        return f"SELECT COALESCE(sum(a.aantal), 0) FROM activiteit_teller a WHERE {waar}", params
+    sql, params = cijfers_sql(kpi, p)
+    if leden is not None:
+        sql = sql.replace(f"({aggregaten.LEDEN_PER_ORGANISATIE})", leden)
+    return f"SELECT {_totaal(kpi)} FROM ({sql}) f", params
 
 
 async def waarde(conn: AsyncConnection, kpi: Kpi, p: domain.Periode) -> domain.Getal:
-    sql, params = cijfers_sql(kpi, p)
-    result = await conn.scalar(text(f"SELECT {_totaal(kpi)} FROM ({sql}) f"), params)
+    sql, params = waarde_sql(kpi, p)
+    result = await conn.scalar(text(sql), params)
     return result if kpi.bron is Bron.UREN else int(result)
 
 
 async def waarden(conn: AsyncConnection, kpis: tuple[Kpi, ...], p: domain.Periode) -> dict[str, domain.Getal]:
     """Every indicator of one period in one round trip."""
     delen = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"peil": p.peildatum}
     for i, kpi in enumerate(kpis):
-        sql, eigen = cijfers_sql(kpi, p)
+        sql, eigen = waarde_sql(kpi, p, leden="leden")
         # Each indicator gets its own parameter names, so the queries can share one statement.
         for naam, w in eigen.items():
             sql = sql.replace(f":{naam}", f":{naam}_{i}")
             params[f"{naam}_{i}"] = w
-        delen.append(f"(SELECT {_totaal(kpi)} FROM ({sql}) f) AS k{i}")
-    rij = (await conn.execute(text("SELECT " + ", ".join(delen)), params)).one()
+        delen.append(f"({sql}) AS k{i}")
+    # The members per organisation on the reference date, read once for every member figure.
+    met = f"WITH leden AS MATERIALIZED ({aggregaten.LEDEN_PER_ORGANISATIE}) "
+    rij = (await conn.execute(text(met + "SELECT " + ", ".join(delen)), params)).one()
     return {
         kpi.id: (rij[i] if kpi.bron is Bron.UREN else int(rij[i])) for i, kpi in enumerate(kpis)
     }
@@ -280,6 +302,8 @@ async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: in
     sql, params = cijfers_sql(kpi, p)
     beperk = f" LIMIT {int(limiet)}" if limiet else ""
     if kpi.bron in (Bron.ACTIVITEITEN, Bron.UREN, Bron.OP_MAAT):
+        # The facts' own filter again on `a`: the planner then reads those activities by index.
+        waar = _activiteit_filter(kpi, params)
         rows = await conn.execute(
             text(
                 "SELECT a.activiteit_id, a.titel, a.start, a.soort, COALESCE(org.naam, a.organisator_id::text) AS organisator,"
@@ -290,7 +314,7 @@ async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: in
                 " JOIN activiteit a ON a.activiteit_id = f.activiteit_id"
                 " LEFT JOIN organisatie org ON org.organisatie_id = a.organisator_id"
                 " LEFT JOIN organisatie lb ON lb.organisatie_id = a.lokaal_bestuur_id"
-                f" ORDER BY a.start, a.titel{beperk}"
+                f" WHERE {waar} ORDER BY a.start, a.titel{beperk}"
             ),
             params,
         )

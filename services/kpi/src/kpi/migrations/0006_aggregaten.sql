@@ -38,23 +38,32 @@ CREATE TABLE uren_per_activiteit (
 );
 CREATE INDEX uren_per_activiteit_jaar_soort ON uren_per_activiteit (jaar, soort) WHERE telt;
 
--- The same per attendee organisation, for the splits by the participants' organisations.
+-- The same summed over the held activities of a year with the same filter columns, per attendee
+-- organisation: for the splits by the participants' organisations.
 CREATE TABLE uren_per_organisatie (
-    activiteit_id     uuid           NOT NULL,
-    organisatie_id    uuid           NOT NULL,
-    organisatie_type  text           NOT NULL,
     jaar              integer        NOT NULL,
     soort             text           NOT NULL,
     trekker           text           NOT NULL,
     vorm              text           NOT NULL,
-    telt              boolean        NOT NULL,
     vvsg_werkte_mee   boolean        NOT NULL,
-    organisator_id    uuid           NOT NULL,
+    organisatie_id    uuid           NOT NULL,
+    organisatie_type  text           NOT NULL,
     deelnemers        integer        NOT NULL,
     uren              numeric(14, 2) NOT NULL,
-    PRIMARY KEY (activiteit_id, organisatie_id, organisatie_type)
+    PRIMARY KEY (jaar, soort, trekker, vorm, vvsg_werkte_mee, organisatie_id, organisatie_type)
 );
-CREATE INDEX uren_per_organisatie_jaar_soort ON uren_per_organisatie (jaar, soort) WHERE telt;
+
+
+-- Held activities counted per year and the columns the KPIs filter on.
+CREATE TABLE activiteit_teller (
+    jaar             integer NOT NULL,
+    soort            text    NOT NULL,
+    trekker          text    NOT NULL,
+    vorm             text    NOT NULL,
+    vvsg_werkte_mee  boolean NOT NULL,
+    aantal           integer NOT NULL,
+    PRIMARY KEY (jaar, soort, trekker, vorm, vvsg_werkte_mee)
+);
 
 -- The rows of the projections already here (the same statements as aggregaten.alles_opnieuw).
 INSERT INTO lid_periode (lid_id, organisatie_id, organisatie_type, van, tot) SELECT p.* FROM (
@@ -80,9 +89,11 @@ FROM (
     SELECT organisatie_id, organisatie_type, tot + 1, -teken FROM (SELECT organisatie_id, organisatie_type, van, tot, 1 AS teken FROM lid_periode) p WHERE tot IS NOT NULL
 ) w
 CROSS JOIN LATERAL (VALUES ('j', date_trunc('year', w.dag)::date), ('m', date_trunc('month', w.dag)::date), ('d', w.dag)) n (niveau, begin)
-GROUP BY 1, 2, 3, 4 HAVING sum(w.delta) <> 0;
+GROUP BY 1, 2, 3, 4 HAVING sum(w.delta) <> 0
+ ORDER BY 1, 2;
 
 INSERT INTO uren_per_activiteit (activiteit_id, jaar, soort, trekker, vorm, telt, vvsg_werkte_mee, organisator_id, deelnemers, uren) SELECT w.activiteit_id, a.jaar, a.soort, a.trekker, a.vorm, a.telt, a.vvsg_werkte_mee, a.organisator_id, count(*)::int, sum(CASE WHEN w.uren > 0 THEN LEAST(w.uren, a.duur_uren) ELSE a.duur_uren END) FROM aanwezigheid w JOIN activiteit a ON a.activiteit_id = w.activiteit_id WHERE w.aanwezig  GROUP BY w.activiteit_id, a.jaar, a.soort, a.trekker, a.vorm, a.telt, a.vvsg_werkte_mee, a.organisator_id;
 
-INSERT INTO uren_per_organisatie (activiteit_id, organisatie_id, organisatie_type, jaar, soort, trekker, vorm, telt, vvsg_werkte_mee, organisator_id, deelnemers, uren) SELECT w.activiteit_id, w.organisatie_id, w.organisatie_type, a.jaar, a.soort, a.trekker, a.vorm, a.telt, a.vvsg_werkte_mee, a.organisator_id, count(*)::int, sum(CASE WHEN w.uren > 0 THEN LEAST(w.uren, a.duur_uren) ELSE a.duur_uren END) FROM aanwezigheid w JOIN activiteit a ON a.activiteit_id = w.activiteit_id WHERE w.aanwezig  GROUP BY w.activiteit_id, w.organisatie_id, w.organisatie_type, a.jaar, a.soort, a.trekker, a.vorm, a.telt, a.vvsg_werkte_mee, a.organisator_id;
+INSERT INTO uren_per_organisatie (jaar, soort, trekker, vorm, vvsg_werkte_mee, organisatie_id, organisatie_type, deelnemers, uren) SELECT a.jaar, a.soort, a.trekker, a.vorm, a.vvsg_werkte_mee, w.organisatie_id, w.organisatie_type, 1 * count(*), 1 * sum(CASE WHEN w.uren > 0 THEN LEAST(w.uren, a.duur_uren) ELSE a.duur_uren END) FROM aanwezigheid w JOIN activiteit a ON a.activiteit_id = w.activiteit_id WHERE w.aanwezig AND a.telt  GROUP BY 1, 2, 3, 4, 5, 6, 7 ON CONFLICT (jaar, soort, trekker, vorm, vvsg_werkte_mee, organisatie_id, organisatie_type) DO UPDATE SET deelnemers = uren_per_organisatie.deelnemers + EXCLUDED.deelnemers, uren = uren_per_organisatie.uren + EXCLUDED.uren;
 
+INSERT INTO activiteit_teller (jaar, soort, trekker, vorm, vvsg_werkte_mee, aantal) SELECT jaar, soort, trekker, vorm, vvsg_werkte_mee, 1 * count(*) FROM activiteit WHERE telt  GROUP BY 1, 2, 3, 4, 5;
