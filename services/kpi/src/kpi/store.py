@@ -297,10 +297,11 @@ class NieuwsbriefRecord:
 Record = ActiviteitRecord | OrganisatieRecord | NieuwsbriefRecord
 
 
-async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: int | None = None) -> list[Record]:
-    """The records behind a figure: activities, organisations (never persons) or newsletters."""
+async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: int | None = None, vanaf: int = 0) -> list[Record]:
+    """The records behind a figure: activities, organisations (never persons) or newsletters;
+    with `limiet` one page of them, from the `vanaf`-th on (the order is total: ids break ties)."""
     sql, params = cijfers_sql(kpi, p)
-    beperk = f" LIMIT {int(limiet)}" if limiet else ""
+    beperk = (f" LIMIT {int(limiet)}" if limiet else "") + (f" OFFSET {int(vanaf)}" if vanaf else "")
     if kpi.bron in (Bron.ACTIVITEITEN, Bron.UREN, Bron.OP_MAAT):
         # The facts' own filter again on `a`: the planner then reads those activities by index.
         waar = _activiteit_filter(kpi, params)
@@ -314,7 +315,7 @@ async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: in
                 " JOIN activiteit a ON a.activiteit_id = f.activiteit_id"
                 " LEFT JOIN organisatie org ON org.organisatie_id = a.organisator_id"
                 " LEFT JOIN organisatie lb ON lb.organisatie_id = a.lokaal_bestuur_id"
-                f" WHERE {waar} ORDER BY a.start, a.titel{beperk}"
+                f" WHERE {waar} ORDER BY a.start, a.titel, a.activiteit_id{beperk}"
             ),
             params,
         )
@@ -333,7 +334,7 @@ async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: in
             text(
                 "SELECT n.nieuwsbrief_id, n.titel, n.verzonden_op, n.aantal_ontvangers"
                 f" FROM ({sql}) f JOIN nieuwsbrief n ON n.nieuwsbrief_id::text = f.sleutel"
-                f" ORDER BY n.verzonden_op{beperk}"
+                f" ORDER BY n.verzonden_op, n.nieuwsbrief_id{beperk}"
             ),
             params,
         )
@@ -344,7 +345,7 @@ async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: in
             " o.provincie, o.grootteklasse, sum(f.leden)::int AS leden"
             f" FROM ({sql}) f LEFT JOIN organisatie o ON o.organisatie_id = f.org_id"
             " GROUP BY f.org_id, o.naam, o.type, o.provincie, o.grootteklasse"
-            f" ORDER BY leden DESC, naam{beperk}"
+            f" ORDER BY leden DESC, naam, f.org_id{beperk}"
         ),
         params,
     )
