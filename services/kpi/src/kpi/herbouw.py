@@ -106,7 +106,7 @@ class Herbouw:
             info = await js.stream_info(EVENTS.name)
             eerste, laatste = info.state.first_seq, info.state.last_seq
             totaal = max(laatste - eerste + 1, 0) if info.state.messages else 0
-            post = _Postvak(4 * self.batch)
+            post = _Postvak(2 * self.batch)
             sub = await js.subscribe(
                 EVENTS_SUBJECTS,
                 stream=EVENTS.name,
@@ -232,7 +232,7 @@ class Herbouw:
 
 
 # Messages validated between two turns of the event loop.
-_PER_KEER = 200
+_PER_KEER = 32
 
 
 class _Postvak:
