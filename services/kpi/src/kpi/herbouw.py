@@ -2,7 +2,7 @@
 
 1. Fresh, empty copies of the projection tables in a schema of their own (`kpi_herbouw`), made
    with `CREATE TABLE .. (LIKE kpi.x INCLUDING ALL)`, so they always match the migrations.
-2. An ordered (ephemeral) consumer reads `DINET_EVENTS` from the first message; the very same
+2. An ephemeral consumer of its own, pulled from, reads `DINET_EVENTS` from the first message; the very same
    `handlers.vertaal` fills the copies, thousands of events per transaction. Duplicates (the
    same event id twice in the stream) are skipped as the inbox would skip them.
 3. At the end of the stream, in ONE transaction: lock the live tables (the live consumer waits),
@@ -16,6 +16,7 @@ applied change nothing, because every projection statement is idempotent.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 import time
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
 from dinet_chassis.bus import connect, ensure_streams
@@ -106,14 +107,8 @@ class Herbouw:
             info = await js.stream_info(EVENTS.name)
             eerste, laatste = info.state.first_seq, info.state.last_seq
             totaal = max(laatste - eerste + 1, 0) if info.state.messages else 0
-            post = _Postvak(2 * self.batch)
-            sub = await js.subscribe(
-                EVENTS_SUBJECTS,
-                stream=EVENTS.name,
-                cb=post.ontvang,
-                ordered_consumer=True,
-                config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-            )
+            post = _Postvak(nc, js, venster=2 * self.batch)
+            await post.begin()
             try:
                 self.voortgang(0, totaal)
                 seq = eerste - 1 if totaal else laatste
@@ -150,7 +145,7 @@ class Herbouw:
                     await self._wissel(conn)
                 self.voortgang(max(totaal, seq - eerste + 1), max(totaal, seq - eerste + 1))
             finally:
-                await sub.unsubscribe()
+                await post.stop()
         finally:
             await nc.close()
             await kopie.dispose()
@@ -236,27 +231,62 @@ _PER_KEER = 32
 
 
 class _Postvak:
-    """The subscription's messages, taken out as many at a time as there are.
+    """The stream's messages in order, taken out as many at a time as there are.
 
-    The profile of a rebuild showed `next_msg` costing as much as reading the message: a task
-    and a timer per message. nats-py hands a callback subscription its messages without either;
-    when `grens` messages wait here, the callback waits too, and JetStream's flow control holds
-    the rest on the server.
+    The profile of a rebuild showed nats-py's `next_msg` costing as much as reading the message:
+    a task and a timer per message. A callback subscription gets its messages without either,
+    and a consumer of our own that we pull from gives the flow control: never more than
+    `venster` messages are asked for and not yet taken out, so memory stays bounded however
+    slowly PostgreSQL writes. (A callback on a push consumer has no such bound: nats-py then
+    drops messages once its pending limits are reached.)
     """
 
-    def __init__(self, grens: int) -> None:
+    def __init__(self, nc: Any, js: Any, *, venster: int) -> None:
+        self.nc, self.js = nc, js
+        self.venster = venster
         self.rij: deque[Any] = deque()
-        self.grens = grens
         self.er_is = asyncio.Event()
-        self.ruimte = asyncio.Event()
-        self.ruimte.set()
+        self.gevraagd = 0  # asked for and not yet taken out (in flight or waiting in `rij`)
+        self.sub: Any = None
+        self.consumer: str | None = None
 
-    async def ontvang(self, msg: Any) -> None:
+    async def begin(self) -> None:
+        inbox = self.nc.new_inbox()
+        self.sub = await self.nc.subscribe(inbox, cb=self._ontvang)
+        self.inbox = inbox
+        info = await self.js.add_consumer(
+            EVENTS.name,
+            ConsumerConfig(
+                deliver_policy=DeliverPolicy.ALL,
+                ack_policy=AckPolicy.NONE,
+                filter_subject=EVENTS_SUBJECTS,
+                inactive_threshold=120.0,
+                mem_storage=True,
+            ),
+        )
+        self.consumer = info.name
+        await self._vraag(self.venster)
+
+    async def stop(self) -> None:
+        if self.sub is not None:
+            await self.sub.unsubscribe()
+        if self.consumer is not None:
+            try:
+                await self.js.delete_consumer(EVENTS.name, self.consumer)
+            except Exception:  # noqa: BLE001 - an ephemeral consumer also goes by itself when idle
+                pass
+
+    async def _vraag(self, aantal: int) -> None:
+        self.gevraagd += aantal
+        await self.nc.publish(
+            f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS.name}.{self.consumer}", json.dumps({"batch": aantal}).encode(), reply=self.inbox
+        )
+
+    async def _ontvang(self, msg: Any) -> None:
+        if not msg.reply:  # a status message (a request that ended), not a stream message
+            return
         self.rij.append(msg)
         self.er_is.set()
-        if len(self.rij) >= self.grens:
-            self.ruimte.clear()
-            await self.ruimte.wait()
 
     async def neem(self, hoogstens: int, *, timeout: float) -> list[Any]:
         while not self.rij:
@@ -266,8 +296,11 @@ class _Postvak:
             except TimeoutError:
                 raise TimeoutError(f"geen bericht binnen {timeout:.0f} s van de stroom") from None
         berichten = [self.rij.popleft() for _ in range(min(hoogstens, len(self.rij)))]
-        if len(self.rij) < self.grens:
-            self.ruimte.set()
+        self.gevraagd -= len(berichten)
+        # Ask for more as soon as half the window is taken out: the next messages are on their way
+        # while these are validated.
+        if self.gevraagd <= self.venster // 2:
+            await self._vraag(self.venster - self.gevraagd)
         return berichten
 
 
