@@ -21,6 +21,8 @@ CREATE TABLE leden_teller (
     delta             integer NOT NULL,
     UNIQUE NULLS NOT DISTINCT (niveau, begin, organisatie_id, organisatie_type)
 );
+-- A counter back at zero is deleted in the same transaction: this index finds it without a scan.
+CREATE INDEX leden_teller_nul ON leden_teller (niveau) WHERE delta = 0;
 
 -- The activity's columns the KPIs filter on are copied in (an activity's change recomputes its
 -- rows), so a year's hours are read from these rows alone, through their own index.
@@ -52,6 +54,7 @@ CREATE TABLE uren_per_organisatie (
     uren              numeric(14, 2) NOT NULL,
     PRIMARY KEY (jaar, soort, trekker, vorm, vvsg_werkte_mee, organisatie_id, organisatie_type)
 );
+CREATE INDEX uren_per_organisatie_nul ON uren_per_organisatie (jaar) WHERE deelnemers = 0;
 
 
 -- Held activities counted per year and the columns the KPIs filter on.
@@ -64,6 +67,7 @@ CREATE TABLE activiteit_teller (
     aantal           integer NOT NULL,
     PRIMARY KEY (jaar, soort, trekker, vorm, vvsg_werkte_mee)
 );
+CREATE INDEX activiteit_teller_nul ON activiteit_teller (jaar) WHERE aantal = 0;
 
 -- The rows of the projections already here (the same statements as aggregaten.alles_opnieuw).
 INSERT INTO lid_periode (lid_id, organisatie_id, organisatie_type, van, tot) SELECT p.* FROM (
