@@ -164,6 +164,9 @@ class Schrijfopdrachten:
     activiteiten: set[UUID] = field(default_factory=set)
     # A rebuild computes every aggregate once at its end, set-based, instead of per batch.
     aggregaten_later: bool = False
+    # A rebuild applies every event id once (it skips repeats itself) into a `bron_event` whose
+    # indexes it builds at the end: its rows go straight in with COPY, no conflict to check.
+    bron_rechtstreeks: bool = False
 
     def voeg_toe(self, statement: TextClause, params: dict[str, Any]) -> None:
         self.per_statement.setdefault(statement, []).append(params)
@@ -185,7 +188,9 @@ class Schrijfopdrachten:
         for statement, rijen in self.per_statement.items():
             sql, namen = _positioneel(statement, conn)
             kopie = _VIA_COPY.get(statement)
-            if kopie is not None and len(rijen) >= _COPY_VANAF:
+            if statement is _BRON and self.bron_rechtstreeks:
+                await raw.copy_records_to_table("bron_event", columns=list(namen), records=[tuple(r[n] for n in namen) for r in rijen])
+            elif kopie is not None and len(rijen) >= _COPY_VANAF:
                 await _via_copy(raw, kopie, namen, rijen)
             elif len(rijen) == 1:
                 await raw.execute(sql, *[rijen[0][n] for n in namen])  # type: ignore[union-attr]
