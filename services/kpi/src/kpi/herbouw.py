@@ -1,7 +1,8 @@
 """Rebuild every projection from the stream: `python -m kpi rebuild` (or `dinet kpi rebuild`).
 
 1. Fresh, empty copies of the projection tables in a schema of their own (`kpi_herbouw`), made
-   with `CREATE TABLE .. (LIKE kpi.x INCLUDING ALL)`, so they always match the migrations.
+   with `CREATE TABLE .. (LIKE kpi.x INCLUDING ALL)`, so they always match the migrations
+   (`bron_event` gets its keys and indexes at the end, from the live table's).
 2. An ephemeral consumer of its own, pulled from, reads `DINET_EVENTS` from the first message; the very same
    `handlers.vertaal` fills the copies, thousands of events per transaction. Duplicates (the
    same event id twice in the stream) are skipped as the inbox would skip them.
