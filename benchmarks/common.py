@@ -51,3 +51,22 @@ async def timed_get(client: httpx.AsyncClient, path: str, rounds: int) -> tuple[
         times.append(time.perf_counter() - start)
         response.raise_for_status()
     return statistics.median(times) * 1000, max(times) * 1000, len(first.content)
+
+
+def p95(times: list[float]) -> float:
+    """The 95th percentile (nearest rank) of `times`."""
+    ordered = sorted(times)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+
+
+async def timed_gets(client: httpx.AsyncClient, path: str, rounds: int) -> tuple[list[float], int]:
+    """Milliseconds of `rounds` GETs after a first one that warms caches, and the answer's size."""
+    first = await client.get(path)
+    first.raise_for_status()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = await client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        response.raise_for_status()
+    return times, len(first.content)

@@ -10,7 +10,8 @@ the database (no NATS needed to read), and a signed-in committee member asks:
 - `GET /kpi/api/v1/kpis?jaar=2026`: the JSON figures of one year;
 - `GET /kpi/kpi/od12_deelnemersuren?jaar=2026`: one drill-down with its records and splits.
 
-Each is asked once to warm up, then `ROUNDS` times; p50 and max are reported.
+Each is asked once to warm up, then `ROUNDS` times; p50, p95 and max are reported, against the
+targets p95 < 100 ms (page), < 50 ms (API) and < 150 ms (drill-down).
 """
 
 from __future__ import annotations
@@ -27,15 +28,19 @@ from dinet_chassis.db import Database, asyncpg_connect_kwargs
 from dinet_chassis.migrations import migrate
 from dinet_chassis.settings import Settings
 
-from .common import log, timed_get
+import statistics
+
+from .common import log, p95, timed_gets
 from .report import Report, Row
 from .servers import Servers, checkpoint, fresh_database
 
-ROUNDS = 5
+ROUNDS = 20
+TARGETS_MS = {"page": 100, "api": 50, "drill": 150}
 SOORTEN = ("infosessie", "thematische_opleiding", "netwerk_algemeen", "netwerk_specifiek", "adviesgesprek", "ondersteuning_op_maat")
 
 
 async def fill(database_url: str, leden: int, aanwezigheden: int) -> None:
+    from kpi import aggregaten
     from kpi.catalogus import GEMEENTEN_PER_PROVINCIE
 
     rng = random.Random(5)
@@ -86,6 +91,8 @@ async def fill(database_url: str, leden: int, aanwezigheden: int) -> None:
                 rijen.clear()
         if rijen:
             await conn.copy_records_to_table("aanwezigheid", records=rijen, columns=["activiteit_id", "lid_id", "versie", "organisatie_id", "organisatie_type", "aanwezig", "uren"])
+        # The summed projections, as a rebuild makes them at its end.
+        await aggregaten.alles_opnieuw(conn)
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -108,12 +115,21 @@ async def bench_kpi_dashboard(servers: Servers, report: Report, leden: int, aanw
         cookie = maak_cookie(Identiteit(sub="bench", naam="Stuurgroep", rollen=frozenset({Rol.STUURGROEP})), settings.secret_key)
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", cookies={COOKIE: cookie}) as client:
-                for label, path in (
-                    ("kpi dashboard (pagina)", "/kpi/?jaar=2026"),
-                    ("kpi API één jaar", "/kpi/api/v1/kpis?jaar=2026"),
-                    ("kpi doorklikken deelnemersuren", "/kpi/kpi/od12_deelnemersuren?jaar=2026"),
+                for label, path, doel in (
+                    ("kpi dashboard (pagina)", "/kpi/?jaar=2026", TARGETS_MS["page"]),
+                    ("kpi API één jaar", "/kpi/api/v1/kpis?jaar=2026", TARGETS_MS["api"]),
+                    ("kpi doorklikken deelnemersuren", "/kpi/kpi/od12_deelnemersuren?jaar=2026", TARGETS_MS["drill"]),
                 ):
-                    p50, hoogst, _ = await timed_get(client, path, ROUNDS)
-                    report.add(Row(f"{label} (ms)", p50, "ms p50", detail=f"{path}: p50 {p50:.0f} ms, max {hoogst:.0f} ms over {ROUNDS} keer; {leden} leden, {aanwezigheden} aanwezigheden"))
+                    times, _ = await timed_gets(client, path, ROUNDS)
+                    p50, hoog = statistics.median(times), p95(times)
+                    report.add(
+                        Row(
+                            f"{label} (ms p95)",
+                            hoog,
+                            "ms p95",
+                            target=f"<= {doel} ms",
+                            detail=f"{path}: p50 {p50:.0f} ms, p95 {hoog:.0f} ms, max {max(times):.0f} ms over {ROUNDS} keer; {leden} leden, {aanwezigheden} aanwezigheden",
+                        )
+                    )
         finally:
             await runtime.db.dispose()

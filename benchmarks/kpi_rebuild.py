@@ -14,6 +14,7 @@ when the run started one, for speed: publishing is setup here, not what is measu
 from __future__ import annotations
 
 import asyncio
+import resource
 import time
 
 import nats
@@ -27,6 +28,11 @@ from .report import Report, Row
 from .servers import NATS_DEFAULT, Servers, checkpoint, fresh_database, reset_streams
 
 CHUNK = 20_000
+
+
+def peak_rss_mb() -> float:
+    """The highest resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def publish_history(url: str, count: int) -> int:
@@ -80,7 +86,9 @@ async def bench_kpi_rebuild(servers: Servers, report: Report, count: int) -> Non
         log(f"kpi rebuild: {last} berichten gepubliceerd in {time.perf_counter() - start:.0f} s")
         raw = await read_raw(url, last)
         await checkpoint(servers.admin_database_url)
+        rss_before = peak_rss_mb()
         result = await herbouw(Settings(service="kpi", nats_url=url, database_url=database_url), batch=5000)
+        rss_after = peak_rss_mb()
         raw_again = await read_raw(url, last)  # ABA: the raw rate before and after, to see drift
         raw_rate = 2 * last / (raw + raw_again)
         report.add(
@@ -93,7 +101,8 @@ async def bench_kpi_rebuild(servers: Servers, report: Report, count: int) -> Non
                 target=">= 0.5x",
                 detail=(
                     f"{result.berichten} berichten ({result.events} verwerkt, {result.dubbel} dubbel) in"
-                    f" {result.seconden:.1f} s; ruw lezen {raw:.1f} s en {raw_again:.1f} s"
+                    f" {result.seconden:.1f} s; ruw lezen {raw:.1f} s en {raw_again:.1f} s; piek RSS van het proces"
+                    f" {rss_before:.0f} MB voor en {rss_after:.0f} MB na de herbouw"
                 ),
             )
         )

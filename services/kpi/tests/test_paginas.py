@@ -256,3 +256,25 @@ def _dozen(box):
     yield box
     for kind in getattr(box, "children", []) or []:
         yield from _dozen(kind)
+
+
+async def test_doorklikken_toont_de_records_per_pagina(dienst, als, maak, monkeypatch):
+    """The drill-down pages its records (the page stays quick at any size); together the pages
+    hold every record once, in the order of the downloads."""
+    from kpi import web
+
+    monkeypatch.setattr(web, "RECORDS_OP_PAGINA", 2)
+    runtime, client, bus = dienst
+    sessies = [maak.activiteit(S.INFOSESSIE, date(2025, 3, dag), titel=f"Sessie {dag}") for dag in (3, 1, 2, 4, 5)]
+    for sessie in sessies:
+        await bus.publiceer(maak.event(sessie))
+        await bus.publiceer(maak.aanwezig(sessie))
+    await bus.verwerkt()
+    als(client, runtime, Rol.STUURGROEP)
+    gezien = []
+    for pagina in (1, 2, 3):
+        html = (await client.get(f"/kpi/kpi/od12_deelnemersuren?jaar=2025&pagina={pagina}")).text
+        gezien += re.findall(r">(Sessie \d)<", html)
+        assert ('rel="prev"' in html) == (pagina > 1) and ('rel="next"' in html) == (pagina < 3)
+    assert gezien == ["Sessie 1", "Sessie 2", "Sessie 3", "Sessie 4", "Sessie 5"]
+    assert "Hieronder 5 tot en met 5" in html

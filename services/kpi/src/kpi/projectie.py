@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
+from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,7 +45,7 @@ from dinet_contracts.events.registratie import (
     OrganisatieBijgewerkt,
 )
 
-from . import domain
+from . import aggregaten, domain
 
 
 _BRON = text(
@@ -158,13 +159,21 @@ class Schrijfopdrachten:
 
     per_statement: dict[TextClause, list[dict[str, Any]]] = field(default_factory=dict)
     aantal: int = 0
+    # Whose aggregates to recompute once the fact rows are written (aggregaten.py).
+    leden: set[UUID] = field(default_factory=set)
+    activiteiten: set[UUID] = field(default_factory=set)
+    # A rebuild computes every aggregate once at its end, set-based, instead of per batch.
+    aggregaten_later: bool = False
+    # A rebuild applies every event id once (it skips repeats itself) into a `bron_event` whose
+    # indexes it builds at the end: its rows go straight in with COPY, no conflict to check.
+    bron_rechtstreeks: bool = False
 
     def voeg_toe(self, statement: TextClause, params: dict[str, Any]) -> None:
         self.per_statement.setdefault(statement, []).append(params)
         self.aantal += 1
 
     async def uitvoeren(self, conn: AsyncConnection) -> None:
-        if not self.per_statement:
+        if not self.per_statement and not self.leden and not self.activiteiten:
             return
         # Straight to the driver, in the caller's transaction: the same statements, but with the
         # parameters as tuples. A rebuild's profile showed SQLAlchemy turning every row's dict
@@ -174,16 +183,25 @@ class Schrijfopdrachten:
             # SQLAlchemy begins the driver's transaction at its first statement; without it our
             # statements would each commit on their own.
             await conn.execute(text("SELECT 1"))
+        if not self.aggregaten_later:
+            await aggregaten.voor(raw, self.leden, self.activiteiten)
         for statement, rijen in self.per_statement.items():
             sql, namen = _positioneel(statement, conn)
             kopie = _VIA_COPY.get(statement)
-            if kopie is not None and len(rijen) >= _COPY_VANAF:
+            if statement is _BRON and self.bron_rechtstreeks:
+                await raw.copy_records_to_table("bron_event", columns=list(namen), records=[tuple(r[n] for n in namen) for r in rijen])
+            elif kopie is not None and len(rijen) >= _COPY_VANAF:
                 await _via_copy(raw, kopie, namen, rijen)
             elif len(rijen) == 1:
                 await raw.execute(sql, *[rijen[0][n] for n in namen])  # type: ignore[union-attr]
             else:
                 await raw.executemany(sql, [tuple(r[n] for n in namen) for r in rijen])  # type: ignore[union-attr]
+        if not self.aggregaten_later:
+            # After every fact statement: an activity's hours need both its attendance and its duration.
+            await aggregaten.na(raw, self.leden, self.activiteiten)
         self.per_statement.clear()
+        self.leden.clear()
+        self.activiteiten.clear()
         self.aantal = 0
 
 
@@ -249,6 +267,7 @@ async def op_lid_geregistreerd(e: LidGeregistreerd, w: Schrijfopdrachten, ctx: H
             "organisatie_type": e.organisatie_type.value,
         },
     )
+    w.leden.add(e.lid_id)
     _bron(w, event, e.lid_id)
 
 
@@ -263,18 +282,21 @@ async def op_lid_organisatie_gewijzigd(e: LidOrganisatieGewijzigd, w: Schrijfopd
             "organisatie_type": e.organisatie_type.value,
         },
     )
+    w.leden.add(e.lid_id)
     _bron(w, event, e.lid_id)
 
 
 async def op_lid_uitgeschreven(e: LidUitgeschreven, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
     event = _envelope(ctx)
     w.voeg_toe(_UITGESCHREVEN, {"lid_id": e.lid_id, "tot": e.lid_tot})
+    w.leden.add(e.lid_id)
     _bron(w, event, e.lid_id)
 
 
 async def op_lid_gewist(e: LidGewist, w: Schrijfopdrachten, ctx: HandlerContext) -> None:
     event = _envelope(ctx)
     w.voeg_toe(_GEWIST, {"lid_id": e.lid_id, "tot": e.laatste_lidmaatschapsdag})
+    w.leden.add(e.lid_id)
     _bron(w, event, e.lid_id)
 
 
@@ -328,6 +350,7 @@ async def op_activiteit(e: ActiviteitGepland | ActiviteitGewijzigd | ActiviteitG
             "telt": domain.activiteit_telt(a.status.value),
         },
     )
+    w.activiteiten.add(a.activiteit_id)
     _bron(w, event, a.activiteit_id)
 
 
@@ -345,6 +368,7 @@ async def op_aanwezigheid_geregistreerd(e: AanwezigheidGeregistreerd, w: Schrijf
             "uren": e.uren,
         },
     )
+    w.activiteiten.add(e.activiteit_id)
     _bron(w, event, e.activiteit_id)
 
 
@@ -453,5 +477,5 @@ async def schrijfopdrachten(conn: AsyncConnection) -> AsyncIterator[Schrijfopdra
     """The unit of work of the live consumer: one event's writes, run when its op is done."""
     w = Schrijfopdrachten()
     yield w
-    if w.aantal:
+    if w.aantal or w.leden or w.activiteiten:
         await w.uitvoeren(conn)

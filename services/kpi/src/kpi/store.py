@@ -20,7 +20,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import domain
+from . import aggregaten, domain
 from .catalogus import Bron, Dimensie, Kpi
 
 # The rule of domain.deelnemersuren in SQL: attendance, partial hours, capped at the duration.
@@ -62,8 +62,9 @@ _NIEUWSBRIEVEN = (
 )
 
 
-def _activiteit_filter(kpi: Kpi, params: dict[str, Any]) -> str:
-    voorwaarden = ["a.jaar = :jaar", "a.telt", "a.soort = ANY(CAST(:soorten AS text[]))"]
+def _activiteit_filter(kpi: Kpi, params: dict[str, Any], *, alleen_gehouden: bool = False) -> str:
+    """With `alleen_gehouden` for rows of held activities only (uren_per_organisatie)."""
+    voorwaarden = ["a.jaar = :jaar", "a.soort = ANY(CAST(:soorten AS text[]))"] + ([] if alleen_gehouden else ["a.telt"])
     params["soorten"] = [s.value for s in kpi.soorten]
     if kpi.trekker is not None:
         voorwaarden.append("a.trekker = :trekker")
@@ -123,28 +124,95 @@ def feiten_sql(kpi: Kpi, p: domain.Periode) -> tuple[str, dict[str, Any]]:
     raise ValueError(kpi.bron)
 
 
+_CIJFER_KOLOMMEN = "sleutel, aantal, org_id, org_type, organisator_id, trekker, vorm, activiteit_id, leden, deelnemers"
+
+
+def cijfers_sql(kpi: Kpi, p: domain.Periode, *, per_organisatie: bool = False) -> tuple[str, dict[str, Any]]:
+    """What the figures, splits and records add up: the facts of `feiten_sql`, or for members and
+    participant hours the same facts summed ahead (aggregaten.py), so no page reads them all.
+
+    Columns: sleutel, aantal (what the figure adds: a member count, hours, or 1 per fact), the
+    split columns of the facts, leden (members behind the row) and deelnemers (attendees).
+    Hours come per activity, or with `per_organisatie` per activity and attendee organisation.
+    """
+    params: dict[str, Any] = {"jaar": p.jaar, "peil": p.peildatum}
+    match kpi.bron:
+        case Bron.LEDEN | Bron.BESTUREN:
+            sql = (
+                "SELECT COALESCE(l.org_id::text, '') AS sleutel,"
+                + (" 1::numeric" if kpi.bron is Bron.BESTUREN else " l.leden::numeric")
+                + " AS aantal, l.org_id, l.org_type, NULL::uuid AS organisator_id, NULL::text AS trekker,"
+                " NULL::text AS vorm, NULL::uuid AS activiteit_id, l.leden, 0 AS deelnemers"
+                f" FROM ({aggregaten.LEDEN_PER_ORGANISATIE}) l"
+            )
+            if kpi.bron is Bron.BESTUREN:
+                sql += " WHERE l.org_type IN ('lokaal_bestuur', 'igs')"
+            return sql, params
+        case Bron.UREN:
+            if per_organisatie:
+                waar = _activiteit_filter(kpi, params, alleen_gehouden=True)
+                sql = (
+                    "SELECT NULL::text AS sleutel, a.uren AS aantal, a.organisatie_id AS org_id, a.organisatie_type AS org_type,"
+                    " NULL::uuid AS organisator_id, a.trekker, a.vorm, NULL::uuid AS activiteit_id, 0 AS leden, a.deelnemers"
+                    f" FROM uren_per_organisatie a WHERE {waar}"
+                )
+            else:
+                waar = _activiteit_filter(kpi, params)
+                sql = (
+                    "SELECT a.activiteit_id::text AS sleutel, a.uren AS aantal, NULL::uuid AS org_id, NULL::text AS org_type,"
+                    " a.organisator_id, a.trekker, a.vorm, a.activiteit_id, 0 AS leden, a.deelnemers"
+                    f" FROM uren_per_activiteit a WHERE {waar}"
+                )
+            return sql, params
+    sql, params = feiten_sql(kpi, p)
+    return (
+        "SELECT f.sleutel, f.gewicht AS aantal, f.org_id, f.org_type, f.organisator_id, f.trekker, f.vorm,"
+        f" f.activiteit_id, (f.lid_id IS NOT NULL)::int AS leden, 0 AS deelnemers FROM ({sql}) f",
+        params,
+    )
+
+
 def _totaal(kpi: Kpi) -> str:
-    return "COALESCE(sum(f.gewicht), 0)" if kpi.bron is Bron.UREN else "count(DISTINCT f.sleutel)"
+    # Member rows are per organisation (one member in exactly one), hours per activity or organisation.
+    if kpi.bron in (Bron.UREN, Bron.LEDEN):
+        return "COALESCE(sum(f.aantal), 0)"
+    # One row per activity (its primary key): counting them needs no sort.
+    return "count(f.sleutel)" if kpi.bron is Bron.ACTIVITEITEN else "count(DISTINCT f.sleutel)"
+
+
+def waarde_sql(kpi: Kpi, p: domain.Periode, leden: str | None = None) -> tuple[str, dict[str, Any]]:
+    """One figure. Activities are counted from their counters, members from `leden` when given
+    (the name of a WITH that holds LEDEN_PER_ORGANISATIE, shared by the figures of one statement)."""
+    if kpi.bron is Bron.ACTIVITEITEN:
+        params: dict[str, Any] = {"jaar": p.jaar}
+        waar = _activiteit_filter(kpi, params, alleen_gehouden=True)
+        return f"SELECT COALESCE(sum(a.aantal), 0) FROM activiteit_teller a WHERE {waar}", params
+    sql, params = cijfers_sql(kpi, p)
+    if leden is not None:
+        sql = sql.replace(f"({aggregaten.LEDEN_PER_ORGANISATIE})", leden)
+    return f"SELECT {_totaal(kpi)} FROM ({sql}) f", params
 
 
 async def waarde(conn: AsyncConnection, kpi: Kpi, p: domain.Periode) -> domain.Getal:
-    sql, params = feiten_sql(kpi, p)
-    result = await conn.scalar(text(f"SELECT {_totaal(kpi)} FROM ({sql}) f"), params)
+    sql, params = waarde_sql(kpi, p)
+    result = await conn.scalar(text(sql), params)
     return result if kpi.bron is Bron.UREN else int(result)
 
 
 async def waarden(conn: AsyncConnection, kpis: tuple[Kpi, ...], p: domain.Periode) -> dict[str, domain.Getal]:
     """Every indicator of one period in one round trip."""
     delen = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"peil": p.peildatum}
     for i, kpi in enumerate(kpis):
-        sql, eigen = feiten_sql(kpi, p)
+        sql, eigen = waarde_sql(kpi, p, leden="leden")
         # Each indicator gets its own parameter names, so the queries can share one statement.
         for naam, w in eigen.items():
             sql = sql.replace(f":{naam}", f":{naam}_{i}")
             params[f"{naam}_{i}"] = w
-        delen.append(f"(SELECT {_totaal(kpi)} FROM ({sql}) f) AS k{i}")
-    rij = (await conn.execute(text("SELECT " + ", ".join(delen)), params)).one()
+        delen.append(f"({sql}) AS k{i}")
+    # The members per organisation on the reference date, read once for every member figure.
+    met = f"WITH leden AS MATERIALIZED ({aggregaten.LEDEN_PER_ORGANISATIE}) "
+    rij = (await conn.execute(text(met + "SELECT " + ", ".join(delen)), params)).one()
     return {
         kpi.id: (rij[i] if kpi.bron is Bron.UREN else int(rij[i])) for i, kpi in enumerate(kpis)
     }
@@ -162,6 +230,9 @@ _DIMENSIE_SQL: dict[Dimensie, str] = {
 }
 
 
+_ORGANISATIE_DIMENSIES = (Dimensie.ORGANISATIETYPE, Dimensie.GROOTTEKLASSE, Dimensie.PROVINCIE)
+
+
 @dataclass(frozen=True)
 class Deel:
     waarde: str | None  # the dimension's value (None: unknown)
@@ -170,7 +241,7 @@ class Deel:
 
 async def opsplitsing(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, dimensie: Dimensie) -> list[Deel]:
     """The figure split by one dimension; the parts add up to the figure (distinct keys per part)."""
-    sql, params = feiten_sql(kpi, p)
+    sql, params = cijfers_sql(kpi, p, per_organisatie=dimensie in _ORGANISATIE_DIMENSIES)
     expr = _DIMENSIE_SQL[dimensie]
     rows = await conn.execute(
         text(
@@ -226,22 +297,25 @@ class NieuwsbriefRecord:
 Record = ActiviteitRecord | OrganisatieRecord | NieuwsbriefRecord
 
 
-async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: int | None = None) -> list[Record]:
-    """The records behind a figure: activities, organisations (never persons) or newsletters."""
-    sql, params = feiten_sql(kpi, p)
-    beperk = f" LIMIT {int(limiet)}" if limiet else ""
+async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: int | None = None, vanaf: int = 0) -> list[Record]:
+    """The records behind a figure: activities, organisations (never persons) or newsletters;
+    with `limiet` one page of them, from the `vanaf`-th on (the order is total: ids break ties)."""
+    sql, params = cijfers_sql(kpi, p)
+    beperk = (f" LIMIT {int(limiet)}" if limiet else "") + (f" OFFSET {int(vanaf)}" if vanaf else "")
     if kpi.bron in (Bron.ACTIVITEITEN, Bron.UREN, Bron.OP_MAAT):
+        # The facts' own filter again on `a`: the planner then reads those activities by index.
+        waar = _activiteit_filter(kpi, params)
         rows = await conn.execute(
             text(
                 "SELECT a.activiteit_id, a.titel, a.start, a.soort, COALESCE(org.naam, a.organisator_id::text) AS organisator,"
                 " a.trekker, a.vorm, a.status, lb.naam AS lokaal_bestuur, a.ondersteuning, a.methode, a.url,"
                 " f.deelnemers, f.uren"
-                f" FROM (SELECT activiteit_id, count(lid_id) AS deelnemers, sum(gewicht) AS uren FROM ({sql}) f0"
+                f" FROM (SELECT activiteit_id, sum(deelnemers) AS deelnemers, sum(aantal) AS uren FROM ({sql}) f0"
                 "       GROUP BY activiteit_id) f"
                 " JOIN activiteit a ON a.activiteit_id = f.activiteit_id"
                 " LEFT JOIN organisatie org ON org.organisatie_id = a.organisator_id"
                 " LEFT JOIN organisatie lb ON lb.organisatie_id = a.lokaal_bestuur_id"
-                f" ORDER BY a.start, a.titel{beperk}"
+                f" WHERE {waar} ORDER BY a.start, a.titel, a.activiteit_id{beperk}"
             ),
             params,
         )
@@ -260,7 +334,7 @@ async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: in
             text(
                 "SELECT n.nieuwsbrief_id, n.titel, n.verzonden_op, n.aantal_ontvangers"
                 f" FROM ({sql}) f JOIN nieuwsbrief n ON n.nieuwsbrief_id::text = f.sleutel"
-                f" ORDER BY n.verzonden_op{beperk}"
+                f" ORDER BY n.verzonden_op, n.nieuwsbrief_id{beperk}"
             ),
             params,
         )
@@ -268,10 +342,10 @@ async def records(conn: AsyncConnection, kpi: Kpi, p: domain.Periode, limiet: in
     rows = await conn.execute(
         text(
             "SELECT f.org_id, COALESCE(o.naam, 'Onbekende organisatie') AS naam, COALESCE(o.type, max(f.org_type)) AS type,"
-            " o.provincie, o.grootteklasse, count(DISTINCT f.lid_id) AS leden"
+            " o.provincie, o.grootteklasse, sum(f.leden)::int AS leden"
             f" FROM ({sql}) f LEFT JOIN organisatie o ON o.organisatie_id = f.org_id"
             " GROUP BY f.org_id, o.naam, o.type, o.provincie, o.grootteklasse"
-            f" ORDER BY leden DESC, naam{beperk}"
+            f" ORDER BY leden DESC, naam, f.org_id{beperk}"
         ),
         params,
     )
@@ -342,7 +416,8 @@ async def uitleg(
 
     With `na`, only those recorded after that moment (the events after a year's closing).
     """
-    sql, params = feiten_sql(kpi, p)
+    # Members are keyed by member (the detailed facts); activities and newsletters by the summed rows.
+    sql, params = feiten_sql(kpi, p) if kpi.bron in (Bron.LEDEN, Bron.BESTUREN, Bron.KENNISDELING) else cijfers_sql(kpi, p)
     params["types"] = list(_EVENT_TYPES_PER_BRON[kpi.bron])
     tijdfilter = ""
     if na is not None:
@@ -481,7 +556,7 @@ async def context(conn: AsyncConnection, p: domain.Periode, gemeenten: dict[str,
     vertegenwoordigd = await conn.execute(
         text(
             "SELECT o.provincie, count(DISTINCT l.org_id) FROM"
-            f" ({_LEDEN}) l JOIN organisatie o ON o.organisatie_id = l.org_id"
+            f" ({aggregaten.LEDEN_PER_ORGANISATIE}) l JOIN organisatie o ON o.organisatie_id = l.org_id"
             " WHERE o.type = 'lokaal_bestuur' AND o.provincie IS NOT NULL GROUP BY o.provincie"
         ),
         params,

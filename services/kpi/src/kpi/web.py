@@ -34,7 +34,8 @@ STATUS_TAGS: dict[domain.Status, str] = {
 }
 
 getal = tabellen.domain_getal
-RECORDS_OP_PAGINA = 500
+# A page of records stays quick to read and to render; the downloads hold them all.
+RECORDS_OP_PAGINA = 50
 EVENTS_OP_PAGINA = 500
 
 
@@ -146,7 +147,8 @@ async def kpi_pagina(request: Request[Any, Any, Any], runtime: NamedDependency[R
             pj = domain.periode(j, vandaag)
             doelen = await store.doelen(conn, j)
             trendrijen.append((str(j), domain.als_getal(await store.waarde(conn, kpi, pj)), domain.als_getal(doelen.get(kpi.id))))
-        rijen = await store.records(conn, kpi, p, limiet=RECORDS_OP_PAGINA + 1)
+        pagina = _pagina(request)
+        rijen = await store.records(conn, kpi, p, limiet=RECORDS_OP_PAGINA + 1, vanaf=(pagina - 1) * RECORDS_OP_PAGINA)
         splits = []
         for dim in kpi.dimensies:
             delen = await store.opsplitsing(conn, kpi, p, dim)
@@ -162,7 +164,9 @@ async def kpi_pagina(request: Request[Any, Any, Any], runtime: NamedDependency[R
             "c": c,
             "trenddiagram": staafdiagram(trendrijen, breedte=640),
             "records": tabellen.records(kpi, p.jaar, rijen[:RECORDS_OP_PAGINA]),
-            "records_afgekapt": len(rijen) > RECORDS_OP_PAGINA,
+            "eerste": (pagina - 1) * RECORDS_OP_PAGINA + 1,
+            "vorige": pagina - 1 if pagina > 1 else None,
+            "volgende": pagina + 1 if len(rijen) > RECORDS_OP_PAGINA else None,
             "splits": splits,
             "splits_uitleg": SPLITS_UITLEG[kpi.bron],
         },
