@@ -40,7 +40,7 @@ SOORTEN = ("infosessie", "thematische_opleiding", "netwerk_algemeen", "netwerk_s
 
 
 async def fill(database_url: str, leden: int, aanwezigheden: int) -> None:
-    from kpi import aggregaten
+    from kpi.store import aggregaten
     from kpi.catalogus import GEMEENTEN_PER_PROVINCIE
 
     rng = random.Random(5)

@@ -6,7 +6,7 @@ newsletters, plans, targets, about 2 % duplicates) is published with raw pipelin
 `publish_async`, to the nats-server with the NATS default durability (fsync every two minutes)
 when the run started one, for speed: publishing is setup here, not what is measured.
 
-- rebuild: `kpi.herbouw.herbouw` end to end (migrations, fresh copies of the projection tables,
+- rebuild: `kpi.use_cases.herbouw.herbouw` end to end (migrations, fresh copies of the projection tables,
   an ordered consumer from the first message, `handlers.vertaal`, batched upserts, the swap).
 - baseline: an ordered consumer with nats-py reading every message of the stream, nothing else.
 """
@@ -76,7 +76,7 @@ async def read_raw(url: str, count: int) -> float:
 
 
 async def bench_kpi_rebuild(servers: Servers, report: Report, count: int) -> None:
-    from kpi.herbouw import herbouw
+    from kpi.use_cases.herbouw import herbouw
 
     url = servers.nats.get(NATS_DEFAULT) or servers.shipped_nats_url
     await reset_streams(url)

@@ -25,7 +25,9 @@ from dinet_contracts.events.registratie import (
     OrganisatieBijgewerkt,
 )
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, Trekker, Vorm
-from kpi import aggregaten, domain, handlers, projectie, store
+from kpi.store import aggregaten
+from kpi import domain, handlers, store
+from kpi.use_cases import projectie
 from kpi.catalogus import KPI_PER_ID, Bron, Dimensie
 
 AGGREGATEN = ("lid_periode", "leden_teller", "uren_per_activiteit", "uren_per_organisatie", "activiteit_teller")

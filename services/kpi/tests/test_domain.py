@@ -11,8 +11,8 @@ from dinet_contracts.events.registratie import LidGewist
 
 from kpi import domain
 from kpi.domain import Periode, Status
-from kpi.grafiek import staafdiagram
-from kpi.web import getal
+from kpi.web.grafiek import staafdiagram
+from kpi.web.paginas import getal
 
 
 def test_lopend_jaar_telt_tot_vandaag():

@@ -14,7 +14,7 @@ from dinet_contracts import wrap
 from dinet_contracts.events import activiteiten as act
 from dinet_contracts.events.beleidsplan import ZelfevaluatieIngediend
 from dinet_contracts.topology import consumer
-from kpi import projectie
+from kpi.use_cases import projectie
 from kpi.handlers import HANDLERS
 
 

@@ -17,9 +17,10 @@ from dinet_chassis.bus import ensure_streams
 from dinet_chassis.testing import wait_until
 from dinet_contracts.envelope import CONTENT_TYPE
 from dinet_contracts.topology import EVENTS
-from kpi import domain, overzicht, store
+from kpi import domain, store
+from kpi.use_cases import overzicht
 from kpi.catalogus import KPIS, PLANJAREN
-from kpi.herbouw import PROJECTIES, Voortgangsbalk, herbouw
+from kpi.use_cases.herbouw import PROJECTIES, Voortgangsbalk, herbouw
 from kpi.main import DEFINITION
 from kpi.voorbeeldhistoriek import Historiek
 

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from dinet_chassis.errors import Conflict, FieldProblem, Invalid
-from kpi import domain, opdrachten
+from kpi import domain
+from kpi.use_cases import opdrachten
 from kpi.catalogus import KPIS, PLANJAREN
 
 pytestmark = pytest.mark.unit

@@ -14,7 +14,7 @@ from dinet_chassis.web.auth import Rol
 from dinet_contracts.events.activiteiten import ActiviteitAfgelopenV2, ActiviteitV2
 from dinet_contracts.types import ActiviteitSoort as S
 from dinet_contracts.types import Trekker, Vorm
-from kpi.herbouw import herbouw
+from kpi.use_cases.herbouw import herbouw
 
 
 def csrf(html: str) -> str:
@@ -197,8 +197,8 @@ def test_exports_tonen_belgische_tijd():
     """An event at 08:00 UTC on 1 July happened at 10:00 in Brussels; a spreadsheet cell has no
     time zone, so the downloads hold the Belgian clock time (the CSV with its offset)."""
     openpyxl = pytest.importorskip("openpyxl")
-    from kpi import export
-    from kpi.tabellen import Kolom, Tabel
+    from kpi.web import export
+    from kpi.web.tabellen import Kolom, Tabel
 
     tabel = Tabel("t", "Gebeurtenissen", [Kolom("Wanneer")], rijen=[[datetime(2025, 7, 1, 8, 0, tzinfo=UTC)], [datetime(2025, 12, 31, 23, 30, tzinfo=UTC)]])
     regels = export.als_csv(tabel).decode("utf-8-sig").splitlines()
@@ -208,7 +208,7 @@ def test_exports_tonen_belgische_tijd():
 
 
 async def test_jaarrapport_om_af_te_drukken(dienst, als, maak):
-    from kpi import export
+    from kpi.web import export
 
     runtime, client, bus = dienst
     await bus.publiceer(maak.event(maak.activiteit(S.STUURGROEP, date(2025, 5, 5))))
@@ -261,7 +261,7 @@ def _dozen(box):
 async def test_doorklikken_toont_de_records_per_pagina(dienst, als, maak, monkeypatch):
     """The drill-down pages its records (the page stays quick at any size); together the pages
     hold every record once, in the order of the downloads."""
-    from kpi import web
+    from kpi.web import paginas as web
 
     monkeypatch.setattr(web, "RECORDS_OP_PAGINA", 2)
     runtime, client, bus = dienst

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from dinet_chassis.db import Database
 from dinet_chassis.migrations import migrate
-from kpi import projectie
+from kpi.use_cases import projectie
 from kpi.main import PACKAGE_DIR
 
 

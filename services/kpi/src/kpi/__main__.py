@@ -25,10 +25,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def run(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.opdracht == "rebuild":
-        from .herbouw import main as herbouw
+        from kpi.use_cases.herbouw import main as herbouw
 
         return herbouw(args.batch)
-    from .main import main
+    from kpi.main import main
 
     main()
     return 0

@@ -28,7 +28,7 @@ from dinet_contracts.events.registratie import (
     OrganisatieBijgewerkt,
 )
 
-from .projectie import (
+from kpi.use_cases.projectie import (
     op_aanwezigheid_geregistreerd,
     op_activiteit,
     op_beleidsplan_aangemaakt,

@@ -11,8 +11,9 @@ from dinet_chassis.runtime import Runtime, ServiceDefinition
 from dinet_chassis.runtime import main as run
 from dinet_chassis.web import FieldError, create_web_app, is_api_path, validation_problem
 
-from . import api, domain, web
-from .handlers import HANDLERS
+from kpi.web import api, paginas as web
+from kpi import domain
+from kpi.handlers import HANDLERS
 
 PACKAGE_DIR = Path(__file__).parent
 

@@ -31,7 +31,7 @@ from dinet_contracts.events.registratie import (
 )
 from dinet_contracts.types import ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker, Vorm
 
-from .catalogus import GEMEENTEN_PER_PROVINCIE, KPIS
+from kpi.catalogus import GEMEENTEN_PER_PROVINCIE, KPIS
 
 SOURCE = "/dinet/historiek"
 BEGIN = datetime(2025, 1, 1, 8, tzinfo=UTC)

@@ -14,8 +14,8 @@ from typing import Any
 from dinet_contracts.registry import EVENT_TYPES
 from dinet_contracts.tijd import datum, datum_tijd, lokale_datum
 
-from . import domain, store
-from .catalogus import (
+from kpi import domain, store
+from kpi.catalogus import (
     DIMENSIE_LABELS,
     KPI_PER_ID,
     TREKKER_LABELS,

@@ -21,8 +21,9 @@ from dinet_chassis.web import problemen
 from dinet_chassis.web.auth import Rol, vereist
 from dinet_contracts.tijd import lokale_datum
 
-from . import domain, overzicht, store
-from .catalogus import KPI_PER_ID, Kpi, soort_label, waarde_label
+from kpi import domain, store
+from kpi.use_cases import overzicht
+from kpi.catalogus import KPI_PER_ID, Kpi, soort_label, waarde_label
 
 LEZEN = vereist(Rol.STUURGROEP, Rol.MEDEWERKER)
 # What `domain.lees_jaar` accepts: four digits from EERSTE_JAAR up to this year, or nothing. Only

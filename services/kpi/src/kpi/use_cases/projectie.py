@@ -45,7 +45,8 @@ from dinet_contracts.events.registratie import (
     OrganisatieBijgewerkt,
 )
 
-from . import aggregaten, domain
+from kpi.store import aggregaten
+from kpi import domain
 
 
 _BRON = text(

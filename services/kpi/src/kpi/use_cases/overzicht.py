@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import domain, store
-from .catalogus import GEMEENTEN_PER_PROVINCIE, KPIS, PLANJAREN, VLAAMSE_GEMEENTEN, Kpi
+from kpi import domain, store
+from kpi.catalogus import GEMEENTEN_PER_PROVINCIE, KPIS, PLANJAREN, VLAAMSE_GEMEENTEN, Kpi
 
 
 async def jaaroverzicht(conn: AsyncConnection, p: domain.Periode) -> domain.Jaaroverzicht:
@@ -58,6 +58,6 @@ async def contextcijfers(conn: AsyncConnection, p: domain.Periode) -> tuple[stor
 
 
 def kpi_of_none(kpi_id: str) -> Kpi | None:
-    from .catalogus import KPI_PER_ID
+    from kpi.catalogus import KPI_PER_ID
 
     return KPI_PER_ID.get(kpi_id)

@@ -20,8 +20,9 @@ from dinet_contracts import wrap
 from dinet_contracts.envelope import Event
 from dinet_contracts.events.kpi import KpiDoelGewijzigd, KpiJaarAfgesloten, KpiJaarHeropend, KpiWaarde
 
-from . import domain, handlers, overzicht, projectie, store
-from .catalogus import KPIS, PLANJAREN
+from kpi import domain, handlers, store
+from kpi.use_cases import overzicht, projectie
+from kpi.catalogus import KPIS, PLANJAREN
 
 
 async def _publiceer(conn: AsyncConnection, event: Event, source: str) -> str:

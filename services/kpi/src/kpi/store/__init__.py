@@ -20,8 +20,9 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import aggregaten, domain
-from .catalogus import Bron, Dimensie, Kpi
+from kpi.store import aggregaten
+from kpi import domain
+from kpi.catalogus import Bron, Dimensie, Kpi
 
 # The rule of domain.deelnemersuren in SQL: attendance, partial hours, capped at the duration.
 UREN_SQL = (

@@ -37,7 +37,9 @@ from dinet_chassis.settings import Settings
 from dinet_contracts import parse
 from dinet_contracts.topology import EVENTS, EVENTS_SUBJECTS
 
-from . import aggregaten, handlers, projectie
+from kpi.store import aggregaten
+from kpi import handlers
+from kpi.use_cases import projectie
 
 SCHEMA = "kpi"
 HERBOUW = "kpi_herbouw"
@@ -105,7 +107,7 @@ class Herbouw:
         kopie = Database(self.settings.database_url, HERBOUW, pool_size=1)
         nc = await connect(self.settings.nats_url, name="dinet-kpi-herbouw", creds=self.settings.nats_creds or None)
         try:
-            await migrate(live, Path(__file__).parent / "migrations")
+            await migrate(live, Path(__file__).parents[1] / "migrations")
             await self._lege_kopieen(live)
             js = nc.jetstream()
             await ensure_streams(js, (EVENTS,), replicas=self.settings.stream_replicas)

@@ -10,7 +10,7 @@ from typing import Any
 from dinet_chassis.web.downloads import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bestand, pdf_mogelijk, xlsx_bestand
 from dinet_contracts.tijd import iso
 
-from .tabellen import Tabel
+from kpi.web.tabellen import Tabel
 
 # The files are written by the chassis; what a cell of the committee's tables shows is decided here.
 __all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "als_csv", "als_pdf", "als_xlsx", "pdf_mogelijk"]

@@ -19,9 +19,11 @@ from dinet_chassis.web import FieldError, errors_by_field
 from dinet_chassis.web.auth import Rol, identiteit, vereist
 from dinet_contracts.tijd import datum, lokaal
 
-from . import domain, export, opdrachten, overzicht, store, tabellen
-from .catalogus import DIMENSIE_LABELS, KPI_PER_ID, KPIS, PLANJAREN, SPLITS_UITLEG, Dimensie, Kpi
-from .grafiek import staafdiagram
+from kpi import domain, store
+from kpi.web import export, tabellen
+from kpi.use_cases import opdrachten, overzicht
+from kpi.catalogus import DIMENSIE_LABELS, KPI_PER_ID, KPIS, PLANJAREN, SPLITS_UITLEG, Dimensie, Kpi
+from kpi.web.grafiek import staafdiagram
 
 LEZEN = vereist(Rol.STUURGROEP, Rol.MEDEWERKER)
 BEHEREN = vereist(Rol.MEDEWERKER)

@@ -1,0 +1,1 @@
+"""kpi's pages, JSON API, tables, charts and downloads."""
