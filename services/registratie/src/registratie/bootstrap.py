@@ -19,6 +19,7 @@ from .activiteiten.web.common import ActiviteitenDiensten
 from .leden.store import LedenUoW
 from .leden.use_cases.wissen import purgeer_stromen
 from .toegang.nats_toegang import PartnerNatsToegang
+from .toegang.store import ToegangUoW
 from .toegang.oidc import OidcInstellingen, OidcKlant
 
 
@@ -39,6 +40,10 @@ class RegistratieDiensten:
     def leden_uow(self) -> LedenUoW:
         """A new unit of work on registratie's database, with the members' repository."""
         return LedenUoW(self.db, source=self.source, clock=self.klok)
+
+    def toegang_uow(self) -> ToegangUoW:
+        """A new unit of work with the partner credentials' repository."""
+        return ToegangUoW(self.db, source=self.source, clock=self.klok)
 
     async def purgeer(self, lid_id: uuid.UUID) -> None:
         await purgeer_stromen(self.js, lid_id)

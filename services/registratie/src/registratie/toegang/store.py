@@ -1,4 +1,5 @@
-"""Partner credentials in the database."""
+"""Partner credentials in the database: `ToegangStore` writes inside a unit of work (`ToegangUoW`);
+the module functions are the pages' reads and the partner door's token check."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from dinet_chassis.natsauth import PartnerIssuer, PartnerUser
+from dinet_chassis.uow import SqlUnitOfWork
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import sleutels
 
@@ -49,20 +52,23 @@ class NatsGebruiker:
         return self.ingetrokken_op is None
 
 
-async def organisatie_naam(db: Any, organisatie_id: uuid.UUID) -> str | None:
-    async with db.engine.connect() as conn:
+class ToegangStore:
+    """The writes of partner credentials, on the unit of work's connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def organisatie_naam(self, organisatie_id: uuid.UUID) -> str | None:
         return (
-            await conn.execute(text("SELECT naam FROM organisaties WHERE id = :id"), {"id": organisatie_id})
+            await self.conn.execute(text("SELECT naam FROM organisaties WHERE id = :id"), {"id": organisatie_id})
         ).scalar_one_or_none()
 
-
-async def maak_sleutel(
-    db: Any, organisatie_id: uuid.UUID, omschrijving: str, door: str
-) -> tuple[uuid.UUID, sleutels.NieuweSleutel]:
-    nieuw = sleutels.nieuwe_sleutel()
-    sleutel_id = uuid.uuid4()
-    async with db.transaction() as conn:
-        await conn.execute(
+    async def maak_sleutel(
+        self, organisatie_id: uuid.UUID, omschrijving: str, door: str
+    ) -> tuple[uuid.UUID, sleutels.NieuweSleutel]:
+        nieuw = sleutels.nieuwe_sleutel()
+        sleutel_id = uuid.uuid4()
+        await self.conn.execute(
             text(
                 "INSERT INTO partner_sleutels (id, organisatie_id, prefix, hash, omschrijving, aangemaakt_door)"
                 " VALUES (:id, :org, :prefix, :hash, :omschrijving, :door)"
@@ -76,7 +82,86 @@ async def maak_sleutel(
                 "door": door,
             },
         )
-    return sleutel_id, nieuw
+        return sleutel_id, nieuw
+
+    async def trek_sleutel_in(self, sleutel_id: uuid.UUID, door: str) -> bool:
+        rij = (
+            await self.conn.execute(
+                text(
+                    "UPDATE partner_sleutels SET ingetrokken_op = now(), ingetrokken_door = :door"
+                    " WHERE id = :id AND ingetrokken_op IS NULL RETURNING id"
+                ),
+                {"id": sleutel_id, "door": door},
+            )
+        ).first()
+        return rij is not None
+
+    async def maak_nats_gebruiker(
+        self, organisatie_id: uuid.UUID, naam: str, door: str, uitgever: PartnerIssuer
+    ) -> tuple["NatsGebruiker", PartnerUser]:
+        """Signs a new user for the organisation and registers its public key. The user is valid on
+        the server at once: the PARTNER account trusts everything its signing key signs."""
+        gebruikersnaam = sleutels.nats_gebruikersnaam(naam)
+        bestaand = (
+            await self.conn.execute(
+                text("SELECT 1 FROM partner_nats_gebruikers WHERE gebruiker = :g AND ingetrokken_op IS NULL"),
+                {"g": gebruikersnaam},
+            )
+        ).first()
+        if bestaand is not None:
+            raise NatsGebruikerBestaatAl(gebruikersnaam)
+        nieuw = uitgever.issue(gebruikersnaam, str(organisatie_id))
+        rij = (
+            await self.conn.execute(
+                text(
+                    "INSERT INTO partner_nats_gebruikers (gebruiker, organisatie_id, publieke_sleutel, aangemaakt_door)"
+                    " VALUES (:g, :org, :sleutel, :door) RETURNING id, aangemaakt_op"
+                ),
+                {"g": gebruikersnaam, "org": organisatie_id, "sleutel": nieuw.public_key, "door": door},
+            )
+        ).one()
+        gebruiker = NatsGebruiker(
+            id=rij.id,
+            gebruiker=gebruikersnaam,
+            organisatie_id=organisatie_id,
+            organisatie_naam=naam,
+            publieke_sleutel=nieuw.public_key,
+            aangemaakt_op=rij.aangemaakt_op,
+            aangemaakt_door=door,
+            ingetrokken_op=None,
+            ingetrokken_door=None,
+        )
+        return gebruiker, nieuw
+
+    async def trek_nats_gebruiker_in(self, gebruiker_id: int, door: str) -> str | None:
+        return (
+            await self.conn.execute(
+                text(
+                    "UPDATE partner_nats_gebruikers SET ingetrokken_op = now(), ingetrokken_door = :door"
+                    " WHERE id = :id AND ingetrokken_op IS NULL RETURNING gebruiker"
+                ),
+                {"id": gebruiker_id, "door": door},
+            )
+        ).scalar_one_or_none()
+
+
+class ToegangUoW(SqlUnitOfWork):
+    """registratie's unit of work with the partner credentials' repository (`uow.toegang`)."""
+
+    toegang: ToegangStore
+
+    async def __aenter__(self) -> "ToegangUoW":
+        await super().__aenter__()
+        self.toegang = ToegangStore(self.conn)
+        return self
+
+
+async def maak_sleutel(
+    db: Any, organisatie_id: uuid.UUID, omschrijving: str, door: str
+) -> tuple[uuid.UUID, sleutels.NieuweSleutel]:
+    """A token outside a use case (tests and the seed): one transaction of its own."""
+    async with db.transaction() as conn:
+        return await ToegangStore(conn).maak_sleutel(organisatie_id, omschrijving, door)
 
 
 _SLEUTEL_KOLOMMEN = (
@@ -95,20 +180,6 @@ async def alle_sleutels(db: Any, organisatie_id: uuid.UUID | None = None) -> lis
     async with db.engine.connect() as conn:
         rijen = (await conn.execute(text(sql), params)).mappings().all()
     return [Sleutel(**r) for r in rijen]
-
-
-async def trek_sleutel_in(db: Any, sleutel_id: uuid.UUID, door: str) -> bool:
-    async with db.transaction() as conn:
-        rij = (
-            await conn.execute(
-                text(
-                    "UPDATE partner_sleutels SET ingetrokken_op = now(), ingetrokken_door = :door"
-                    " WHERE id = :id AND ingetrokken_op IS NULL RETURNING id"
-                ),
-                {"id": sleutel_id, "door": door},
-            )
-        ).first()
-    return rij is not None
 
 
 async def organisatie_van_token(db: Any, token: str) -> uuid.UUID | None:
@@ -152,45 +223,6 @@ _NATS_KOLOMMEN = (
 )
 
 
-async def maak_nats_gebruiker(
-    db: Any, organisatie_id: uuid.UUID, naam: str, door: str, uitgever: PartnerIssuer
-) -> tuple[NatsGebruiker, PartnerUser]:
-    """Signs a new user for the organisation and registers its public key. The user is valid on
-    the server at once: the PARTNER account trusts everything its signing key signs."""
-    gebruikersnaam = sleutels.nats_gebruikersnaam(naam)
-    async with db.transaction() as conn:
-        bestaand = (
-            await conn.execute(
-                text("SELECT 1 FROM partner_nats_gebruikers WHERE gebruiker = :g AND ingetrokken_op IS NULL"),
-                {"g": gebruikersnaam},
-            )
-        ).first()
-        if bestaand is not None:
-            raise NatsGebruikerBestaatAl(gebruikersnaam)
-        nieuw = uitgever.issue(gebruikersnaam, str(organisatie_id))
-        rij = (
-            await conn.execute(
-                text(
-                    "INSERT INTO partner_nats_gebruikers (gebruiker, organisatie_id, publieke_sleutel, aangemaakt_door)"
-                    " VALUES (:g, :org, :sleutel, :door) RETURNING id, aangemaakt_op"
-                ),
-                {"g": gebruikersnaam, "org": organisatie_id, "sleutel": nieuw.public_key, "door": door},
-            )
-        ).one()
-    gebruiker = NatsGebruiker(
-        id=rij.id,
-        gebruiker=gebruikersnaam,
-        organisatie_id=organisatie_id,
-        organisatie_naam=naam,
-        publieke_sleutel=nieuw.public_key,
-        aangemaakt_op=rij.aangemaakt_op,
-        aangemaakt_door=door,
-        ingetrokken_op=None,
-        ingetrokken_door=None,
-    )
-    return gebruiker, nieuw
-
-
 async def alle_nats_gebruikers(db: Any) -> list[NatsGebruiker]:
     async with db.engine.connect() as conn:
         rijen = (
@@ -203,19 +235,6 @@ async def alle_nats_gebruikers(db: Any) -> list[NatsGebruiker]:
             )
         ).mappings().all()
     return [NatsGebruiker(**r) for r in rijen]
-
-
-async def trek_nats_gebruiker_in(db: Any, gebruiker_id: int, door: str) -> str | None:
-    async with db.transaction() as conn:
-        return (
-            await conn.execute(
-                text(
-                    "UPDATE partner_nats_gebruikers SET ingetrokken_op = now(), ingetrokken_door = :door"
-                    " WHERE id = :id AND ingetrokken_op IS NULL RETURNING gebruiker"
-                ),
-                {"id": gebruiker_id, "door": door},
-            )
-        ).scalar_one_or_none()
 
 
 async def ingetrokken_nats_sleutels(conn: Any) -> dict[str, int]:

@@ -1,14 +1,14 @@
 """Partner credentials, issued and revoked by VVSG staff: HTTP tokens and NATS users.
 
 No HTTP here: a refusal is a domain error with a stable code and the field it concerns, which
-the staff page shows next to that field. Each store call is one transaction of its own.
+the staff page shows next to that field. Each use case is one unit of work (`ToegangUoW`).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from dinet_chassis.errors import Conflict, DomainError, FieldProblem, Invalid
 from dinet_chassis.natsauth import PartnerUser
@@ -18,6 +18,15 @@ from .domain import sleutels
 from .nats_toegang import PartnerNatsToegang
 
 MAX_OMSCHRIJVING = 200
+
+
+class ToegangUnitOfWork(Protocol):
+    """What these use cases need: a unit of work with the credentials' repository."""
+
+    toegang: store.ToegangStore  # or an in-memory fake with the same methods
+
+    async def __aenter__(self) -> Any: ...
+    async def __aexit__(self, *exc: Any) -> Any: ...
 
 
 class NatsNietIngesteld(DomainError):
@@ -38,59 +47,81 @@ class UitgegevenSleutel:
     organisatie_naam: str
 
 
-async def _organisatie(db: Any, ruw: str, veld: str) -> tuple[uuid.UUID, str] | FieldProblem:
+def _organisatie_id(ruw: str, veld: str) -> uuid.UUID | FieldProblem:
     if not ruw:
         return FieldProblem(veld, "verplicht", "Kies de organisatie.")
     try:
-        organisatie_id = uuid.UUID(ruw)
+        return uuid.UUID(ruw)
     except ValueError:
         return FieldProblem(veld, "ongeldige_waarde", "Kies de organisatie uit de lijst.")
-    naam = await store.organisatie_naam(db, organisatie_id)
+
+
+async def _organisatie(uow: ToegangUnitOfWork, ruw: str, veld: str) -> tuple[uuid.UUID, str] | FieldProblem:
+    organisatie_id = _organisatie_id(ruw, veld)
+    if isinstance(organisatie_id, FieldProblem):
+        return organisatie_id
+    naam = await uow.toegang.organisatie_naam(organisatie_id)
     if naam is None:
         return FieldProblem(veld, "onbekende_organisatie", "Kies de organisatie uit de lijst.")
     return organisatie_id, naam
 
 
-async def geef_sleutel_uit(db: Any, organisatie_ruw: str, omschrijving_ruw: str, *, door: str) -> UitgegevenSleutel:
+async def geef_sleutel_uit(
+    uow: ToegangUnitOfWork, organisatie_ruw: str, omschrijving_ruw: str, *, door: str
+) -> UitgegevenSleutel:
     """A new HTTP token for an organisation; raises Invalid with every wrong field."""
-    problemen: list[FieldProblem] = []
-    organisatie = await _organisatie(db, organisatie_ruw, "organisatie_id")
-    if isinstance(organisatie, FieldProblem):
-        problemen.append(organisatie)
     omschrijving = " ".join(omschrijving_ruw.split())
+    problemen: list[FieldProblem] = []
     if not omschrijving:
         problemen.append(FieldProblem("omschrijving", "verplicht", "Schrijf waarvoor het token dient, bv. 'agenda-koppeling'."))
     elif len(omschrijving) > MAX_OMSCHRIJVING:
         problemen.append(FieldProblem("omschrijving", "te_lang", f"Gebruik hoogstens {MAX_OMSCHRIJVING} tekens."))
-    if problemen or isinstance(organisatie, FieldProblem):
-        raise Invalid(problemen=problemen)
-    organisatie_id, naam = organisatie
-    sleutel_id, nieuw = await store.maak_sleutel(db, organisatie_id, omschrijving, door)
+    if isinstance(fout := _organisatie_id(organisatie_ruw, "organisatie_id"), FieldProblem):
+        # Refused before the database is asked anything.
+        raise Invalid(problemen=[fout, *problemen])
+    async with uow:
+        organisatie = await _organisatie(uow, organisatie_ruw, "organisatie_id")
+        if isinstance(organisatie, FieldProblem):
+            raise Invalid(problemen=[organisatie, *problemen])
+        if problemen:
+            raise Invalid(problemen=problemen)
+        organisatie_id, naam = organisatie
+        sleutel_id, nieuw = await uow.toegang.maak_sleutel(organisatie_id, omschrijving, door)
     return UitgegevenSleutel(sleutel_id=sleutel_id, nieuw=nieuw, organisatie_id=organisatie_id, organisatie_naam=naam)
 
 
+async def trek_sleutel_in(uow: ToegangUnitOfWork, sleutel_id: uuid.UUID, *, door: str) -> bool:
+    """Revoke a token; False when it was revoked already."""
+    async with uow:
+        return await uow.toegang.trek_sleutel_in(sleutel_id, door)
+
+
 async def geef_nats_gebruiker_uit(
-    db: Any, toegang: PartnerNatsToegang, organisatie_ruw: str, *, door: str
+    uow: ToegangUnitOfWork, toegang: PartnerNatsToegang, organisatie_ruw: str, *, door: str
 ) -> tuple[store.NatsGebruiker, PartnerUser]:
     """A new NATS user for an organisation, valid at once. Raises Invalid, NatsNietIngesteld, or
     Conflict `bestaat_al` while the organisation still has a valid user."""
-    organisatie = await _organisatie(db, organisatie_ruw, "nats_organisatie_id")
-    if isinstance(organisatie, FieldProblem):
-        raise Invalid(problemen=[organisatie])
-    organisatie_id, naam = organisatie
-    if toegang.uitgever is None:
-        raise NatsNietIngesteld(problemen=[FieldProblem("nats_organisatie_id", NatsNietIngesteld.code, NatsNietIngesteld.melding)])
-    try:
-        return await store.maak_nats_gebruiker(db, organisatie_id, naam, door, toegang.uitgever)
-    except store.NatsGebruikerBestaatAl as bestaand:
-        melding = f"Er is al een geldige NATS-gebruiker {bestaand}. Trek die eerst in als je een nieuwe sleutel wil geven."
-        raise Conflict("bestaat_al", melding, problemen=[FieldProblem("nats_organisatie_id", "bestaat_al", melding)]) from None
+    if isinstance(fout := _organisatie_id(organisatie_ruw, "nats_organisatie_id"), FieldProblem):
+        raise Invalid(problemen=[fout])
+    async with uow:
+        organisatie = await _organisatie(uow, organisatie_ruw, "nats_organisatie_id")
+        if isinstance(organisatie, FieldProblem):
+            raise Invalid(problemen=[organisatie])
+        organisatie_id, naam = organisatie
+        if toegang.uitgever is None:
+            raise NatsNietIngesteld(problemen=[FieldProblem("nats_organisatie_id", NatsNietIngesteld.code, NatsNietIngesteld.melding)])
+        try:
+            return await uow.toegang.maak_nats_gebruiker(organisatie_id, naam, door, toegang.uitgever)
+        except store.NatsGebruikerBestaatAl as bestaand:
+            melding = f"Er is al een geldige NATS-gebruiker {bestaand}. Trek die eerst in als je een nieuwe sleutel wil geven."
+            raise Conflict("bestaat_al", melding, problemen=[FieldProblem("nats_organisatie_id", "bestaat_al", melding)]) from None
 
 
-async def trek_nats_gebruiker_in(db: Any, toegang: PartnerNatsToegang, gebruiker_id: int, *, door: str) -> str:
-    """Revoke a NATS user and push the revocation list to the server. Returns what happened, as
-    the key of the staff page's message."""
-    gebruiker = await store.trek_nats_gebruiker_in(db, gebruiker_id, door)
+async def trek_nats_gebruiker_in(uow: ToegangUnitOfWork, toegang: PartnerNatsToegang, gebruiker_id: int, *, door: str) -> str:
+    """Revoke a NATS user and, once that is committed, push the revocation list to the server.
+    Returns what happened, as the key of the staff page's message."""
+    async with uow:
+        gebruiker = await uow.toegang.trek_nats_gebruiker_in(gebruiker_id, door)
     if not gebruiker:
         return "nats_al_ingetrokken"
     if not toegang.beschikbaar:

@@ -97,7 +97,7 @@ async def sleutel_uitgeven(
     waarden = {"organisatie_id": veld(data, "organisatie_id").strip(), "omschrijving": veld(data, "omschrijving").strip()}
     try:
         uitgegeven = await use_cases.geef_sleutel_uit(
-            diensten.db, waarden["organisatie_id"], waarden["omschrijving"], door=_door(request)
+            diensten.toegang_uow(), waarden["organisatie_id"], waarden["omschrijving"], door=_door(request)
         )
     except Invalid as fout:
         return await _pagina(diensten, fouten=list(fout.problemen), waarden=waarden, status=400)
@@ -124,7 +124,7 @@ async def sleutel_uitgeven(
 async def sleutel_intrekken(
     request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], sleutel_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    gelukt = await opslag.trek_sleutel_in(diensten.db, sleutel_id, _door(request))
+    gelukt = await use_cases.trek_sleutel_in(diensten.toegang_uow(), sleutel_id, door=_door(request))
     if gelukt:
         log.info("partner.token_ingetrokken", sleutel_id=str(sleutel_id))
     return Redirect(f"{PAD}?melding={'ingetrokken' if gelukt else 'al_ingetrokken'}", status_code=303)
@@ -139,7 +139,7 @@ async def nats_uitgeven(
     waarden = {"nats_organisatie_id": veld(data, "nats_organisatie_id").strip()}
     try:
         gebruiker, nieuw = await use_cases.geef_nats_gebruiker_uit(
-            diensten.db, diensten.partner_nats, waarden["nats_organisatie_id"], door=_door(request)
+            diensten.toegang_uow(), diensten.partner_nats, waarden["nats_organisatie_id"], door=_door(request)
         )
     except use_cases.NatsNietIngesteld as fout:
         return await _pagina(diensten, fouten=list(fout.problemen), waarden=waarden, status=503)
@@ -158,7 +158,7 @@ async def nats_uitgeven(
 async def nats_intrekken(
     request: Request[Any, Any, Any], diensten: NamedDependency[RegistratieDiensten], gebruiker_id: FromPath[int]
 ) -> Redirect:
-    melding = await use_cases.trek_nats_gebruiker_in(diensten.db, diensten.partner_nats, gebruiker_id, door=_door(request))
+    melding = await use_cases.trek_nats_gebruiker_in(diensten.toegang_uow(), diensten.partner_nats, gebruiker_id, door=_door(request))
     if melding != "nats_al_ingetrokken":
         log.info("partner.nats_ingetrokken", gebruiker_id=gebruiker_id)
     return Redirect(f"{PAD}?melding={melding}", status_code=303)
