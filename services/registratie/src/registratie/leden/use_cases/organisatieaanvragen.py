@@ -243,14 +243,15 @@ async def _organisatie_met_naam(conn: AsyncConnection, naam: str) -> uuid.UUID |
     ).scalar_one_or_none()
 
 
-async def vraag_aan(db: Any, invoer: Mapping[str, Any]) -> uuid.UUID:
+async def vraag_aan(uow: LedenUoW, invoer: Mapping[str, Any]) -> uuid.UUID:
     """Store a request; returns its id. Raises Ongeldig with every wrong field at once."""
     resultaat = valideer_aanvraag(invoer)
     if isinstance(resultaat, list):
         raise Ongeldig(resultaat)
     aanvraag = resultaat
     aanvraag_id = uuid.uuid4()
-    async with db.transaction() as conn:
+    async with uow:
+        conn = uow.conn
         await wis_verlopen(conn)
         fouten: list[Fout] = []
         if await _organisatie_met_naam(conn, aanvraag.organisatie_naam) is not None:
@@ -456,7 +457,7 @@ async def keur_goed(
     return organisatie_id, lid_id
 
 
-async def weiger(db: Any, aanvraag_id: uuid.UUID, reden_invoer: Any) -> Mapping[str, Any]:
+async def weiger(uow: LedenUoW, aanvraag_id: uuid.UUID, reden_invoer: Any) -> Mapping[str, Any]:
     """Refuse with a reason and erase the person; returns name and address once, to tell them.
 
     Raises Ongeldig (no or too long a reason), AanvraagNietGevonden or AlAfgehandeld.
@@ -468,7 +469,8 @@ async def weiger(db: Any, aanvraag_id: uuid.UUID, reden_invoer: Any) -> Mapping[
         raise Ongeldig([Fout("reden", "verplicht", "Schrijf waarom de organisatie niet wordt toegevoegd.")])
     if len(reden) > MAX_REDEN:
         raise Ongeldig([Fout("reden", "te_lang", f"Gebruik hoogstens {MAX_REDEN} tekens.")])
-    async with db.transaction() as conn:
+    async with uow:
+        conn = uow.conn
         aanvraag = await _open_voor_beslissing(conn, aanvraag_id)
         await conn.execute(
             text(

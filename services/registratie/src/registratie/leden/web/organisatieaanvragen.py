@@ -53,7 +53,7 @@ async def aanvraag_versturen(
     waarden: dict[str, Any] = {k: veld(data, k) for k in VELDEN}
     waarden["nieuwsbrief"] = "nieuwsbrief" in data
     try:
-        await aanvragen.vraag_aan(diensten.db, waarden)
+        await aanvragen.vraag_aan(diensten.leden_uow(), waarden)
     except aanvragen.Ongeldig as fout:
         return _formulier(waarden, list(fout.fouten), 400)
     request.session["organisatie_aangevraagd"] = {
@@ -171,7 +171,7 @@ async def weigeren(
     reden = veld(data, "reden")
     try:
         aanvraag = await aanvragen.een(diensten.db, aanvraag_id)
-        gegevens = await aanvragen.weiger(diensten.db, aanvraag_id, reden)
+        gegevens = await aanvragen.weiger(diensten.leden_uow(), aanvraag_id, reden)
     except aanvragen.AanvraagNietGevonden as exc:
         raise NotFoundException() from exc
     except aanvragen.Ongeldig as fout:
