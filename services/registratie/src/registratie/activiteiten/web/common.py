@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from dinet_chassis.db import Database
 from dinet_chassis.errors import DomainError, FieldProblem
@@ -18,6 +18,8 @@ from dinet_contracts.tijd import iso, lokaal, lokale_datum
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitStatus
 from litestar import Request
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 
 from ..domain import STATUS_LABELS, TREKKER_LABELS, VORM_LABELS, Wie, format_uren, jaar_van
 from ..store import ActiviteitenUoW
@@ -38,6 +40,15 @@ class ActiviteitenDiensten:
 
     def nu(self) -> datetime:
         return self.clock()
+
+
+# Nearly every page handler takes the same request, services, activity and form: one name each
+# keeps their signatures to a single line.
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+Verzoek = Request[Any, Any, Any]
+Diensten = NamedDependency[ActiviteitenDiensten]
+ActiviteitId = FromPath[uuid.UUID]
+Formulier = Annotated[dict[str, Any], FORM]
 
 
 def uit_diensten(diensten: NamedDependency[Any]) -> ActiviteitenDiensten:

@@ -6,18 +6,15 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from dinet_chassis.db import Database
 from dinet_chassis.errors import DomainError, FieldProblem, NotFound
 from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
 from dinet_contracts import paginas
-from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
+from litestar import Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from ...kernel.web import veld
@@ -32,11 +29,23 @@ from ..domain import (
 from ..store import lijsten
 from ..use_cases import feedback, inschrijvingen
 from . import kalender
-from .common import LABELS, ActiviteitenDiensten, als_uuid, als_wie, neem_melding, pagina_status, status_tag, zet_melding
+from .common import (
+    LABELS,
+    ActiviteitenDiensten,
+    ActiviteitId,
+    Diensten,
+    Formulier,
+    Verzoek,
+    als_uuid,
+    als_wie,
+    neem_melding,
+    pagina_status,
+    status_tag,
+    zet_melding,
+)
 
 LID_OF_MEDEWERKER = [vereist(Rol.LID, Rol.MEDEWERKER)]
 LID = [vereist(Rol.LID)]
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 # Litestar adds "; charset=utf-8" to every text/* type itself: naming it here would send it twice.
 ICAL_TYPE = "text/calendar"
 
@@ -49,7 +58,7 @@ def pagina_pad(activiteit_id: uuid.UUID) -> str:
 
 
 @get("/registratie/kalender", include_in_schema=False)
-async def kalender_pagina(activiteiten: NamedDependency[ActiviteitenDiensten]) -> Template:
+async def kalender_pagina(activiteiten: Diensten) -> Template:
     return Template(
         template_name="activiteiten/kalender.html",
         context={
@@ -61,7 +70,7 @@ async def kalender_pagina(activiteiten: NamedDependency[ActiviteitenDiensten]) -
 
 
 @get("/registratie/kalender.ics", include_in_schema=False)
-async def kalender_ics(activiteiten: NamedDependency[ActiviteitenDiensten]) -> Response[bytes]:
+async def kalender_ics(activiteiten: Diensten) -> Response[bytes]:
     nu = activiteiten.nu()
     inhoud = kalender.als_ical(
         await lijsten.komende(activiteiten.db, nu), kalender.Kalenderinstellingen(publieke_url=activiteiten.publieke_url), nu
@@ -88,7 +97,7 @@ async def _zichtbaar(db: Database, activiteit_id: uuid.UUID, persoon: Identiteit
 
 
 async def _activiteit_pagina(
-    request: Request[Any, Any, Any],
+    request: Verzoek,
     activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
@@ -146,9 +155,7 @@ async def _activiteit_pagina(
 
 
 @get("/registratie/activiteiten/{activiteit_id:uuid}", include_in_schema=False)
-async def activiteit(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def activiteit(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     return await _activiteit_pagina(request, activiteiten, activiteit_id)
 
 
@@ -158,7 +165,7 @@ def _doel(persoon: Identiteit, data: dict[str, Any]) -> uuid.UUID | None:
 
 
 async def _geweigerd(
-    request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: DomainError
+    request: Verzoek, activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: DomainError
 ) -> Template:
     if isinstance(fout, NotFound) and fout.code == "onbekende_activiteit":
         raise NotFoundException() from None
@@ -169,10 +176,10 @@ async def _geweigerd(
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/inschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
 async def inschrijven(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
+    request: Verzoek,
+    activiteiten: Diensten,
+    activiteit_id: ActiviteitId,
+    data: Formulier,
 ) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
@@ -201,10 +208,10 @@ async def inschrijven(
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/uitschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
 async def uitschrijven(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
+    request: Verzoek,
+    activiteiten: Diensten,
+    activiteit_id: ActiviteitId,
+    data: Formulier,
 ) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
@@ -223,7 +230,7 @@ async def uitschrijven(
 
 
 async def _feedback_pagina(
-    request: Request[Any, Any, Any],
+    request: Verzoek,
     activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
@@ -258,18 +265,16 @@ async def _feedback_pagina(
 
 
 @get("/registratie/activiteiten/{activiteit_id:uuid}/feedback", guards=LID, include_in_schema=False)
-async def feedback_formulier(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def feedback_formulier(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     return await _feedback_pagina(request, activiteiten, activiteit_id)
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/feedback", guards=LID, include_in_schema=False)
 async def feedback_versturen(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
+    request: Verzoek,
+    activiteiten: Diensten,
+    activiteit_id: ActiviteitId,
+    data: Formulier,
 ) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
