@@ -53,6 +53,7 @@ from .common import (
     beleidskeuzes,
     eerste,
     neem_melding,
+    over_activiteit,
     status_tag,
     zet_melding,
 )
@@ -277,14 +278,10 @@ async def _detail_pagina(
     aanwezig, uren = await lijsten.aanwezigheid_totaal(activiteiten.db, activiteit_id)
     a = overzicht.activiteit
     nu = activiteiten.nu()
-    fouten = fouten or []
     return Template(
         template_name="activiteiten/beheer_detail.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": a,
-            "g": a.gegevens,
+            **over_activiteit(overzicht, fouten),
             "lijst": await lijsten.ingeschrevenen(activiteiten.db, activiteit_id),
             "aanwezig": aanwezig,
             "deelnemersuren": uren,
@@ -296,8 +293,6 @@ async def _detail_pagina(
             "kan_aanwezigheden": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
             "inschrijven_open": fout_niet_open(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
             "melding": neem_melding(request),
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
             "email": email,
             "kandidaten": kandidaten or [],
             "staf": eigen is None,
@@ -414,11 +409,8 @@ def _bevestiging(
     return Template(
         template_name="activiteiten/beheer_bevestig.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": overzicht.activiteit,
+            **over_activiteit(overzicht, fouten),
             "soort": soort,
-            "fouten": fouten or [],
             "geweigerd": geweigerd,
         },
         status_code=status,
@@ -483,19 +475,13 @@ async def _aanwezigheidspagina(
     a = overzicht.activiteit
     mensen = await lijsten.deelnemerslijst(activiteiten.db, a.id)
     aanwezig, uren = await lijsten.aanwezigheid_totaal(activiteiten.db, a.id)
-    fouten = fouten or []
     return Template(
         template_name="activiteiten/beheer_aanwezigheid.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": a,
-            "g": a.gegevens,
+            **over_activiteit(overzicht, fouten),
             "mensen": mensen,
             "aanwezig": aanwezig,
             "deelnemersuren": uren,
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
             "ingevuld": ingevuld or {},
             "geweigerd": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, activiteiten.nu()),
             "melding": neem_melding(request),
@@ -527,12 +513,7 @@ async def _registreer(
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/inchecken", guards=MEDEWERKER, include_in_schema=False)
-async def inchecken(
-    request: Verzoek,
-    activiteiten: Diensten,
-    activiteit_id: ActiviteitId,
-    data: Formulier,
-) -> Response[Any]:
+async def inchecken(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     """One person at the door: a single big button per person works on a phone without typing."""
     overzicht = await _of_404(activiteiten, activiteit_id)
     lid_id = als_uuid(veld(data, "lid_id"))
@@ -625,9 +606,7 @@ async def feedback_samenvatting(activiteiten: Diensten, activiteit_id: Activitei
     return Template(
         template_name="activiteiten/beheer_feedback.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": overzicht.activiteit,
+            **over_activiteit(overzicht),
             "s": await lijsten.feedback_samenvatting(activiteiten.db, activiteit_id),
             "drempel": FEEDBACK_DREMPEL,
         },

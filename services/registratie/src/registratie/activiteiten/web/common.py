@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from dinet_chassis.db import Database
 from dinet_chassis.errors import DomainError, FieldProblem
 from dinet_chassis.uow import Clock, utc_now
-from dinet_chassis.web import TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, Antwoord, FoutTabel
+from dinet_chassis.web import TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, Antwoord, FoutTabel, errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol
 from dinet_contracts import beleidstool
 from dinet_contracts.tijd import iso, lokaal, lokale_datum
@@ -23,6 +23,7 @@ from litestar.params import Body, FromPath
 
 from ..domain import STATUS_LABELS, TREKKER_LABELS, VORM_LABELS, Wie, format_uren, jaar_van
 from ..store import ActiviteitenUoW
+from ..store.lijsten import Overzicht
 
 
 @dataclass(frozen=True)
@@ -173,3 +174,17 @@ def status_tag(status: ActiviteitStatus) -> str:
         ActiviteitStatus.AFGELOPEN: "govuk-tag--grey",
         ActiviteitStatus.GEANNULEERD: "govuk-tag--red",
     }[status]
+
+
+def over_activiteit(overzicht: Overzicht, fouten: list[FieldProblem] | None = None) -> dict[str, Any]:
+    """What every page about one activity starts from: the labels, the activity and its data,
+    and the errors (also per field, for the form macros)."""
+    fouten = fouten or []
+    return {
+        **LABELS,
+        "o": overzicht,
+        "a": overzicht.activiteit,
+        "g": overzicht.activiteit.gegevens,
+        "fouten": fouten,
+        "fouten_per_veld": errors_by_field(fouten),
+    }

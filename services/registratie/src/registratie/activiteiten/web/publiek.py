@@ -10,7 +10,6 @@ from typing import Any
 
 from dinet_chassis.db import Database
 from dinet_chassis.errors import DomainError, FieldProblem, NotFound
-from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
 from dinet_contracts import paginas
 from litestar import Response, get, post
@@ -39,6 +38,7 @@ from .common import (
     als_uuid,
     als_wie,
     neem_melding,
+    over_activiteit,
     pagina_status,
     status_tag,
     zet_melding,
@@ -125,14 +125,10 @@ async def _activiteit_pagina(
         and lid.lid_id is not None
         and waarom_geen_feedback(await lijsten.feedback_stand(db, activiteit_id, lid.lid_id), nu) is None
     )
-    fouten = fouten or []
     return Template(
         template_name="activiteiten/activiteit.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": a,
-            "g": a.gegevens,
+            **over_activiteit(overzicht, fouten),
             "status_tag": status_tag,
             "gesloten": gesloten,
             "open": a.status in OPEN_STATUSSEN,
@@ -146,8 +142,6 @@ async def _activiteit_pagina(
             # Members have no password: the mailed link first, and back to this activity after it.
             "inloggen": f"{paginas.LID_INLOGGEN}?volgende={quote(request.url.path, safe='')}",
             "feedback_mogelijk": feedback_mogelijk,
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
             "melding": neem_melding(request),
         },
         status_code=status,
@@ -175,12 +169,7 @@ async def _geweigerd(
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/inschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
-async def inschrijven(
-    request: Verzoek,
-    activiteiten: Diensten,
-    activiteit_id: ActiviteitId,
-    data: Formulier,
-) -> Response[Any]:
+async def inschrijven(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
     lid_id = _doel(persoon, data)
@@ -207,12 +196,7 @@ async def inschrijven(
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/uitschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
-async def uitschrijven(
-    request: Verzoek,
-    activiteiten: Diensten,
-    activiteit_id: ActiviteitId,
-    data: Formulier,
-) -> Response[Any]:
+async def uitschrijven(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
     lid_id = _doel(persoon, data)
@@ -252,13 +236,9 @@ async def _feedback_pagina(
     return Template(
         template_name="activiteiten/feedback.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": overzicht.activiteit,
+            **over_activiteit(overzicht, fouten),
             "reden": reden,
             "waarden": waarden or {},
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
         },
         status_code=status if reden is None or fouten else 403 if reden.code != "al_gegeven" else 200,
     )
