@@ -1,4 +1,4 @@
-"""Fast: the shared table macro writes the same table markup the pages wrote by hand."""
+"""Fast: the shared table and choice macros write the markup the pages wrote by hand."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ def test_een_titel_uit_een_set_blok_wordt_niet_dubbel_ontsnapt() -> None:
         n=2,
     )
     assert '<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">2 acties</caption>' in html
+
+
+def test_keuzes_koppelen_hint_en_fout_en_geven_het_eerste_vakje_de_naam() -> None:
+    html = _render(
+        '{% import "dinet_macros.html" as m %}'
+        '{{ m.radios("vorm", "Vorm", [("fysiek", "Fysiek"), ("online", "Online")], "online", error="Kies een vorm.", klein=true) }}'
+        '{{ m.checkboxes("doel", "Doelen", [("a", "A"), ("b", "B")], ["b"], hint="Meer mag.", eerste=false) }}',
+    )
+    assert '<div class="govuk-form-group govuk-form-group--error"><fieldset class="govuk-fieldset" aria-describedby="vorm-error">' in html
+    assert '<div class="govuk-radios govuk-radios--small" data-module="govuk-radios">' in html
+    assert 'id="vorm" name="vorm" type="radio" value="fysiek">' in html
+    assert 'id="vorm-2" name="vorm" type="radio" value="online" checked>' in html
+    assert '<p id="vorm-error" class="govuk-error-message"><span class="govuk-visually-hidden">Fout:</span> Kies een vorm.</p>' in html
+    assert '<fieldset class="govuk-fieldset" aria-describedby="doel-hint">' in html
+    assert 'id="doel-a" name="doel" type="checkbox" value="a">' in html
+    assert 'id="doel-b" name="doel" type="checkbox" value="b" checked>' in html
