@@ -223,12 +223,7 @@ async def bewerken(request: Verzoek, activiteiten: Diensten, activiteit_id: Acti
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=BEHEER, include_in_schema=False)
-async def bewerken_bewaren(
-    request: Verzoek,
-    activiteiten: Diensten,
-    activiteit_id: ActiviteitId,
-    data: Formulier,
-) -> Response[Any]:
+async def bewerken_bewaren(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     eigen = _eigen_organisatie(request)
     overzicht = await _of_404(activiteiten, activiteit_id, eigen)
     waarden = _waarden(data)
@@ -528,12 +523,7 @@ async def inchecken(request: Verzoek, activiteiten: Diensten, activiteit_id: Act
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid", guards=MEDEWERKER, include_in_schema=False)
-async def aanwezigheden_bewaren(
-    request: Verzoek,
-    activiteiten: Diensten,
-    activiteit_id: ActiviteitId,
-    data: Formulier,
-) -> Response[Any]:
+async def aanwezigheden_bewaren(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     """The bulk form: one row per person, a checkbox and the hours (empty: the whole activity)."""
     overzicht = await _of_404(activiteiten, activiteit_id)
     duur = overzicht.activiteit.gegevens.duur_uren
@@ -563,12 +553,7 @@ async def aanwezigheden_bewaren(
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/toevoegen", guards=MEDEWERKER, include_in_schema=False)
-async def aanwezige_toevoegen(
-    request: Verzoek,
-    activiteiten: Diensten,
-    activiteit_id: ActiviteitId,
-    data: Formulier,
-) -> Response[Any]:
+async def aanwezige_toevoegen(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     """Someone who came without registering, found by e-mail address."""
     overzicht = await _of_404(activiteiten, activiteit_id)
     email = veld(data, "email").strip()

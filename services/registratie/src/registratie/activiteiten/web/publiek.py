@@ -158,9 +158,7 @@ def _doel(persoon: Identiteit, data: dict[str, Any]) -> uuid.UUID | None:
     return als_uuid(veld(data, "lid_id")) or persoon.lid_id
 
 
-async def _geweigerd(
-    request: Verzoek, activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: DomainError
-) -> Template:
+async def _geweigerd(request: Verzoek, activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: DomainError) -> Template:
     if isinstance(fout, NotFound) and fout.code == "onbekende_activiteit":
         raise NotFoundException() from None
     return await _activiteit_pagina(
@@ -250,12 +248,7 @@ async def feedback_formulier(request: Verzoek, activiteiten: Diensten, activitei
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/feedback", guards=LID, include_in_schema=False)
-async def feedback_versturen(
-    request: Verzoek,
-    activiteiten: Diensten,
-    activiteit_id: ActiviteitId,
-    data: Formulier,
-) -> Response[Any]:
+async def feedback_versturen(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
     waarden = {"score": veld(data, "score"), "tekst": veld(data, "tekst")}
