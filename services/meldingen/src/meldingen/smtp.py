@@ -19,6 +19,27 @@ class SmtpFout(Exception):
         self.blijvend = blijvend
 
 
+# The server's judgement of this message or its addresses, not of the connection or the login.
+_OORDEEL_OVER_BERICHT = (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError)
+
+
+def smtp_fout(exc: aiosmtplib.SMTPException | OSError) -> SmtpFout:
+    """Sorts a failed send into 'try again' and 'give up', the same for the one-off and the pooled sender."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        return SmtpFout(
+            "ontvanger geweigerd: " + "; ".join(f"{r.code} {r.message}" for r in exc.recipients),
+            blijvend=bool(codes) and all(500 <= c < 600 for c in codes),
+        )
+    if isinstance(exc, (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError)):
+        # The server judged this message or address; a 5xx answer will not change on retry.
+        return SmtpFout(f"{exc.code} {exc.message}", blijvend=500 <= exc.code < 600)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        # Login, sender or greeting refused: a configuration problem that can be fixed, so keep trying.
+        return SmtpFout(f"{exc.code} {exc.message}", blijvend=False)
+    return SmtpFout(f"mailserver niet bereikbaar: {exc}", blijvend=False)
+
+
 @dataclass(frozen=True)
 class RuweMail:
     """A mail written out as bytes (see samenstellen.ruw_nieuwsbriefbericht), with its envelope."""
@@ -64,20 +85,8 @@ async def verstuur(config: SmtpConfig, bericht: EmailMessage) -> None:
             use_tls=config.use_tls,
             timeout=config.timeout,
         )
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        codes = [r.code for r in exc.recipients]
-        raise SmtpFout(
-            "ontvanger geweigerd: " + "; ".join(f"{r.code} {r.message}" for r in exc.recipients),
-            blijvend=bool(codes) and all(500 <= c < 600 for c in codes),
-        ) from exc
-    except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
-        # The server judged this message or address; a 5xx answer will not change on retry.
-        raise SmtpFout(f"{exc.code} {exc.message}", blijvend=500 <= exc.code < 600) from exc
-    except aiosmtplib.SMTPResponseException as exc:
-        # Login, sender or greeting refused: a configuration problem that can be fixed, so keep trying.
-        raise SmtpFout(f"{exc.code} {exc.message}", blijvend=False) from exc
     except (aiosmtplib.SMTPException, OSError) as exc:
-        raise SmtpFout(f"mailserver niet bereikbaar: {exc}", blijvend=False) from exc
+        raise smtp_fout(exc) from exc
 
 
 def _envelop_afzender(bericht: EmailMessage) -> str | None:
@@ -125,24 +134,17 @@ class SmtpVerbinding:
             else:
                 # VERP: the envelope sender names the mail, so a bounce says which one it was.
                 await client.send_message(bericht, sender=_envelop_afzender(bericht))
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            await self._reset()
-            codes = [r.code for r in exc.recipients]
-            raise SmtpFout(
-                "ontvanger geweigerd: " + "; ".join(f"{r.code} {r.message}" for r in exc.recipients),
-                blijvend=bool(codes) and all(500 <= c < 600 for c in codes),
-            ) from exc
-        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
-            await self._reset()
-            raise SmtpFout(f"{exc.code} {exc.message}", blijvend=500 <= exc.code < 600) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            await self.sluit()
-            raise SmtpFout(f"{exc.code} {exc.message}", blijvend=False) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
-            if self._client is not None:
-                self._client.close()
-            self._client = None
-            raise SmtpFout(f"mailserver niet bereikbaar: {exc}", blijvend=False) from exc
+            if isinstance(exc, _OORDEEL_OVER_BERICHT):
+                # The connection is fine; only this message's transaction has to be cleared.
+                await self._reset()
+            elif isinstance(exc, aiosmtplib.SMTPResponseException):
+                await self.sluit()
+            else:
+                if self._client is not None:
+                    self._client.close()
+                self._client = None
+            raise smtp_fout(exc) from exc
 
     async def _reset(self) -> None:
         """After a refused message the session is in an unknown state: RSET, or start over."""

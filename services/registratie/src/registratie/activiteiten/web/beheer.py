@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from dinet_chassis.errors import Conflict, DomainError, FieldProblem, Invalid
 from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import GeenToegang, Rol, identiteit, vereist
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitSoort, ActiviteitStatus, OrganisatieType, Trekker
-from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
+from litestar import Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ...kernel import organisaties as opvragingen
@@ -45,12 +43,17 @@ from ..use_cases import aanwezigheid, inschrijvingen, levenscyclus
 from .common import (
     LABELS,
     ActiviteitenDiensten,
+    ActiviteitId,
+    Diensten,
+    Formulier,
+    Verzoek,
     alle,
     als_uuid,
     als_wie,
     beleidskeuzes,
     eerste,
     neem_melding,
+    over_activiteit,
     status_tag,
     zet_melding,
 )
@@ -61,7 +64,7 @@ MEDEWERKER = [vereist(Rol.MEDEWERKER)]
 BEHEER = [vereist(Rol.MEDEWERKER, Rol.PARTNER)]
 
 
-def _eigen_organisatie(request: Request[Any, Any, Any]) -> uuid.UUID | None:
+def _eigen_organisatie(request: Verzoek) -> uuid.UUID | None:
     """None for staff (every activity); a partner editor's own organisation otherwise."""
     persoon = identiteit(request)
     if persoon is None or persoon.heeft(Rol.MEDEWERKER):
@@ -71,7 +74,6 @@ def _eigen_organisatie(request: Request[Any, Any, Any]) -> uuid.UUID | None:
     return persoon.organisatie_id
 BASIS = "/registratie/beheer/activiteiten"
 VVSG = organisatie_id_voor_sleutel("vvsg")
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def _pad(activiteit_id: uuid.UUID, *rest: str) -> str:
@@ -96,8 +98,8 @@ def _keuze(waarde: str | None, toegelaten: set[str]) -> str | None:
 
 @get(BASIS, guards=BEHEER, include_in_schema=False)
 async def lijst(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
+    request: Verzoek,
+    activiteiten: Diensten,
     soort: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     jaar: FromQuery[str | None] = None,
@@ -173,9 +175,7 @@ def _waarden(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @get(f"{BASIS}/nieuw", guards=BEHEER, include_in_schema=False)
-async def nieuw(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], vraag: FromQuery[str | None] = None
-) -> Template:
+async def nieuw(request: Verzoek, activiteiten: Diensten, vraag: FromQuery[str | None] = None) -> Template:
     eigen = _eigen_organisatie(request)
     if eigen is not None:
         waarden: dict[str, Any] = {"organisator_id": str(eigen), "trekker": Trekker.PARTNER.value, "vorm": "fysiek"}
@@ -190,9 +190,7 @@ async def nieuw(
 
 
 @post(f"{BASIS}/nieuw", guards=BEHEER, include_in_schema=False)
-async def nieuw_bewaren(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], data: Annotated[dict[str, Any], FORM]
-) -> Response[Any]:
+async def nieuw_bewaren(request: Verzoek, activiteiten: Diensten, data: Formulier) -> Response[Any]:
     eigen = _eigen_organisatie(request)
     waarden = _waarden(data)
     waarden["vraag_id"] = veld(data, "vraag_id") if eigen is None else ""
@@ -217,9 +215,7 @@ async def nieuw_bewaren(
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=BEHEER, include_in_schema=False)
-async def bewerken(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def bewerken(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     eigen = _eigen_organisatie(request)
     overzicht = await _of_404(activiteiten, activiteit_id, eigen)
     waarden = formulier_waarden(overzicht.activiteit.gegevens) | {"versie": overzicht.activiteit.versie}
@@ -227,12 +223,7 @@ async def bewerken(
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/bewerken", guards=BEHEER, include_in_schema=False)
-async def bewerken_bewaren(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
-) -> Response[Any]:
+async def bewerken_bewaren(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     eigen = _eigen_organisatie(request)
     overzicht = await _of_404(activiteiten, activiteit_id, eigen)
     waarden = _waarden(data)
@@ -268,7 +259,7 @@ async def bewerken_bewaren(
 
 
 async def _detail_pagina(
-    request: Request[Any, Any, Any],
+    request: Verzoek,
     activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
@@ -282,14 +273,10 @@ async def _detail_pagina(
     aanwezig, uren = await lijsten.aanwezigheid_totaal(activiteiten.db, activiteit_id)
     a = overzicht.activiteit
     nu = activiteiten.nu()
-    fouten = fouten or []
     return Template(
         template_name="activiteiten/beheer_detail.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": a,
-            "g": a.gegevens,
+            **over_activiteit(overzicht, fouten),
             "lijst": await lijsten.ingeschrevenen(activiteiten.db, activiteit_id),
             "aanwezig": aanwezig,
             "deelnemersuren": uren,
@@ -301,8 +288,6 @@ async def _detail_pagina(
             "kan_aanwezigheden": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
             "inschrijven_open": fout_niet_open(a.status, a.gegevens.soort, a.gegevens.start, nu) is None,
             "melding": neem_melding(request),
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
             "email": email,
             "kandidaten": kandidaten or [],
             "staf": eigen is None,
@@ -312,23 +297,21 @@ async def _detail_pagina(
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}", guards=BEHEER, include_in_schema=False)
-async def detail(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def detail(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     return await _detail_pagina(request, activiteiten, activiteit_id)
 
 
-async def _detail_met_fout(request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: FieldProblem, email: str) -> Template:
+async def _detail_met_fout(request: Verzoek, activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: FieldProblem, email: str) -> Template:
     status = 400 if fout.code in ("verplicht", "onbekend_lid") else 409
     return await _detail_pagina(request, activiteiten, activiteit_id, fouten=[fout], email=email, status=status)
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/inschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def inschrijven_door_medewerker(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
+    request: Verzoek,
+    activiteiten: Diensten,
+    activiteit_id: ActiviteitId,
+    data: Formulier,
 ) -> Response[Any]:
     """Staff register a member who asked by phone or mail, found by e-mail address, name or
     organisation; with several matches they pick one from the list."""
@@ -364,7 +347,7 @@ async def inschrijven_door_medewerker(
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def uitschrijven_bevestigen(
-    activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID], lid_id: FromQuery[str | None] = None
+    activiteiten: Diensten, activiteit_id: ActiviteitId, lid_id: FromQuery[str | None] = None
 ) -> Template:
     """Taking someone off a list is asked once more: the seat may go to someone else at once."""
     overzicht = await _of_404(activiteiten, activiteit_id)
@@ -382,10 +365,10 @@ async def uitschrijven_bevestigen(
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/uitschrijven", guards=MEDEWERKER, include_in_schema=False)
 async def uitschrijven_door_medewerker(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
+    request: Verzoek,
+    activiteiten: Diensten,
+    activiteit_id: ActiviteitId,
+    data: Formulier,
 ) -> Response[Any]:
     await _of_404(activiteiten, activiteit_id)
     lid_id = als_uuid(veld(data, "lid_id"))
@@ -421,11 +404,8 @@ def _bevestiging(
     return Template(
         template_name="activiteiten/beheer_bevestig.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": overzicht.activiteit,
+            **over_activiteit(overzicht, fouten),
             "soort": soort,
-            "fouten": fouten or [],
             "geweigerd": geweigerd,
         },
         status_code=status,
@@ -433,9 +413,7 @@ def _bevestiging(
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=BEHEER, include_in_schema=False)
-async def annuleren(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def annuleren(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     overzicht = await _of_404(activiteiten, activiteit_id, _eigen_organisatie(request))
     a = overzicht.activiteit
     # Reached through an old link or a bookmark: say why, rather than offer a button that fails.
@@ -444,9 +422,7 @@ async def annuleren(
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/annuleren", guards=BEHEER, include_in_schema=False)
-async def annuleren_bevestigd(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Response[Any]:
+async def annuleren_bevestigd(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Response[Any]:
     overzicht = await _of_404(activiteiten, activiteit_id, _eigen_organisatie(request))
     try:
         await levenscyclus.annuleer(levenscyclus.Annuleer(activiteit_id), activiteiten.uow())
@@ -457,14 +433,12 @@ async def annuleren_bevestigd(
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/afgelopen", guards=MEDEWERKER, include_in_schema=False)
-async def afgelopen(activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]) -> Template:
+async def afgelopen(activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     return _bevestiging(await _of_404(activiteiten, activiteit_id), "afgelopen")
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/afgelopen", guards=MEDEWERKER, include_in_schema=False)
-async def afgelopen_bevestigd(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Response[Any]:
+async def afgelopen_bevestigd(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Response[Any]:
     overzicht = await _of_404(activiteiten, activiteit_id)
     try:
         await levenscyclus.markeer_afgelopen(levenscyclus.MarkeerAfgelopen(activiteit_id), activiteiten.uow())
@@ -485,7 +459,7 @@ def _naar_veld(fout: DomainError, veld: str) -> FieldProblem:
 
 
 async def _aanwezigheidspagina(
-    request: Request[Any, Any, Any],
+    request: Verzoek,
     activiteiten: ActiviteitenDiensten,
     overzicht: lijsten.Overzicht,
     *,
@@ -496,19 +470,13 @@ async def _aanwezigheidspagina(
     a = overzicht.activiteit
     mensen = await lijsten.deelnemerslijst(activiteiten.db, a.id)
     aanwezig, uren = await lijsten.aanwezigheid_totaal(activiteiten.db, a.id)
-    fouten = fouten or []
     return Template(
         template_name="activiteiten/beheer_aanwezigheid.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": a,
-            "g": a.gegevens,
+            **over_activiteit(overzicht, fouten),
             "mensen": mensen,
             "aanwezig": aanwezig,
             "deelnemersuren": uren,
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
             "ingevuld": ingevuld or {},
             "geweigerd": fout_aanwezigheid(a.status, a.gegevens.soort, a.gegevens.start, activiteiten.nu()),
             "melding": neem_melding(request),
@@ -518,19 +486,17 @@ async def _aanwezigheidspagina(
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid", guards=MEDEWERKER, include_in_schema=False)
-async def aanwezigheden(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def aanwezigheden(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     return await _aanwezigheidspagina(request, activiteiten, await _of_404(activiteiten, activiteit_id))
 
 
-def _door(request: Request[Any, Any, Any]) -> str:
+def _door(request: Verzoek) -> str:
     persoon = identiteit(request)
     return persoon.sub if persoon is not None else "onbekend"
 
 
 async def _registreer(
-    request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, overzicht: lijsten.Overzicht, regels: list[aanwezigheid.Regel], melding: str
+    request: Verzoek, activiteiten: ActiviteitenDiensten, overzicht: lijsten.Overzicht, regels: list[aanwezigheid.Regel], melding: str
 ) -> Response[Any]:
     cmd = aanwezigheid.RegistreerAanwezigheid(overzicht.activiteit.id, tuple(regels), door=_door(request))
     try:
@@ -542,12 +508,7 @@ async def _registreer(
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/inchecken", guards=MEDEWERKER, include_in_schema=False)
-async def inchecken(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
-) -> Response[Any]:
+async def inchecken(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     """One person at the door: a single big button per person works on a phone without typing."""
     overzicht = await _of_404(activiteiten, activiteit_id)
     lid_id = als_uuid(veld(data, "lid_id"))
@@ -562,12 +523,7 @@ async def inchecken(
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid", guards=MEDEWERKER, include_in_schema=False)
-async def aanwezigheden_bewaren(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
-) -> Response[Any]:
+async def aanwezigheden_bewaren(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     """The bulk form: one row per person, a checkbox and the hours (empty: the whole activity)."""
     overzicht = await _of_404(activiteiten, activiteit_id)
     duur = overzicht.activiteit.gegevens.duur_uren
@@ -597,12 +553,7 @@ async def aanwezigheden_bewaren(
 
 
 @post(f"{BASIS}/{{activiteit_id:uuid}}/aanwezigheid/toevoegen", guards=MEDEWERKER, include_in_schema=False)
-async def aanwezige_toevoegen(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
-) -> Response[Any]:
+async def aanwezige_toevoegen(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     """Someone who came without registering, found by e-mail address."""
     overzicht = await _of_404(activiteiten, activiteit_id)
     email = veld(data, "email").strip()
@@ -635,14 +586,12 @@ async def aanwezige_toevoegen(
 
 
 @get(f"{BASIS}/{{activiteit_id:uuid}}/feedback", guards=MEDEWERKER, include_in_schema=False)
-async def feedback_samenvatting(activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]) -> Template:
+async def feedback_samenvatting(activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     overzicht = await _of_404(activiteiten, activiteit_id)
     return Template(
         template_name="activiteiten/beheer_feedback.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": overzicht.activiteit,
+            **over_activiteit(overzicht),
             "s": await lijsten.feedback_samenvatting(activiteiten.db, activiteit_id),
             "drempel": FEEDBACK_DREMPEL,
         },
@@ -672,9 +621,7 @@ def formulier_uit_vraag(v: Vraag) -> dict[str, Any]:
 
 
 @get(VRAGEN, guards=MEDEWERKER, include_in_schema=False)
-async def ondersteuningsvragen(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten]
-) -> Template:
+async def ondersteuningsvragen(request: Verzoek, activiteiten: Diensten) -> Template:
     alle_vragen = await lijsten.ondersteuningsvragen_lijst(activiteiten.db)
     return Template(
         template_name="activiteiten/ondersteuningsvragen.html",

@@ -6,21 +6,24 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from dinet_chassis.db import Database
 from dinet_chassis.errors import DomainError, FieldProblem
 from dinet_chassis.uow import Clock, utc_now
-from dinet_chassis.web import TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, Antwoord, FoutTabel
+from dinet_chassis.web import TYPE_NIET_GEVONDEN, TYPE_VALIDATIE, Antwoord, FoutTabel, errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol
 from dinet_contracts import beleidstool
 from dinet_contracts.tijd import iso, lokaal, lokale_datum
 from dinet_contracts.types import ACTIVITEIT_SOORT_LABELS, ActiviteitStatus
 from litestar import Request
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 
 from ..domain import STATUS_LABELS, TREKKER_LABELS, VORM_LABELS, Wie, format_uren, jaar_van
 from ..store import ActiviteitenUoW
+from ..store.lijsten import Overzicht
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,15 @@ class ActiviteitenDiensten:
 
     def nu(self) -> datetime:
         return self.clock()
+
+
+# Nearly every page handler takes the same request, services, activity and form: one name each
+# keeps their signatures to a single line.
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+Verzoek = Request[Any, Any, Any]
+Diensten = NamedDependency[ActiviteitenDiensten]
+ActiviteitId = FromPath[uuid.UUID]
+Formulier = Annotated[dict[str, Any], FORM]
 
 
 def uit_diensten(diensten: NamedDependency[Any]) -> ActiviteitenDiensten:
@@ -162,3 +174,17 @@ def status_tag(status: ActiviteitStatus) -> str:
         ActiviteitStatus.AFGELOPEN: "govuk-tag--grey",
         ActiviteitStatus.GEANNULEERD: "govuk-tag--red",
     }[status]
+
+
+def over_activiteit(overzicht: Overzicht, fouten: list[FieldProblem] | None = None) -> dict[str, Any]:
+    """What every page about one activity starts from: the labels, the activity and its data,
+    and the errors (also per field, for the form macros)."""
+    fouten = fouten or []
+    return {
+        **LABELS,
+        "o": overzicht,
+        "a": overzicht.activiteit,
+        "g": overzicht.activiteit.gegevens,
+        "fouten": fouten,
+        "fouten_per_veld": errors_by_field(fouten),
+    }

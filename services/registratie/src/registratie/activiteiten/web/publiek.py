@@ -6,18 +6,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from dinet_chassis.db import Database
 from dinet_chassis.errors import DomainError, FieldProblem, NotFound
-from dinet_chassis.web import errors_by_field
 from dinet_chassis.web.auth import Identiteit, Rol, identiteit, vereist
 from dinet_contracts import paginas
-from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
+from litestar import Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from ...kernel.web import veld
@@ -32,11 +28,24 @@ from ..domain import (
 from ..store import lijsten
 from ..use_cases import feedback, inschrijvingen
 from . import kalender
-from .common import LABELS, ActiviteitenDiensten, als_uuid, als_wie, neem_melding, pagina_status, status_tag, zet_melding
+from .common import (
+    LABELS,
+    ActiviteitenDiensten,
+    ActiviteitId,
+    Diensten,
+    Formulier,
+    Verzoek,
+    als_uuid,
+    als_wie,
+    neem_melding,
+    over_activiteit,
+    pagina_status,
+    status_tag,
+    zet_melding,
+)
 
 LID_OF_MEDEWERKER = [vereist(Rol.LID, Rol.MEDEWERKER)]
 LID = [vereist(Rol.LID)]
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 # Litestar adds "; charset=utf-8" to every text/* type itself: naming it here would send it twice.
 ICAL_TYPE = "text/calendar"
 
@@ -49,7 +58,7 @@ def pagina_pad(activiteit_id: uuid.UUID) -> str:
 
 
 @get("/registratie/kalender", include_in_schema=False)
-async def kalender_pagina(activiteiten: NamedDependency[ActiviteitenDiensten]) -> Template:
+async def kalender_pagina(activiteiten: Diensten) -> Template:
     return Template(
         template_name="activiteiten/kalender.html",
         context={
@@ -61,7 +70,7 @@ async def kalender_pagina(activiteiten: NamedDependency[ActiviteitenDiensten]) -
 
 
 @get("/registratie/kalender.ics", include_in_schema=False)
-async def kalender_ics(activiteiten: NamedDependency[ActiviteitenDiensten]) -> Response[bytes]:
+async def kalender_ics(activiteiten: Diensten) -> Response[bytes]:
     nu = activiteiten.nu()
     inhoud = kalender.als_ical(
         await lijsten.komende(activiteiten.db, nu), kalender.Kalenderinstellingen(publieke_url=activiteiten.publieke_url), nu
@@ -88,7 +97,7 @@ async def _zichtbaar(db: Database, activiteit_id: uuid.UUID, persoon: Identiteit
 
 
 async def _activiteit_pagina(
-    request: Request[Any, Any, Any],
+    request: Verzoek,
     activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
@@ -116,14 +125,10 @@ async def _activiteit_pagina(
         and lid.lid_id is not None
         and waarom_geen_feedback(await lijsten.feedback_stand(db, activiteit_id, lid.lid_id), nu) is None
     )
-    fouten = fouten or []
     return Template(
         template_name="activiteiten/activiteit.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": a,
-            "g": a.gegevens,
+            **over_activiteit(overzicht, fouten),
             "status_tag": status_tag,
             "gesloten": gesloten,
             "open": a.status in OPEN_STATUSSEN,
@@ -137,8 +142,6 @@ async def _activiteit_pagina(
             # Members have no password: the mailed link first, and back to this activity after it.
             "inloggen": f"{paginas.LID_INLOGGEN}?volgende={quote(request.url.path, safe='')}",
             "feedback_mogelijk": feedback_mogelijk,
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
             "melding": neem_melding(request),
         },
         status_code=status,
@@ -146,9 +149,7 @@ async def _activiteit_pagina(
 
 
 @get("/registratie/activiteiten/{activiteit_id:uuid}", include_in_schema=False)
-async def activiteit(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def activiteit(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     return await _activiteit_pagina(request, activiteiten, activiteit_id)
 
 
@@ -157,9 +158,7 @@ def _doel(persoon: Identiteit, data: dict[str, Any]) -> uuid.UUID | None:
     return als_uuid(veld(data, "lid_id")) or persoon.lid_id
 
 
-async def _geweigerd(
-    request: Request[Any, Any, Any], activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: DomainError
-) -> Template:
+async def _geweigerd(request: Verzoek, activiteiten: ActiviteitenDiensten, activiteit_id: uuid.UUID, fout: DomainError) -> Template:
     if isinstance(fout, NotFound) and fout.code == "onbekende_activiteit":
         raise NotFoundException() from None
     return await _activiteit_pagina(
@@ -168,12 +167,7 @@ async def _geweigerd(
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/inschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
-async def inschrijven(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
-) -> Response[Any]:
+async def inschrijven(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
     lid_id = _doel(persoon, data)
@@ -200,12 +194,7 @@ async def inschrijven(
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/uitschrijven", guards=LID_OF_MEDEWERKER, include_in_schema=False)
-async def uitschrijven(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
-) -> Response[Any]:
+async def uitschrijven(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
     lid_id = _doel(persoon, data)
@@ -223,7 +212,7 @@ async def uitschrijven(
 
 
 async def _feedback_pagina(
-    request: Request[Any, Any, Any],
+    request: Verzoek,
     activiteiten: ActiviteitenDiensten,
     activiteit_id: uuid.UUID,
     *,
@@ -245,32 +234,21 @@ async def _feedback_pagina(
     return Template(
         template_name="activiteiten/feedback.html",
         context={
-            **LABELS,
-            "o": overzicht,
-            "a": overzicht.activiteit,
+            **over_activiteit(overzicht, fouten),
             "reden": reden,
             "waarden": waarden or {},
-            "fouten": fouten,
-            "fouten_per_veld": errors_by_field(fouten),
         },
         status_code=status if reden is None or fouten else 403 if reden.code != "al_gegeven" else 200,
     )
 
 
 @get("/registratie/activiteiten/{activiteit_id:uuid}/feedback", guards=LID, include_in_schema=False)
-async def feedback_formulier(
-    request: Request[Any, Any, Any], activiteiten: NamedDependency[ActiviteitenDiensten], activiteit_id: FromPath[uuid.UUID]
-) -> Template:
+async def feedback_formulier(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId) -> Template:
     return await _feedback_pagina(request, activiteiten, activiteit_id)
 
 
 @post("/registratie/activiteiten/{activiteit_id:uuid}/feedback", guards=LID, include_in_schema=False)
-async def feedback_versturen(
-    request: Request[Any, Any, Any],
-    activiteiten: NamedDependency[ActiviteitenDiensten],
-    activiteit_id: FromPath[uuid.UUID],
-    data: Annotated[dict[str, Any], FORM],
-) -> Response[Any]:
+async def feedback_versturen(request: Verzoek, activiteiten: Diensten, activiteit_id: ActiviteitId, data: Formulier) -> Response[Any]:
     persoon = identiteit(request)
     assert persoon is not None
     waarden = {"score": veld(data, "score"), "tekst": veld(data, "tekst")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dinet_chassis.errors import Invalid
@@ -92,7 +93,26 @@ async def lid(request: Request[Any, Any, Any], diensten: NamedDependency[Registr
     return await _dossierpagina(diensten, lid_id, [], {}, 200, neem_melding(request))
 
 
-async def _na_wijziging(request: Request[Any, Any, Any], lid_id: uuid.UUID, melding: str) -> Response[Any]:
+async def _wijzig(
+    request: Request[Any, Any, Any],
+    diensten: RegistratieDiensten,
+    lid_id: uuid.UUID,
+    fouten: list[FieldError],
+    waarden: dict[str, Any],
+    wijziging: Callable[[], Awaitable[object]],
+    melding: str,
+) -> Response[Any]:
+    """Every change on the member's file ends the same way: the form's or the domain's field
+    errors show the file again, an unknown member is a 404, a success a message on the file."""
+    if not fouten:
+        try:
+            await wijziging()
+        except Invalid as fout:
+            fouten = list(fout.problemen)
+        except wijzigen.LidNietGevonden as exc:
+            raise NotFoundException() from exc
+    if fouten:
+        return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
     zet_melding(request, melding)
     return Redirect(f"{LEDEN}/{lid_id}", status_code=303)
 
@@ -110,16 +130,11 @@ async def organisatie_wijzigen(
     vanaf = datumveld(data, "vanaf", "de datum vanaf wanneer")
     if isinstance(vanaf, FieldError):
         fouten.append(vanaf)
-    if not fouten:
-        try:
-            await wijzigen.wijzig_organisatie(diensten.leden_uow(), lid_id, organisatie_id, vanaf)  # type: ignore[arg-type]
-        except Invalid as fout:
-            fouten = list(fout.problemen)
-        except wijzigen.LidNietGevonden as exc:
-            raise NotFoundException() from exc
-    if fouten:
-        return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
-    return await _na_wijziging(request, lid_id, "De organisatie is gewijzigd.")
+    return await _wijzig(
+        request, diensten, lid_id, fouten, waarden,
+        lambda: wijzigen.wijzig_organisatie(diensten.leden_uow(), lid_id, organisatie_id, vanaf),  # type: ignore[arg-type]
+        "De organisatie is gewijzigd.",
+    )
 
 
 @post(f"{LEDEN}/{{lid_id:uuid}}/kennisdeling", guards=MEDEWERKER, include_in_schema=False)
@@ -130,18 +145,9 @@ async def kennisdeling_wijzigen(
     lid_wordt = veld(data, "actie") == "aansluiten"
     datum = datumveld(data, "kennisdeling_datum", "de datum")
     fouten: list[FieldError] = [datum] if isinstance(datum, FieldError) else []
-    if not fouten:
-        try:
-            await wijzigen.zet_kennisdeling(diensten.leden_uow(), lid_id, lid_wordt, datum)  # type: ignore[arg-type]
-        except Invalid as fout:
-            fouten = list(fout.problemen)
-        except wijzigen.LidNietGevonden as exc:
-            raise NotFoundException() from exc
-    if fouten:
-        return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
-    return await _na_wijziging(
-        request,
-        lid_id,
+    return await _wijzig(
+        request, diensten, lid_id, fouten, waarden,
+        lambda: wijzigen.zet_kennisdeling(diensten.leden_uow(), lid_id, lid_wordt, datum),  # type: ignore[arg-type]
         "Het lid is toegevoegd aan het kennisdelingsplatform." if lid_wordt else "Het lid is van het kennisdelingsplatform gehaald.",
     )
 
@@ -153,16 +159,11 @@ async def lid_uitschrijven(
     waarden = {"lid_tot": veld(data, "lid_tot")}
     lid_tot = datumveld(data, "lid_tot", "de laatste dag van het lidmaatschap")
     fouten: list[FieldError] = [lid_tot] if isinstance(lid_tot, FieldError) else []
-    if not fouten:
-        try:
-            await wijzigen.schrijf_uit(diensten.leden_uow(), lid_id, lid_tot, hoe=Hoe.MEDEWERKER)  # type: ignore[arg-type]
-        except Invalid as fout:
-            fouten = list(fout.problemen)
-        except wijzigen.LidNietGevonden as exc:
-            raise NotFoundException() from exc
-    if fouten:
-        return await _dossierpagina(diensten, lid_id, fouten, waarden, 400)
-    return await _na_wijziging(request, lid_id, "Het lid is uitgeschreven.")
+    return await _wijzig(
+        request, diensten, lid_id, fouten, waarden,
+        lambda: wijzigen.schrijf_uit(diensten.leden_uow(), lid_id, lid_tot, hoe=Hoe.MEDEWERKER),  # type: ignore[arg-type]
+        "Het lid is uitgeschreven.",
+    )
 
 
 # --- organisations --------------------------------------------------------------------------------
