@@ -192,6 +192,13 @@ async def test_wat_de_fuzzer_vond_staat_in_het_document(dienst, http, h):
     r = await client.post(f"{pad}/test", json={"email": "geen-adres"})
     assert r.status_code == 422 and r.json()["errors"][0]["veld"] == "email"
 
+    # A moment is a string with its offset, as the schema says: a number (pydantic would read a
+    # Unix time) or a time without offset is a field error, and nothing is scheduled.
+    for op in (0, 1767225600, "2027-01-05T10:00:00"):
+        r = await client.post(f"{pad}/verzenden", json={"op": op})
+        assert r.status_code == 422 and r.json()["errors"][0]["veld"] == "op", (op, r.text)
+    assert (await client.get(f"{pad}/voortgang")).json()["status"] == "concept"
+
     # Sent: changing or sending again is a documented conflict with a stable code.
     assert (await client.post(f"{pad}/verzenden", json={})).status_code == 202
 

@@ -12,7 +12,7 @@ from dinet_chassis.web.auth import Rol, vereist
 from dinet_chassis.web.openapi import AANVRAAG, problemen
 from dinet_chassis.web.problem import FieldError
 from dinet_contracts.tijd import BRUSSEL, datum_tijd
-from dinet_contracts.types import OrganisatieType
+from dinet_contracts.types import OrganisatieType, Tijdstip
 from litestar import Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
@@ -110,7 +110,7 @@ class TestIn(BaseModel):
 
 
 class VerzendIn(BaseModel):
-    op: datetime | None = Field(None, description="Wanneer versturen (met tijdzone); leeg: nu.")
+    op: Tijdstip | None = Field(None, description="Wanneer versturen (met tijdzone); leeg: nu.")
 
 
 def _uit(n: Nummer, public_url: str) -> NieuwsbriefUit:
