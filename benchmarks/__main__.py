@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 BENCHMARKS = ("relay", "consumer", "latency", "partners", "inschrijvingen", "nieuwsbrief")
-# Opt-in (minutes each, or not about the bus): `--only kpi-rebuild kpi-dashboard beleidsplan`, see README.md.
-OPT_IN = ("kpi-rebuild", "kpi-dashboard", "beleidsplan")
+# Opt-in (minutes each, or not about the bus): `--only kpi-rebuild kpi-dashboard beleidsplan ledenimport`, see README.md.
+OPT_IN = ("kpi-rebuild", "kpi-dashboard", "beleidsplan", "ledenimport")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,6 +40,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kpi-leden", type=int, default=100_000, help="kpi-dashboard: members (100000)")
     parser.add_argument("--kpi-aanwezigheden", type=int, default=1_000_000, help="kpi-dashboard: attendances (1000000)")
     parser.add_argument("--beleidsplan-acties", type=int, default=30, help="beleidsplan: actions in the exported plan (30)")
+    parser.add_argument("--import-rijen", type=int, default=50_000, help="ledenimport: rows in the member sheet (50000)")
+    parser.add_argument(
+        "--import-formaat", choices=("xlsx", "csv"), default="xlsx", help="ledenimport: the sheet's format (xlsx)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     return parser.parse_args(argv)
 
@@ -86,6 +90,10 @@ async def run(args: argparse.Namespace) -> int:
             from .beleidsplan_export import bench_beleidsplan_export
 
             await bench_beleidsplan_export(servers, report, args.beleidsplan_acties)
+        if "ledenimport" in args.only:
+            from .ledenimport import bench_ledenimport
+
+            await bench_ledenimport(servers, report, args.import_rijen, args.import_formaat)
         if "partners" in args.only:
             from .partners import bench_partners
 
