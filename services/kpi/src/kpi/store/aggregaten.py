@@ -111,9 +111,14 @@ _UREN_ORGANISATIE_WEG = _UREN_PER_ORGANISATIE.format(teken="-1", waar=_VAN_DEZE)
 _UREN_ORGANISATIE_BIJ = _UREN_PER_ORGANISATIE.format(teken="1", waar=_VAN_DEZE)
 _UREN_ORGANISATIE_NUL = "DELETE FROM uren_per_organisatie WHERE deelnemers = 0"
 
-# Two consumer instances may recompute the same member or activity at once; each waits for the
-# other's commit, so its statements read the other's rows (read committed: a snapshot per statement).
-_VERGRENDEL = "SELECT pg_advisory_xact_lock(hashtextextended(id::text, 0)) FROM unnest($1::uuid[]) AS id ORDER BY id"
+# Two consumer instances must not recompute aggregates at the same time: an activity's hours per
+# organisation read its attendees' organisations, so a lock per member and per activity is not
+# enough (one instance records an attendance while the other moves that member to another
+# organisation, each in its own snapshot, and neither recomputes what the other changed). One lock
+# for the aggregate step: the second waits for the first's commit, then its statements read the
+# first's rows (read committed: a snapshot per statement). One instance is the usual case; there
+# it costs nothing.
+_VERGRENDEL = "SELECT pg_advisory_xact_lock(hashtextextended('kpi-aggregaten', 0))"
 
 
 def _ids(ids: Iterable[UUID]) -> list[UUID]:
@@ -124,7 +129,7 @@ async def voor(raw: Any, leden: Iterable[UUID], activiteiten: Iterable[UUID]) ->
     """Before the fact rows of these members and activities are written (asyncpg, in its transaction)."""
     lids, acts = _ids(leden), _ids(activiteiten)
     if lids or acts:
-        await raw.execute(_VERGRENDEL, lids + acts)
+        await raw.execute(_VERGRENDEL)
     if acts:
         await raw.execute(_UREN_ORGANISATIE_WEG, acts)
         await raw.execute(_ACTIVITEITEN_TELLER.format(teken="-1", waar=_DEZE_ACTIVITEITEN), acts)
