@@ -414,7 +414,9 @@ class NatsAuth:
 
         def user(name: str, account: str, claims_for: Callable[[str], dict[str, Any]], write: bool = True) -> str:
             seed = _seed(keys, f"user-{name}", "user")
-            text = creds(encode_jwt(claims_for(public_key(seed)), accounts[account]), seed)
+            # Signed as of the folder's age, like the accounts: running the command again gives the
+            # same file unless the permissions changed (no spurious difference a second later).
+            text = creds(encode_jwt(claims_for(public_key(seed)), accounts[account], made), seed)
             if write:
                 _write_private(self.creds_path(name), text)
             return text

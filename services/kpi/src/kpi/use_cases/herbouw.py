@@ -31,7 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
 from dinet_chassis.bus import connect, ensure_streams
-from dinet_chassis.db import Database
+from dinet_chassis.db import Database, driver_connection
 from dinet_chassis.migrations import migrate
 from dinet_chassis.settings import Settings
 from dinet_contracts import parse
@@ -133,8 +133,7 @@ class Herbouw:
                     # Set-based, once, from the finished fact tables: the same rows as the live
                     # consumer's recomputing per member and activity, for a fraction of the work.
                     async with kopie.transaction() as conn:
-                        await conn.execute(text("SELECT 1"))  # begins the transaction the driver's statements join
-                        await aggregaten.alles_opnieuw((await conn.get_raw_connection()).driver_connection)
+                        await aggregaten.alles_opnieuw(await driver_connection(conn))
                         await self._indexen_erbij(conn)
                 finally:
                     if schrijven is not None and not schrijven.done():

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
+from dinet_chassis.db import driver_connection
 from dinet_chassis.handlers import HandlerContext
 from dinet_contracts import CloudEvent
 from dinet_contracts.events.activiteiten import (
@@ -179,11 +180,7 @@ class Schrijfopdrachten:
         # Straight to the driver, in the caller's transaction: the same statements, but with the
         # parameters as tuples. A rebuild's profile showed SQLAlchemy turning every row's dict
         # into positional parameters costing about as much CPU as validating the event.
-        raw = (await conn.get_raw_connection()).driver_connection
-        if not raw.is_in_transaction():  # type: ignore[union-attr]
-            # SQLAlchemy begins the driver's transaction at its first statement; without it our
-            # statements would each commit on their own.
-            await conn.execute(text("SELECT 1"))
+        raw = await driver_connection(conn)
         if not self.aggregaten_later:
             await aggregaten.voor(raw, self.leden, self.activiteiten)
         for statement, rijen in self.per_statement.items():
