@@ -192,7 +192,7 @@ def nieuwsbriefbericht(
     msg = EmailMessage()
     msg["From"] = AFZENDER
     msg["To"] = formataddr((naam, email)) if naam else email
-    msg["Subject"] = onderwerp or titel
+    msg["Subject"] = _kopregel(onderwerp or titel)
     msg["Date"] = format_datetime(nu)
     msg["Message-ID"] = message_id_
     msg["Auto-Submitted"] = "auto-generated"
@@ -279,7 +279,7 @@ async def stel_op(
     msg = EmailMessage()
     msg["From"] = AFZENDER
     msg["To"] = formataddr((melding.naam, melding.email))
-    msg["Subject"] = gerenderd.onderwerp
+    msg["Subject"] = _kopregel(gerenderd.onderwerp)
     msg["Date"] = format_datetime(nu)
     msg["Message-ID"] = message_id(melding.id)
     msg["Auto-Submitted"] = "auto-generated"
@@ -299,3 +299,9 @@ async def stel_op(
         )
     msg["Content-Language"] = "nl"
     return msg
+
+
+def _kopregel(tekst: str) -> str:
+    """A subject on one line: a title may hold characters Python's mail package reads as a line
+    break (tab, U+001C-U+001F, U+2028), which a header may not contain."""
+    return " ".join(tekst.split())
